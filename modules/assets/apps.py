@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssetsConfig(AppConfig):
+    name = "modules.assets"
+    label = "assets"
+    verbose_name = _("State assets")
+
+    def ready(self):
+        from zhengtong.registry.registry import register
+
+        from .manifest import MANIFEST
+
+        register(MANIFEST)

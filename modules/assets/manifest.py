@@ -1,0 +1,56 @@
+from decimal import Decimal
+
+from zhengtong.registry.manifest import ModuleManifest, NavEntry, RoleSpec, RuleField
+
+ASSET_OFFICER = "assets.asset_officer"
+DEPARTMENT_HEAD = "assets.department_head"
+CUSTODIAN = "assets.custodian"
+
+
+def validate_rules(values: dict) -> dict[str, str]:
+    errors = {}
+    if values.get("disposal_bureau_threshold") is not None and values.get("disposal_unit_head_limit") is not None:
+        if values["disposal_bureau_threshold"] < values["disposal_unit_head_limit"]:
+            errors["disposal_bureau_threshold"] = (
+                "财政局审批起点不能低于单位负责人审批上限 / The bureau threshold cannot be below the unit head's limit."
+            )
+    return errors
+
+
+MANIFEST = ModuleManifest(
+    key="assets",
+    name_zh="国有资产管理",
+    name_en="State assets",
+    app_label="assets",
+    urls="modules.assets.urls",
+    description_zh="资产卡片、配置定额、出租出借、处置、清查、闲置调剂与区级汇总",
+    description_en="Asset cards, quotas, lending, disposal, stocktakes, idle pool and district roll-up",
+    icon="🏛",
+    roles=(
+        RoleSpec(ASSET_OFFICER, "资产专管员", "Asset officer",
+                 permissions=("assets.view_asset", "assets.add_asset", "assets.change_asset")),
+        RoleSpec(DEPARTMENT_HEAD, "部门负责人", "Department head"),
+        RoleSpec(CUSTODIAN, "资产使用人", "Custodian", permissions=("assets.add_asset",)),
+    ),
+    rules=(
+        RuleField("disposal_unit_head_limit", "decimal", Decimal("50000.00"),
+                  "单位负责人审批上限（元，原值）", "Unit head approval limit (yuan, original value)",
+                  min_value=Decimal("0")),
+        RuleField("disposal_bureau_threshold", "decimal", Decimal("50000.00"),
+                  "报财政局审批起点（元，原值）", "Finance bureau approval from (yuan, original value)",
+                  min_value=Decimal("0")),
+        RuleField("idle_after_days", "int", 180, "闲置认定天数", "Days unused before an asset counts as idle",
+                  min_value=30, max_value=3650),
+        RuleField("stocktake_notice_days", "int", 7, "清查结果公示天数", "Stocktake public notice (days)",
+                  min_value=1, max_value=60),
+        RuleField("contract_expiry_warning_days", "int_list", [30, 7], "出租出借到期提醒（天）",
+                  "Lending/renting expiry reminders (days before)"),
+        RuleField("over_quota_policy", "choice", "refuse", "超定额申请处理", "Over-quota requests",
+                  choices=(("refuse", "拒绝", "Refuse"), ("justify", "需说明理由报财政局", "Need a justification to the bureau"))),
+    ),
+    rules_validator=validate_rules,
+    navigation=(
+        NavEntry("assets:list", "资产卡片", "Asset cards"),
+        NavEntry("assets:create", "登记资产", "Register asset", permission="assets.add_asset"),
+    ),
+)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tenants.models import Unit
+
+from .models import User
+
+
+def units_of(user: User) -> QuerySet[Unit]:
+    """The units (not the district portal) a user belongs to, for the unit switcher."""
+    if not user.is_authenticated:
+        return Unit.objects.none()
+    return (
+        user.tenants.exclude(schema_name="public")
+        .exclude(status=Unit.Status.ARCHIVED)
+        .prefetch_related("domains")
+        .order_by("name")
+    )
+
+
+def unit_members(unit: Unit) -> QuerySet[User]:
+    return unit.user_set.filter(is_active=True).order_by("name", "email")

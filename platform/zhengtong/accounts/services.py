@@ -1,0 +1,105 @@
+"""Membership and roles: every write here is atomic and audited."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+from tenant_users.constants import TENANT_CACHE_NAME
+from tenant_users.permissions.models import UserTenantPermissions
+
+from zhengtong.audit.services import audit_denied, audit_record
+from zhengtong.registry.registry import (
+    DISTRICT_ROLES,
+    SECURITY_ADMIN,
+    SYSTEM_ADMIN,
+    THREE_ADMINS,
+    UNIT_ADMIN,
+    role_label,
+    unit_roles,
+)
+
+from .models import User
+
+ROLE_GRANTORS = (UNIT_ADMIN, SECURITY_ADMIN)  # who may grant roles in a unit
+MEMBER_MANAGERS = (UNIT_ADMIN, SYSTEM_ADMIN)  # who may add or remove members
+
+
+def check_three_admins(role_keys: Iterable[str]) -> None:
+    """三员分立: no person holds two of system/security/audit administrator."""
+    held = [k for k in role_keys if k in THREE_ADMINS]
+    if len(held) > 1:
+        raise ValidationError(
+            _("%(a)s and %(b)s cannot be held by the same person (三员分立).")
+            % {"a": role_label(held[0]), "b": role_label(held[1])},
+            code="three_admins",
+        )
+
+
+def _valid_role_keys(unit) -> set[str]:
+    roles = DISTRICT_ROLES if unit.is_district_portal else unit_roles()
+    return {r.key for r in roles}
+
+
+@transaction.atomic
+def user_create(*, email: str, name: str = "", password: str | None = None, actor=None) -> User:
+    with schema_context("public"):
+        user = User.objects.create_user(email=email, password=password, name=name)
+        if password is None:
+            user.set_unusable_password()
+        user.password_changed_at = timezone.now() if password else None
+        user.save()
+        audit_record(action="user.create", actor=actor, obj=user, after={"email": user.email, "name": name})
+    return user
+
+
+def member_roles_set(*, unit, user: User, role_keys: Iterable[str], actor, enforce_grantor: bool = True) -> list[str]:
+    """Make ``user`` a member of ``unit`` holding exactly ``role_keys`` there.
+
+    ``enforce_grantor=False`` is for platform code acting for the district (onboarding,
+    invitations, seeding), where the check was made by the caller.
+    """
+    keys = sorted(set(role_keys))
+    unknown = set(keys) - _valid_role_keys(unit)
+    if unknown:
+        raise ValidationError(_("Unknown role: %(r)s") % {"r": ", ".join(sorted(unknown))}, code="unknown_role")
+    check_three_admins(keys)
+    with schema_context(unit.schema_name):
+        if enforce_grantor:
+            # Checked and recorded before the write transaction, so the refusal stays
+            # in the trail although nothing else is written.
+            if actor is None or not actor.has_role(*ROLE_GRANTORS):
+                audit_denied(action="role.grant", actor=actor, obj=user, detail="not a role grantor")
+                raise PermissionDenied(_("You may not grant roles in this unit."))
+            if actor.pk == user.pk:
+                audit_denied(action="role.grant", actor=actor, obj=user, detail="grant to self refused")
+                raise PermissionDenied(_("Nobody may change their own roles."))
+        with transaction.atomic():
+            if not unit.user_set.filter(pk=user.pk).exists():
+                unit.add_user(user)
+            perms = UserTenantPermissions.objects.get(profile=user)
+            before = sorted(perms.groups.values_list("name", flat=True))
+            groups = list(Group.objects.filter(name__in=keys))
+            if len(groups) != len(keys):
+                raise ValidationError(_("Roles are not set up in this unit yet; run migrate_platform."))
+            perms.groups.set(groups)
+            # Forget the per-schema cached roles on this instance.
+            user.__dict__.pop(TENANT_CACHE_NAME, None)
+            if before != keys:
+                audit_record(action="role.change", actor=actor, obj=user, before={"roles": before},
+                             after={"roles": keys})
+    return keys
+
+
+def member_remove(*, unit, user: User, actor) -> None:
+    with schema_context(unit.schema_name), transaction.atomic():
+        if actor is None or not actor.has_role(*MEMBER_MANAGERS):
+            audit_denied(action="member.remove", actor=actor, obj=user)
+            raise PermissionDenied(_("You may not remove members of this unit."))
+        before = sorted(user.role_keys)
+        unit.remove_user(user)
+        audit_record(action="member.remove", actor=actor, obj=user, before={"roles": before})

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "zhengtong.core"
+    label = "core"
+    verbose_name = _("Platform")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (system checks)

@@ -1,0 +1,223 @@
+"""Settings shared by every environment; environment files override what differs.
+
+Everything a deployment changes comes from environment variables (cookiecutter-django
+style): DATABASE_URL, ZT_SECRET_KEY, ZT_BASE_DOMAIN, CELERY_BROKER_URL, ZT_EMAIL_*.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from zhengtong.dbserver import REPO_ROOT, database_url, django_database
+
+BASE_DIR = REPO_ROOT
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+VAR_DIR = Path(os.environ.get("ZT_VAR_DIR", REPO_ROOT / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in ("1", "true", "yes", "on")
+
+
+SECRET_KEY = os.environ.get("ZT_SECRET_KEY", "dev-only-not-secret-0f3a9c1d7e2b")
+DEBUG = False
+
+# The district's host. Units live on <slug>.<base domain>; the district portal on the
+# base domain itself. *.localhost resolves to loopback in browsers, so local use needs
+# no DNS set-up.
+ZT_BASE_DOMAIN = os.environ.get("ZT_BASE_DOMAIN", "zt.localhost")
+ALLOWED_HOSTS = [ZT_BASE_DOMAIN, f".{ZT_BASE_DOMAIN}", "localhost", "127.0.0.1"]
+
+# ---------------------------------------------------------------- tenancy
+# Apps whose tables live only in the public schema (users, districts, units) and apps
+# whose tables live in every unit's schema. django-guardian is tenant-only on purpose:
+# object ids repeat across schemas, and a shared permission table once gave a user
+# rights on another unit's object with the same id.
+MODULE_APPS = [
+    "modules.assets",
+]
+
+SHARED_APPS = [
+    "django_tenants",
+    "zhengtong.core",
+    "zhengtong.accounts",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "tenant_users.permissions",
+    "tenant_users.tenants",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django.contrib.humanize",
+    "zhengtong.audit",
+    "zhengtong.registry",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "tenant_users.permissions",
+    "guardian",
+    "zhengtong.audit",
+    "zhengtong.registry",
+    *MODULE_APPS,
+]
+INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Unit"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# New units are cloned from this schema (migrated on every deploy by `migrate_platform`)
+# instead of running every migration: see bench/onboarding.py for the difference.
+TENANT_BASE_SCHEMA = "unit_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+PUBLIC_SCHEMA_URLCONF = "zhengtong.urls_public"
+ROOT_URLCONF = "zhengtong.urls_tenant"
+TENANT_USERS_ACCESS_ERROR_MESSAGE = _("Page not found")
+
+DATABASES = {"default": django_database(database_url())}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------- auth
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "tenant_users.permissions.backend.UserBackend",
+    "zhengtong.accounts.backends.UnitObjectPermissionBackend",
+]
+ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions, ever
+GUARDIAN_RAISE_403 = False
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]  # our backend subclasses guardian's
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "zhengtong.accounts.validators.CharacterClassValidator"},
+]
+INVITATION_VALID_DAYS = 7
+
+# One login for every unit: the session cookie covers the base domain and its
+# subdomains, so switching units keeps the user signed in.
+SESSION_COOKIE_DOMAIN = os.environ.get("ZT_SESSION_COOKIE_DOMAIN", ZT_BASE_DOMAIN)
+CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "zt_session"
+CSRF_COOKIE_NAME = "zt_csrftoken"
+
+# ---------------------------------------------------------------- web
+MIDDLEWARE = [
+    "django_tenants.middleware.main.TenantMainMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Non-members of a unit get 404 there, not 403: do not reveal that it exists.
+    "tenant_users.tenants.middleware.TenantAccessMiddleware",
+    "zhengtong.audit.context.AuditContextMiddleware",
+    "zhengtong.core.middleware.UnitStatusMiddleware",
+    "zhengtong.registry.middleware.ModuleGateMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zhengtong.core.context_processors.portal",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "zhengtong.wsgi.application"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+# Uploads land under the unit's own folder (MEDIA_ROOT/<schema>/...).
+STORAGES = {
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+
+# Cache keys carry the schema so one unit can never read another's cached values.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
+}
+
+EMAIL_BACKEND = os.environ.get("ZT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("ZT_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("ZT_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("ZT_DEFAULT_FROM_EMAIL", "zhengtong@localhost")
+
+# ---------------------------------------------------------------- celery
+# Without a broker server we use kombu's filesystem transport: a real worker polls
+# folders under var/celery. Set CELERY_BROKER_URL (redis://, amqp://) in production.
+CELERY_FS_DIR = VAR_DIR / "celery"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(CELERY_FS_DIR / "queue"),
+        "data_folder_out": str(CELERY_FS_DIR / "queue"),
+        "processed_folder": str(CELERY_FS_DIR / "processed"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {}
+)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TIMEZONE = TIME_ZONE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ZT_LOG_LEVEL", "WARNING")},
+}
+
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # kombu's filesystem transport needs its folders to exist before the first send.
+    for _sub in ("queue", "processed"):
+        (CELERY_FS_DIR / _sub).mkdir(parents=True, exist_ok=True)
+
+# How links to the portals are written (mails, printed logins).
+ZT_URL_SCHEME = os.environ.get("ZT_URL_SCHEME", "http")
+ZT_URL_PORT = os.environ.get("ZT_URL_PORT", "")

@@ -1,0 +1,9 @@
+from .base import *  # noqa: F401,F403
+
+# Fast hashing in tests only: the production hasher is deliberately slow.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ZT_BASE_DOMAIN = "zt.test"
+ALLOWED_HOSTS = ["zt.test", ".zt.test", "localhost", "127.0.0.1", "testserver"]
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None

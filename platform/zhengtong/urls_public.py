@@ -1,0 +1,19 @@
+"""URLs of the district portal (public schema host)."""
+from django.contrib import admin
+from django.urls import include, path
+
+from zhengtong.accounts import views as account_views
+from zhengtong.core import views as core_views
+
+admin.site.site_header = "政通 Zhengtong"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("zhengtong.accounts.urls")),
+    path("invite/<str:token>/", account_views.invitation, name="invitation"),
+    path("units/", include("tenants.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Django admin: platform operators only (is_staff in the public schema).
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,29 @@
+"""URLs of a unit's portal. Each enabled module is mounted under /m/<key>/ with its key
+as namespace; ModuleGateMiddleware makes a disabled module's URLs 404."""
+from importlib import import_module
+
+from django.urls import include, path
+
+from tenants import views as tenant_views
+from zhengtong.core import views as core_views
+from zhengtong.registry.registry import all_modules
+
+
+def module_urlpatterns():
+    patterns = []
+    for m in all_modules():
+        patterns.append(path(f"m/{m.key}/", include((import_module(m.urls).urlpatterns, m.key), namespace=m.key)))
+    return patterns
+
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("zhengtong.accounts.urls")),
+    path("members/", tenant_views.members, name="members"),
+    path("members/invite/", tenant_views.member_invite, name="member_invite"),
+    path("members/<int:user_id>/roles/", tenant_views.member_roles, name="member_roles"),
+    path("modules/", include("zhengtong.registry.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    *module_urlpatterns(),
+]

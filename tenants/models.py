@@ -1,0 +1,123 @@
+"""Public-schema records: the district, its units (tenants) and their domains, which
+modules each unit has switched on, and invitations for a unit's first users."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin
+from tenant_users.tenants.models import TenantBase
+
+from .validators import validate_credit_code
+
+
+class District(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    # 6-digit administrative division code (行政区划代码), e.g. 110105.
+    division_code = models.CharField(_("division code"), max_length=6, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(TenantBase):
+    """A unit (单位) — bureau, school or department — and its own schema.
+
+    The public schema also has one row (unit_type=district) because django-tenants
+    routes the district portal through a tenant row of its own.
+    """
+
+    class UnitType(models.TextChoices):
+        BUREAU = "bureau", _("Bureau")
+        SCHOOL = "school", _("School")
+        OTHER = "other", _("Other")
+        DISTRICT = "district", _("District portal")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        ARCHIVED = "archived", _("Archived")
+
+    name = models.CharField(_("name"), max_length=100)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code]
+    )
+    unit_type = models.CharField(_("type"), max_length=16, choices=UnitType.choices, default=UnitType.BUREAU)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, related_name="units")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+
+    # Cloned from TENANT_BASE_SCHEMA with its data (roles, permission rows).
+    clone_mode = "DATA"
+    auto_drop_schema = False  # archived units keep their data
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~models.Q(credit_code=""), name="unit_credit_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_district_portal(self) -> bool:
+        return self.schema_name == "public"
+
+    @property
+    def primary_host(self) -> str:
+        domain = self.get_primary_domain()
+        return domain.domain if domain else ""
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+
+class UnitModule(models.Model):
+    """A module switched on (or off again) for a unit. Switching off keeps the data."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="module_switches")
+    module_key = models.CharField(max_length=32)
+    enabled = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(auto_now=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "module_key"], name="unit_module_unique")]
+
+
+class Invitation(models.Model):
+    """A one-time link for a person to join a unit with given roles.
+
+    Only the SHA-256 of the token is stored; the link itself is shown once (and mailed).
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=64, blank=True)
+    role_keys = models.JSONField(default=list)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")

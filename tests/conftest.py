@@ -1,0 +1,113 @@
+"""Shared fixtures. The district and two units (alpha, beta) are created once per test
+session by cloning the template schema, then reused: each test runs in a transaction
+that is rolled back, so what a test writes never reaches the next one."""
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+ALPHA_HOST = "alpha.zt.test"
+BETA_HOST = "beta.zt.test"
+DISTRICT_HOST = "zt.test"
+PASSWORD = "Zt-test-Passw0rd"
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.services import unit_onboard
+
+    with django_db_blocker.unblock():
+        call_command("migrate_platform", verbosity=0, district_name="测试区", division_code="110199")
+        unit_onboard(name="甲单位", slug="alpha", module_keys=["assets"], check_actor=False, send_invite=False)
+        unit_onboard(name="乙单位", slug="beta", unit_type="school", module_keys=["assets"], check_actor=False,
+                     send_invite=False)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    # Requests through the test client leave the connection on the last unit's schema.
+    yield
+    if hasattr(connection, "set_schema_to_public"):
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def alpha(db):
+    from tenants.models import Unit
+
+    return Unit.objects.get(slug="alpha")
+
+
+@pytest.fixture
+def beta(db):
+    from tenants.models import Unit
+
+    return Unit.objects.get(slug="beta")
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(unit, roles) -> a user who belongs to ``unit`` with ``roles`` there."""
+    from zhengtong.accounts.models import User
+    from zhengtong.accounts.services import member_roles_set
+
+    def make(unit=None, roles=(), *, email=None, name=None, district_roles=()):
+        n = next(_seq)
+        with schema_context("public"):
+            user = User.objects.create_user(email=email or f"user{n}@test.cn", password=PASSWORD,
+                                            name=name or f"用户{n}")
+        if unit is not None:
+            member_roles_set(unit=unit, user=user, role_keys=roles, actor=None, enforce_grantor=False)
+        if district_roles:
+            from tenants.models import Unit
+
+            member_roles_set(unit=Unit.objects.get(schema_name="public"), user=user, role_keys=district_roles,
+                             actor=None, enforce_grantor=False)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def operator(make_user):
+    return make_user(district_roles=["district.operator"])
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user, host) -> a logged-in test client aimed at ``host``."""
+
+    def make(user, host=ALPHA_HOST):
+        client = Client(HTTP_HOST=host)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def make_asset():
+    def make(unit, *, pk=None, name="台式计算机", value="5000.00", custodian=None, number=None):
+        from datetime import date
+
+        from modules.assets.models import Asset
+        from modules.assets.services import _set_custodian_grants
+
+        with schema_context(unit.schema_name):
+            asset = Asset.objects.create(
+                pk=pk, number=number or f"{unit.slug.upper()}-T-{next(_seq):05d}", name=name,
+                original_value=Decimal(value), acquired_on=date(2024, 1, 15), custodian=custodian)
+            _set_custodian_grants(asset, None, custodian)
+        return asset
+
+    return make

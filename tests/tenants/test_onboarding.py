@@ -1,0 +1,186 @@
+import io
+
+import openpyxl
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from tenants.bulk import units_bulk_onboard
+from tenants.models import Unit, UnitModule
+from tenants.services import invitation_accept, unit_onboard
+from tenants.validators import validate_credit_code
+
+from ..conftest import DISTRICT_HOST
+
+
+def tables_in(schema):
+    with connection.cursor() as cur:
+        cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [schema])
+        return {r[0] for r in cur.fetchall()}
+
+
+def test_credit_code_check_digit():
+    validate_credit_code("91350100M000100Y43")
+    with pytest.raises(ValidationError):
+        validate_credit_code("91350100M000100Y44")
+    with pytest.raises(ValidationError):
+        validate_credit_code("91350100M000100Y4")  # 17 characters
+    with pytest.raises(ValidationError):
+        validate_credit_code("91350100M0001I0Y43")  # I is not in the charset
+
+
+def test_onboarded_unit_is_a_clone_of_the_template(alpha):
+    assert alpha.schema_name == "u_alpha"
+    assert tables_in("u_alpha") == tables_in("unit_template")
+    assert "assets_asset" in tables_in("u_alpha")
+    with schema_context("u_alpha"):
+        from django.contrib.auth.models import Group
+
+        roles = set(Group.objects.values_list("name", flat=True))
+    assert {"platform.unit_admin", "platform.audit_admin", "assets.asset_officer", "assets.module_admin"} <= roles
+    # migrations recorded as applied, so the next migrate_platform only runs new ones
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM u_alpha.django_migrations")
+        unit_migrations = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM unit_template.django_migrations")
+        assert unit_migrations == cur.fetchone()[0] > 0
+
+
+def test_onboard_by_operator_through_portal_and_invitation(operator, client_for, mailoutbox,
+                                                          django_capture_on_commit_callbacks):
+    c = client_for(operator, DISTRICT_HOST)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post("/units/new/", {"name": "区文化馆", "slug": "whg", "unit_type": "other",
+                                   "credit_code": "12110105MB0000002C", "module_keys": ["assets"],
+                                   "admin_email": "head@whg.cn", "admin_name": "王馆长"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    unit = Unit.objects.get(slug="whg")
+    assert "whg.zt.test" == unit.primary_host
+    assert list(UnitModule.objects.filter(unit=unit, enabled=True).values_list("module_key", flat=True)) == ["assets"]
+    assert "u_whg" in {r[0] for r in _schemas()}
+    [mail] = mailoutbox
+    token = mail.body.split("/invite/")[1].split("/")[0]
+    # the invitee sets a password and becomes unit admin there
+    r = client_for(None, DISTRICT_HOST).post(f"/invite/{token}/", {"name": "王馆长", "password1": "Wh-Guan#2026x",
+                                                                   "password2": "Wh-Guan#2026x"})
+    assert r.status_code == 302
+    c2 = client_for(None, "whg.zt.test")
+    r = c2.post("/accounts/login/", {"username": "head@whg.cn", "password": "Wh-Guan#2026x"})
+    assert r.status_code == 302
+    assert "platform.unit_admin" in c2.get("/").content.decode() or "单位管理员" in c2.get("/").content.decode()
+    # the link works once only
+    r = client_for(None, DISTRICT_HOST).get(f"/invite/{token}/")
+    assert r.status_code == 404
+
+
+def _schemas():
+    with connection.cursor() as cur:
+        cur.execute("SELECT schema_name FROM information_schema.schemata")
+        return cur.fetchall()
+
+
+def test_onboarding_form_errors_are_shown_and_nothing_is_created(operator, client_for):
+    c = client_for(operator, DISTRICT_HOST)
+    r = c.post("/units/new/", {"name": "坏单位", "slug": "alpha", "unit_type": "bureau",
+                               "credit_code": "12110105MB0000002D", "admin_email": "x@y.cn"})
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "已被占用" in body and "校验位错误" in body
+    assert Unit.objects.filter(name="坏单位").count() == 0
+
+
+def test_only_operators_onboard(make_user, alpha, client_for):
+    unit_admin = make_user(alpha, ["platform.unit_admin"])
+    r = client_for(unit_admin, DISTRICT_HOST).post("/units/new/", {"name": "x", "slug": "xx"})
+    assert r.status_code == 403
+    with pytest.raises(Exception):
+        unit_onboard(name="x", slug="xyz", actor=unit_admin)
+    assert not Unit.objects.filter(slug="xyz").exists()
+
+
+def _xlsx(rows):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["单位名称", "简称", "统一社会信用代码", "类型", "启用模块", "管理员邮箱"])
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_bulk_onboarding_with_one_bad_row_writes_nothing(operator):
+    data = _xlsx([
+        ["区体育局", "tyj", "", "局", "国有资产管理", "a@tyj.cn"],
+        ["区一中", "yz1", "12110105MB0000001X", "学校", "assets", "b@yz.cn"],  # wrong check digit
+        ["区二中", "yz2", "", "学校", "", "c@yz.cn"],
+    ])
+    before = len(_schemas())
+    result = units_bulk_onboard(filename="units.xlsx", data=data, actor=operator)
+    assert [(e.row, e.column) for e in result.errors] == [(3, "统一社会信用代码")]
+    assert "校验位" in result.errors[0].message
+    assert not Unit.objects.filter(slug__in=["tyj", "yz1", "yz2"]).exists()
+    assert len(_schemas()) == before
+
+
+def test_bulk_onboarding_duplicate_slugs_within_file(operator):
+    data = _xlsx([["甲", "dup", "", "局", "", ""], ["乙", "dup", "", "局", "", ""]])
+    result = units_bulk_onboard(filename="units.xlsx", data=data, actor=operator)
+    assert [(e.row, e.column) for e in result.errors] == [(3, "简称")]
+
+
+def test_bulk_onboarding_all_good_creates_every_unit(operator):
+    data = _xlsx([["区体育局", "tyj", "", "局", "国有资产管理", "a@tyj.cn"], ["区二中", "yz2", "", "学校", "", ""]])
+    result = units_bulk_onboard(filename="units.xlsx", data=data, actor=operator)
+    assert result.errors == []
+    assert set(Unit.objects.filter(slug__in=["tyj", "yz2"]).values_list("unit_type", flat=True)) == {"bureau", "school"}
+    assert UnitModule.objects.filter(unit__slug="tyj", module_key="assets", enabled=True).exists()
+
+
+@pytest.mark.parametrize("name,data,needle", [
+    ("units.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "加密"),
+    ("units.xlsx", b"PK\x03\x04 not really a zip", "xlsx"),
+    ("units.csv", "单位名称,简称,类型\n甲,abc,局\n".encode("utf-16"), "编码"),
+    ("units.pdf", b"%PDF-1.4", ".xlsx"),
+])
+def test_bulk_onboarding_bad_files_get_clear_messages(operator, name, data, needle):
+    result = units_bulk_onboard(filename=name, data=data, actor=operator)
+    assert result.errors and needle in result.errors[0].message
+
+
+def test_bulk_onboarding_page_reports_rows(operator, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = _xlsx([["区体育局", "Bad Slug!", "", "局", "", ""]])
+    r = client_for(operator, DISTRICT_HOST).post(
+        "/units/import/", {"file": SimpleUploadedFile("u.xlsx", data)})
+    assert r.status_code == 200
+    assert "简称须为" in r.content.decode()
+
+
+def test_suspended_unit_reads_but_refuses_changes(alpha, make_user, client_for, operator):
+    from tenants.services import unit_status_set
+
+    admin = make_user(alpha, ["platform.unit_admin"])
+    unit_status_set(unit=alpha, status="suspended", actor=operator)
+    c = client_for(admin)
+    r = c.get("/")
+    assert r.status_code == 200 and "暂停" in r.content.decode()
+    r = c.post("/modules/assets/rules/", {"idle_after_days": 200})
+    assert r.status_code == 403 and "暂停" in r.content.decode()
+    unit_status_set(unit=alpha, status="archived", actor=operator)
+    assert c.get("/").status_code == 403
+
+
+def test_invitation_accept_validates_password(alpha, operator):
+    from tenants.services import invitation_create
+
+    _inv, url = invitation_create(unit=alpha, email="new@alpha.cn", role_keys=["assets.custodian"], actor=operator,
+                                  send=False)
+    token = url.split("/invite/")[1].strip("/")
+    with pytest.raises(ValidationError):
+        invitation_accept(token=token, name="新人", password="12345678")
+    user = invitation_accept(token=token, name="新人", password="Good-Pass-2026")
+    with schema_context("u_alpha"):
+        assert user.role_keys == frozenset({"assets.custodian"})
