@@ -24,7 +24,8 @@ def _snapshot(asset: Asset) -> dict:
 
 def next_asset_number(year: int) -> str:
     """Unit-prefixed and unique: <UNIT>-<year>-<sequence>."""
-    prefix = f"{connection.tenant.slug.upper()}-{year}-"
+    slug = getattr(connection.tenant, "slug", None) or connection.schema_name.removeprefix("u_")
+    prefix = f"{slug.upper()}-{year}-"
     with connection.cursor() as cur:  # serialise numbering per unit schema
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.asset_number'))")
     last = (Asset.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True)

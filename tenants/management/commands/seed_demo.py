@@ -1,0 +1,125 @@
+"""A demo district to click through: three units, one user per role, some assets.
+
+Idempotent: a second run reuses what exists. Demo accounts exist only here — production
+has no default accounts (see docs/security.md).
+"""
+import os
+import random
+from datetime import date
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_tenants.utils import schema_context
+from tenant_users.permissions.models import UserTenantPermissions
+
+from tenants.models import Unit
+from tenants.services import unit_onboard
+from tenants.urls_util import district_url, unit_url
+from zhengtong.accounts.models import User
+from zhengtong.accounts.services import member_roles_set
+
+UNITS = [
+    ("jyj", "区教育局", "bureau", "12110105MB0000001" ),
+    ("syxx", "区第一实验小学", "school", "12110105MB0000002"),
+    ("wjj", "区卫生健康委员会", "bureau", "12110105MB0000003"),
+]
+# (email local part, name, {unit slug: [roles]}, district roles)
+PEOPLE = [
+    ("operator", "区运维 陈敏", {}, ["district.operator"]),
+    ("finance", "区财政局 刘洋", {}, ["district.finance_bureau"]),
+    ("hr", "区人社局 赵静", {}, ["district.hr_bureau"]),
+    ("jyj-admin", "教育局管理员 王芳", {"jyj": ["platform.unit_admin", "assets.module_admin"]}, []),
+    ("jyj-sys", "系统管理员 李强", {"jyj": ["platform.system_admin"]}, []),
+    ("jyj-sec", "安全管理员 周杰", {"jyj": ["platform.security_admin"]}, []),
+    ("jyj-audit", "审计管理员 吴丽", {"jyj": ["platform.audit_admin"]}, []),
+    ("jyj-officer", "资产专管员 孙伟", {"jyj": ["assets.asset_officer"]}, []),
+    ("jyj-head", "部门负责人 郑涛", {"jyj": ["assets.department_head"]}, []),
+    ("jyj-custodian", "使用人 钱进", {"jyj": ["assets.custodian"]}, []),
+    ("zhang", "张老师（两个单位）", {"jyj": ["assets.custodian"], "syxx": ["assets.asset_officer"]}, []),
+    ("syxx-admin", "实验小学管理员 冯楠", {"syxx": ["platform.unit_admin", "assets.module_admin"]}, []),
+    ("wjj-admin", "卫健委管理员 何平", {"wjj": ["platform.unit_admin", "assets.module_admin"]}, []),
+]
+ASSET_NAMES = [("台式计算机", "办公设备", "5200.00"), ("笔记本电脑", "办公设备", "7800.00"),
+               ("激光打印机", "办公设备", "2300.00"), ("投影仪", "教学设备", "4600.00"),
+               ("办公桌", "家具", "1200.00"), ("文件柜", "家具", "900.00"), ("交换机", "网络设备", "15800.00"),
+               ("空调", "通用设备", "4300.00"), ("公务用车", "车辆", "186000.00"), ("服务器", "网络设备", "68000.00")]
+
+
+def credit_code(first17: str) -> str:
+    from tenants.validators import credit_code_check_char
+
+    return first17 + credit_code_check_char(first17)
+
+
+class Command(BaseCommand):
+    help = "Seed the demo district (units, users per role, assets) and print URLs and logins."
+
+    def handle(self, *args, **options):
+        password = os.environ.get("ZT_DEMO_PASSWORD", "Zhengtong@2026")
+        units = {}
+        for slug, name, kind, code17 in UNITS:
+            unit = Unit.objects.filter(slug=slug).first()
+            if unit is None:
+                unit = unit_onboard(name=name, slug=slug, unit_type=kind, credit_code=credit_code(code17),
+                                    module_keys=["assets"], actor=None, check_actor=False, send_invite=False).unit
+            units[slug] = unit
+        portal = Unit.objects.get(schema_name="public")
+        users = {}
+        for local, name, roles, district_roles in PEOPLE:
+            email = f"{local}@demo.zt"
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, password=password, name=name)
+            users[local] = user
+            for slug, keys in roles.items():
+                member_roles_set(unit=units[slug], user=user, role_keys=keys, actor=None, enforce_grantor=False)
+            if district_roles:
+                member_roles_set(unit=portal, user=user, role_keys=district_roles, actor=None, enforce_grantor=False)
+        # The district operator may use the Django admin (platform operators only).
+        with schema_context("public"):
+            UserTenantPermissions.objects.filter(profile=users["operator"]).update(is_staff=True)
+        self._assets(units, users)
+        self._print(units, password)
+
+    @transaction.atomic
+    def _assets(self, units, users):
+        from modules.assets.models import Asset
+        from modules.assets.services import asset_register
+
+        rng = random.Random(20261126)
+        officers = {"jyj": users["jyj-officer"], "syxx": users["zhang"], "wjj": None}
+        custodians = {"jyj": [users["jyj-custodian"], users["zhang"], users["jyj-head"]], "syxx": [], "wjj": []}
+        for slug, unit in units.items():
+            with schema_context(unit.schema_name):
+                if Asset.objects.exists():
+                    continue
+                actor = officers[slug] or users[f"{slug}-admin"]
+                if actor is users.get(f"{slug}-admin"):
+                    member_roles_set(unit=unit, user=actor, role_keys=["platform.unit_admin", "assets.module_admin",
+                                                                      "assets.asset_officer"],
+                                     actor=None, enforce_grantor=False)
+                for i in range(30):
+                    name, cls, value = ASSET_NAMES[i % len(ASSET_NAMES)]
+                    asset_register(
+                        actor=actor, name=name, category=cls, original_value=Decimal(value),
+                        acquired_on=date(2018 + rng.randrange(7), rng.randrange(1, 13), rng.randrange(1, 28)),
+                        department=rng.choice(["办公室", "财务科", "信息中心", "教研室"]),
+                        location=rng.choice(["行政楼201", "行政楼305", "教学楼A102", "机房"]),
+                        custodian=rng.choice(custodians[slug]) if custodians[slug] else None,
+                    )
+
+    def _print(self, units, password):
+        w = self.stdout.write
+        w("")
+        w("=" * 72)
+        w("政通 Zhengtong demo district is ready")
+        w(f"  District portal : {district_url()}")
+        for slug, unit in units.items():
+            w(f"  {unit.name:<12}: {unit_url(unit)}")
+        w(f"  Django admin    : {district_url('/admin/')}  (operator@demo.zt)")
+        w(f"Logins (password for all: {password})")
+        for local, name, roles, district_roles in PEOPLE:
+            where = ", ".join(f"{s}: {'+'.join(r)}" for s, r in roles.items()) or ", ".join(district_roles)
+            w(f"  {local + '@demo.zt':<26} {where}")
+        w("=" * 72)
