@@ -13,6 +13,11 @@ urlpatterns = [
     path("accounts/", include("zhengtong.accounts.urls")),
     path("invite/<str:token>/", account_views.invitation, name="invitation"),
     path("units/", include("tenants.urls")),
+    path("approvals/", include("zhengtong.approvals.urls_district")),
+    path("reports/", include("zhengtong.reports.urls")),
+    path("inbox/", include("zhengtong.notifications.urls")),
+    path("audit/", include("zhengtong.audit.urls")),
+    path("security/", include("zhengtong.security.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Django admin: platform operators only (is_staff in the public schema).
     path("admin/", admin.site.urls),

@@ -24,6 +24,13 @@ urlpatterns = [
     path("members/invite/", tenant_views.member_invite, name="member_invite"),
     path("members/<int:user_id>/roles/", tenant_views.member_roles, name="member_roles"),
     path("modules/", include("zhengtong.registry.urls")),
+    path("approvals/", include("zhengtong.approvals.urls")),
+    path("reports/", include("zhengtong.reports.urls")),
+    path("imports/", include("zhengtong.imports.urls")),
+    path("inbox/", include("zhengtong.notifications.urls")),
+    path("audit/", include("zhengtong.audit.urls")),
+    path("security/", include("zhengtong.security.urls")),
+    path("api/", include("zhengtong.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     *module_urlpatterns(),
 ]

@@ -56,6 +56,12 @@ SHARED_APPS = [
     "django.contrib.humanize",
     "zhengtong.audit",
     "zhengtong.registry",
+    "zhengtong.notifications",  # one inbox per person across units
+    "zhengtong.reports",  # district-level documents
+    "zhengtong.imports",
+    "zhengtong.security",
+    "rest_framework",
+    "drf_spectacular",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -64,6 +70,9 @@ TENANT_APPS = [
     "guardian",
     "zhengtong.audit",
     "zhengtong.registry",
+    "zhengtong.approvals",
+    "zhengtong.reports",
+    "zhengtong.imports",
     *MODULE_APPS,
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]

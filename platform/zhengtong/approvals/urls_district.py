@@ -1,0 +1,2 @@
+app_name = "district_approvals"
+urlpatterns: list = []
