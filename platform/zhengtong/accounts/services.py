@@ -15,6 +15,7 @@ from tenant_users.permissions.models import UserTenantPermissions
 from zhengtong.audit.services import audit_denied, audit_record
 from zhengtong.registry.registry import (
     DISTRICT_ROLES,
+    DISTRICT_THREE_ADMINS,
     SECURITY_ADMIN,
     SYSTEM_ADMIN,
     THREE_ADMINS,
@@ -31,7 +32,7 @@ MEMBER_MANAGERS = (UNIT_ADMIN, SYSTEM_ADMIN)  # who may add or remove members
 
 def check_three_admins(role_keys: Iterable[str]) -> None:
     """三员分立: no person holds two of system/security/audit administrator."""
-    held = [k for k in role_keys if k in THREE_ADMINS]
+    held = [k for k in role_keys if k in THREE_ADMINS or k in DISTRICT_THREE_ADMINS]
     if len(held) > 1:
         raise ValidationError(
             _("%(a)s and %(b)s cannot be held by the same person (三员分立).")

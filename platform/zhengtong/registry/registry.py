@@ -17,6 +17,11 @@ THREE_ADMINS = (SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
 DISTRICT_OPERATOR = "district.operator"
 DISTRICT_FINANCE = "district.finance_bureau"
 DISTRICT_HR = "district.hr_bureau"
+# The three administrators of the district portal itself (三员 at district level).
+DISTRICT_SYSTEM_ADMIN = "district.system_admin"
+DISTRICT_SECURITY_ADMIN = "district.security_admin"
+DISTRICT_AUDIT_ADMIN = "district.audit_admin"
+DISTRICT_THREE_ADMINS = (DISTRICT_SYSTEM_ADMIN, DISTRICT_SECURITY_ADMIN, DISTRICT_AUDIT_ADMIN)
 
 PLATFORM_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(UNIT_ADMIN, "单位管理员", "Unit administrator",
@@ -34,6 +39,9 @@ DISTRICT_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(DISTRICT_OPERATOR, "区级运维人员", "District operator"),
     RoleSpec(DISTRICT_FINANCE, "区财政局（国资办）", "District finance bureau"),
     RoleSpec(DISTRICT_HR, "区人社局", "District HR bureau"),
+    RoleSpec(DISTRICT_SYSTEM_ADMIN, "区级系统管理员", "District system administrator"),
+    RoleSpec(DISTRICT_SECURITY_ADMIN, "区级安全管理员", "District security administrator"),
+    RoleSpec(DISTRICT_AUDIT_ADMIN, "区级审计管理员", "District audit administrator"),
 )
 
 _modules: dict[str, ModuleManifest] = {}
