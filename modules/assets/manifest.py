@@ -25,7 +25,6 @@ MANIFEST = ModuleManifest(
     urls="modules.assets.urls",
     description_zh="资产卡片、配置定额、出租出借、处置、清查、闲置调剂与区级汇总",
     description_en="Asset cards, quotas, lending, disposal, stocktakes, idle pool and district roll-up",
-    icon="🏛",
     roles=(
         RoleSpec(ASSET_OFFICER, "资产专管员", "Asset officer",
                  permissions=("assets.view_asset", "assets.add_asset", "assets.change_asset")),

@@ -116,3 +116,13 @@ def test_unit_admin_grants_roles_and_it_is_audited(alpha, make_user, client_for)
         event = AuditEvent.objects.filter(action="role.change", object_id=str(member.pk)).first()
     assert event.before == {"roles": []} and event.after == {"roles": ["assets.custodian"]}
     assert event.actor_id == admin.pk
+
+
+def test_portal_is_chinese_by_default_and_english_on_request(alpha, make_user, client_for):
+    user = make_user(alpha, ["assets.asset_officer"])
+    c = client_for(user, ALPHA_HOST)
+    body = c.get("/m/assets/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "资产卡片" in body and "Asset cards" not in body
+    c.post("/i18n/setlang/", {"language": "en", "next": "/m/assets/"})
+    body = c.get("/m/assets/").content.decode()
+    assert "Asset cards" in body and "资产卡片" not in body

@@ -20,3 +20,28 @@ class UnitStatusMiddleware:
             ):
                 return render(request, "core/unit_unavailable.html", {"unit": unit}, status=403)
         return self.get_response(request)
+
+
+class PreferredLanguageMiddleware:
+    """Chinese unless the person chose otherwise.
+
+    Django's LocaleMiddleware follows the browser's Accept-Language, which on many
+    office machines is English; a government portal should open in Chinese and switch
+    to English only when asked (the language cookie set by the switch in the header).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = dict(settings.LANGUAGES)
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -87,7 +87,7 @@ class ModuleManifest:
     imports: tuple[str, ...] = ()  # keys of import definitions
     events_emitted: tuple[str, ...] = ()
     events_handled: dict[str, Callable[..., Any]] = field(default_factory=dict)
-    icon: str = "▣"
+    icon: str = ""
 
     @property
     def module_admin_role(self) -> str:
