@@ -22,13 +22,17 @@ _seq = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.models import Unit
     from tenants.services import unit_onboard
 
     with django_db_blocker.unblock():
         call_command("migrate_platform", verbosity=0, district_name="测试区", division_code="110199")
-        unit_onboard(name="甲单位", slug="alpha", module_keys=["assets"], check_actor=False, send_invite=False)
-        unit_onboard(name="乙单位", slug="beta", unit_type="school", module_keys=["assets"], check_actor=False,
-                     send_invite=False)
+        # Idempotent, so `pytest --reuse-db` works too.
+        if not Unit.objects.filter(slug="alpha").exists():
+            unit_onboard(name="甲单位", slug="alpha", module_keys=["assets"], check_actor=False, send_invite=False)
+        if not Unit.objects.filter(slug="beta").exists():
+            unit_onboard(name="乙单位", slug="beta", unit_type="school", module_keys=["assets"], check_actor=False,
+                         send_invite=False)
         connection.set_schema_to_public()
 
 

@@ -1,0 +1,58 @@
+"""In a real browser: a district operator onboards a unit, its first administrator accepts
+the invitation, signs in on the unit's own host and finds the enabled module."""
+import re
+import uuid
+
+import pytest
+from django.db import connection
+
+from tests.conftest import PASSWORD
+from tests.support.browser import chromium, live_server
+
+
+@pytest.mark.browser
+def test_operator_onboards_a_unit_and_its_admin_signs_in(django_db_setup, django_db_blocker):
+    from zhengtong.accounts.models import User
+    from zhengtong.accounts.services import member_roles_set
+    from tenants.models import Unit
+
+    slug = "b" + uuid.uuid4().hex[:6]
+    with django_db_blocker.unblock():
+        operator = User.objects.create_user(email=f"op-{slug}@test.cn", password=PASSWORD, name="区运维")
+        member_roles_set(unit=Unit.objects.get(schema_name="public"), user=operator,
+                         role_keys=["district.operator"], actor=None, enforce_grantor=False)
+        connection.set_schema_to_public()
+        with live_server() as port, chromium() as browser:
+            base = f"http://zt.test:{port}"
+            page = browser.new_page()
+            page.goto(f"{base}/accounts/login/")
+            page.fill("input[name=username]", operator.email)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button.primary")
+            page.wait_for_url(f"{base}/units/")
+            page.click("text=新增单位")
+            page.fill("input[name=name]", "浏览器测试局")
+            page.fill("input[name=slug]", slug)
+            page.check("input[value=assets]")
+            page.fill("input[name=admin_email]", f"head-{slug}@test.cn")
+            page.fill("input[name=admin_name]", "李局长")
+            page.click("button.primary")
+            message = page.locator(".messages").inner_text()
+            assert "浏览器测试局" in message
+            invite = re.search(r"https?://\S+/invite/\S+/", message).group(0)
+
+            page2 = browser.new_page()
+            page2.goto(invite)
+            page2.fill("input[name=name]", "李局长")
+            page2.fill("input[name=password1]", "Li-Juzhang#2026")
+            page2.fill("input[name=password2]", "Li-Juzhang#2026")
+            page2.click("button.primary")
+            page2.wait_for_url(f"http://{slug}.zt.test:{port}/accounts/login/")
+            page2.fill("input[name=username]", f"head-{slug}@test.cn")
+            page2.fill("input[name=password]", "Li-Juzhang#2026")
+            page2.click("button.primary")
+            page2.wait_for_url(f"http://{slug}.zt.test:{port}/")
+            body = page2.locator("main").inner_text()
+            assert "浏览器测试局" in page2.locator("header").inner_text()
+            assert "单位管理员" in body and "国有资产管理" in body
+        connection.set_schema_to_public()
