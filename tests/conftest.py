@@ -20,12 +20,30 @@ PASSWORD = "Zt-test-Passw0rd"
 _seq = itertools.count(1)
 
 
+def _own_test_database(request, django_db_blocker) -> None:
+    """pytest-django creates the test database only when a collected test uses ``db`` (or the
+    django_db mark). A run of worker tests alone (they take django_db_setup, not db) would
+    otherwise write the session's units into the real database: create it here then."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+        return
+    config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+
+    def drop():
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=0)
+
+    request.addfinalizer(drop)
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, request):
     from tenants.models import Unit
     from tenants.services import unit_onboard
 
     with django_db_blocker.unblock():
+        _own_test_database(request, django_db_blocker)
         call_command("migrate_platform", verbosity=0, district_name="测试区", division_code="110199")
         # Idempotent, so `pytest --reuse-db` works too.
         if not Unit.objects.filter(slug="alpha").exists():
