@@ -69,6 +69,66 @@ class PeriodicTask:
     per_unit: bool = True  # fanned out to every unit that has the module enabled
 
 
+@dataclass(frozen=True)
+class StepCondition:
+    """One clause of an approval step's condition: ``field op value``.
+
+    ``rule`` names a rule of the module instead of a fixed value, so a chain routes by the
+    unit's current thresholds ("amount >= @disposal_bureau_threshold").
+    """
+
+    field: str
+    op: Literal[">=", ">", "<=", "<", "=", "!=", "in"]
+    value: Any = None
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalStepSpec:
+    """A step of an approval chain: who signs (a role in the unit, or a district role
+    such as "district.finance_bureau"), how many of them (committee: N of the role's
+    holders), when the step applies, and its deadline."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    role: str
+    quorum: int = 1
+    conditions: tuple[StepCondition, ...] = ()
+    deadline_hours: int | None = None
+    escalate_to: str = ""  # role that may also act once the deadline has passed
+    comment_required: bool = False
+
+
+@dataclass(frozen=True)
+class ConditionField:
+    """A fact of the request that step conditions may test (amount, category, …)."""
+
+    key: str
+    type: Literal["decimal", "text"]
+    label_zh: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class ApprovalType:
+    """A kind of request a module lets users submit for approval ("assets.disposal").
+
+    ``handler`` is the dotted path of a class that knows the request's subject: loading it,
+    who may submit, its facts for conditions, and what happens on approval or closing.
+    ``separation_of_duties`` lists (X, Y) step keys: whoever acted on step X may not act on
+    step Y of the same request.
+    """
+
+    key: str
+    name_zh: str
+    name_en: str
+    handler: str
+    default_chain: tuple[ApprovalStepSpec, ...]
+    condition_fields: tuple[ConditionField, ...] = (ConditionField("amount", "decimal", "金额（元）", "Amount (yuan)"),)
+    separation_of_duties: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class ModuleManifest:
     key: str
@@ -87,6 +147,7 @@ class ModuleManifest:
     imports: tuple[str, ...] = ()  # keys of import definitions
     events_emitted: tuple[str, ...] = ()
     events_handled: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    approval_types: tuple[ApprovalType, ...] = ()  # request types with their default chains
     icon: str = ""
 
     @property

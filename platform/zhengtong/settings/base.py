@@ -57,6 +57,7 @@ SHARED_APPS = [
     "zhengtong.audit",
     "zhengtong.registry",
     "zhengtong.notifications",  # one inbox per person across units
+    "zhengtong.approvals",  # also public: district delegations and the district's pending-step index
     "zhengtong.reports",  # district-level documents
     "zhengtong.imports",
     "zhengtong.security",
