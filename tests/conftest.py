@@ -47,10 +47,15 @@ def django_db_setup(django_db_setup, django_db_blocker, request):
         call_command("migrate_platform", verbosity=0, district_name="测试区", division_code="110199")
         # Idempotent, so `pytest --reuse-db` works too.
         if not Unit.objects.filter(slug="alpha").exists():
-            unit_onboard(name="甲单位", slug="alpha", module_keys=["assets"], check_actor=False, send_invite=False)
-        if not Unit.objects.filter(slug="beta").exists():
-            unit_onboard(name="乙单位", slug="beta", unit_type="school", module_keys=["assets"], check_actor=False,
+            unit_onboard(name="甲单位", slug="alpha", module_keys=["assets", "inspection"], check_actor=False,
                          send_invite=False)
+        if not Unit.objects.filter(slug="beta").exists():
+            unit_onboard(name="乙单位", slug="beta", unit_type="school", module_keys=["assets", "inspection"],
+                         check_actor=False, send_invite=False)
+        from tenants.models import UnitModule  # units kept by --reuse-db get modules added since
+
+        for unit in Unit.objects.filter(slug__in=["alpha", "beta"]):
+            UnitModule.objects.get_or_create(unit=unit, module_key="inspection")
         connection.set_schema_to_public()
 
 

@@ -38,6 +38,7 @@ ALLOWED_HOSTS = [ZT_BASE_DOMAIN, f".{ZT_BASE_DOMAIN}", "localhost", "127.0.0.1"]
 # rights on another unit's object with the same id.
 MODULE_APPS = [
     "modules.assets",
+    "modules.inspection",
 ]
 
 SHARED_APPS = [
