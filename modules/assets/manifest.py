@@ -48,6 +48,7 @@ MANIFEST = ModuleManifest(
                   choices=(("refuse", "拒绝", "Refuse"), ("justify", "需说明理由报财政局", "Need a justification to the bureau"))),
     ),
     rules_validator=validate_rules,
+    imports=("assets.asset",),  # modules/assets/imports.py; export: modules/assets/exports.py
     navigation=(
         NavEntry("assets:list", "资产卡片", "Asset cards"),
         NavEntry("assets:create", "登记资产", "Register asset", permission="assets.add_asset"),
