@@ -10,6 +10,7 @@ class AssetsConfig(AppConfig):
     def ready(self):
         from zhengtong.registry.registry import register
 
+        from . import attachments  # noqa: F401  (registers the invoice and photo uses)
         from .manifest import MANIFEST
 
         register(MANIFEST)

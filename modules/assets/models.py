@@ -31,6 +31,9 @@ class Asset(models.Model):
                                   on_delete=models.PROTECT, related_name="+")
     location = models.CharField(_("location"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_USE)
+    # Optimistic locking: the edit form carries the version it was opened at, and
+    # asset_update refuses the save when the card has moved on since (someone else saved).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,22 @@ from .models import Asset
 CUSTODIAN_PERMS = ("assets.view_asset", "assets.change_asset")
 AUDITED_FIELDS = ("number", "name", "category", "spec", "original_value", "acquired_on", "department",
                   "custodian_id", "location", "status")
+
+
+class AssetChangedElsewhere(ValidationError):
+    """Someone saved the card after this editor opened it (optimistic locking).
+
+    Carries the card as it is now, so the form can show what changed before the user
+    decides to apply their edit on top of it.
+    """
+
+    def __init__(self, current: Asset):
+        super().__init__(
+            _("This asset card was changed by someone else after you opened it. Check the current values "
+              "and save again if your change still applies."),
+            code="conflict",
+        )
+        self.current = current
 
 
 def _snapshot(asset: Asset) -> dict:
@@ -63,10 +79,19 @@ def asset_register(*, actor, name: str, original_value: Decimal, acquired_on: da
 
 
 @transaction.atomic
-def asset_update(*, actor, asset: Asset, **changes) -> Asset:
+def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **changes) -> Asset:
+    """Change an asset card.
+
+    ``expected_version`` is the version the editor saw (the edit form carries it). Two
+    people editing the same card would otherwise silently overwrite each other (lost
+    update): the row lock serialises concurrent saves, and the version check then refuses
+    every save but the first with AssetChangedElsewhere.
+    """
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     if not can(actor, "assets.change_asset", asset):
         raise PermissionDenied(_("You may not change this asset."))
+    if expected_version is not None and asset.version != expected_version:
+        raise AssetChangedElsewhere(asset)
     if "custodian" in changes and not actor.has_perm("assets.change_asset"):
         raise PermissionDenied(_("Only the asset officer may change the custodian."))
     before = _snapshot(asset)
@@ -74,6 +99,7 @@ def asset_update(*, actor, asset: Asset, **changes) -> Asset:
     for field, value in changes.items():
         setattr(asset, field, value)
     asset.full_clean()
+    asset.version += 1
     asset.save()
     if "custodian" in changes:
         _set_custodian_grants(asset, old_custodian, asset.custodian)

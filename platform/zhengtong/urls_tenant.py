@@ -27,6 +27,7 @@ urlpatterns = [
     path("approvals/", include("zhengtong.approvals.urls")),
     path("reports/", include("zhengtong.reports.urls")),
     path("imports/", include("zhengtong.imports.urls")),
+    path("files/", include("zhengtong.files.urls")),
     path("inbox/", include("zhengtong.notifications.urls")),
     path("audit/", include("zhengtong.audit.urls")),
     path("security/", include("zhengtong.security.urls")),

@@ -75,6 +75,7 @@ TENANT_APPS = [
     "zhengtong.approvals",
     "zhengtong.reports",
     "zhengtong.imports",
+    "zhengtong.files",  # attachments: rows in the unit's schema, bytes under MEDIA_ROOT/<schema>/
     *MODULE_APPS,
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
@@ -180,6 +181,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# Largest accepted upload (a use may set a lower limit); the web server's body limit
+# (nginx client_max_body_size) should be a little above it.
+ZT_UPLOAD_MAX_BYTES = int(os.environ.get("ZT_UPLOAD_MAX_MB", "20")) * 1024 * 1024
 
 # Cache keys carry the schema so one unit can never read another's cached values.
 CACHES = {

@@ -1,0 +1,286 @@
+"""Failures lose nothing: concurrent edits of one asset card, and connections on
+different units' schemas never see each other's rows.
+
+These tests need *committed* data seen by several connections at once, so they do not
+use the per-test transaction (``db``): they onboard a scratch unit of their own, commit
+into it, and drop it afterwards (the session's alpha/beta stay untouched).
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+
+import psycopg
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tests.conftest import PASSWORD
+
+OFFICER = "assets.asset_officer"
+
+
+# ------------------------------------------------------------------ committed scratch units
+def drop_unit(unit) -> None:
+    """Remove a unit completely: its schema, its public rows and its media folder."""
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+
+    connection.set_schema_to_public()
+    unit.delete(force_drop=True)  # drops the schema; cascades domains, modules, memberships
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / unit.schema_name, ignore_errors=True)
+
+
+def drop_users(users) -> None:
+    """Delete accounts made for a test, with whatever public rows point at them (the ORM's
+    cascade would also look for guardian rows, which exist only in unit schemas)."""
+    ids = [u.pk for u in users]
+    if not ids:
+        return
+    connection.set_schema_to_public()
+    with connection.cursor() as cur:
+        cur.execute("""
+            SELECT c.conrelid::regclass::text, a.attname, a.attnotnull
+              FROM pg_constraint c
+              JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+             WHERE c.contype = 'f' AND c.confrelid = 'public.accounts_user'::regclass
+               AND c.connamespace = 'public'::regnamespace""")
+        for table, column, not_null in cur.fetchall():
+            if not_null:
+                cur.execute(f'DELETE FROM {table} WHERE "{column}" = ANY(%s)', [ids])
+            else:
+                cur.execute(f'UPDATE {table} SET "{column}" = NULL WHERE "{column}" = ANY(%s)', [ids])
+        cur.execute("DELETE FROM accounts_user WHERE id = ANY(%s)", [ids])
+
+
+@contextmanager
+def scratch_unit(django_db_blocker, *, prefix: str = "rel", modules=("assets",)):
+    """A committed unit of its own (unique slug), with a ``member(roles)`` maker for
+    committed users; everything is removed on exit."""
+    from tenants.services import unit_onboard
+    from zhengtong.accounts.models import User
+    from zhengtong.accounts.services import member_roles_set
+
+    users = []
+    with django_db_blocker.unblock():
+        unit = unit_onboard(name=f"测试单位{prefix}", slug=f"{prefix}-{uuid.uuid4().hex[:8]}",
+                            module_keys=list(modules), check_actor=False, send_invite=False).unit
+
+        def member(roles=(), name=None):
+            with schema_context("public"):
+                user = User.objects.create_user(email=f"{uuid.uuid4().hex[:10]}@scratch.test", password=PASSWORD,
+                                                name=name or "临时用户")
+            users.append(user)
+            member_roles_set(unit=unit, user=user, role_keys=roles, actor=None, enforce_grantor=False)
+            return user
+
+        unit.member = member
+        try:
+            yield unit
+        finally:
+            for alias in connections:
+                connections[alias].close()
+            drop_unit(unit)
+            drop_users(users)
+
+
+def committed_asset(unit, **fields):
+    from modules.assets.models import Asset
+
+    values = dict(number=f"T-{uuid.uuid4().hex[:8]}", name="台式计算机", original_value=Decimal("5000.00"),
+                  acquired_on=date(2024, 1, 15))
+    values.update(fields)
+    with schema_context(unit.schema_name):
+        return Asset.objects.create(**values)
+
+
+def in_thread(fn, *args):
+    """Run ``fn`` in a thread with its own database connection; returns (thread, result box)."""
+    box = {}
+
+    def run():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            box["error"] = exc
+        finally:
+            connection.close()  # this thread's connection
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, box
+
+
+def backend_waits_for_lock(pid: int) -> bool:
+    with connections["default"].cursor() as cur:
+        cur.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cur.fetchone()
+    return bool(row) and row[0] == "Lock"
+
+
+# ------------------------------------------------------------------ optimistic locking
+def test_second_of_two_concurrent_saves_is_refused_not_lost(django_db_setup, django_db_blocker):
+    """Two transactions on their own connections save the same card, both having opened
+    it at version 1. The second waits on the row lock while the first is still open,
+    then is refused with the conflict instead of overwriting the first one's change."""
+    from modules.assets.models import Asset
+    from modules.assets.services import AssetChangedElsewhere, asset_update
+    from zhengtong.audit.models import AuditEvent
+
+    with scratch_unit(django_db_blocker) as unit:
+        alice, bob = unit.member([OFFICER], "王会计"), unit.member([OFFICER], "李专管")
+        asset = committed_asset(unit)
+        first_saved, release_first = threading.Event(), threading.Event()
+        pids = {}
+
+        def first():
+            from django.db import transaction
+
+            connection.set_tenant(unit)
+            with transaction.atomic():
+                pids["first"] = connection.connection.info.backend_pid
+                asset_update(actor=alice, asset=asset, expected_version=1, location="三楼档案室")
+                first_saved.set()
+                release_first.wait(20)  # still open: the row stays locked
+            return "saved"
+
+        def second():
+            connection.set_tenant(unit)
+            pids["second"] = connection.cursor().connection.info.backend_pid
+            return asset_update(actor=bob, asset=asset, expected_version=1, location="一楼大厅")
+
+        t1, r1 = in_thread(first)
+        assert first_saved.wait(20)
+        t2, r2 = in_thread(second)
+        deadline = time.monotonic() + 10
+        while "second" not in pids or not backend_waits_for_lock(pids["second"]):
+            assert time.monotonic() < deadline, "the second save never waited for the first"
+            time.sleep(0.05)
+        release_first.set()
+        t1.join(20)
+        t2.join(20)
+        assert r1 == {"value": "saved"}
+        assert isinstance(r2.get("error"), AssetChangedElsewhere), r2
+        assert r2["error"].current.location == "三楼档案室" and r2["error"].current.version == 2
+        with schema_context(unit.schema_name):
+            saved = Asset.objects.get(pk=asset.pk)
+            updates = AuditEvent.objects.filter(action="assets.asset.update", object_id=str(asset.pk)).count()
+        assert (saved.location, saved.version, updates) == ("三楼档案室", 2, 1)
+
+
+def _version_in(html: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', html).group(1)
+
+
+def _form(asset, **changes):
+    data = {"name": asset.name, "category": "", "spec": "", "original_value": str(asset.original_value),
+            "acquired_on": asset.acquired_on.isoformat(), "department": "", "location": ""}
+    data.update(changes)
+    return data
+
+
+def test_two_people_save_the_edit_form_at_once(django_db_setup, django_db_blocker):
+    """Through the web form: both open the card, both press Save at the same moment. One
+    save lands; the other sees 已被他人修改 with the saved values and keeps their input."""
+    from modules.assets.models import Asset
+
+    with scratch_unit(django_db_blocker) as unit:
+        host = unit.primary_host
+        people = [unit.member([OFFICER], "王会计"), unit.member([OFFICER], "李专管")]
+        asset = committed_asset(unit)
+        clients = []
+        for person in people:
+            c = Client(HTTP_HOST=host)
+            c.force_login(person)
+            page = c.get(f"/m/assets/{asset.pk}/edit/")
+            assert page.status_code == 200 and _version_in(page.content.decode()) == "1"
+            clients.append(c)
+        start = threading.Barrier(2)
+
+        def save(c, location):
+            start.wait(10)
+            return c.post(f"/m/assets/{asset.pk}/edit/", _form(asset, location=location, version="1"))
+
+        threads = [in_thread(save, c, loc) for c, loc in zip(clients, ["三楼档案室", "一楼大厅"])]
+        for t, _ in threads:
+            t.join(30)
+        responses = [box["value"] for _, box in threads]
+        assert sorted(r.status_code for r in responses) == [200, 302]
+        winner = ["三楼档案室", "一楼大厅"][[r.status_code for r in responses].index(302)]
+        loser = next(r for r in responses if r.status_code == 200)
+        html = loser.content.decode()
+        assert "已被他人修改" in html
+        assert winner in html  # the saved value is shown to the one who lost the race
+        assert _version_in(html) == "2"  # saving again now is a deliberate overwrite
+        with schema_context(unit.schema_name):
+            saved = Asset.objects.get(pk=asset.pk)
+        assert (saved.location, saved.version) == (winner, 2)
+        # English speakers read it too
+        c = clients[0]
+        c.cookies["django_language"] = "en"
+        r = c.post(f"/m/assets/{asset.pk}/edit/", _form(asset, location="x", version="1"))
+        assert "changed by someone else" in r.content.decode()
+
+
+# ------------------------------------------------------------------ schemas stay apart
+def test_interleaved_connections_on_two_units_see_only_their_own_rows(django_db_setup, django_db_blocker):
+    """What session-mode pooling guarantees: each connection keeps its own search_path,
+    so two connections working in turns on two units (objects with the same ids) each
+    read and write only their own unit's rows."""
+    from modules.assets.models import Asset
+
+    with scratch_unit(django_db_blocker, prefix="pga") as a, scratch_unit(django_db_blocker, prefix="pgb") as b:
+        committed_asset(a, pk=501, name="甲的电脑")
+        committed_asset(b, pk=501, name="乙的电脑")
+        turn = [threading.Semaphore(1), threading.Semaphore(0)]
+        seen = {a.schema_name: [], b.schema_name: []}
+
+        def worker(unit, me, other):
+            connection.set_tenant(unit)
+            for i in range(5):
+                turn[me].acquire()
+                seen[unit.schema_name].append(Asset.objects.get(pk=501).name)
+                Asset.objects.filter(pk=501).update(location=f"{unit.schema_name}-{i}")
+                seen[unit.schema_name].append(Asset.objects.get(pk=501).location)
+                turn[other].release()
+
+        threads = [in_thread(worker, a, 0, 1), in_thread(worker, b, 1, 0)]
+        for t, box in threads:
+            t.join(30)
+            assert "error" not in box, box
+        assert seen[a.schema_name] == sum((["甲的电脑", f"{a.schema_name}-{i}"] for i in range(5)), [])
+        assert seen[b.schema_name] == sum((["乙的电脑", f"{b.schema_name}-{i}"] for i in range(5)), [])
+
+
+def test_search_path_is_session_state_which_transaction_pooling_would_hand_on(django_db_setup, django_db_blocker):
+    """Why PgBouncer must run in session mode (deploy/pgbouncer.md). A transaction-mode
+    pooler gives each *transaction* any server connection. django-tenants sets the
+    unit with a session-level ``SET search_path`` that stays on the server connection
+    after the client's transaction ends; the next client handed that connection (whose
+    own SET went to another server connection) then reads the first client's unit.
+    Simulated here with one server connection used by two clients in turn."""
+    with scratch_unit(django_db_blocker, prefix="pga") as a, scratch_unit(django_db_blocker, prefix="pgb") as b:
+        committed_asset(a, pk=601, name="甲的电脑")
+        committed_asset(b, pk=601, name="乙的电脑")
+        s = connection.settings_dict
+        with psycopg.connect(host=s["HOST"], port=s["PORT"] or None, user=s["USER"], password=s["PASSWORD"],
+                             dbname=s["NAME"], autocommit=True) as server_conn:
+            # client A's transaction: sets its unit, reads, commits
+            with server_conn.transaction():
+                server_conn.execute(f"SET search_path = {a.schema_name}, public")
+                assert server_conn.execute("SELECT name FROM assets_asset WHERE id = 601").fetchone()[0] == "甲的电脑"
+            # client B's next statement lands on the same server connection without its SET
+            leaked = server_conn.execute("SELECT name FROM assets_asset WHERE id = 601").fetchone()[0]
+            assert leaked == "甲的电脑"  # B asked for its asset 601 and got A's: the failure session mode avoids
+            # SET LOCAL would not outlive the transaction, but django-tenants 4.0.1 issues plain SET
+            with server_conn.transaction():
+                server_conn.execute(f"SET LOCAL search_path = {b.schema_name}, public")
+            assert server_conn.execute("SHOW search_path").fetchone()[0].startswith(a.schema_name)
