@@ -78,6 +78,8 @@ class Contribution:
             return localized("权重为0，不参与评分", "Weight 0: not scored")
         risky_pct, threshold_pct = _cents(self.risky * 100), _cents(self.threshold * 100)
         direction = self._direction_words()
+        if self.note == "within" and self.deviation == 0:
+            return localized("与行业值相同", "Same as the industry")
         if self.note == "within":
             return localized(f"{direction}{risky_pct}%，未达阈值{threshold_pct}%",
                              f"{direction} {risky_pct}%, under the {threshold_pct}% threshold")

@@ -1,0 +1,131 @@
+"""Risk ranking on a small fixture industry: benchmarks computed from the filings (medians),
+the order of the candidates, and why each is there."""
+from decimal import Decimal
+
+import pytest
+from django_tenants.utils import schema_context
+
+from modules.inspection import selectors, services
+from modules.inspection.models import IndustryBenchmark
+from zhengtong.audit.models import AuditEvent
+from zhengtong.registry.registry import get_module
+from zhengtong.registry.rules import module_rules_update
+
+from .conftest import TYPICAL
+
+
+@pytest.fixture
+def industry(alpha, make_entity, make_filing):
+    """Five wholesalers (F5137) in 2024: two ordinary, three that stand out.
+
+    A paid 6 000 tax instead of 30 000; B bought 1 170 000 to sell 1 000 000 and is a key
+    taxpayer; C paid no tax at all on its revenue.
+    """
+    e = {name: make_entity(alpha, name=name, key=(name == "B")) for name in ("A", "B", "C", "N1", "N2")}
+    make_filing(alpha, e["A"], **{**TYPICAL, "taxes_paid": "6000.00"})
+    make_filing(alpha, e["B"], **{**TYPICAL, "purchases": "1170000.00"})
+    make_filing(alpha, e["C"], **{**TYPICAL, "taxes_paid": "0.00"})
+    make_filing(alpha, e["N1"], **TYPICAL)
+    make_filing(alpha, e["N2"], **TYPICAL)
+    return e
+
+
+def test_benchmarks_are_the_industrys_medians(alpha, people, industry):
+    with schema_context(alpha.schema_name):
+        outcomes = {o.indicator: o for o in services.benchmark_compute(actor=people.selector, industry_code="F5137",
+                                                                       period="2024")}
+        # tax burden: 0.006, 0.03, 0, 0.03, 0.03 → median 0.03
+        assert outcomes["tax_burden"].value == Decimal("0.0300") and outcomes["tax_burden"].sample_size == 5
+        assert outcomes["purchase_sales"].value == Decimal("0.7800")
+        assert outcomes["sales_profit_tax"].value == Decimal("0.0800")
+        # no 2023 filings: no change rates, so no benchmark for them
+        assert outcomes["revenue_change"].value is None and outcomes["revenue_change"].sample_size == 0
+        assert not IndustryBenchmark.objects.filter(indicator="revenue_change").exists()
+        event = AuditEvent.objects.filter(action="inspection.benchmark.compute").first()
+        assert event.object_id == "F5137/2024" and event.after["tax_burden"]["value"] == "0.0300"
+
+
+def test_ranking_order_and_what_drove_each_score(alpha, people, industry):
+    with schema_context(alpha.schema_name):
+        services.benchmark_compute(actor=people.selector, industry_code="F5137", period="2024")
+        ranking = selectors.candidate_ranking(period="2024")
+        # N1 and N2 score 0, under the default minimum of 10 points
+        assert [(c.entity.name, c.score) for c in ranking] == [
+            ("C", Decimal("36.25")),  # tax burden 20 + sales profit-tax 6.25 + abnormal filing 10
+            ("A", Decimal("25.00")),  # tax burden 20 + sales profit-tax 5
+            ("B", Decimal("13.33")),  # purchase-sales 8.33 + key taxpayer 5
+        ]
+        c, a, b = ranking
+        assert [(d.key, d.points) for d in c.drivers] == [("tax_burden", Decimal("20.00")),
+                                                          ("sales_profit_tax", Decimal("6.25"))]
+        assert [f.code for f in c.flags] == ["zero_tax_with_revenue"]
+        assert [(d.key, d.points) for d in a.drivers] == [("tax_burden", Decimal("20.00")),
+                                                          ("sales_profit_tax", Decimal("5.00"))]
+        assert [(d.key, d.points) for d in b.drivers] == [("purchase_sales", Decimal("8.33"))]
+        assert [f.code for f in b.flags] == ["key_taxpayer"]
+        # the explanation a person reads
+        tax = a.drivers[0]
+        assert (tax.value_text, tax.benchmark_text, tax.deviation_pct) == ("0.60%", "3.00%", "-80.00%")
+        assert tax.explanation == "低于行业值80.00%，超过阈值20.00%：20.00 × 1.0000 = 20.00分"
+        ps = b.drivers[0]
+        assert ps.explanation == "高于行业值50.00%，超过阈值30.00%：10.00 × 0.8333 = 8.33分"
+        change = next(x for x in a.contributions if x.key == "revenue_change")
+        assert change.points == 0 and change.explanation == "没有上一期申报，无法计算变化率"
+        margin = next(x for x in a.contributions if x.key == "gross_margin")
+        assert margin.explanation == "与行业值相同"
+        burden_b = next(x for x in b.contributions if x.key == "sales_profit_tax")
+        assert burden_b.explanation == "与行业值相同"
+
+
+def test_the_module_admins_weights_change_the_ranking(alpha, people, industry):
+    manifest = get_module("inspection")
+    with schema_context(alpha.schema_name):
+        services.benchmark_compute(actor=people.selector, industry_code="F5137", period="2024")
+        values = {**manifest.rule_defaults(), "weight_tax_burden": Decimal("0"),
+                  "abnormal_filing_points": Decimal("20")}
+        module_rules_update(manifest=manifest, values=values, actor=people.admin)
+        ranking = selectors.candidate_ranking(period="2024")
+        # C: 6.25 + 20; B: 8.33 + 5; A: 5 (under 10, off the list)
+        assert [(c.entity.name, c.score) for c in ranking] == [("C", Decimal("26.25")), ("B", Decimal("13.33"))]
+        tax = next(x for x in ranking[0].contributions if x.key == "tax_burden")
+        assert tax.points == 0 and tax.explanation == "权重为0，不参与评分"
+
+
+def test_other_units_rules_and_benchmarks_do_not_apply(alpha, beta, people, industry, make_entity, make_filing,
+                                                       make_user):
+    with schema_context(alpha.schema_name):
+        services.benchmark_compute(actor=people.selector, industry_code="F5137", period="2024")
+    lone = make_entity(beta, name="乙单位的A")
+    make_filing(beta, lone, **{**TYPICAL, "taxes_paid": "6000.00"})
+    with schema_context(beta.schema_name):
+        # beta has no benchmark of its own: nothing to compare with, so no indicator scores
+        assert selectors.candidate_ranking(period="2024", include_all=True)[0].score == Decimal("0.00")
+
+
+def test_parent_industry_benchmark_and_abnormal_filing_flags(alpha, people, make_entity, make_filing):
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["行业代码", "期间", "指标", "基准值"])
+    wb.active.append(["F51", "2024", "税负率", "3"])         # 3 % for all wholesale
+    wb.active.append(["F5137", "2024", "gross_margin", "20%"])
+    out = io.BytesIO()
+    wb.save(out)
+    losing = make_entity(alpha, name="亏损商贸", industry_code="F5137")
+    make_filing(alpha, losing, period="2023", **{**TYPICAL, "total_profit": "-10.00"})
+    make_filing(alpha, losing, period="2024", **{**TYPICAL, "total_profit": "-20.00", "taxes_paid": "30000.00"})
+    empty = make_entity(alpha, name="零申报商贸", industry_code="F5137")
+    make_filing(alpha, empty, period="2024", revenue="0.00", taxes_paid="0.00")
+    with schema_context(alpha.schema_name):
+        result = services.benchmarks_import(actor=people.selector, filename="b.xlsx", data=out.getvalue())
+        assert result.errors == [] and result.benchmarks_saved == 2
+        assert IndustryBenchmark.objects.get(industry_code="F51").value == Decimal("0.0300")
+        ranking = {c.entity.name: c for c in selectors.candidate_ranking(period="2024", include_all=True)}
+        tax = next(x for x in ranking["亏损商贸"].contributions if x.key == "tax_burden")
+        assert (tax.benchmark, tax.benchmark_code) == (Decimal("0.0300"), "F51")
+        assert [f.code for f in ranking["亏损商贸"].flags] == ["consecutive_losses"]
+        assert [f.code for f in ranking["零申报商贸"].flags] == ["zero_revenue"]
+        zero = next(x for x in ranking["零申报商贸"].contributions if x.key == "tax_burden")
+        assert zero.points == 0 and zero.explanation == "营业收入为零，比率无意义"
