@@ -1,0 +1,42 @@
+"""Keeping every schema's trail protected: hooks on django-tenants' schema signals, and
+the periodic purge's place in Celery beat. No business logic here."""
+from __future__ import annotations
+
+from . import conf, database
+
+_functions_installed_here = False
+
+
+def schema_migrated(sender, schema_name: str, **kwargs) -> None:
+    global _functions_installed_here
+    if not _functions_installed_here:  # once per migrate run is enough: they are shared
+        database.install_functions()
+        _functions_installed_here = True
+    database.install_triggers(schema_name)
+    role = conf.app_role()
+    if role:
+        database.grant_app_role(schema_name, role)
+
+
+def schema_created(sender, tenant, **kwargs) -> None:
+    schema = getattr(tenant, "schema_name", None)
+    if not schema:
+        return
+    database.install_triggers(schema)
+    role = conf.app_role()
+    if role and database.trail_exists(schema):
+        # The clone belongs to whoever ran it — the application, when a district operator
+        # onboards a unit on the web. Hand the trail to the owner role now.
+        database.seal_trail(schema, role)
+
+
+def schedule_purge() -> None:
+    """Add the daily retention purge to Celery beat (it fans out per unit)."""
+    from zhengtong.celery import app
+
+    schedule = dict(app.conf.beat_schedule or {})
+    schedule.setdefault("zhengtong.audit.purge_all", {
+        "task": "zhengtong.audit.purge_all",
+        "schedule": float(conf.purge_interval_seconds()),
+    })
+    app.conf.beat_schedule = schedule
