@@ -117,6 +117,11 @@ def client_for():
         client = Client(HTTP_HOST=host)
         if user is not None:
             client.force_login(user)
+            # A completed sign-in: administrators and operators have passed their second
+            # factor too (real TOTP device, tests/support/two_factor.py).
+            from tests.support.two_factor import verified_session
+
+            verified_session(client, user)
         return client
 
     return make

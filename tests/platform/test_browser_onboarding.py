@@ -21,6 +21,9 @@ def test_operator_onboards_a_unit_and_its_admin_signs_in(django_db_setup, django
         operator = User.objects.create_user(email=f"op-{slug}@test.cn", password=PASSWORD, name="区运维")
         member_roles_set(unit=Unit.objects.get(schema_name="public"), user=operator,
                          role_keys=["district.operator"], actor=None, enforce_grantor=False)
+        from tests.support.two_factor import confirmed_device, current_code
+
+        device = confirmed_device(operator)  # operators sign in with a second factor (TOTP)
         connection.set_schema_to_public()
         with live_server() as port, chromium() as browser:
             base = f"http://zt.test:{port}"
@@ -28,6 +31,9 @@ def test_operator_onboards_a_unit_and_its_admin_signs_in(django_db_setup, django
             page.goto(f"{base}/accounts/login/")
             page.fill("input[name=username]", operator.email)
             page.fill("input[name=password]", PASSWORD)
+            page.click("button.primary")
+            page.wait_for_url(re.compile(r".*/accounts/2fa/.*"))
+            page.fill("input[name=token]", current_code(device))
             page.click("button.primary")
             page.wait_for_url(f"{base}/units/")
             page.click("text=新增单位")

@@ -21,6 +21,16 @@ class UnitLoginForm(AuthenticationForm):
             raise self.get_invalid_login_error()
 
 
+class TwoFactorForm(forms.Form):
+    """The 6-digit code from the person's authenticator app."""
+
+    token = forms.CharField(
+        label=_("Verification code"), max_length=12, strip=True,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "pattern": "[0-9 ]*"}),
+    )
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User

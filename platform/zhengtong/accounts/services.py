@@ -14,7 +14,12 @@ from tenant_users.permissions.models import UserTenantPermissions
 
 from zhengtong.audit.services import audit_denied, audit_record
 from zhengtong.registry.registry import (
+    AUDIT_ADMIN,
+    DISTRICT_AUDIT_ADMIN,
+    DISTRICT_OPERATOR,
     DISTRICT_ROLES,
+    DISTRICT_SECURITY_ADMIN,
+    DISTRICT_SYSTEM_ADMIN,
     DISTRICT_THREE_ADMINS,
     SECURITY_ADMIN,
     SYSTEM_ADMIN,
@@ -30,13 +35,30 @@ ROLE_GRANTORS = (UNIT_ADMIN, SECURITY_ADMIN)  # who may grant roles in a unit
 MEMBER_MANAGERS = (UNIT_ADMIN, SYSTEM_ADMIN)  # who may add or remove members
 
 
+# The side of 三员 each administering role is on. The unit administrator manages members
+# and the district operator runs units and modules — both system-side work — so neither may
+# also be a security or an audit administrator (the auditor must not audit their own work).
+ADMIN_SIDES = {
+    SYSTEM_ADMIN: "system", UNIT_ADMIN: "system", DISTRICT_SYSTEM_ADMIN: "system", DISTRICT_OPERATOR: "system",
+    SECURITY_ADMIN: "security", DISTRICT_SECURITY_ADMIN: "security",
+    AUDIT_ADMIN: "audit", DISTRICT_AUDIT_ADMIN: "audit",
+}
+
+
 def check_three_admins(role_keys: Iterable[str]) -> None:
-    """三员分立: no person holds two of system/security/audit administrator."""
-    held = [k for k in role_keys if k in THREE_ADMINS or k in DISTRICT_THREE_ADMINS]
-    if len(held) > 1:
+    """三员分立: no person holds two of system/security/audit administrator, nor an
+    administering role of one side together with another side's."""
+    keys = list(role_keys)
+    three = [k for k in keys if k in THREE_ADMINS or k in DISTRICT_THREE_ADMINS]
+    sides: dict[str, str] = {}
+    for k in keys:
+        if k in ADMIN_SIDES:
+            sides.setdefault(ADMIN_SIDES[k], k)
+    pair = three[:2] if len(three) > 1 else list(sides.values())[:2] if len(sides) > 1 else None
+    if pair:
         raise ValidationError(
             _("%(a)s and %(b)s cannot be held by the same person (三员分立).")
-            % {"a": role_label(held[0]), "b": role_label(held[1])},
+            % {"a": role_label(pair[0]), "b": role_label(pair[1])},
             code="three_admins",
         )
 

@@ -1,2 +1,12 @@
+from django.urls import path
+
+from . import views
+
 app_name = "security"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("policy/", views.policy, name="policy"),
+    path("lockouts/", views.lockouts, name="lockouts"),
+    path("lockouts/<int:pk>/unlock/", views.unlock, name="unlock"),
+    path("two-factor/reset/", views.two_factor_reset, name="two_factor_reset"),
+]

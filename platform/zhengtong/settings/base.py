@@ -62,6 +62,10 @@ SHARED_APPS = [
     "zhengtong.reports",  # district-level documents
     "zhengtong.imports",
     "zhengtong.security",
+    # Sign-in lockout and second factor: accounts are global, so their tables are too.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
 ]
@@ -99,21 +103,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ---------------------------------------------------------------- auth
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses sign-in while the account is locked on this host (zhengtong.security.lockout).
+    "axes.backends.AxesStandaloneBackend",
     "tenant_users.permissions.backend.UserBackend",
     "zhengtong.accounts.backends.UnitObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions, ever
 GUARDIAN_RAISE_403 = False
-SILENCED_SYSTEM_CHECKS = ["guardian.W001"]  # our backend subclasses guardian's
+# guardian.W001: our backend subclasses guardian's; axes.W006: lockout by account, see AXES_LOCKOUT_PARAMETERS.
+SILENCED_SYSTEM_CHECKS = ["guardian.W001", "axes.W006"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Length, character classes and history follow the security policy the district security
+# admin edits (zhengtong.security.models.SecurityPolicy); the history validator also keeps
+# password_changed_at, which the password-age check reads.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "zhengtong.security.validators.PolicyLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "zhengtong.accounts.validators.CharacterClassValidator"},
+    {"NAME": "zhengtong.security.validators.PolicyCharacterClassValidator"},
+    {"NAME": "zhengtong.security.validators.PasswordHistoryValidator"},
 ]
 INVITATION_VALID_DAYS = 7
 
@@ -121,22 +132,71 @@ INVITATION_VALID_DAYS = 7
 # subdomains, so switching units keeps the user signed in.
 SESSION_COOKIE_DOMAIN = os.environ.get("ZT_SESSION_COOKIE_DOMAIN", ZT_BASE_DOMAIN)
 CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
-SESSION_COOKIE_AGE = 8 * 3600
+# The server-side ceiling; the policy's absolute lifetime (default 8 h, at most 12 h) and
+# idle timeout (default 30 min) are enforced per request by SessionSecurityMiddleware.
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "zt_session"
 CSRF_COOKIE_NAME = "zt_csrftoken"
 
+# ---------------------------------------------------------------- security (docs/security.md)
+# Sign-in lockout (django-axes): attempts are keyed "<unit schema>:<e-mail>" so failures on
+# one unit's host do not lock the person out elsewhere; the limit and the cool-off come from
+# the security policy (zhengtong.security.lockout).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# By account only, not by address: a school or bureau signs in from behind one NAT address,
+# and counting by address would lock a whole office out after a few typos (axes.W006 is
+# silenced for that reason; spraying many accounts from one address is for the proxy's rate
+# limit, docs/security.md).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "zhengtong.security.lockout.axes_username"
+AXES_FAILURE_LIMIT = "zhengtong.security.lockout.failure_limit"
+AXES_COOLOFF_TIME = "zhengtong.security.lockout.cool_off"
+AXES_LOCKOUT_CALLABLE = "zhengtong.security.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False
+# The client address as the audit trail reads it: REMOTE_ADDR only (see audit/context.py).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Second factor (TOTP) for the three administrators and district operators.
+OTP_TOTP_ISSUER = "政通 Zhengtong"
+# Headers on every response; HSTS, secure cookies and the HTTPS redirect are in prod.py.
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Nothing inline, nothing from elsewhere. form-action is completed per request with the
+# district's own hosts (zhengtong.security.headers).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
 # ---------------------------------------------------------------- web
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "zhengtong.security.headers.ContentSecurityPolicyMiddleware",  # django-csp
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "zhengtong.core.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle timeout, session lifetime, second factor, password age; audits refused pages.
+    "zhengtong.security.middleware.SessionSecurityMiddleware",
     # Non-members of a unit get 404 there, not 403: do not reveal that it exists.
     "tenant_users.tenants.middleware.TenantAccessMiddleware",
     "zhengtong.audit.context.AuditContextMiddleware",
@@ -144,6 +204,7 @@ MIDDLEWARE = [
     "zhengtong.registry.middleware.ModuleGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the "locked" page
 ]
 TEMPLATES = [
     {
@@ -220,6 +281,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
+
+# Periodic jobs; beat runs beside the worker (deploy/run.sh). Other areas add their entries.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "security.disable_dormant_accounts": {"task": "security.disable_dormant_accounts", "schedule": 24 * 3600},
+}
 
 LOGGING = {
     "version": 1,

@@ -19,4 +19,8 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True  # noqa: F405
+# No default or shared accounts: the demo seed (demo users, known password) refuses to run.
+ZT_DEMO_ALLOWED = False
 EMAIL_BACKEND = os.environ.get("ZT_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -8,7 +8,8 @@ import random
 from datetime import date
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_tenants.utils import schema_context
 from tenant_users.permissions.models import UserTenantPermissions
@@ -56,6 +57,8 @@ class Command(BaseCommand):
     help = "Seed the demo district (units, users per role, assets) and print URLs and logins."
 
     def handle(self, *args, **options):
+        if not getattr(settings, "ZT_DEMO_ALLOWED", True):
+            raise CommandError("Demo accounts are not allowed in production (docs/security.md).")
         password = os.environ.get("ZT_DEMO_PASSWORD", "Zhengtong@2026")
         units = {}
         for slug, name, kind, code17 in UNITS:
@@ -80,7 +83,21 @@ class Command(BaseCommand):
         with schema_context("public"):
             UserTenantPermissions.objects.filter(profile=users["operator"]).update(is_staff=True)
         self._assets(units, users)
-        self._print(units, password)
+        self._print(units, password, self._second_factors(users))
+
+    def _second_factors(self, users):
+        """Administrators and operators sign in with a TOTP code: enrol a device for each demo
+        one (once) and print its key, to be added to an authenticator app."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from zhengtong.security.selectors import two_factor_required
+
+        devices = {}
+        for local, user in users.items():
+            if two_factor_required(user):
+                devices[local] = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                                  or TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True))
+        return devices
 
     @transaction.atomic
     def _assets(self, units, users):
@@ -109,7 +126,9 @@ class Command(BaseCommand):
                         custodian=rng.choice(custodians[slug]) if custodians[slug] else None,
                     )
 
-    def _print(self, units, password):
+    def _print(self, units, password, devices=None):
+        from base64 import b32encode
+
         w = self.stdout.write
         w("")
         w("=" * 72)
@@ -122,4 +141,9 @@ class Command(BaseCommand):
         for local, name, roles, district_roles in PEOPLE:
             where = ", ".join(f"{s}: {'+'.join(r)}" for s, r in roles.items()) or ", ".join(district_roles)
             w(f"  {local + '@demo.zt':<26} {where}")
+        if devices:
+            w("Second factor (TOTP, 6 digits / 30 s) — add these keys to an authenticator app:")
+            for local, device in devices.items():
+                w(f"  {local + '@demo.zt':<26} {b32encode(device.bin_key).decode()}")
+                w(f"  {'':<26} {device.config_url}")
         w("=" * 72)

@@ -1,0 +1,81 @@
+"""Reads for the security area."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
+from tenant_users.permissions.models import UserTenantPermissions
+
+from zhengtong.registry.registry import DISTRICT_OPERATOR, DISTRICT_THREE_ADMINS, THREE_ADMINS
+
+from .models import SecurityPolicy
+
+# Holders of these roles — in any unit or in the district — must use a second factor.
+TWO_FACTOR_ROLES = (*THREE_ADMINS, *DISTRICT_THREE_ADMINS, DISTRICT_OPERATOR)
+
+
+def security_policy() -> SecurityPolicy:
+    """The platform-wide policy; the level-3 defaults when nobody has saved one yet.
+
+    Read on every request (one primary-key lookup) rather than cached in the process:
+    a policy change must apply at once in every web worker.
+    """
+    return SecurityPolicy.objects.filter(pk=1).first() or SecurityPolicy(pk=1)
+
+
+def two_factor_required(user) -> bool:
+    """Whether ``user`` holds, anywhere, a role that needs a second factor.
+
+    The session cookie is valid on every unit's host (one login for all units), so the
+    question is about the person, not the unit being visited: an audit admin of unit A
+    browsing unit B as a custodian still carries a session that could reach A. Answered
+    with one query over the schemas of the units the person belongs to.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    schemas = list(user.tenants.values_list("schema_name", flat=True))
+    if not schemas:
+        return False
+    perms = UserTenantPermissions._meta.db_table
+    through = UserTenantPermissions.groups.through._meta.db_table
+    groups = Group._meta.db_table
+    parts = []
+    for schema in sorted(set(schemas)):
+        # Schema names come from the units table and were validated by django-tenants
+        # when the unit was created; quoting keeps them identifiers all the same.
+        q = connection.ops.quote_name(schema)
+        parts.append(
+            f"SELECT 1 FROM {q}.{perms} p "
+            f"LEFT JOIN {q}.{through} pg ON pg.usertenantpermissions_id = p.id "
+            f"LEFT JOIN {q}.{groups} g ON g.id = pg.group_id "
+            f"WHERE p.profile_id = %s AND (p.is_superuser OR p.is_staff OR g.name = ANY(%s))"
+        )
+    sql = "SELECT EXISTS (" + " UNION ALL ".join(parts) + ")"
+    params: list = []
+    for _ in parts:
+        params += [user.pk, list(TWO_FACTOR_ROLES)]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return bool(cur.fetchone()[0])
+
+
+def locked_out_attempts(*, unit) -> QuerySet:
+    """Sign-in lockouts the security admin of ``unit`` may lift.
+
+    Attempts are keyed "<schema>:<email>" (see lockout.py); a unit's security admin sees
+    its own unit's, the district's security admin sees every unit's.
+    """
+    from axes.models import AccessAttempt
+
+    policy = security_policy()
+    qs = AccessAttempt.objects.filter(failures_since_start__gte=policy.lockout_threshold)
+    if policy.lockout_minutes:
+        # Older attempts have cooled off: axes no longer counts them.
+        qs = qs.filter(attempt_time__gte=timezone.now() - timedelta(minutes=policy.lockout_minutes))
+    if unit.schema_name != get_public_schema_name():
+        qs = qs.filter(username__startswith=f"{unit.schema_name}:")
+    return qs.order_by("-attempt_time")

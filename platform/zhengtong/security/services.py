@@ -1,0 +1,221 @@
+"""Writes of the security area: policy, unlocks, second factors, dormant accounts.
+
+Each is keyword-only, checks who acts (refusals are audited outside the refused write's
+transaction), and records what it changed in the same transaction as the change.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from zhengtong.accounts.models import User
+from zhengtong.audit.services import audit_denied, audit_record
+from zhengtong.registry.registry import (
+    DISTRICT_OPERATOR,
+    DISTRICT_SECURITY_ADMIN,
+    DISTRICT_SYSTEM_ADMIN,
+    SECURITY_ADMIN,
+)
+
+from .lockout import split_attempt_key
+from .models import POLICY_BOUNDS, SecurityPolicy
+from .selectors import security_policy
+
+POLICY_FIELDS = tuple(POLICY_BOUNDS)
+DEVICE_NAME = "TOTP"
+
+
+def is_security_admin(user, unit) -> bool:
+    """Security administrator of ``unit`` (the district's, on the district portal)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    role = DISTRICT_SECURITY_ADMIN if unit.schema_name == get_public_schema_name() else SECURITY_ADMIN
+    with schema_context(unit.schema_name):
+        return user.has_role(role)
+
+
+def is_district_security_admin(user) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    with schema_context(get_public_schema_name()):
+        return user.has_role(DISTRICT_SECURITY_ADMIN)
+
+
+# ---------------------------------------------------------------- policy
+
+
+def security_policy_update(*, actor, values: dict[str, Any]) -> SecurityPolicy:
+    """Change the platform-wide policy. Only the district security administrator may."""
+    with schema_context(get_public_schema_name()):
+        if not is_district_security_admin(actor):
+            audit_denied(action="security.policy", actor=actor, object_type="security.SecurityPolicy",
+                         object_repr="security policy", detail="not the district security admin")
+            raise PermissionDenied(_("Only the district security administrator may change the security policy."))
+        with transaction.atomic():
+            policy = SecurityPolicy.objects.select_for_update().filter(pk=1).first() or SecurityPolicy(pk=1)
+            before = {f: getattr(policy, f) for f in POLICY_FIELDS}
+            for field in POLICY_FIELDS:
+                if field in values:
+                    setattr(policy, field, int(values[field]))
+            policy.updated_by = actor
+            policy.full_clean(exclude=["updated_by"])
+            after = {f: getattr(policy, f) for f in POLICY_FIELDS}
+            policy.save()
+            changed = {f for f in POLICY_FIELDS if before[f] != after[f]}
+            if changed:
+                audit_record(action="security.policy", actor=actor, obj=policy,
+                             before={f: before[f] for f in sorted(changed)},
+                             after={f: after[f] for f in sorted(changed)})
+    return policy
+
+
+# ---------------------------------------------------------------- lockouts
+
+
+def lockout_unlock(*, actor, unit, attempt_key: str) -> int:
+    """Lift a sign-in lockout. A unit's security admin lifts lockouts on the unit's own host;
+    the district's security admin lifts any. Nobody lifts their own."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    schema, email = split_attempt_key(attempt_key)
+    district = unit.schema_name == get_public_schema_name()
+    with schema_context(unit.schema_name):
+        allowed = is_security_admin(actor, unit) and (district or schema == unit.schema_name)
+        if not allowed:
+            audit_denied(action="auth.unlock", actor=actor, object_type="accounts.User", object_repr=email[:200],
+                         detail=f"not a security admin for {schema}")
+            raise PermissionDenied(_("Only a security administrator may unlock sign-ins."))
+        if email == actor.email.lower():
+            audit_denied(action="auth.unlock", actor=actor, object_type="accounts.User", object_repr=email[:200],
+                         detail="unlock of own account refused")
+            raise PermissionDenied(_("Nobody may unlock their own account."))
+        with transaction.atomic():
+            count = AxesProxyHandler.reset_attempts(username=attempt_key)
+            audit_record(action="auth.unlock", actor=actor, object_type="accounts.User", object_repr=email[:200],
+                         before={"locked_on": schema}, after={"locked_on": None}, detail=f"attempts reset={count}")
+    return count
+
+
+# ---------------------------------------------------------------- second factor
+
+
+def totp_device_pending(*, user: User) -> TOTPDevice:
+    """The unconfirmed device a person is enrolling (created on first visit)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    return device
+
+
+def has_confirmed_device(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def totp_enrol_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
+    """Confirm enrolment with the first code from the person's authenticator app."""
+    if device.user_id != user.pk or device.confirmed:
+        raise PermissionDenied
+    with transaction.atomic():
+        ok = device.verify_token(_digits(token))
+        if ok:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            audit_record(action="auth.2fa_enrol", actor=user, obj=user, after={"device": device.name})
+    if not ok:
+        audit_record(action="auth.2fa_failed", actor=user, obj=user, result="failure", detail="enrolment code")
+    return ok
+
+
+def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
+    """Check a code against the person's confirmed devices.
+
+    django-otp refuses a code whose time step is not later than the last accepted one,
+    so a code seen over someone's shoulder (or replayed from a log) fails the second time.
+    Repeated failures slow down by django-otp's throttling.
+    """
+    token = _digits(token)
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
+            if device.verify_token(token):
+                audit_record(action="auth.2fa_verify", actor=user, obj=user)
+                return device
+    audit_record(action="auth.2fa_failed", actor=user, obj=user, result="failure", detail="sign-in code")
+    return None
+
+
+def two_factor_reset(*, actor, user: User) -> int:
+    """Remove a person's second factors (lost phone); they enrol again at next sign-in.
+
+    The district security administrator's job, and never for their own account.
+    """
+    with schema_context(get_public_schema_name()):
+        if not is_district_security_admin(actor) or actor.pk == user.pk:
+            audit_denied(action="auth.2fa_reset", actor=actor, obj=user,
+                         detail="own account" if actor and actor.pk == user.pk else "not the district security admin")
+            raise PermissionDenied(_("Only the district security administrator may reset another person's "
+                                     "second factor."))
+        with transaction.atomic():
+            count, _detail = TOTPDevice.objects.filter(user=user).delete()
+            audit_record(action="auth.2fa_reset", actor=actor, obj=user, after={"devices_removed": count})
+    return count
+
+
+def _digits(token: str) -> str:
+    return "".join(ch for ch in str(token or "") if ch.isdigit())
+
+
+# ---------------------------------------------------------------- dormant accounts
+
+
+def dormant_accounts_disable(*, now=None) -> list[str]:
+    """Disable accounts nobody has signed in to for the policy's dormant period.
+
+    Returns the e-mails disabled. Idempotent: a second run finds nothing. Sessions end at
+    once because authentication refuses inactive users on every request.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=security_policy().dormant_days)
+    disabled: list[str] = []
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        dormant = (
+            User.objects.select_for_update()
+            .filter(is_active=True, is_system=False)
+            .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
+            .order_by("pk")
+        )
+        for user in dormant:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            audit_record(action="user.disable_dormant", obj=user, before={"is_active": True},
+                         after={"is_active": False},
+                         detail=f"last sign-in: {user.last_login.isoformat() if user.last_login else 'never'}")
+            disabled.append(user.email)
+    return disabled
+
+
+def user_deactivate(*, actor, user: User, reason: str = "") -> None:
+    """Switch an account off; its sessions end with the next request.
+
+    Accounts are the system administrator's side of 三员 (at district level: the district
+    system administrator, or the district operator who onboards units).
+    """
+    with schema_context(get_public_schema_name()):
+        if actor is None or not actor.is_authenticated or actor.pk == user.pk or not actor.has_role(
+                DISTRICT_SYSTEM_ADMIN, DISTRICT_OPERATOR):
+            audit_denied(action="user.deactivate", actor=actor, obj=user, detail=reason)
+            raise PermissionDenied(_("Only the district system administrator may switch accounts off."))
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        if not user.is_active:
+            return
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        audit_record(action="user.deactivate", actor=actor, obj=user, before={"is_active": True},
+                     after={"is_active": False}, detail=reason)

@@ -1,0 +1,102 @@
+"""Security administrator pages: the platform-wide policy (district), sign-in lockouts
+(each unit's own, or all of them on the district portal), second-factor resets."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tenants.utils import schema_context
+
+from tenants.models import Unit
+from zhengtong.accounts.models import User
+
+from . import selectors, services
+from .forms import SecurityPolicyForm, TwoFactorResetForm
+from .lockout import split_attempt_key
+
+
+def security_admin_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not services.is_security_admin(request.user, request.tenant):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _district_only(request):
+    if not request.tenant.is_district_portal:
+        raise Http404
+
+
+@security_admin_required
+def index(request):
+    return redirect("security:policy" if request.tenant.is_district_portal else "security:lockouts")
+
+
+@security_admin_required
+def policy(request):
+    _district_only(request)
+    current = selectors.security_policy()
+    form = SecurityPolicyForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.security_policy_update(actor=request.user, values=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Security policy saved."))
+            return redirect("security:policy")
+    return render(request, "security/policy.html", {"form": form, "policy": current,
+                                                    "reset_form": TwoFactorResetForm()})
+
+
+@security_admin_required
+def lockouts(request):
+    units = dict(Unit.objects.values_list("schema_name", "name"))
+    rows = []
+    for attempt in selectors.locked_out_attempts(unit=request.tenant)[:200]:
+        schema, email = split_attempt_key(attempt.username or "")
+        rows.append({"attempt": attempt, "email": email, "where": units.get(schema, schema)})
+    return render(request, "security/lockouts.html", {"rows": rows, "policy": selectors.security_policy()})
+
+
+@security_admin_required
+@require_POST
+def unlock(request, pk):
+    attempt = get_object_or_404(selectors.locked_out_attempts(unit=request.tenant), pk=pk)
+    try:
+        services.lockout_unlock(actor=request.user, unit=request.tenant, attempt_key=attempt.username)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
+    else:
+        messages.success(request, _("%(email)s can sign in again.") % {"email": split_attempt_key(attempt.username)[1]})
+    return redirect("security:lockouts")
+
+
+@security_admin_required
+@require_POST
+def two_factor_reset(request):
+    _district_only(request)
+    form = TwoFactorResetForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors.as_text())
+        return redirect("security:policy")
+    with schema_context("public"):
+        person = User.objects.filter(email__iexact=form.cleaned_data["email"], is_system=False).first()
+    if person is None:
+        messages.error(request, _("No account has this email (该邮箱没有对应账户)."))
+        return redirect("security:policy")
+    try:
+        count = services.two_factor_reset(actor=request.user, user=person)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(n)d second-factor device(s) of %(email)s removed; they enrol again at "
+                                    "their next sign-in.") % {"n": count, "email": person.email})
+    return redirect("security:policy")
