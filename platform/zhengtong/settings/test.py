@@ -7,3 +7,5 @@ ZT_BASE_DOMAIN = "zt.test"
 ALLOWED_HOSTS = ["zt.test", ".zt.test", "localhost", "127.0.0.1", "testserver"]
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
+# Test-only tasks (tests/support/probe_tasks.py) for the worker the tests start.
+CELERY_IMPORTS = ["tests.support.probe_tasks"]
