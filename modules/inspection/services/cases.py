@@ -487,7 +487,9 @@ def report_cosign(*, actor, case: InspectionCase) -> InspectionReport:
     report.cosigned_by, report.cosigned_at = actor, timezone.now()
     report.save()
     before = case.status
-    _move(case, S.REPORT_SUBMITTED, rules)
+    # After a return from review the file goes straight back to the reviewer already on it.
+    back_to_review = case.assignments.filter(role=R.REVIEWER, removed_at__isnull=True).exists()
+    _move(case, S.UNDER_REVIEW if back_to_review else S.REPORT_SUBMITTED, rules)
     case.save()
     _record(case, "report_cosign", actor, before={"status": before},
             after={"status": case.status, "round": report.round, "submitted_by": report.submitted_by_id})

@@ -75,3 +75,90 @@ TYPICAL = dict(revenue="1000000.00", cost_of_sales="800000.00", taxes_paid="3000
                inventory_opening="120000.00", inventory_closing="80000.00", purchases="780000.00",
                receivables_opening="90000.00", receivables_closing="110000.00", current_assets="600000.00",
                current_liabilities="400000.00", cash="150000.00")
+
+
+@pytest.fixture
+def industry(alpha, make_entity, make_filing):
+    """Five wholesalers (F5137) in 2024: two ordinary, three that stand out.
+
+    A paid 6 000 tax instead of 30 000; B bought 1 170 000 to sell 1 000 000 and is a key
+    taxpayer; C paid no tax at all on its revenue.
+    """
+    e = {name: make_entity(alpha, name=name, key=(name == "B")) for name in ("A", "B", "C", "N1", "N2")}
+    make_filing(alpha, e["A"], **{**TYPICAL, "taxes_paid": "6000.00"})
+    make_filing(alpha, e["B"], **{**TYPICAL, "purchases": "1170000.00"})
+    make_filing(alpha, e["C"], **{**TYPICAL, "taxes_paid": "0.00"})
+    make_filing(alpha, e["N1"], **TYPICAL)
+    make_filing(alpha, e["N2"], **TYPICAL)
+    return e
+
+
+@pytest.fixture
+def ranked(alpha, people, industry):
+    """The fixture industry with its benchmarks computed: A, B and C are candidates."""
+    from modules.inspection import services
+
+    with schema_context(alpha.schema_name):
+        services.benchmark_compute(actor=people.selector, industry_code="F5137", period="2024")
+    return industry
+
+
+class Journey:
+    """Drive a case through its stages with the right person at each step (in alpha)."""
+
+    def __init__(self, unit, people):
+        self.unit, self.p = unit, people
+
+    def __getattr__(self, name):
+        from modules.inspection import services
+
+        fn = getattr(services, name)
+
+        def call(**kw):
+            with schema_context(self.unit.schema_name):
+                result = fn(**kw)
+                if "case" in kw:
+                    kw["case"].refresh_from_db()
+                return result
+
+        return call
+
+    def select(self, entity):
+        return self.case_select(actor=self.p.selector, entity=entity, period="2024")
+
+    def to_inspecting(self, case):
+        p = self.p
+        self.case_assign(actor=p.chief, case=case, role="inspector", users=[p.inspector1, p.inspector2])
+        self.conflict_declare(actor=p.inspector1, case=case, has_conflict=False)
+        self.conflict_declare(actor=p.inspector2, case=case, has_conflict=False)
+        return case
+
+    def inspect(self, case, *, tax="10000.00", late="500.00", penalty="5000.00"):
+        p = self.p
+        paper = self.paper_add(actor=p.inspector1, case=case, title="账簿检查底稿", content="核对销售收入与发票")
+        self.evidence_add(actor=p.inspector2, case=case, paper=paper, description="2024年12月银行流水复印件",
+                          obtained_how="调取", obtained_on=None)
+        self.finding_add(actor=p.inspector1, case=case, description="隐匿销售收入", paper=paper,
+                         tax_amount=Decimal(tax), late_fee_amount=Decimal(late), penalty_amount=Decimal(penalty))
+        self.report_submit(actor=p.inspector1, case=case, summary="经检查，该企业隐匿收入。")
+        self.report_cosign(actor=p.inspector2, case=case)
+        return case
+
+    def review(self, case, *, tax="10000.00", late="500.00", penalty="5000.00"):
+        p = self.p
+        self.case_assign(actor=p.chief, case=case, role="reviewer", users=[p.reviewer])
+        self.conflict_declare(actor=p.reviewer, case=case, has_conflict=False)
+        self.review_decide(actor=p.reviewer, case=case, kind="tax_and_penalty", opinion="事实清楚，证据确凿。",
+                           tax_amount=Decimal(tax), late_fee_amount=Decimal(late), penalty_amount=Decimal(penalty))
+        return case
+
+    def to_executing(self, case):
+        p = self.p
+        self.case_assign(actor=p.chief, case=case, role="executor", users=[p.executor])
+        self.conflict_declare(actor=p.executor, case=case, has_conflict=False)
+        return case
+
+
+@pytest.fixture
+def journey(alpha, people):
+    return Journey(alpha, people)

@@ -2,7 +2,6 @@
 the order of the candidates, and why each is there."""
 from decimal import Decimal
 
-import pytest
 from django_tenants.utils import schema_context
 
 from modules.inspection import selectors, services
@@ -12,22 +11,6 @@ from zhengtong.registry.registry import get_module
 from zhengtong.registry.rules import module_rules_update
 
 from .conftest import TYPICAL
-
-
-@pytest.fixture
-def industry(alpha, make_entity, make_filing):
-    """Five wholesalers (F5137) in 2024: two ordinary, three that stand out.
-
-    A paid 6 000 tax instead of 30 000; B bought 1 170 000 to sell 1 000 000 and is a key
-    taxpayer; C paid no tax at all on its revenue.
-    """
-    e = {name: make_entity(alpha, name=name, key=(name == "B")) for name in ("A", "B", "C", "N1", "N2")}
-    make_filing(alpha, e["A"], **{**TYPICAL, "taxes_paid": "6000.00"})
-    make_filing(alpha, e["B"], **{**TYPICAL, "purchases": "1170000.00"})
-    make_filing(alpha, e["C"], **{**TYPICAL, "taxes_paid": "0.00"})
-    make_filing(alpha, e["N1"], **TYPICAL)
-    make_filing(alpha, e["N2"], **TYPICAL)
-    return e
 
 
 def test_benchmarks_are_the_industrys_medians(alpha, people, industry):
