@@ -32,6 +32,8 @@ for b in blocks:
     msgstr = unq([lines[j][7:]] + lines[j+1:])
     if msgid == "":
         out.append(b); continue
+    if msgid not in T and any(l.startswith("#,") and "fuzzy" in l for l in lines[:i]):
+        msgstr = ""  # a fuzzy guess from a similar message is usually wrong: never ship it
     new = msgstr
     if msgid in T:
         new = T[msgid]
@@ -44,7 +46,9 @@ for b in blocks:
         else:
             missing.append(msgid)
     # drop fuzzy flags for entries we now translate
-    lines = [l for l in lines[:i] if l.strip() != "#, fuzzy" and not l.startswith("#| ")] + [ "msgid " + json.dumps(msgid, ensure_ascii=False), "msgstr " + json.dumps(new, ensure_ascii=False)]
+    flags = [re.sub(r"(, )?\bfuzzy\b(, )?", lambda m: ", " if m.group(1) and m.group(2) else "", l)
+             if l.startswith("#,") else l for l in lines[:i]]  # also "#, fuzzy, python-format"
+    lines = [l for l in flags if l.strip() not in ("#", "#,", "#, fuzzy") and not l.startswith("#| ")] + [ "msgid " + json.dumps(msgid, ensure_ascii=False), "msgstr " + json.dumps(new, ensure_ascii=False)]
     out.append("\n".join(lines))
 open(po_path, "w", encoding="utf-8").write("\n\n".join(out))
 if missing:

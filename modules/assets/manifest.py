@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from zhengtong.registry.manifest import ModuleManifest, NavEntry, RoleSpec, RuleField
+from zhengtong.registry.manifest import ApprovalStepSpec, ApprovalType, ConditionField, StepCondition
 
 ASSET_OFFICER = "assets.asset_officer"
 DEPARTMENT_HEAD = "assets.department_head"
@@ -16,6 +17,28 @@ def validate_rules(values: dict) -> dict[str, str]:
             )
     return errors
 
+
+# 资产处置: routed by original value against the unit's rules (see modules/assets/approvals.py).
+DISPOSAL = ApprovalType(
+    key="assets.disposal",
+    name_zh="资产处置",
+    name_en="Asset disposal",
+    handler="modules.assets.approvals.AssetDisposalHandler",
+    default_chain=(
+        ApprovalStepSpec("unit_head", "单位负责人审批", "Unit head", role="platform.unit_admin", deadline_hours=72),
+        ApprovalStepSpec("leadership", "单位领导班子集体决策", "Unit leadership (collective decision)",
+                         role="platform.unit_admin", quorum=2, deadline_hours=120,
+                         conditions=(StepCondition("amount", ">=", rule="disposal_unit_head_limit"),
+                                     StepCondition("amount", "<", rule="disposal_bureau_threshold"))),
+        ApprovalStepSpec("finance_bureau", "区财政局（国资办）审批", "District finance bureau",
+                         role="district.finance_bureau", deadline_hours=240,
+                         conditions=(StepCondition("amount", ">=", rule="disposal_bureau_threshold"),)),
+    ),
+    condition_fields=(ConditionField("amount", "decimal", "原值（元）", "Original value (yuan)"),
+                      ConditionField("category", "text", "资产分类", "Asset class")),
+    # The unit head who signed may not also sign for the bureau (one person holding both roles).
+    separation_of_duties=(("unit_head", "finance_bureau"),),
+)
 
 MANIFEST = ModuleManifest(
     key="assets",
@@ -48,6 +71,7 @@ MANIFEST = ModuleManifest(
                   choices=(("refuse", "拒绝", "Refuse"), ("justify", "需说明理由报财政局", "Need a justification to the bureau"))),
     ),
     rules_validator=validate_rules,
+    approval_types=(DISPOSAL,),
     imports=("assets.asset",),  # modules/assets/imports.py; export: modules/assets/exports.py
     navigation=(
         NavEntry("assets:list", "资产卡片", "Asset cards"),

@@ -109,3 +109,26 @@ def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **
         audit_record(action="assets.asset.update", actor=actor, obj=asset, before=diff_before,
                      after={k: after[k] for k in diff_before})
     return asset
+
+
+@transaction.atomic
+def asset_disposal_status_set(*, asset_id: int, status: str, actor, approval_ref: str) -> Asset:
+    """Move an asset along its disposal approval: pending on submission, disposed on final
+    approval, back to its earlier status when the request is rejected or withdrawn.
+
+    Called by the approval engine (modules/assets/approvals.py) inside the approval's own
+    transaction: the approval is the authority here, so no asset permission is checked —
+    the final approver may be the district finance bureau, who holds none in the unit.
+    """
+    if status not in Asset.Status.values:
+        raise ValidationError(_("Unknown asset status."))
+    asset = Asset.objects.select_for_update().get(pk=asset_id)
+    before = asset.status
+    if before == status:
+        return asset
+    asset.status = status
+    asset.version += 1  # an editor holding the card open sees it changed (optimistic locking)
+    asset.save(update_fields=["status", "version", "updated_at"])
+    audit_record(action="assets.asset.disposal", actor=actor, obj=asset, before={"status": before},
+                 after={"status": status}, detail=approval_ref)
+    return asset

@@ -37,9 +37,9 @@ class ApprovalRequest(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("In approval")
         RETURNED = "returned", _("Returned for revision")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        APPROVED = "approved", _("Request approved")
+        REJECTED = "rejected", _("Request rejected")
+        WITHDRAWN = "withdrawn", _("Request withdrawn")
 
     OPEN = (Status.PENDING, Status.RETURNED)
 
@@ -86,10 +86,10 @@ class ApprovalStep(models.Model):
     class Status(models.TextChoices):
         WAITING = "waiting", _("Not reached yet")
         ACTIVE = "active", _("Waiting for decision")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        RETURNED = "returned", _("Returned")
-        CANCELLED = "cancelled", _("Cancelled")
+        APPROVED = "approved", _("Step approved")
+        REJECTED = "rejected", _("Step rejected")
+        RETURNED = "returned", _("Step returned")
+        CANCELLED = "cancelled", _("Step cancelled")
 
     request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="steps")
     round = models.PositiveIntegerField()
@@ -135,17 +135,18 @@ class ApprovalAction(models.Model):
     comment. Append-only; the request page shows it as a timeline."""
 
     class Kind(models.TextChoices):
-        SUBMIT = "submit", _("Submitted")
-        RESUBMIT = "resubmit", _("Resubmitted")
-        APPROVE = "approve", _("Approved")
-        REJECT = "reject", _("Rejected")
-        RETURN = "return", _("Returned for revision")
-        WITHDRAW = "withdraw", _("Withdrawn")
-        COMMENT = "comment", _("Commented")
-        REMIND = "remind", _("Deadline reminder sent")
-        OVERDUE = "overdue", _("Deadline passed")
-        ESCALATE = "escalate", _("Escalated")
-        COMPLETE = "complete", _("Approval completed")
+        # Verb phrases: the timeline reads "<who> <kind>" (李局长 同意).
+        SUBMIT = "submit", _("submitted the request")
+        RESUBMIT = "resubmit", _("resubmitted the request")
+        APPROVE = "approve", _("approved")
+        REJECT = "reject", _("rejected")
+        RETURN = "return", _("returned it for revision")
+        WITHDRAW = "withdraw", _("withdrew the request")
+        COMMENT = "comment", _("commented")
+        REMIND = "remind", _("deadline reminder sent")
+        OVERDUE = "overdue", _("deadline passed")
+        ESCALATE = "escalate", _("escalated")
+        COMPLETE = "complete", _("approval completed")
 
     request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="actions")
     step = models.ForeignKey(ApprovalStep, null=True, blank=True, on_delete=models.CASCADE, related_name="actions")

@@ -218,6 +218,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "zhengtong.core.context_processors.portal",
+                "zhengtong.notifications.context_processors.inbox",
             ],
         },
     },
@@ -286,6 +287,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "security.disable_dormant_accounts": {"task": "security.disable_dormant_accounts", "schedule": 24 * 3600},
+}
+
+# One tick a minute fans the per-unit periodic jobs out to every unit, each in its own schema
+# (approval deadlines, modules' periodic tasks): zhengtong/notifications/periodic.py.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "notifications.periodic_tick": {"task": "zhengtong.notifications.periodic_tick", "schedule": 60},
 }
 
 LOGGING = {

@@ -1,0 +1,72 @@
+"""Asset disposal (资产处置) as an approval request.
+
+The chain (declared in manifest.py, editable per unit) routes by the asset's original
+value against the unit's rules: the unit head always signs; from
+``disposal_bureau_threshold`` on the district finance bureau (国资办) signs after them.
+Between ``disposal_unit_head_limit`` and the bureau threshold — a gap only when a unit
+raises the threshold above the limit — the unit's leadership decides collectively (two
+unit administrators).
+
+The asset shows "pending disposal" while in approval and becomes "disposed" on final
+approval, through modules/assets/services.py. The full disposal feature (sale, scrap,
+transfer, donation, public notice) comes with the assets module itself.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from zhengtong.approvals.handlers import ApprovalHandler
+from zhengtong.core.permissions import can
+
+from .models import Asset
+from .services import asset_disposal_status_set
+
+DISPOSABLE = (Asset.Status.IN_USE, Asset.Status.IDLE, Asset.Status.REPAIR)
+
+
+class AssetDisposalHandler(ApprovalHandler):
+    def get_subject(self, subject_id: int, *, lock: bool = False) -> Asset:
+        qs = Asset.objects.select_for_update() if lock else Asset.objects.all()
+        return qs.get(pk=subject_id)
+
+    def can_submit(self, user, subject: Asset) -> bool:
+        # Whoever may change the card: the asset officer, or its custodian through the
+        # object permission granted with custody.
+        return can(user, "assets.change_asset", subject)
+
+    def check_submittable(self, subject: Asset, *, resubmission: bool = False) -> None:
+        if resubmission and subject.status == Asset.Status.PENDING_DISPOSAL:
+            return
+        if subject.status not in DISPOSABLE:
+            raise ValidationError(
+                _("Only assets in use, idle or under repair can be disposed; this one is %(s)s "
+                  "(只有在用、闲置或维修中的资产可以申请处置).") % {"s": subject.get_status_display()})
+
+    def facts(self, subject: Asset) -> dict[str, Any]:
+        return {"amount": subject.original_value, "category": subject.category}
+
+    def describe(self, subject: Asset) -> str:
+        return f"{subject.number} {subject.name}"
+
+    def subject_path(self, subject: Asset) -> str:
+        return reverse("assets:detail", args=[subject.pk], urlconf="zhengtong.urls_tenant")
+
+    def on_submitted(self, *, request, subject: Asset, actor) -> None:
+        if subject.status != Asset.Status.PENDING_DISPOSAL:
+            request.facts = {**request.facts, "status_before": subject.status}
+            request.save(update_fields=["facts"])
+        asset_disposal_status_set(asset_id=subject.pk, status=Asset.Status.PENDING_DISPOSAL, actor=actor,
+                                  approval_ref=f"approval #{request.pk}")
+
+    def on_approved(self, *, request, subject: Asset, actor) -> None:
+        asset_disposal_status_set(asset_id=subject.pk, status=Asset.Status.DISPOSED, actor=actor,
+                                  approval_ref=f"approval #{request.pk}")
+
+    def on_closed(self, *, request, subject: Asset, actor) -> None:
+        restore = request.facts.get("status_before") or Asset.Status.IN_USE
+        asset_disposal_status_set(asset_id=subject.pk, status=restore, actor=actor,
+                                  approval_ref=f"approval #{request.pk} {request.status}")

@@ -1,0 +1,97 @@
+"""The district portal's approval pages: steps waiting for a district role in any unit.
+
+The list reads the public index; a request page and its actions switch to the unit's
+schema, where the request lives, and call the same services as the unit's own pages.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_tenants.utils import schema_context
+
+from tenants.models import Unit
+from zhengtong.registry.registry import DISTRICT_ROLES, role_label
+
+from . import selectors, services
+from .chains import get_type, type_name
+from .views import STATUS_HTTP, delegation_page, perform, request_context
+
+
+def _district_only(request) -> None:
+    if not request.tenant.is_district_portal:
+        raise Http404
+
+
+@login_required
+def district_list(request):
+    _district_only(request)
+    rows = selectors.district_pending(request.user)
+    names = {}
+    for row in rows:
+        found = get_type(row.type_key)
+        names[row.type_key] = type_name(found[1]) if found else row.type_key
+    return render(request, "approvals/district_list.html", {"rows": rows, "type_names": names,
+                                                            "role_label": role_label})
+
+
+def _unit(slug: str) -> Unit:
+    unit = Unit.objects.filter(slug=slug).exclude(schema_name="public").exclude(status=Unit.Status.ARCHIVED).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+@login_required
+def district_detail(request, slug, pk):
+    _district_only(request)
+    unit = _unit(slug)
+    with schema_context(unit.schema_name):
+        req = selectors.request_for(request.user, pk, district=True)
+        if req is None:
+            raise Http404
+        return render(request, "approvals/request.html", request_context(request, req, district=True, unit=unit))
+
+
+@login_required
+@require_POST
+def district_act(request, slug, pk):
+    _district_only(request)
+    unit = _unit(slug)
+    with schema_context(unit.schema_name):
+        req = selectors.request_for(request.user, pk, district=True)
+        if req is None:
+            raise Http404
+        outcome, message = perform(request, req, district=True)
+        if outcome == "ok":
+            messages.success(request, message)
+            return redirect("district_approvals:detail", slug=unit.slug, pk=req.pk)
+        req.refresh_from_db()
+        ctx = request_context(request, req, district=True, unit=unit)
+        ctx["error"] = message
+        return render(request, "approvals/request.html", ctx, status=STATUS_HTTP[outcome])
+
+
+@login_required
+def district_delegations(request):
+    _district_only(request)
+    district_keys = {r.key for r in DISTRICT_ROLES}
+    from .chains import assignable_roles
+
+    allowed = dict(assignable_roles())
+    held = sorted(k for k in request.user.role_keys if k in district_keys and k in allowed)
+    return delegation_page(request, roles=held, schema_label="district",
+                           revoke_url_name="district_approvals:delegation_revoke", template_ctx={"district": True})
+
+
+@login_required
+@require_POST
+def district_delegation_revoke(request, pk):
+    _district_only(request)
+    try:
+        services.delegation_revoke(actor=request.user, delegation_id=pk, role_schema="public")
+    except services.ApprovalRefused:
+        raise Http404
+    return redirect("district_approvals:delegations")
