@@ -261,6 +261,11 @@ def invitation_accept(*, token: str, name: str, password: str) -> User:
             # An existing account joins with its own password, so a link cannot reset it.
             raise ValidationError(_("This email already has an account: enter its current password "
                                     "(该邮箱已有账户，请输入原密码)."))
+        if inv.created_by_id == user.pk:
+            # Otherwise an administrator could grant roles to themselves by inviting their own
+            # address (三员: nobody changes their own roles).
+            raise ValidationError(_("An invitation cannot be accepted by the person who sent it "
+                                    "(不能接受自己发出的邀请)."))
         inv.accepted_at = timezone.now()
         inv.accepted_by = user
         inv.save(update_fields=["accepted_at", "accepted_by"])
