@@ -46,6 +46,7 @@ MANIFEST = ModuleManifest(
     name_en="State assets",
     app_label="assets",
     urls="modules.assets.urls",
+    api_urls="modules.assets.api",
     description_zh="资产卡片、配置定额、出租出借、处置、清查、闲置调剂与区级汇总",
     description_en="Asset cards, quotas, lending, disposal, stocktakes, idle pool and district roll-up",
     roles=(

@@ -136,6 +136,9 @@ class ModuleManifest:
     name_en: str
     app_label: str
     urls: str  # dotted path of the module's urls.py (namespace = key)
+    # dotted path of the module's api.py; its ``urlpatterns`` are mounted at /api/<key>/ (namespace
+    # "api:<key>"), so the module gate and the API's permission classes apply to them as to its pages.
+    api_urls: str | None = None
     description_zh: str = ""
     description_en: str = ""
     roles: tuple[RoleSpec, ...] = ()

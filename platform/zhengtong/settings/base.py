@@ -261,6 +261,41 @@ EMAIL_HOST = os.environ.get("ZT_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("ZT_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("ZT_DEFAULT_FROM_EMAIL", "zhengtong@localhost")
 
+# ---------------------------------------------------------------- REST API (platform/zhengtong/api)
+# Every API view is for signed-in members of the unit whose host is called (non-members 404);
+# module view sets add the module gate and model/object permissions (zhengtong.api.permissions).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "zhengtong.api.authentication.UnitTokenAuthentication",  # first: anonymous calls get 401
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["zhengtong.api.permissions.IsUnitMember"],
+    "DEFAULT_PAGINATION_CLASS": "zhengtong.api.pagination.UnitPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "zhengtong.api.exceptions.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,  # money stays exact: "5000.00", never a float
+}
+ZT_API_TOKEN_MAX_AGE = int(os.environ.get("ZT_API_TOKEN_MAX_AGE", str(8 * 3600)))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "政通 Zhengtong API",
+    "DESCRIPTION": "REST API of a unit (单位). Call it on the unit's own host; it lists only the modules "
+                   "switched on there. Sign in on the portal, or send `Authorization: Bearer <token>` "
+                   "with a token from POST /api/token/.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["zhengtong.api.permissions.IsUnitMember"],
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,  # request bodies without the read-only fields
+    "PREPROCESSING_HOOKS": ["zhengtong.api.schema.hide_disabled_modules"],
+    # Units' networks are often offline: Swagger UI's files come from drf-spectacular-sidecar,
+    # served by the API itself (zhengtong.api.views.SwaggerUIFileView), never from a CDN.
+    "SWAGGER_UI_DIST": "/api/docs/ui",
+    "SWAGGER_UI_FAVICON_HREF": "/api/docs/ui/favicon-32x32.png",
+}
+
 # ---------------------------------------------------------------- celery
 # Without a broker server we use kombu's filesystem transport: a real worker polls
 # folders under var/celery. Set CELERY_BROKER_URL (redis://, amqp://) in production.

@@ -1,0 +1,52 @@
+"""How the API reports errors.
+
+Services raise Django's ``ValidationError`` (model ``full_clean`` and business rules) and
+``PermissionDenied``; DRF only knows its own exceptions and would turn the first into a 500.
+Here they become 400 with the messages per field — or 409 when the error's code is "conflict"
+(optimistic locking: someone saved the object after the caller read it). A refused write (403) by a signed-in caller
+is written to the unit's audit trail: the service's transaction has already rolled back, so
+the refusal is recorded outside it, as ``audit_denied`` requires.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from zhengtong.audit.services import audit_denied
+
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def _as_drf(exc: DjangoValidationError) -> exceptions.APIException:
+    if getattr(exc, "code", None) == "conflict":
+        return Conflict(" ".join(exc.messages))
+    if hasattr(exc, "error_dict"):
+        detail = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
+    else:
+        detail = {"non_field_errors": exc.messages}
+    return exceptions.ValidationError(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = _as_drf(exc)
+    response = drf_exception_handler(exc, context)
+    request = context.get("request")
+    view = context.get("view")
+    if (response is not None and response.status_code == status.HTTP_403_FORBIDDEN and request is not None
+            and request.method in UNSAFE and getattr(request.user, "is_authenticated", False)):
+        model = getattr(view, "permission_model", None) or getattr(getattr(view, "queryset", None), "model", None)
+        audit_denied(
+            action=f"api.{getattr(view, 'module_key', '') or 'platform'}.{getattr(view, 'action', None) or request.method.lower()}",
+            actor=request.user,
+            object_type=model._meta.label if model is not None else "",
+            object_id=str((getattr(view, "kwargs", None) or {}).get("pk", "")),
+            detail=f"{request.method} {request.path}: {response.data.get('detail', '') if isinstance(response.data, dict) else ''}"[:500],
+        )
+    return response

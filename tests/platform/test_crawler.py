@@ -1,0 +1,546 @@
+"""Unit isolation, proven for every route.
+
+The crawler walks the URL resolver of both URL configurations (unit hosts:
+``zhengtong.urls_tenant``; district host: ``zhengtong.urls_public``) and the unit's OpenAPI
+schema, builds a concrete URL for every route, and calls it with every method the view
+handles as:
+
+  (a) a member of unit B who is not a member of A — on A's host with A's ids, and on B's own
+      host with the ids of A's objects (B holds an object with the same id, A one more);
+  (b) a member of A holding no permission on the objects;
+  (c) an anonymous visitor;
+  (d) a member of A holding every ordinary role, on a module switched off for A.
+
+Each must get 404/403/401/405 or a redirect to sign in — never the object. "Never the object"
+is checked literally: A's and B's objects carry marker strings (in an asset card's name and in
+an audit event), and no response of these cases may contain the marker of a unit whose data
+the caller may not see.
+
+New routes are covered automatically. A route is classified by ``ROUTE_CLASSES`` — its name,
+else its URL namespace — and the test FAILS on a route it cannot classify or cannot build a URL
+for. So a helper adding pages to an existing area (``/audit/``, ``/reports/``, ``/approvals/``,
+``/imports/``, ``/inbox/``, ``/security/``, a module's ``/m/<key>/`` or ``/api/<key>/``) has
+nothing to do here; a new top-level include needs one line in ``ROUTE_CLASSES``.
+
+A module that stores its own objects can add a seeder to ``SEEDERS`` (create a row with the given
+id whose visible text contains the marker) to have its detail pages checked against real rows
+with the same ids in both units.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, Resolver404, get_resolver, resolve
+from django.urls.resolvers import RegexPattern, RoutePattern
+from django.utils.regex_helper import normalize
+from django_tenants.utils import schema_context
+
+from zhengtong.registry.registry import THREE_ADMINS, module_keys, unit_roles
+
+from ..conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
+
+TENANT_URLS = "zhengtong.urls_tenant"
+PUBLIC_URLS = "zhengtong.urls_public"
+
+SHARED_ID = 424242  # an object with this id exists in unit A and in unit B
+A_ONLY_ID = 424243  # exists in unit A only
+MARK_A = "LEAKMARK-ALPHA-7e1f"
+MARK_B = "LEAKMARK-BETA-93c2"
+
+# ----------------------------------------------------------------------------- route classes
+PUBLIC = "public"  # anyone may open it (sign-in, health check, invitation, language); shows no unit data
+PERSONAL = "personal"  # district host: any signed-in person, about themselves (my units, profile, inbox)
+UNIT = "unit"  # unit host: members only; roles and object permissions decide inside
+DISTRICT = "district"  # district host: district roles only (operators, bureaus, district 三员)
+ADMIN = "admin"  # Django admin: platform staff only
+
+ROUTE_CLASSES = {
+    TENANT_URLS: {
+        "names": {
+            "healthz": PUBLIC,
+            "accounts:login": PUBLIC,
+            "accounts:logout": PUBLIC,
+            "set_language": PUBLIC,
+            "home": UNIT,
+            "members": UNIT,
+            "member_invite": UNIT,
+            "member_roles": UNIT,
+        },
+        # Everything under these namespaces is a members-only unit page. Module namespaces
+        # (/m/<key>/, /api/<key>/) are recognised from the registry.
+        "namespaces": {
+            "accounts": UNIT,
+            "registry": UNIT,
+            "approvals": UNIT,
+            "reports": UNIT,
+            "imports": UNIT,
+            "notifications": UNIT,
+            "audit": UNIT,
+            "security": UNIT,
+            "files": UNIT,
+            "api": UNIT,
+        },
+    },
+    PUBLIC_URLS: {
+        "names": {
+            "healthz": PUBLIC,
+            "accounts:login": PUBLIC,
+            "accounts:logout": PUBLIC,
+            "set_language": PUBLIC,
+            "invitation": PUBLIC,
+            "home": PERSONAL,
+            "admin:login": PUBLIC,
+            "admin:logout": PUBLIC,
+        },
+        "namespaces": {
+            "accounts": PERSONAL,
+            "notifications": PERSONAL,  # one inbox per person, across units
+            # Steps waiting for a district role, listed for whoever holds it or is its delegate:
+            # anyone else sees an empty list, and a request's page is refused.
+            "district_approvals": PERSONAL,
+            "tenants": DISTRICT,
+            "reports": DISTRICT,
+            "audit": DISTRICT,
+            "security": DISTRICT,
+            "files": DISTRICT,
+            "admin": ADMIN,
+        },
+    },
+}
+
+# Redirects that count as "sign in first" (the second factor is part of signing in).
+LOGIN_PATHS = ("/accounts/login/", "/accounts/2fa/", "/admin/login/")
+DENIED = frozenset({401, 403, 404, 405})
+OBJECT_PARAM = re.compile(r"^(pk|id|object_id|.+_id|.+_pk)$")
+MODULE_PARAMS = ("key", "module_key", "module")
+
+
+# ----------------------------------------------------------------------------- the routes
+@dataclass
+class Route:
+    urlconf: str
+    namespaces: tuple[str, ...]
+    name: str | None
+    patterns: tuple
+    callback: object
+    cls: str | None = None
+    module: str | None = None  # gated by this module (namespace, or a module-key parameter)
+    params: dict[str, str] = field(default_factory=dict)  # name -> converter ("re" for regex groups)
+
+    @property
+    def label(self) -> str:
+        full = ":".join((*self.namespaces, self.name or "<unnamed>"))
+        return f"{'tenant' if self.urlconf == TENANT_URLS else 'public'} {full} /{self.route_text}"
+
+    @property
+    def full_name(self) -> str:
+        return ":".join((*self.namespaces, self.name)) if self.name else ""
+
+    @property
+    def route_text(self) -> str:
+        return "".join(str(p) for p in self.patterns)
+
+    @property
+    def is_object(self) -> bool:
+        return any(conv == "int" or OBJECT_PARAM.match(name) for name, conv in self.params.items()
+                   if name not in MODULE_PARAMS)
+
+    @property
+    def is_api(self) -> bool:
+        return "api" in self.namespaces
+
+    def methods(self) -> list[str]:
+        actions = getattr(self.callback, "actions", None)
+        if actions:  # a DRF view set route
+            return sorted(m.upper() for m in actions)
+        view_class = getattr(self.callback, "cls", None) or getattr(self.callback, "view_class", None)
+        if view_class is not None:
+            return sorted(m.upper() for m in view_class.http_method_names
+                          if m not in ("options", "head", "trace") and hasattr(view_class, m))
+        return ["GET", "POST"]  # a function view: it may answer both
+
+
+def _walk(resolver, patterns=(), namespaces=()):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry, (*patterns, entry.pattern),
+                             (*namespaces, entry.namespace) if entry.namespace else namespaces)
+        elif isinstance(entry, URLPattern):
+            yield patterns + (entry.pattern,), namespaces, entry
+
+
+def _params(patterns) -> dict[str, str]:
+    params = {}
+    for p in patterns:
+        if isinstance(p, RoutePattern):
+            for conv, name in re.findall(r"<(?:([^>:]+):)?([^>]+)>", str(p)):
+                params[name] = conv or "str"
+        else:
+            for name in re.compile(p._regex).groupindex:
+                params[name] = "re"
+    return params
+
+
+def classify(route: Route) -> str | None:
+    table = ROUTE_CLASSES[route.urlconf]
+    if route.full_name in table["names"]:
+        return table["names"][route.full_name]
+    if route.urlconf == TENANT_URLS and any(ns in module_keys() for ns in route.namespaces):
+        return UNIT
+    for ns in route.namespaces:  # outermost first
+        if ns in table["namespaces"]:
+            return table["namespaces"][ns]
+    return None
+
+
+def collect_routes(urlconf: str) -> list[Route]:
+    routes = []
+    for patterns, namespaces, entry in _walk(get_resolver(urlconf)):
+        route = Route(urlconf, namespaces, entry.name, patterns, entry.callback, params=_params(patterns))
+        route.cls = classify(route)
+        gated = [ns for ns in namespaces if ns in module_keys()]
+        if urlconf == TENANT_URLS and (gated or any(p in MODULE_PARAMS for p in route.params)):
+            route.module = gated[0] if gated else "assets"
+        routes.append(route)
+    return routes
+
+
+# ----------------------------------------------------------------------------- building URLs
+def _candidates(name: str, conv: str, object_id: int, module: str, unit_slug: str) -> list[str]:
+    if name in MODULE_PARAMS:
+        return [module]
+    if name in ("slug", "unit", "unit_slug"):  # district pages that open a unit's object
+        return [unit_slug, "x"]
+    if name == "app_label":  # the admin's app index: any app with registered models
+        from django.contrib import admin
+
+        return sorted({m._meta.app_label for m in admin.site._registry})
+    if name == "filename":
+        return ["swagger-ui.css", "x.txt"]
+    if name == "token":
+        return ["no-such-invitation-token"]
+    if conv == "uuid":
+        return ["00000000-0000-4000-8000-000000000000"]
+    if conv == "int" or OBJECT_PARAM.match(name) or name in ("year", "month"):
+        return [str(object_id)]
+    return ["x", str(object_id), "x/"]
+
+
+def build_path(route: Route, object_id: int, unit_slug: str = "alpha", module: str = "assets") -> str | None:
+    """A concrete path that resolves back to ``route``, or None."""
+    options = {name: _candidates(name, conv, object_id, module, unit_slug) for name, conv in route.params.items()}
+    # Try the first candidate of every parameter, then vary one at a time (enough for our routes).
+    trials = [{n: c[0] for n, c in options.items()}]
+    for n, c in options.items():
+        trials += [{**trials[0], n: v} for v in c[1:]]
+    for values in trials:
+        path = "/"
+        for p in route.patterns:
+            if isinstance(p, RoutePattern):
+                path += re.sub(r"<(?:[^>:]+:)?([^>]+)>", lambda m: values[m.group(1)], str(p))
+            elif isinstance(p, RegexPattern):
+                fmt, _ = normalize(p._regex)[0]
+                path += fmt % values
+            else:
+                return None
+        try:
+            match = resolve(path, urlconf=route.urlconf)
+        except Resolver404:
+            continue
+        if match.url_name == route.name and tuple(match.namespaces) == route.namespaces and (
+            route.name or match.func == route.callback
+        ):
+            return path
+    return None
+
+
+# ----------------------------------------------------------------------------- the callers
+def _is_login_redirect(response) -> bool:
+    if response.status_code not in (301, 302, 303, 307, 308):
+        return False
+    location = response.get("Location", "")
+    return any(p in location for p in LOGIN_PATHS)
+
+
+def _body(response) -> bytes:
+    if getattr(response, "streaming", False):
+        # Reading it to the end lets the test client close it (without closing the test's
+        # database connection, which response.close() would do).
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+class Caller:
+    """A client for one case; signs in again whenever a response ended its session
+    (the crawler also POSTs to sign-out and language routes)."""
+
+    def __init__(self, host: str, user=None):
+        self.host, self.user = host, user
+        self.client = self._client()
+
+    def _client(self):
+        # A view that crashes is reported as a server error of its route, not the end of the crawl.
+        client = Client(HTTP_HOST=self.host, raise_request_exception=False)
+        if self.user is not None:
+            client.force_login(self.user)
+        return client
+
+    def call(self, method: str, path: str, api: bool):
+        if method in ("POST", "PUT", "PATCH"):
+            data, content_type = (b"{}", "application/json") if api else (b"", "application/x-www-form-urlencoded")
+            response = self.client.generic(method, path, data, content_type=content_type)
+        else:
+            response = self.client.generic(method, path)
+        if self.user is not None and settings.SESSION_COOKIE_NAME in response.cookies:
+            self.client = self._client()
+        return response
+
+
+@dataclass
+class Case:
+    key: str
+    caller: Caller
+    hidden_marks: tuple[str, ...]  # markers that must never appear in a response
+    object_id: int
+    unit_slug: str = "alpha"  # for district routes that open a unit's object
+
+
+@dataclass
+class Tally:
+    requests: int = 0
+    route_cases: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def expect(route: Route, case: Case, method: str, tally: Tally, path: str) -> None:
+    """Call and judge one (route, method, case)."""
+    response = case.caller.call(method, path, route.is_api)
+    tally.requests += 1
+    status = response.status_code
+    body = _body(response)
+    where = f"{case.key:<12} {method:<6} {path}  [{route.label}]"
+    if status >= 500:
+        tally.problems.append(f"{where}: server error {status}")
+        return
+    for mark in case.hidden_marks:
+        if mark.encode() in body or mark in response.get("Location", ""):
+            tally.problems.append(f"{where}: LEAK — the response ({status}) contains {mark}")
+    denied = status in DENIED or _is_login_redirect(response)
+    rule = required_outcome(route, case)
+    if rule == "404" and status != 404:
+        tally.problems.append(f"{where}: expected 404, got {status} {response.get('Location', '')}")
+    elif rule == "denied" and not denied:
+        tally.problems.append(f"{where}: expected 404/403/401/405 or a sign-in redirect, got {status} "
+                              f"{response.get('Location', '')} — if this route is meant for these callers, "
+                              f"classify it in ROUTE_CLASSES")
+
+
+def required_outcome(route: Route, case: Case) -> str:
+    """'404', 'denied' or 'no-leak' (any answer but a server error, without hidden markers)."""
+    if route.cls == PUBLIC:
+        return "no-leak"
+    if case.key == "anonymous":
+        return "denied"
+    if route.urlconf == PUBLIC_URLS:  # the signed-in caller holds no district role and is not staff
+        return "no-leak" if route.cls == PERSONAL and not route.is_object else "denied"
+    if case.key == "outsider@A":
+        return "404"  # not a member: the unit does not exist for them
+    if case.key == "module-off":
+        return "404" if route.module else "no-leak"
+    if case.key == "outsider@B":
+        return "no-leak"  # B's own object with the same id: fine, as long as nothing of A shows
+    # B's member on B's host with ids only A has; A's member without object permissions
+    return "denied" if route.is_object else "no-leak"
+
+
+# ----------------------------------------------------------------------------- the data
+def seed_assets(unit, *, pk: int, marker: str, make_asset) -> None:
+    make_asset(unit, pk=pk, name=f"{marker} 资产")
+
+
+def seed_audit(unit, *, pk: int, marker: str, make_asset) -> None:
+    from zhengtong.audit.services import audit_record
+
+    with schema_context(unit.schema_name):
+        audit_record(action="crawler.seed", object_type="assets.Asset", object_id=pk,
+                     object_repr=f"{marker} 资产", after={"name": marker})
+
+
+SEEDERS = [seed_assets, seed_audit]
+
+
+@pytest.fixture
+def seeded(alpha, beta, make_asset):
+    for seed in SEEDERS:
+        seed(alpha, pk=SHARED_ID, marker=MARK_A, make_asset=make_asset)
+        seed(alpha, pk=A_ONLY_ID, marker=MARK_A, make_asset=make_asset)
+        seed(beta, pk=SHARED_ID, marker=MARK_B, make_asset=make_asset)
+
+
+def ordinary_roles() -> list[str]:
+    """Every role of a unit except the three 等保 administrators (mutually exclusive, and
+    they need a second factor)."""
+    return [r.key for r in unit_roles() if r.key not in THREE_ADMINS]
+
+
+# ----------------------------------------------------------------------------- the test
+@pytest.fixture
+def quiet_request_log():
+    # Hundreds of deliberate 4xx answers: keep Django's per-request warnings out of the output
+    # (server errors are reported by the crawler itself, with their route).
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
+
+
+def test_every_route_keeps_units_apart(alpha, beta, make_user, seeded, operator, capsys, quiet_request_log):
+    from tenants.services import unit_module_set
+
+    tenant_routes = collect_routes(TENANT_URLS)
+    public_routes = collect_routes(PUBLIC_URLS)
+    unclassified = [r.label for r in tenant_routes + public_routes if r.cls is None]
+    assert not unclassified, (
+        "Routes the isolation crawler cannot classify — add their name or namespace to ROUTE_CLASSES in "
+        "tests/platform/test_crawler.py:\n  " + "\n  ".join(unclassified))
+
+    outsider = make_user(beta, ordinary_roles(), name="乙单位成员")  # member of B only, every ordinary role
+    member_a = make_user(alpha, ["assets.custodian"], name="甲单位普通成员")  # no grant on the seeded objects
+    insider = make_user(alpha, ordinary_roles(), name="甲单位全角色成员")
+
+    # The markers are really there for callers who may see them: their absence below means
+    # something.
+    for user, host, mark in ((insider, ALPHA_HOST, MARK_A), (outsider, BETA_HOST, MARK_B)):
+        client = Client(HTTP_HOST=host)
+        client.force_login(user)
+        assert mark in client.get(f"/m/assets/{SHARED_ID}/").content.decode()
+        assert mark in client.get(f"/api/assets/cards/{SHARED_ID}/").content.decode()
+
+    tally = Tally()
+    unbuildable = []
+
+    def run(routes, cases):
+        for route in routes:
+            for case in cases:
+                if case.key == "outsider@B-ids" and not route.is_object:
+                    continue  # without ids it is the same request as outsider@B
+                path = build_path(route, case.object_id, case.unit_slug)
+                if path is None:
+                    unbuildable.append(route.label)
+                    break
+                tally.route_cases += 1
+                for method in route.methods():
+                    expect(route, case, method, tally, path)
+
+    def run_schema(operations, cases):
+        """Every operation the unit's OpenAPI schema documents, with its exact method."""
+        for path_template, method in operations:
+            for case in cases:
+                path = re.sub(r"\{[^}]+\}", str(case.object_id), path_template)
+                try:
+                    func = resolve(path, urlconf=TENANT_URLS).func
+                except Resolver404:
+                    unbuildable.append(f"schema {method} {path_template}")
+                    break
+                route = next(r for r in tenant_routes if r.callback == func)
+                if case.key == "outsider@B-ids" and not route.is_object:
+                    continue
+                tally.route_cases += 1
+                expect(route, case, method, tally, path)
+
+    unit_cases = [
+        Case("anonymous", Caller(ALPHA_HOST), (MARK_A, MARK_B), SHARED_ID),  # (c)
+        Case("outsider@A", Caller(ALPHA_HOST, outsider), (MARK_A, MARK_B), SHARED_ID),  # (a) on A's host
+        Case("outsider@B", Caller(BETA_HOST, outsider), (MARK_A,), SHARED_ID),  # (a) same ids, B's host
+        Case("outsider@B-ids", Caller(BETA_HOST, outsider), (MARK_A,), A_ONLY_ID),  # (a) ids only A has
+        Case("member@A", Caller(ALPHA_HOST, member_a), (MARK_A, MARK_B), SHARED_ID),  # (b)
+    ]
+    district_cases = [
+        Case("anonymous", Caller(DISTRICT_HOST), (MARK_A, MARK_B), alpha.pk),  # (c)
+        Case("member@D", Caller(DISTRICT_HOST, outsider), (MARK_A, MARK_B), alpha.pk),  # no district role
+    ]
+    operations = api_operations(insider)  # read while every module is on
+    run(tenant_routes, unit_cases)
+    run(public_routes, district_cases)
+    run_schema(operations, unit_cases)
+
+    # (d) every module switched off for A; A's member holds every ordinary role.
+    off_cases = [Case("module-off", Caller(ALPHA_HOST, insider), (MARK_B,), SHARED_ID)]
+    for key in module_keys():
+        unit_module_set(unit=alpha, module_key=key, enabled=False, actor=operator)
+    run(tenant_routes, off_cases)
+    run_schema(operations, off_cases)
+
+    assert not unbuildable, "Routes the crawler cannot build a URL for:\n  " + "\n  ".join(unbuildable)
+    with capsys.disabled():
+        print(f"\nisolation crawler: {len(tenant_routes)} unit-host routes × {len(unit_cases) + len(off_cases)} cases, "
+              f"{len(public_routes)} district-host routes × {len(district_cases)} cases, "
+              f"{len(operations)} API schema operations × {len(unit_cases) + len(off_cases)} cases "
+              f"= {tally.route_cases} route×case pairs, {tally.requests} requests, "
+              f"{len(tally.problems)} problems")
+    assert not tally.problems, "Isolation problems:\n  " + "\n  ".join(tally.problems)
+
+
+def api_operations(member) -> list[tuple[str, str]]:
+    """(path, METHOD) of every operation in the unit's OpenAPI schema, read as a member of A
+    with every module on (the schema lists only the modules switched on)."""
+    client = Client(HTTP_HOST=ALPHA_HOST)
+    client.force_login(member)
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200, response.content[:500]
+    schema = json.loads(response.content)
+    ops = [(path, method.upper()) for path, item in schema["paths"].items() for method in item
+           if method in ("get", "post", "put", "patch", "delete")]
+    assert any(p.startswith("/api/assets/") for p, _ in ops)  # the crawler really sees the modules' APIs
+    return ops
+
+
+# ----------------------------------------------------------------------------- the crawler's own checks
+def _route(urlconf, namespaces, name, route_text):
+    patterns = (RoutePattern(route_text),)
+    return Route(urlconf, namespaces, name, patterns, lambda request: None, params=_params(patterns))
+
+
+def test_crawler_classifies_new_routes_by_their_area_and_refuses_unknown_areas():
+    # a new page in an existing area is covered without touching the crawler
+    detail = _route(TENANT_URLS, ("audit",), "event_detail", "audit/<int:pk>/")
+    assert classify(detail) == UNIT and detail.is_object
+    module_page = _route(TENANT_URLS, ("assets",), "disposal_list", "m/assets/disposals/")
+    assert classify(module_page) == UNIT and not module_page.is_object
+    district_page = _route(PUBLIC_URLS, ("reports",), "rollup", "reports/rollup/<int:year>/")
+    assert classify(district_page) == DISTRICT
+    # a new top-level area, or a new un-namespaced page, is refused until someone classifies it
+    assert classify(_route(TENANT_URLS, ("somewhere_new",), "page", "somewhere/<int:pk>/")) is None
+    assert classify(_route(TENANT_URLS, (), "dashboard_v2", "dashboard/")) is None
+    assert classify(_route(PUBLIC_URLS, ("assets",), "list", "m/assets/")) is None  # modules live on unit hosts
+
+
+def test_crawler_builds_resolvable_urls_for_every_route():
+    for urlconf in (TENANT_URLS, PUBLIC_URLS):
+        for route in collect_routes(urlconf):
+            assert build_path(route, SHARED_ID) is not None, route.label
+
+
+# ----------------------------------------------------------------------------- cache keys carry the unit
+def test_same_cache_key_in_two_units_holds_different_values(alpha, beta):
+    from django.core.cache import cache
+
+    with schema_context(alpha.schema_name):
+        cache.set("dashboard:counts", {"assets": 1})
+    with schema_context(beta.schema_name):
+        assert cache.get("dashboard:counts") is None
+        cache.set("dashboard:counts", {"assets": 2})
+    with schema_context(alpha.schema_name):
+        assert cache.get("dashboard:counts") == {"assets": 1}
+        cache.delete("dashboard:counts")
+    with schema_context(beta.schema_name):
+        assert cache.get("dashboard:counts") == {"assets": 2}
+        cache.delete("dashboard:counts")
+    assert settings.CACHES["default"]["KEY_FUNCTION"] == "django_tenants.cache.make_key"
