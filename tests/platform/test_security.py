@@ -365,6 +365,18 @@ def test_verifying_the_second_factor_issues_a_new_session_id(alpha, make_user):
     assert c.cookies["zt_session"].value != before
 
 
+def test_wrong_codes_slow_down_and_the_page_says_how_long(alpha, make_user):
+    admin = make_user(alpha, ["platform.security_admin"])
+    device = confirmed_device(admin)
+    c, _ = login(ALPHA_HOST, admin.email)
+    wrong = f"{(int(current_code(device)) + 500000) % 1000000:06d}"
+    for pause in (1.1, 2.1, 0):  # django-otp: 1 s after the first wrong code, 2 s after the second
+        r = c.post("/accounts/2fa/", {"token": wrong, "next": "/"})
+        time.sleep(pause)
+    assert "错误次数过多" in r.content.decode()
+    assert len(events(alpha.schema_name, "auth.2fa_failed", actor_id=admin.pk)) == 3
+
+
 def test_an_admin_of_another_unit_needs_the_second_factor_everywhere(alpha, beta, make_user):
     from zhengtong.accounts.services import member_roles_set
 

@@ -21,7 +21,13 @@ from tenants.urls_util import unit_url
 from zhengtong.audit.services import audit_record
 from zhengtong.security.middleware import EXPIRED, needs_second_factor, second_factor_verified
 from zhengtong.security.selectors import security_policy
-from zhengtong.security.services import has_confirmed_device, totp_device_pending, totp_enrol_confirm, totp_verify
+from zhengtong.security.services import (
+    has_confirmed_device,
+    second_factor_wait,
+    totp_device_pending,
+    totp_enrol_confirm,
+    totp_verify,
+)
 
 from .forms import InvitationAcceptForm, ProfileForm, TwoFactorForm, UnitLoginForm
 
@@ -58,6 +64,14 @@ def _second_factor_done(request, device):
     request.session.cycle_key()
 
 
+def _throttled(user, *, confirmed: bool) -> str:
+    # django-otp waits 1, 2, 4, 8 … seconds after each wrong code; say so once it matters.
+    wait = second_factor_wait(user, confirmed=confirmed)
+    if wait > 2:
+        return _("Too many wrong codes: try again in %(s)d seconds (错误次数过多，请%(s)d秒后再试).") % {"s": wait}
+    return ""
+
+
 @login_required
 def two_factor(request):
     """Sign-in step two: the code from the authenticator app."""
@@ -71,8 +85,8 @@ def two_factor(request):
         if device is not None:
             _second_factor_done(request, device)
             return redirect(_safe_next(request))
-        form.add_error("token", _("The code is wrong or was already used; wait for the next one "
-                                  "(验证码错误或已使用，请等待下一个验证码)."))
+        form.add_error("token", _throttled(request.user, confirmed=True) or _(
+            "The code is wrong or was already used; wait for the next one (验证码错误或已使用，请等待下一个验证码)."))
     return render(request, "accounts/two_factor.html", {"form": form, "next": _safe_next(request)})
 
 
@@ -90,8 +104,8 @@ def two_factor_setup(request):
             _second_factor_done(request, device)
             messages.success(request, _("Two-factor sign-in is set up."))
             return redirect(_safe_next(request))
-        form.add_error("token", _("The code does not match; check the phone's clock and try the next code "
-                                  "(验证码不匹配，请检查手机时间后重试)."))
+        form.add_error("token", _throttled(request.user, confirmed=False) or _(
+            "The code does not match; check the phone's clock and try the next code (验证码不匹配，请检查手机时间后重试)."))
     qr = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=16)
     return render(request, "accounts/two_factor_setup.html", {
         "form": form, "next": _safe_next(request), "qr_svg": qr.to_string(encoding="unicode"),

@@ -168,6 +168,16 @@ def two_factor_reset(*, actor, user: User) -> int:
     return count
 
 
+def second_factor_wait(user, *, confirmed: bool = True) -> int:
+    """Seconds before django-otp's throttling lets the person try another code (0: now)."""
+    wait = 0
+    for device in TOTPDevice.objects.filter(user=user, confirmed=confirmed):
+        allowed, info = device.verify_is_allowed()
+        if not allowed and info and info.get("locked_until"):
+            wait = max(wait, int((info["locked_until"] - timezone.now()).total_seconds()) + 1)
+    return wait
+
+
 def _digits(token: str) -> str:
     return "".join(ch for ch in str(token or "") if ch.isdigit())
 
