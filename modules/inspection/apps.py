@@ -10,6 +10,7 @@ class InspectionConfig(AppConfig):
     def ready(self):
         from zhengtong.registry.registry import register
 
+        from . import attachments  # noqa: F401  (registers the attachment uses)
         from .manifest import MANIFEST
 
         register(MANIFEST)

@@ -104,7 +104,7 @@ MANIFEST = ModuleManifest(
                  description_zh="执行入库、采取强制措施", description_en="Collects the amounts, takes enforcement measures"),
         RoleSpec(SUPERVISOR, "稽查局长（监督）", "Inspection chief (supervisor)",
                  permissions=(*_READ_REGISTER, "inspection.view_inspectioncase", "inspection.change_inspectioncase",
-                              "inspection.view_dashboard"),
+                              "inspection.view_workingpaper", "inspection.view_dashboard"),
                  description_zh="分配人员、查询任一案件进度、审批变更", description_en="Assigns people, follows every case, approves changes"),
     ),
     rules=RULES,

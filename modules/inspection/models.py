@@ -219,6 +219,11 @@ class InspectionCase(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.entity}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("inspection:case_detail", args=[self.pk])
+
 
 class CaseAssignment(models.Model):
     """A person taking part in one stage of a case. ``conflict`` is None until the person
@@ -264,6 +269,14 @@ class WorkingPaper(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:  # where zhengtong.files returns after an upload
+        from django.urls import reverse
+
+        return reverse("inspection:case_detail", args=[self.case_id]) + "#inspection"
 
 
 class EvidenceItem(models.Model):

@@ -55,6 +55,10 @@ class Contribution:
         return BY_KEY[self.key].name
 
     @property
+    def formula(self) -> str:
+        return BY_KEY[self.key].formula
+
+    @property
     def value_text(self) -> str:
         return format_value(self.key, self.result.value)
 
@@ -219,3 +223,25 @@ def score(entity, filing, previous, history: list, benchmarks: dict[tuple[str, s
     total = sum((c.points for c in contributions), ZERO) + sum((f.points for f in flags), ZERO)
     return Candidate(entity=entity, period=filing.period, score=_cents(total), contributions=contributions,
                      flags=flags)
+
+
+def contributions_from_snapshot(snapshot: dict | None) -> list[Contribution]:
+    """The explanation as it stood at selection, rebuilt from a case's score snapshot."""
+    if not snapshot:
+        return []
+
+    def dec(v):
+        return None if v is None else Decimal(v)
+
+    out = []
+    for row in snapshot.get("indicators", []):
+        result = IndicatorResult(row["key"], dec(row["value"]), row.get("reason", ""), tuple(row.get("fields", ())))
+        out.append(Contribution(
+            row["key"], result, dec(row["benchmark"]), row.get("benchmark_code", ""), dec(row["deviation"]),
+            dec(row["risky"]), Decimal(row["threshold"]), Decimal(row["weight"]), Decimal(row["points"]),
+            row.get("note", "")))
+    return out
+
+
+def flags_from_snapshot(snapshot: dict | None) -> list[Flag]:
+    return [Flag(f["code"], Decimal(f["points"])) for f in (snapshot or {}).get("flags", [])]

@@ -190,8 +190,13 @@ def case_get(*, user, pk: int) -> InspectionCase:
 
 
 def case_timeline(*, case: InspectionCase) -> QuerySet[AuditEvent]:
-    """Every action on the case — including refused attempts — from the unit's audit trail."""
-    return AuditEvent.objects.filter(object_type=InspectionCase._meta.label, object_id=str(case.pk)).order_by("id")
+    """Every action on the case — refused attempts and evidence files included — from the unit's
+    audit trail."""
+    papers = [str(pk) for pk in case.papers.values_list("pk", flat=True)]
+    return AuditEvent.objects.filter(
+        Q(object_type=InspectionCase._meta.label, object_id=str(case.pk))
+        # evidence files are recorded by zhengtong.files against the working paper
+        | Q(object_type="inspection.WorkingPaper", object_id__in=papers)).order_by("id")
 
 
 @dataclass
@@ -298,3 +303,13 @@ def dashboard(*, today: date | None = None) -> Dashboard:
         workload=workload,
     )
 
+
+
+def role_holders(role_key: str):
+    """Active members of the current unit holding ``role_key``."""
+    from tenant_users.permissions.models import UserTenantPermissions
+
+    from zhengtong.accounts.models import User
+
+    ids = list(UserTenantPermissions.objects.filter(groups__name=role_key).values_list("profile_id", flat=True))
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("name", "email")

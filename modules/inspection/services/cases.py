@@ -161,6 +161,31 @@ def cleared(case: InspectionCase, role: str):
     return case.assignments.filter(role=role, removed_at__isnull=True, conflict=False)
 
 
+PAPER_VIEW, PAPER_CHANGE = "inspection.view_workingpaper", "inspection.change_workingpaper"
+
+
+def sync_case_grants(case: InspectionCase) -> None:
+    """Object permissions on the case's working papers (for their evidence files) follow who
+    is on the case and its state: cleared inspectors may add files only while the inspection
+    is open; cleared reviewers and executors may read; a declared conflict removes all."""
+    from guardian.shortcuts import get_perms
+
+    papers = list(case.papers.all())
+    if not papers:
+        return
+    for a in case.assignments.select_related("user"):
+        view = a.cleared
+        change = view and a.role == R.INSPECTOR and case.status in INSPECTION_WORK
+        for paper in papers:
+            held = set(get_perms(a.user, paper))
+            for perm, wanted in ((PAPER_VIEW, view), (PAPER_CHANGE, change)):
+                codename = perm.split(".", 1)[1]
+                if wanted and codename not in held:
+                    grant(perm, a.user, paper)
+                elif not wanted and codename in held:
+                    revoke(perm, a.user, paper)
+
+
 def _lock_sequence(prefix: str) -> None:
     with connection.cursor() as cur:  # one numbering sequence per unit schema and prefix
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || %s))", [f".{prefix}"])
@@ -307,6 +332,7 @@ def case_assign(*, actor, case: InspectionCase, role: str, users: list) -> list[
     elif role == R.EXECUTOR and case.status == S.DECIDED:
         _move(case, S.EXECUTING, rules)
     case.save()
+    sync_case_grants(case)
     _record(case, "assign", actor, before={"status": before},
             after={"status": case.status, "role": role, "users": [{"id": u.pk, "name": _name(u)} for u in users]})
     return made
@@ -336,6 +362,7 @@ def conflict_declare(*, actor, case: InspectionCase, has_conflict: bool, note: s
             and cleared(case, R.INSPECTOR).count() >= rules.min_inspectors):
         _move(case, S.INSPECTING, rules)
         case.save()
+    sync_case_grants(case)
     _record(case, "declare", actor, before={"status": before},
             after={"status": case.status, "role": a.role, "conflict": has_conflict, "note": a.conflict_note})
     return a
@@ -351,6 +378,7 @@ def paper_add(*, actor, case: InspectionCase, title: str, content: str) -> Worki
     paper = WorkingPaper(case=case, title=title.strip(), content=content.strip(), prepared_by=actor)
     paper.full_clean(exclude=["case", "prepared_by"])
     paper.save()
+    sync_case_grants(case)
     _record(case, "paper", actor, after={"paper": paper.pk, "title": paper.title})
     return paper
 
@@ -491,6 +519,7 @@ def report_cosign(*, actor, case: InspectionCase) -> InspectionReport:
     back_to_review = case.assignments.filter(role=R.REVIEWER, removed_at__isnull=True).exists()
     _move(case, S.UNDER_REVIEW if back_to_review else S.REPORT_SUBMITTED, rules)
     case.save()
+    sync_case_grants(case)
     _record(case, "report_cosign", actor, before={"status": before},
             after={"status": case.status, "round": report.round, "submitted_by": report.submitted_by_id})
     return report
@@ -509,6 +538,7 @@ def review_return(*, actor, case: InspectionCase, reason: str) -> ReviewReturn:
     ret = ReviewReturn.objects.create(case=case, reason=reason.strip(), returned_by=actor)
     _move(case, S.RETURNED, rules)
     case.save()
+    sync_case_grants(case)
     _record(case, "review_return", actor, before={"status": S.UNDER_REVIEW},
             after={"status": case.status, "reason": ret.reason})
     return ret
@@ -652,6 +682,7 @@ def case_suspend(*, actor, case: InspectionCase, reason: str) -> InspectionCase:
     before = case.status
     case.status_before_suspension, case.status, case.step_due_on = before, S.SUSPENDED, None
     case.save()
+    sync_case_grants(case)
     _record(case, "suspend", actor, before={"status": before}, after={"status": case.status, "reason": reason.strip()})
     return case
 
@@ -665,6 +696,7 @@ def case_resume(*, actor, case: InspectionCase, note: str = "") -> InspectionCas
     _move(case, case.status_before_suspension or S.SELECTED, current_rules())
     case.status_before_suspension = ""
     case.save()
+    sync_case_grants(case)
     _record(case, "resume", actor, before={"status": S.SUSPENDED}, after={"status": case.status, "note": note})
     return case
 
@@ -686,6 +718,7 @@ def case_withdraw(*, actor, case: InspectionCase, reason: str) -> InspectionCase
     case.status, case.outcome, case.outcome_note = S.WITHDRAWN, InspectionCase.Outcome.WITHDRAWN, reason.strip()
     case.closed_at, case.step_due_on, case.status_before_suspension = timezone.now(), None, ""
     case.save()
+    sync_case_grants(case)
     _record(case, "withdraw", actor, before={"status": before}, after={"status": case.status, "reason": reason.strip()})
     return case
 
