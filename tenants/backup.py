@@ -1,0 +1,641 @@
+"""Backup of one unit, and its restore into a new unit.
+
+A backup is a zip file holding:
+- ``manifest.json``: source unit, the schema's applied migrations, every table with its
+  columns, row count and checksum, sequence positions, the shared rows included, files;
+- ``schema/<table>.copy``: each table of the unit's schema in PostgreSQL's COPY text format;
+- ``public/<table>.copy``: the unit's rows in shared (public) tables — its unit row, domains,
+  module switches, memberships, invitations and any other table pointing at the unit —
+  plus ``public/accounts_user.copy``, the accounts the unit's rows refer to;
+- ``media/…``: the unit's uploaded files (MEDIA_ROOT/<schema>/).
+
+Why COPY through psycopg and not pg_dump: the project runs on the system's PostgreSQL 15
+and on the embedded pgserver's PostgreSQL 16, and pg_dump refuses to dump a server newer
+than itself, so the commands would have to find the right binaries for each server. A
+pg_dump of a schema is also written for *that* schema's name, while a restore here goes
+into a new schema, and the unit's rows in shared tables (which pg_dump cannot select by
+unit) need new ids and references. COPY needs no binaries, reads one consistent snapshot
+(one REPEATABLE READ transaction for the whole backup) and gives per-table checksums that
+the restore verifies before it commits.
+
+The restore clones the template schema for the new unit (so the DDL — tables, indexes,
+constraints, triggers — is this installation's), empties it, loads the backup's rows with
+user triggers disabled (they would audit or refuse the load), maps accounts by e-mail
+(existing accounts are reused, missing ones recreated) and gives shared rows new ids.
+Everything happens in one transaction: a failed restore leaves nothing behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import secrets
+import shutil
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+
+import psycopg
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+FORMAT = "zhengtong-unit-backup"
+FORMAT_VERSION = 1
+PUBLIC = "public"
+USER_TABLE = "accounts_user"
+UNIT_TABLE = "tenants_unit"
+DOMAIN_TABLE = "tenants_domain"
+INVITATION_TABLE = "tenants_invitation"
+CHUNK = 1 << 20
+
+
+class BackupError(Exception):
+    """A backup that cannot be made or restored; the message says why (zh/en)."""
+
+
+# ------------------------------------------------------------------ catalog
+def _q(*names: str) -> str:
+    return ".".join('"' + n.replace('"', '""') + '"' for n in names)
+
+
+def schema_tables(cur, schema: str) -> list[str]:
+    cur.execute("""SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname""", [schema])
+    return [r[0] for r in cur.fetchall()]
+
+
+def table_columns(cur, schema: str, table: str) -> list[str]:
+    """Columns COPY can write back (generated columns are computed, not loaded)."""
+    cur.execute("""SELECT a.attname FROM pg_attribute a
+                    WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                      AND a.attgenerated = '' ORDER BY a.attnum""", [_q(schema, table)])
+    return [r[0] for r in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    table: str
+    column: str
+    target_schema: str
+    target_table: str
+
+
+def foreign_keys(cur, schema: str) -> list[ForeignKey]:
+    """Single-column foreign keys declared on tables of ``schema``."""
+    cur.execute("""
+        SELECT src.relname, a.attname, tn.nspname, tgt.relname, array_length(c.conkey, 1)
+          FROM pg_constraint c
+          JOIN pg_class src ON src.oid = c.conrelid
+          JOIN pg_namespace sn ON sn.oid = src.relnamespace
+          JOIN pg_class tgt ON tgt.oid = c.confrelid
+          JOIN pg_namespace tn ON tn.oid = tgt.relnamespace
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+         WHERE c.contype = 'f' AND sn.nspname = %s
+         ORDER BY 1, 2""", [schema])
+    keys = []
+    for table, column, target_schema, target_table, width in cur.fetchall():
+        if width != 1:
+            raise BackupError(f"{schema}.{table}: multi-column foreign keys are not supported by unit backups")
+        keys.append(ForeignKey(table, column, target_schema, target_table))
+    return keys
+
+
+def schema_sequences(cur, schema: str) -> list[dict]:
+    cur.execute("""SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY c.relname""", [schema])
+    out = []
+    for (name,) in cur.fetchall():
+        cur.execute(f"SELECT last_value, is_called FROM {_q(schema, name)}")
+        last_value, is_called = cur.fetchone()
+        out.append({"name": name, "last_value": last_value, "is_called": is_called})
+    return out
+
+
+def table_fingerprint(cur, schema: str, table: str) -> tuple[int, str]:
+    """(row count, checksum). The checksum is order-independent: the md5 of the sorted
+    md5s of the rows' text forms."""
+    cur.execute(f"""SELECT count(*), coalesce(md5(string_agg(h, ',' ORDER BY h)), '')
+                      FROM (SELECT md5(t::text) AS h FROM {_q(schema, table)} t) rows""")
+    count, digest = cur.fetchone()
+    return count, digest
+
+
+def schema_fingerprint(cur, schema: str) -> dict[str, tuple[int, str]]:
+    """Row count and checksum of every table of ``schema``."""
+    return {t: table_fingerprint(cur, schema, t) for t in schema_tables(cur, schema)}
+
+
+def _applied_migrations(cur, schema: str) -> list[list[str]]:
+    cur.execute(f"SELECT app, name FROM {_q(schema, 'django_migrations')} ORDER BY app, name")
+    return [list(r) for r in cur.fetchall()]
+
+
+def _session_settings(cur, *, local: bool = False) -> None:
+    # Text forms (COPY and checksums) must not depend on who runs the command. LOCAL
+    # inside the restore's transaction: the web process's connection keeps its own.
+    scope = "LOCAL " if local else ""
+    for name, value in (("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"),
+                        ("extra_float_digits", "1"), ("bytea_output", "hex")):
+        cur.execute(f"SET {scope}{name} = '{value}'")
+
+
+def _raw_connection() -> psycopg.Connection:
+    s = connection.settings_dict
+    return psycopg.connect(host=s["HOST"] or None, port=s["PORT"] or None, user=s["USER"] or None,
+                           password=s["PASSWORD"] or None, dbname=s["NAME"], autocommit=False)
+
+
+# ------------------------------------------------------------------ COPY text format
+def _unescape(value: bytes) -> str | None:
+    """One field of COPY text format as text (None for NULL)."""
+    if value == b"\\N":
+        return None
+    out, i, raw = [], 0, value
+    simple = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v", b"\\": b"\\"}
+    while i < len(raw):
+        ch = raw[i:i + 1]
+        if ch == b"\\" and i + 1 < len(raw):
+            nxt = raw[i + 1:i + 2]
+            if nxt in simple:
+                out.append(simple[nxt])
+                i += 2
+                continue
+            out.append(nxt)
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return b"".join(out).decode("utf-8")
+
+
+def _escape(value: str | None) -> bytes:
+    if value is None:
+        return b"\\N"
+    return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+            .encode("utf-8"))
+
+
+def _lines(stream: io.BufferedIOBase) -> Iterator[bytes]:
+    # Literal newlines inside values are escaped (\n), so a line is always one row.
+    for line in stream:
+        yield line.rstrip(b"\n")
+
+
+def _rows(data: bytes) -> list[list[bytes]]:
+    return [line.split(b"\t") for line in data.split(b"\n") if line]
+
+
+# ------------------------------------------------------------------ backup
+@dataclass
+class BackupResult:
+    path: Path
+    manifest: dict
+
+
+def unit_backup(*, unit, path: Path | str) -> BackupResult:
+    """Write one unit's backup to ``path`` (readable by the owner only: it holds password
+    hashes). Reads one consistent snapshot of the database."""
+    if unit.is_district_portal:
+        raise BackupError(_("The district portal is not a unit and cannot be backed up this way."))
+    path = Path(path)
+    schema = unit.schema_name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as raw_file, zipfile.ZipFile(raw_file, "w", zipfile.ZIP_DEFLATED) as zf, \
+            _raw_connection() as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        with conn.cursor() as cur:
+            _session_settings(cur)
+            manifest = {
+                "format": FORMAT, "version": FORMAT_VERSION,
+                "created_at": datetime.now(timezone.utc).isoformat(),
+                "server_version": conn.info.server_version,
+                "source": {"unit_id": unit.pk, "slug": unit.slug, "schema": schema, "name": unit.name,
+                           "host": unit.primary_host},
+                "migrations": _applied_migrations(cur, schema),
+                "tables": [], "sequences": schema_sequences(cur, schema), "public": [], "skipped": [],
+                "media": [],
+            }
+            # The unit's schema, table by table.
+            for table in schema_tables(cur, schema):
+                columns = table_columns(cur, schema, table)
+                _copy_out(cur, zf, f"schema/{table}.copy",
+                          f"COPY {_q(schema, table)} ({', '.join(_q(c) for c in columns)}) TO STDOUT")
+                count, digest = table_fingerprint(cur, schema, table)
+                manifest["tables"].append({"name": table, "columns": columns, "rows": count, "checksum": digest})
+            # The unit's rows in shared tables.
+            user_ids = _referenced_users(cur, schema)
+            for spec in _public_tables(cur):
+                if len(spec["unit_columns"]) > 1:
+                    manifest["skipped"].append({"table": spec["table"], "reason": "rows may belong to several units"})
+                    continue
+                key_column = spec["unit_columns"][0]
+                columns = table_columns(cur, PUBLIC, spec["table"])
+                where = f"{_q(key_column)} = {int(unit.pk)}"
+                user_ids |= _users_in(cur, spec["table"], where)
+                count = _copy_out(cur, zf, f"public/{spec['table']}.copy",
+                                  f"COPY (SELECT {', '.join(_q(c) for c in columns)} FROM {_q(PUBLIC, spec['table'])} "
+                                  f"WHERE {where} ORDER BY 1) TO STDOUT")
+                manifest["public"].append({"table": spec["table"], "columns": columns, "rows": count,
+                                           "unit_column": key_column})
+            user_columns = table_columns(cur, PUBLIC, USER_TABLE)
+            ids = ", ".join(str(int(i)) for i in sorted(user_ids)) or "NULL"
+            count = _copy_out(cur, zf, f"public/{USER_TABLE}.copy",
+                              f"COPY (SELECT {', '.join(_q(c) for c in user_columns)} FROM {_q(PUBLIC, USER_TABLE)} "
+                              f"WHERE id IN ({ids}) ORDER BY id) TO STDOUT")
+            manifest["users"] = {"columns": user_columns, "rows": count}
+        conn.rollback()
+        # The unit's files (written after the snapshot: a file uploaded meanwhile may be
+        # included without its row, never the other way round, as files are never changed).
+        media_root = Path(settings.MEDIA_ROOT) / schema
+        if media_root.is_dir():
+            for file in sorted(p for p in media_root.rglob("*") if p.is_file()):
+                rel = file.relative_to(media_root).as_posix()
+                digest = hashlib.sha256()
+                with open(file, "rb") as src, zf.open(f"media/{rel}", "w", force_zip64=True) as dst:
+                    for chunk in iter(lambda: src.read(CHUNK), b""):
+                        digest.update(chunk)
+                        dst.write(chunk)
+                manifest["media"].append({"path": rel, "size": file.stat().st_size, "sha256": digest.hexdigest()})
+        zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+    return BackupResult(path=path, manifest=manifest)
+
+
+def _copy_out(cur, zf: zipfile.ZipFile, name: str, sql: str) -> int:
+    rows = 0
+    with zf.open(name, "w", force_zip64=True) as dst, cur.copy(sql) as copy:
+        for chunk in copy:
+            rows += bytes(chunk).count(b"\n")
+            dst.write(chunk)
+    return rows
+
+
+def _public_tables(cur) -> list[dict]:
+    """Shared tables with a foreign key to the unit table, besides the unit table itself."""
+    by_table: dict[str, list[str]] = {}
+    for fk in foreign_keys(cur, PUBLIC):
+        if fk.target_schema == PUBLIC and fk.target_table == UNIT_TABLE:
+            by_table.setdefault(fk.table, []).append(fk.column)
+    specs = [{"table": UNIT_TABLE, "unit_columns": ["id"]}]
+    specs += [{"table": t, "unit_columns": cols} for t, cols in sorted(by_table.items())]
+    return specs
+
+
+def _users_in(cur, table: str, where: str) -> set[int]:
+    ids: set[int] = set()
+    for fk in foreign_keys(cur, PUBLIC):
+        if fk.table == table and fk.target_schema == PUBLIC and fk.target_table == USER_TABLE:
+            cur.execute(f"SELECT DISTINCT {_q(fk.column)} FROM {_q(PUBLIC, table)} "
+                        f"WHERE {where} AND {_q(fk.column)} IS NOT NULL")
+            ids |= {r[0] for r in cur.fetchall()}
+    return ids
+
+
+def _referenced_users(cur, schema: str) -> set[int]:
+    ids: set[int] = set()
+    for fk in foreign_keys(cur, schema):
+        if fk.target_schema == PUBLIC and fk.target_table == USER_TABLE:
+            cur.execute(f"SELECT DISTINCT {_q(fk.column)} FROM {_q(schema, fk.table)} "
+                        f"WHERE {_q(fk.column)} IS NOT NULL")
+            ids |= {r[0] for r in cur.fetchall()}
+    return ids
+
+
+# ------------------------------------------------------------------ restore
+@dataclass
+class RestoreResult:
+    unit: object
+    tables: int = 0
+    rows: int = 0
+    users_reused: int = 0
+    users_created: int = 0
+    files: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def read_manifest(path: Path | str) -> dict:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            manifest = json.loads(zf.read("manifest.json"))
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
+        raise BackupError(_("Not a unit backup file (不是单位备份文件): %(e)s") % {"e": exc}) from exc
+    if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
+        raise BackupError(_("Unsupported backup format (不支持的备份格式)."))
+    return manifest
+
+
+def unit_restore(*, path: Path | str, slug: str, name: str = "", actor=None) -> RestoreResult:
+    """Restore the backup at ``path`` into a new unit ``slug`` (schema u_<slug>, host
+    <slug>.<base domain>). All or nothing."""
+    from .services import normalise_slug, validate_unit_fields
+
+    manifest = read_manifest(path)
+    slug = normalise_slug(slug)
+    errors = validate_unit_fields(name=name or manifest["source"]["name"], slug=slug, credit_code="",
+                                  unit_type="other", module_keys=[], admin_email="")
+    if errors:
+        raise BackupError("; ".join(errors.values()))
+    media_target = Path(settings.MEDIA_ROOT) / ("u_" + slug.replace("-", "_"))
+    if media_target.exists():
+        raise BackupError(_("A media folder for this unit already exists (媒体目录已存在): %(p)s") % {"p": media_target})
+    with zipfile.ZipFile(path) as zf:
+        try:
+            result = _restore_database(zf, manifest, slug=slug, name=name, actor=actor)
+            result.files = _restore_media(zf, manifest, media_target)
+        except BaseException:
+            shutil.rmtree(media_target, ignore_errors=True)
+            raise
+    return result
+
+
+@transaction.atomic
+def _restore_database(zf: zipfile.ZipFile, manifest: dict, *, slug: str, name: str, actor) -> RestoreResult:
+    from django_tenants.utils import schema_context
+
+    from zhengtong.audit.services import audit_record
+
+    from .models import Domain, Unit
+    from .urls_util import unit_host
+
+    connection.set_schema_to_public()
+    with connection.cursor() as cur:
+        _session_settings(cur, local=True)
+        template = settings.TENANT_BASE_SCHEMA
+        if _applied_migrations(cur, template) != manifest["migrations"]:
+            raise BackupError(_(
+                "The backup was made with other database migrations than this installation has; restore it "
+                "with the version of Zhengtong that made it (备份与本系统的数据库迁移版本不一致)."))
+        users = _restore_users(cur, zf, manifest)
+        unit_row = _one_row(zf, f"public/{UNIT_TABLE}.copy", _manifest_public(manifest, UNIT_TABLE)["columns"])
+        unit = Unit(slug=slug, schema_name="u_" + slug.replace("-", "_"))
+        skip = {"id", "schema_name", "slug", "created", "modified"}
+        for f in Unit._meta.concrete_fields:
+            if f.column in skip or f.column not in unit_row:
+                continue
+            setattr(unit, f.attname, f.to_python(unit_row[f.column]))
+        unit.owner_id = users.get(int(unit_row["owner_id"]), unit.owner_id)
+        if name:
+            unit.name = name
+        result = RestoreResult(unit=unit, users_reused=users.reused, users_created=users.created)
+        if unit.credit_code and Unit.objects.filter(credit_code=unit.credit_code).exists():
+            result.notes.append(f"credit code {unit.credit_code} is held by another unit; left empty")
+            unit.credit_code = ""
+        if unit.district_id and not _exists(cur, "tenants_district", unit.district_id):
+            unit.district_id = Unit.objects.get(schema_name=PUBLIC).district_id
+        unit.save(verbosity=0)  # clones the template schema (this installation's DDL)
+        Domain.objects.create(domain=unit_host(slug), tenant=unit, is_primary=True)
+        old_unit_id = int(unit_row["id"])
+        result.notes.append(f"host {unit.primary_host} (the backup's hosts were not restored)")
+
+        maps: dict[str, dict[int, int]] = {USER_TABLE: users.mapping, UNIT_TABLE: {old_unit_id: unit.pk}}
+        result.rows += _restore_public_rows(cur, zf, manifest, maps, result)
+        result.tables, rows = _restore_schema(cur, zf, manifest, unit.schema_name, maps)
+        result.rows += rows
+        with schema_context(PUBLIC):
+            audit_record(action="unit.restore", actor=actor, obj=unit,
+                         after={"from": manifest["source"], "backup_created_at": manifest["created_at"],
+                                "tables": result.tables, "rows": result.rows})
+    connection.set_schema_to_public()
+    return result
+
+
+@dataclass
+class _UserMap:
+    mapping: dict[int, int]
+    reused: int
+    created: int
+
+    def get(self, key, default=None):
+        return self.mapping.get(key, default)
+
+
+def _restore_users(cur, zf, manifest) -> _UserMap:
+    """Accounts are global: one that exists (same e-mail) is reused as it is now; one that
+    no longer exists is recreated from the backup, under a new id."""
+    columns = manifest["users"]["columns"]
+    if columns != table_columns(cur, PUBLIC, USER_TABLE):
+        raise BackupError(_("The backup's account columns differ from this installation's (账户表结构不一致)."))
+    id_at, email_at = columns.index("id"), columns.index("email")
+    mapping, reused, new_rows = {}, 0, []
+    for fields in _rows(zf.read(f"public/{USER_TABLE}.copy")):
+        old_id, email = int(fields[id_at]), _unescape(fields[email_at])
+        cur.execute(f"SELECT id FROM {_q(PUBLIC, USER_TABLE)} WHERE email = %s", [email])
+        row = cur.fetchone()
+        if row:
+            mapping[old_id] = row[0]
+            reused += 1
+        else:
+            new_rows.append(fields)
+    if new_rows:
+        new_ids = _new_ids(cur, USER_TABLE, "id", len(new_rows))
+        for fields, new_id in zip(new_rows, new_ids):
+            mapping[int(fields[id_at])] = new_id
+            fields[id_at] = str(new_id).encode()
+        _copy_in(cur, PUBLIC, USER_TABLE, columns, (b"\t".join(f) for f in new_rows))
+    return _UserMap(mapping, reused, len(new_rows))
+
+
+def _restore_public_rows(cur, zf, manifest, maps: dict[str, dict[int, int]], result: RestoreResult) -> int:
+    """The unit's rows in shared tables, with new ids and references mapped to the new unit,
+    its accounts and each other."""
+    fks = foreign_keys(cur, PUBLIC)
+    tables = [p for p in manifest["public"] if p["table"] not in (UNIT_TABLE, DOMAIN_TABLE)]
+    names = {p["table"] for p in tables}
+    # Referenced tables first, so their new ids are known when their referrers are loaded.
+    ordered, pending = [], list(tables)
+    while pending:
+        ready = [p for p in pending if not any(fk.table == p["table"] and fk.target_table in names
+                                               and fk.target_table != p["table"]
+                                               and fk.target_table not in {o["table"] for o in ordered}
+                                               for fk in fks)]
+        if not ready:
+            raise BackupError("circular references between shared tables: " + ", ".join(p["table"] for p in pending))
+        ordered += ready
+        pending = [p for p in pending if p not in ready]
+    total = 0
+    for spec in ordered:
+        table = spec["table"]
+        if spec["columns"] != table_columns(cur, PUBLIC, table):
+            raise BackupError(_("The backup's columns of %(t)s differ from this installation's (表结构不一致).")
+                              % {"t": table})
+        rows = _rows(zf.read(f"public/{table}.copy"))
+        if not rows:
+            continue
+        columns = spec["columns"]
+        pk = _serial_primary_key(cur, table)
+        if pk:
+            at = columns.index(pk)
+            new_ids = _new_ids(cur, table, pk, len(rows))
+            maps[table] = {int(r[at]): n for r, n in zip(rows, new_ids)}
+            for r, n in zip(rows, new_ids):
+                r[at] = str(n).encode()
+        for fk in fks:
+            if fk.table == table and fk.target_schema == PUBLIC and fk.target_table in maps:
+                at = columns.index(fk.column)
+                for r in rows:
+                    r[at] = _mapped(r[at], maps[fk.target_table], f"{table}.{fk.column}")
+        if table == INVITATION_TABLE:
+            _fresh_tokens_if_taken(cur, columns, rows, result)
+        _copy_in(cur, PUBLIC, table, columns, (b"\t".join(r) for r in rows))
+        total += len(rows)
+    return total
+
+
+def _fresh_tokens_if_taken(cur, columns, rows, result: RestoreResult) -> None:
+    # Only the hash of an invitation's token is stored, and it is unique: while the
+    # original unit still holds it, the restored copy gets an unusable hash instead.
+    at = columns.index("token_hash")
+    taken = 0
+    for r in rows:
+        cur.execute(f"SELECT 1 FROM {_q(PUBLIC, INVITATION_TABLE)} WHERE token_hash = %s", [_unescape(r[at])])
+        if cur.fetchone():
+            r[at] = secrets.token_hex(32).encode()
+            taken += 1
+    if taken:
+        result.notes.append(f"{taken} invitation link(s) stay with the original unit; send new ones if needed")
+
+
+def _restore_schema(cur, zf, manifest, schema: str, maps) -> tuple[int, int]:
+    """Empty the freshly cloned schema and load the backup's tables into it."""
+    tables = schema_tables(cur, schema)
+    wanted = {t["name"]: t for t in manifest["tables"]}
+    if set(tables) != set(wanted):
+        raise BackupError(_("The backup's tables differ from this installation's (表不一致): %(d)s")
+                          % {"d": ", ".join(sorted(set(tables) ^ set(wanted)))})
+    for t in tables:
+        if table_columns(cur, schema, t) != wanted[t]["columns"]:
+            raise BackupError(_("The backup's columns of %(t)s differ from this installation's (表结构不一致).")
+                              % {"t": t})
+    # Triggers (audit, history, append-only guards) must neither fire for the load nor
+    # refuse it; the rows arrive exactly as they were. Foreign keys stay on (checked at
+    # commit: Django's are DEFERRABLE INITIALLY DEFERRED).
+    for t in tables:
+        cur.execute(f"ALTER TABLE {_q(schema, t)} DISABLE TRIGGER USER")
+    cur.execute("TRUNCATE " + ", ".join(_q(schema, t) for t in tables))
+    remaps: dict[str, list[tuple[int, dict[int, int], str]]] = {}
+    for fk in foreign_keys(cur, schema):
+        if fk.target_schema == PUBLIC and fk.target_table in maps:
+            cols = wanted[fk.table]["columns"]
+            remaps.setdefault(fk.table, []).append(
+                (cols.index(fk.column), maps[fk.target_table], f"{fk.table}.{fk.column}"))
+        elif fk.target_schema == PUBLIC:
+            raise BackupError(f"{schema}.{fk.table}.{fk.column} refers to shared table {fk.target_table}, "
+                              "which unit backups do not carry")
+    rows = 0
+    for t in tables:
+        columns = wanted[t]["columns"]
+        with zf.open(f"schema/{t}.copy") as src:
+            if t in remaps:
+                rows += _copy_in(cur, schema, t, columns, _remapped(_lines(src), remaps[t]))
+            else:
+                rows += _copy_in_raw(cur, schema, t, columns, src)
+    # Run the deferred foreign-key checks of the load now (a row pointing nowhere fails
+    # here, with the table named); ALTER TABLE is refused while such checks are pending.
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cur.execute("SET CONSTRAINTS ALL DEFERRED")
+    for t in tables:
+        cur.execute(f"ALTER TABLE {_q(schema, t)} ENABLE TRIGGER USER")
+    for seq in manifest["sequences"]:
+        if seq["last_value"] is not None:
+            cur.execute("SELECT setval(%s::regclass, %s, %s)", [_q(schema, seq["name"]), seq["last_value"],
+                                                                seq["is_called"]])
+    # Check before committing: every table holds what the backup holds. Checksums are
+    # comparable where no id in the table had to change; row counts everywhere.
+    for t in tables:
+        count, digest = table_fingerprint(cur, schema, t)
+        same_ids = all(k == v for _, mapping, _ in remaps.get(t, ()) for k, v in mapping.items())
+        if count != wanted[t]["rows"] or (same_ids and digest != wanted[t]["checksum"]):
+            raise BackupError(f"restored {t} does not match the backup: {count} rows (backup: {wanted[t]['rows']}), "
+                              f"checksum {digest} (backup: {wanted[t]['checksum']})")
+    return len(tables), rows
+
+
+def _remapped(lines: Iterator[bytes], remaps) -> Iterator[bytes]:
+    for line in lines:
+        fields = line.split(b"\t")
+        for at, mapping, label in remaps:
+            fields[at] = _mapped(fields[at], mapping, label)
+        yield b"\t".join(fields)
+
+
+def _mapped(value: bytes, mapping: dict[int, int], label: str) -> bytes:
+    if value == b"\\N":
+        return value
+    try:
+        return str(mapping[int(value)]).encode()
+    except KeyError:
+        raise BackupError(f"{label}: id {value.decode()} is not in the backup") from None
+
+
+def _copy_in(cur, schema: str, table: str, columns: list[str], lines) -> int:
+    n = 0
+    with cur.copy(f"COPY {_q(schema, table)} ({', '.join(_q(c) for c in columns)}) FROM STDIN") as copy:
+        for line in lines:
+            copy.write(line + b"\n")
+            n += 1
+    return n
+
+
+def _copy_in_raw(cur, schema: str, table: str, columns: list[str], src) -> int:
+    n = 0
+    with cur.copy(f"COPY {_q(schema, table)} ({', '.join(_q(c) for c in columns)}) FROM STDIN") as copy:
+        for chunk in iter(lambda: src.read(CHUNK), b""):
+            n += chunk.count(b"\n")
+            copy.write(chunk)
+    return n
+
+
+def _new_ids(cur, table: str, column: str, n: int) -> list[int]:
+    cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [_q(PUBLIC, table), column, n])
+    return [r[0] for r in cur.fetchall()]
+
+
+def _serial_primary_key(cur, table: str) -> str | None:
+    """The table's primary key column if it is a single column numbered by a sequence."""
+    cur.execute("""SELECT a.attname FROM pg_index i
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                    WHERE i.indrelid = %s::regclass AND i.indisprimary""", [_q(PUBLIC, table)])
+    cols = [r[0] for r in cur.fetchall()]
+    if len(cols) != 1:
+        return None
+    cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [_q(PUBLIC, table), cols[0]])
+    return cols[0] if cur.fetchone()[0] else None
+
+
+def _exists(cur, table: str, pk: int) -> bool:
+    cur.execute(f"SELECT 1 FROM {_q(PUBLIC, table)} WHERE id = %s", [pk])
+    return cur.fetchone() is not None
+
+
+def _manifest_public(manifest: dict, table: str) -> dict:
+    return next(p for p in manifest["public"] if p["table"] == table)
+
+
+def _one_row(zf, name: str, columns: list[str]) -> dict[str, str | None]:
+    [fields] = _rows(zf.read(name))
+    return {c: _unescape(v) for c, v in zip(columns, fields)}
+
+
+def _restore_media(zf: zipfile.ZipFile, manifest: dict, target: Path) -> int:
+    count = 0
+    for entry in manifest["media"]:
+        rel = PurePosixPath(entry["path"])
+        if rel.is_absolute() or ".." in rel.parts:
+            raise BackupError(f"unsafe path in backup: {entry['path']}")
+        dest = target.joinpath(*rel.parts)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with zf.open(f"media/{entry['path']}") as src, open(dest, "wb") as out:
+            for chunk in iter(lambda: src.read(CHUNK), b""):
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != entry["sha256"]:
+            raise BackupError(f"file {entry['path']} in the backup is damaged (checksum mismatch)")
+        count += 1
+    return count
+
