@@ -284,3 +284,86 @@ def test_search_path_is_session_state_which_transaction_pooling_would_hand_on(dj
             with server_conn.transaction():
                 server_conn.execute(f"SET LOCAL search_path = {b.schema_name}, public")
             assert server_conn.execute("SHOW search_path").fetchone()[0].startswith(a.schema_name)
+
+
+# ------------------------------------------------------------------ a real PgBouncer, when installed
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_pgbouncer(pool_mode: str, pool_size: int):
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    binary = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if os.path.exists("/usr/sbin/pgbouncer") else None)
+    if binary is None:
+        pytest.skip("pgbouncer is not installed (Debian package pgbouncer); the simulation above still runs")
+    s = connection.settings_dict
+    port = _free_port()
+    # pgbouncer refuses to run as root; run as nobody, with a folder nobody can write to
+    folder = Path(tempfile.mkdtemp(prefix="zt-pgbouncer-"))
+    folder.chmod(0o777)
+    ini = folder / f"pgbouncer-{pool_mode}.ini"
+    ini.write_text(f"""[databases]
+zt = host={s['HOST']} port={s['PORT'] or 5432} dbname={s['NAME']} user={s['USER']}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = any
+pool_mode = {pool_mode}
+default_pool_size = {pool_size}
+max_client_conn = 20
+logfile = {folder}/pgbouncer-{pool_mode}.log
+pidfile = {folder}/pgbouncer-{pool_mode}.pid
+""")
+    proc = subprocess.Popen([binary, str(ini)] + (["-u", "nobody"] if os.geteuid() == 0 else []),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                psycopg.connect(host="127.0.0.1", port=port, dbname="zt", user=s["USER"], connect_timeout=1).close()
+                break
+            except psycopg.OperationalError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.skip(f"pgbouncer did not start: {(folder / f'pgbouncer-{pool_mode}.log').read_text()[-500:]}"
+                                if (folder / f"pgbouncer-{pool_mode}.log").exists() else "pgbouncer did not start")
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _two_clients_set_their_units(port, a, b):
+    """Each client sets its unit the way django-tenants does (a session-level SET, in its
+    own autocommit transaction), then reads its asset 701."""
+    s = connection.settings_dict
+    with psycopg.connect(host="127.0.0.1", port=port, dbname="zt", user=s["USER"], autocommit=True) as c1, \
+            psycopg.connect(host="127.0.0.1", port=port, dbname="zt", user=s["USER"], autocommit=True) as c2:
+        c1.execute(f"SET search_path = {a.schema_name}, public")
+        c2.execute(f"SET search_path = {b.schema_name}, public")
+        read = "SELECT name FROM assets_asset WHERE id = 701"
+        return c1.execute(read).fetchone()[0], c2.execute(read).fetchone()[0]
+
+
+def test_real_pgbouncer_transaction_mode_mixes_units_and_session_mode_does_not(django_db_setup, django_db_blocker):
+    with scratch_unit(django_db_blocker, prefix="pga") as a, scratch_unit(django_db_blocker, prefix="pgb") as b:
+        committed_asset(a, pk=701, name="甲的电脑")
+        committed_asset(b, pk=701, name="乙的电脑")
+        with running_pgbouncer("transaction", 1) as port:
+            # one server connection: the last SET wins for both clients; unit A's client
+            # asks for its asset 701 and silently gets unit B's
+            assert _two_clients_set_their_units(port, a, b) == ("乙的电脑", "乙的电脑")
+        with running_pgbouncer("session", 2) as port:
+            assert _two_clients_set_their_units(port, a, b) == ("甲的电脑", "乙的电脑")
