@@ -18,7 +18,7 @@ from zhengtong.approvals.models import ApprovalAction, ApprovalRequest, Approval
 from zhengtong.audit.models import AuditEvent
 from zhengtong.notifications.models import Notification
 
-from ..conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
+from ..conftest import ALPHA_HOST, DISTRICT_HOST
 
 DISPOSAL = "assets.disposal"
 
@@ -531,3 +531,25 @@ def test_deadlines_remind_then_escalate_once(alpha, staff, make_user, make_asset
         assert req.status == "approved"
     page = text(client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/{req.pk}/"))
     assert "已升级" in page and "超期，由我审批" in page
+
+
+def test_conditions_read_as_written_and_route_by_facts_and_rules(alpha):
+    from zhengtong.approvals.chains import format_conditions, get_type, parse_conditions, route
+
+    manifest, atype = get_type(DISPOSAL)
+    # Full-width punctuation from a Chinese input method is read too.
+    conditions = parse_conditions("amount >= @disposal_bureau_threshold；category in 通用设备，专用设备", atype, manifest)
+    assert conditions == [{"field": "amount", "op": ">=", "rule": "disposal_bureau_threshold"},
+                          {"field": "category", "op": "in", "value": ["通用设备", "专用设备"]}]
+    assert format_conditions(conditions) == "amount >= @disposal_bureau_threshold; category in 通用设备,专用设备"
+    for bad in ("amount >= @idle_days_typo", "colour = red", "category >= 5", "amount in 1,2", "amount"):
+        with pytest.raises(ValidationError):
+            parse_conditions(bad, atype, manifest)
+    steps = [{"key": "a", "conditions": []}, {"key": "big", "conditions": conditions},
+             {"key": "not_land", "conditions": [{"field": "category", "op": "!=", "value": "土地"}]}]
+    rules = {"disposal_bureau_threshold": Decimal("50000.00")}
+    keys = lambda facts: [s["key"] for s in route(steps, facts, rules)]  # noqa: E731
+    assert keys({"amount": Decimal("50000.00"), "category": "通用设备"}) == ["a", "big", "not_land"]
+    assert keys({"amount": Decimal("49999.99"), "category": "通用设备"}) == ["a", "not_land"]
+    assert keys({"amount": Decimal("90000"), "category": "土地"}) == ["a"]
+    assert keys({"amount": Decimal("90000"), "category": ""}) == ["a"]  # no category: no conditional step

@@ -28,8 +28,9 @@ class ChainStepForm(forms.Form):
     name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
     role = forms.ChoiceField(label=_("Role"), required=False)
     quorum = forms.IntegerField(label=_("Approvers needed"), min_value=1, max_value=20, initial=1, required=False)
-    conditions = forms.CharField(label=_("Applies when"), max_length=500, required=False,
-                                 help_text=_("e.g. amount >= @disposal_bureau_threshold; category in A,B — empty: always"))
+    conditions = forms.CharField(
+        label=_("Applies when"), max_length=500, required=False,
+        help_text=_("e.g. amount >= @disposal_bureau_threshold; category in A,B — empty: always"))
     deadline_hours = forms.IntegerField(label=_("Deadline (hours)"), min_value=1, max_value=8760, required=False)
     escalate_to = forms.ChoiceField(label=_("Escalate to"), required=False)
     comment_required = forms.BooleanField(label=_("Comment required"), required=False)

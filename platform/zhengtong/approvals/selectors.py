@@ -39,7 +39,8 @@ def can_view(user, req: ApprovalRequest, *, district: bool = False) -> bool:
 
 def waiting_for(user) -> list[tuple[ApprovalRequest, ApprovalStep]]:
     """Active steps in this unit the user may decide now (not their own requests)."""
-    steps = (ApprovalStep.objects.filter(status=ApprovalStep.Status.ACTIVE, request__status=ApprovalRequest.Status.PENDING)
+    steps = (ApprovalStep.objects
+             .filter(status=ApprovalStep.Status.ACTIVE, request__status=ApprovalRequest.Status.PENDING)
              .exclude(request__requester=user).select_related("request", "request__requester")
              .order_by("activated_at"))
     answers: dict[str, bool] = {}
