@@ -38,6 +38,9 @@ class AssetDisposalHandler(ApprovalHandler):
         # object permission granted with custody.
         return can(user, "assets.change_asset", subject)
 
+    def can_view_subject(self, user, subject: Asset) -> bool:
+        return can(user, "assets.view_asset", subject)
+
     def check_submittable(self, subject: Asset, *, resubmission: bool = False) -> None:
         if resubmission and subject.status == Asset.Status.PENDING_DISPOSAL:
             return

@@ -354,6 +354,14 @@ def test_comments_on_any_step_appear_in_the_history(alpha, staff, make_user, mak
     # Someone with no part in the request may neither see nor comment on it.
     stranger = client_for(make_user(alpha, ["assets.custodian"]), ALPHA_HOST)
     assert stranger.post(f"/approvals/{req.pk}/act/", {"action": "comment", "comment": "x"}).status_code == 404
+    assert stranger.get(f"/approvals/{req.pk}/").status_code == 404
+    # Whoever may see the asset card (its custodian) follows its disposal there and on the request page.
+    keeper = make_user(alpha, ["assets.custodian"], name="使用人老刘")
+    kept = make_asset(alpha, value="300.00", custodian=keeper)
+    kept_req = submit(alpha, staff["officer"], kept)
+    keeper_client = client_for(keeper, ALPHA_HOST)
+    assert "提交了申请" in text(keeper_client.get(f"/m/assets/{kept.pk}/"))
+    assert keeper_client.get(f"/approvals/{kept_req.pk}/").status_code == 200
     assert "请财政局关注残值评估" in text(client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/{req.pk}/"))
 
 

@@ -1,6 +1,7 @@
 """Reads for the approval pages, filtered by who may see what."""
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -8,7 +9,7 @@ from django_tenants.utils import schema_context
 from zhengtong.registry.registry import UNIT_ADMIN
 
 from . import people
-from .chains import get_type
+from .chains import get_type, handler_for
 from .models import ApprovalAction, ApprovalRequest, ApprovalStep, DistrictPendingStep
 
 
@@ -18,8 +19,8 @@ def _may_act_for(user, role: str) -> bool:
 
 def can_view(user, req: ApprovalRequest, *, district: bool = False) -> bool:
     """Requester, anyone who took part, anyone who holds (or stands in for) one of its
-    steps' roles; in the unit also its unit admin and the type's module admin. From the
-    district portal only the district roles count."""
+    steps' roles; in the unit also its unit admin, the type's module admin and whoever may
+    see the subject. From the district portal only the district roles count."""
     if user is None or not user.is_authenticated:
         return False
     if not district:
@@ -30,11 +31,23 @@ def can_view(user, req: ApprovalRequest, *, district: bool = False) -> bool:
             return True
         if req.actions.filter(Q(actor=user) | Q(on_behalf_of=user)).exists():
             return True
+        if found and _sees_subject(user, req, found[1]):
+            return True
     roles = set(req.steps.values_list("role", flat=True)) | set(
         req.steps.exclude(escalate_to="").filter(escalated_at__isnull=False).values_list("escalate_to", flat=True))
     if district:
         roles = {r for r in roles if r.startswith("district.")}
     return any(_may_act_for(user, r) for r in roles)
+
+
+def _sees_subject(user, req: ApprovalRequest, atype) -> bool:
+    """Whoever may see the subject (the asset card) may follow its requests."""
+    handler = handler_for(atype)
+    try:
+        subject = handler.get_subject(req.subject_id)
+    except ObjectDoesNotExist:
+        return False
+    return bool(handler.can_view_subject(user, subject))
 
 
 def waiting_for(user) -> list[tuple[ApprovalRequest, ApprovalStep]]:
