@@ -64,7 +64,7 @@ class RegulationForm(forms.ModelForm):
 class ManualCaseForm(forms.Form):
     entity = forms.ModelChoiceField(label=_("taxpayer"), queryset=InspectedEntity.objects.none())
     kind = forms.ChoiceField(label=_("kind of manual selection"), choices=InspectionCase.ManualKind.choices)
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 4}),
+    reason = forms.CharField(label=_("grounds for selection"), widget=forms.Textarea(attrs={"rows": 4}),
                              help_text=_("Why this taxpayer is inspected although the ranking did not select it."))
     period = forms.CharField(label=_("period"), max_length=6, required=False,
                              help_text=_("Optional: the filing period concerned."))
@@ -130,7 +130,7 @@ class ReportForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason given"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DecisionForm(forms.Form):
@@ -171,7 +171,7 @@ class ChangeRequestForm(forms.Form):
     tax_amount = forms.DecimalField(label=_("tax"), required=False, **AMOUNT)
     late_fee_amount = forms.DecimalField(label=_("late fees"), required=False, **AMOUNT)
     penalty_amount = forms.DecimalField(label=_("penalty"), required=False, **AMOUNT)
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("reason for the change"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ChangeDecisionForm(forms.Form):

@@ -2,7 +2,16 @@
 each other), the rules a module admin sets per unit, navigation and periodic tasks."""
 from decimal import Decimal
 
-from zhengtong.registry.manifest import ModuleManifest, NavEntry, PeriodicTask, RoleSpec, RuleField
+from zhengtong.registry.manifest import (
+    ApprovalStepSpec,
+    ApprovalType,
+    ConditionField,
+    ModuleManifest,
+    NavEntry,
+    PeriodicTask,
+    RoleSpec,
+    RuleField,
+)
 
 from .indicators import INDICATORS
 
@@ -78,6 +87,20 @@ def validate_rules(values: dict) -> dict[str, str]:
     return {}
 
 
+# Maker-checker on submitted data (services/changes.py): by default the chief approves; a
+# module admin may add steps (e.g. a review committee above an amount) in the chain editor.
+CHANGE = ApprovalType(
+    key="inspection.change",
+    name_zh="稽查数据变更",
+    name_en="Change of submitted inspection data",
+    handler="modules.inspection.approvals.ChangeRequestHandler",
+    default_chain=(
+        ApprovalStepSpec("chief", "稽查局长审批", "Inspection chief", role=SUPERVISOR, deadline_hours=72),
+    ),
+    condition_fields=(ConditionField("amount", "decimal", "变动金额（元）", "Amount moved (yuan)"),
+                      ConditionField("target", "text", "变更对象", "What changes")),
+)
+
 MANIFEST = ModuleManifest(
     key="inspection",
     name_zh="税务稽查",
@@ -122,4 +145,5 @@ MANIFEST = ModuleManifest(
                  permission="inspection.view_regulationarticle"),
     ),
     periodic_tasks=(PeriodicTask("inspection.overdue_warnings", 6 * 3600),),
+    approval_types=(CHANGE,),
 )

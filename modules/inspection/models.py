@@ -46,7 +46,7 @@ class InspectedEntity(models.Model):
                                      db_index=True)
     industry_name = models.CharField(_("industry"), max_length=100, blank=True)
     tax_office = models.CharField(_("tax office"), max_length=100, blank=True)
-    size = models.CharField(_("size"), max_length=10, choices=Size.choices, default=Size.SMALL)
+    size = models.CharField(_("company size"), max_length=10, choices=Size.choices, default=Size.SMALL)
     # 重点税源户: the essay singles them out for monitoring.
     is_key_taxpayer = models.BooleanField(_("key taxpayer"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -128,7 +128,7 @@ class RegulationArticle(models.Model):
     """An article of the regulation library (政策法规库) that findings cite."""
 
     law_name = models.CharField(_("law or regulation"), max_length=200)
-    doc_number = models.CharField(_("document number"), max_length=100, blank=True)
+    doc_number = models.CharField(_("official document number"), max_length=100, blank=True)
     article_no = models.CharField(_("article"), max_length=50)
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
@@ -189,7 +189,7 @@ class InspectionCase(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     manual_kind = models.CharField(_("kind of manual selection"), max_length=10, choices=ManualKind.choices,
                                    blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("grounds for selection"), blank=True)
     # The ranking as the selector saw it: score, each indicator's value, benchmark and
     # points, flags and the rules in force. Later changes of data or rules do not alter it.
     score = models.DecimalField(_("risk score"), max_digits=8, decimal_places=2, null=True, blank=True)
@@ -337,7 +337,7 @@ class InspectionReport(models.Model):
 
 class ReviewReturn(models.Model):
     case = models.ForeignKey(InspectionCase, on_delete=models.CASCADE, related_name="returns")
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("what more is needed"))
     returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     returned_at = models.DateTimeField(auto_now_add=True)
 
@@ -428,7 +428,7 @@ class ChangeRequest(models.Model):
     target_id = models.BigIntegerField()
     before = models.JSONField()
     after = models.JSONField()
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason for the change"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)

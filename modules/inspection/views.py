@@ -369,7 +369,7 @@ def case_detail(request, pk):
         "returns": case.returns.select_related("returned_by"),
         "payments": case.payments.select_related("recorded_by"),
         "measures": case.measures.select_related("recorded_by"),
-        "change_requests": selectors.change_requests(case=case),
+        "change_requests": change_rows(case),
         "timeline": timeline_rows(selectors.case_timeline(case=case)),
         "step_overdue": selectors.step_overdue(case),
         "payment_overdue": selectors.payment_overdue(case, amounts),
@@ -443,6 +443,24 @@ def timeline_rows(events) -> list[dict]:
             detail = "；".join(f"{k}: {v}" for k, v in e.after.items() if k not in ("drivers",) and v not in (None, ""))
         rows.append({"at": e.occurred_at, "actor": e.actor_label or localized("系统", "System"), "label": label,
                      "denied": e.result == "denied", "detail": detail[:300]})
+    return rows
+
+
+def change_rows(case: InspectionCase) -> list[dict]:
+    """Each change request with both versions side by side and its approval request."""
+    from zhengtong.approvals.selectors import requests_for_subject
+
+    from .services.changes import CHANGE_TYPE
+
+    labels = {"description": _("finding"), "opinion": _("review opinion"), "tax_amount": _("tax"),
+              "late_fee_amount": _("late fees"), "penalty_amount": _("penalty"), "amount": _("amount"),
+              "received_on": _("received on"), "reference": _("receipt number")}
+    rows = []
+    for cr in selectors.change_requests(case=case):
+        changed = [k for k in cr.after if cr.after[k] != cr.before.get(k)]
+        approval = requests_for_subject(CHANGE_TYPE, cr.pk).first()
+        rows.append({"cr": cr, "fields": [(labels.get(k, k), cr.before.get(k), cr.after[k]) for k in changed],
+                     "approval": approval})
     return rows
 
 
@@ -593,13 +611,24 @@ def _withdraw(request, case):
     return _("Case withdrawn.")
 
 
+def _change_request(request, case):
+    data = _valid(forms.ChangeRequestForm, request)
+    fields = {k: data.get(k) for k in ("description", "opinion", "tax_amount", "late_fee_amount", "penalty_amount")}
+    if "opinion" in request.POST:
+        fields["opinion"] = request.POST.get("opinion", "")
+    services.change_request_submit(actor=request.user, case=case, target=data["target"], target_id=data["target_id"],
+                                   changes={k: v for k, v in fields.items() if v not in (None, "")},
+                                   reason=data["reason"])
+    return _("Change request submitted for approval.")
+
+
 ACTIONS = {
     "assign_inspector": _assign(R.INSPECTOR), "assign_reviewer": _assign(R.REVIEWER),
     "assign_executor": _assign(R.EXECUTOR), "declare": _declare, "paper": _paper, "evidence": _evidence,
     "finding": _finding, "finding_update": _finding_update, "report_submit": _report_submit,
     "report_cosign": _report_cosign, "review_return": _review_return, "review_decide": _review_decide,
     "payment": _payment, "measure": _measure, "close": _close, "suspend": _suspend, "resume": _resume,
-    "withdraw": _withdraw,
+    "withdraw": _withdraw, "change_request": _change_request,
 }
 
 
