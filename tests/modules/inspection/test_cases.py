@@ -277,6 +277,26 @@ def test_overdue_steps_are_warned_once(alpha, people, ranked, journey):
         event = AuditEvent.objects.filter(action="inspection.case.overdue").get()
         assert event.object_id == str(case.pk) and event.after["days_late"] == 3
         assert [c.pk for c in selectors.dashboard().overdue_steps] == [case.pk]
+    from zhengtong.notifications.models import Notification
+
+    with schema_context("public"):  # the chief, who must assign inspectors, is told
+        (note,) = Notification.objects.filter(kind="deadline_overdue")
+    assert note.recipient == people.chief and case.number in note.title and note.unit == alpha
+
+
+def test_overdue_warnings_run_in_each_units_worker_task(alpha, people, ranked, journey):
+    from modules.inspection.tasks import overdue_warnings
+
+    case = journey.to_inspecting(journey.select(ranked["A"]))
+    with schema_context(alpha.schema_name):
+        InspectionCase.objects.filter(pk=case.pk).update(step_due_on=date.today() - timedelta(days=1))
+        assert overdue_warnings() == 1  # the task body, as the worker runs it in the unit's schema
+    with schema_context("public"):
+        from zhengtong.notifications.models import Notification
+
+        told = set(Notification.objects.filter(kind="deadline_overdue").values_list("recipient_id", flat=True))
+        assert overdue_warnings() == 0  # public schema: nothing there
+    assert told == {people.chief.pk, people.inspector1.pk, people.inspector2.pk}
 
 
 def test_inspectors_list_only_their_cases(alpha, people, ranked, journey):
