@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -283,3 +284,11 @@ def test_a_stale_version_is_refused_with_409_and_nothing_changes(alpha, make_use
     r = api(c, "patch", url, {"location": "五楼", "version": read["version"]})
     assert r.status_code == 409 and r.json()["detail"]
     assert c.get(url).json()["location"] == "一楼"
+
+
+def test_api_errors_speak_chinese_by_default_and_english_on_request(alpha):
+    bad = Client(HTTP_HOST=ALPHA_HOST, HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert "令牌无效" in bad.get(CARDS).json()["detail"]
+    english = Client(HTTP_HOST=ALPHA_HOST, HTTP_AUTHORIZATION="Bearer not-a-token")
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert english.get(CARDS).json()["detail"].startswith("The API token is invalid")

@@ -12,9 +12,11 @@ handles as:
   (d) a member of A holding every ordinary role, on a module switched off for A.
 
 Each must get 404/403/401/405 or a redirect to sign in — never the object. "Never the object"
-is checked literally: A's and B's objects carry marker strings (in an asset card's name and in
-an audit event), and no response of these cases may contain the marker of a unit whose data
-the caller may not see.
+is checked literally: both units hold objects with the same ids (asset card, audit event, report
+document, import job, inspection case — see ``SEEDERS``) carrying a marker string of their unit,
+and no response of these cases may contain the marker of a unit whose data the caller may not
+see (spreadsheets are unzipped and searched too). Pages without an object id may answer a
+member (an empty list, say), as long as no foreign marker shows.
 
 New routes are covered automatically. A route is classified by ``ROUTE_CLASSES`` — its name,
 else its URL namespace — and the test FAILS on a route it cannot classify or cannot build a URL
@@ -28,9 +30,11 @@ with the same ids in both units.
 """
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 import pytest
@@ -104,8 +108,9 @@ ROUTE_CLASSES = {
             # Steps waiting for a district role, listed for whoever holds it or is its delegate:
             # anyone else sees an empty list, and a request's page is refused.
             "district_approvals": PERSONAL,
+            # "My downloads": a document is shown to the person who requested it, nobody else.
+            "reports": PERSONAL,
             "tenants": DISTRICT,
-            "reports": DISTRICT,
             "audit": DISTRICT,
             "security": DISTRICT,
             "files": DISTRICT,
@@ -118,7 +123,44 @@ ROUTE_CLASSES = {
 LOGIN_PATHS = ("/accounts/login/", "/accounts/2fa/", "/admin/login/")
 DENIED = frozenset({401, 403, 404, 405})
 OBJECT_PARAM = re.compile(r"^(pk|id|object_id|.+_id|.+_pk)$")
-MODULE_PARAMS = ("key", "module_key", "module")
+
+# Parameters that name something a module registered ("<module>.<thing>" keys, or the module
+# itself): filled from the registry, and the route then belongs to that module for case (d).
+PARAM_SOURCES = {
+    ("registry", "key"): "module",
+    ("imports", "key"): "import",
+    ("reports", "key"): "report",
+    ("approvals", "type_key"): "approval_type",
+    ("files", "use_key"): "file_use",
+    ("*", "module_key"): "module",
+    ("*", "module"): "module",
+}
+
+
+def registry_values(source: str) -> list[str]:
+    from zhengtong.registry.registry import all_modules
+
+    modules = all_modules()
+    if source == "module":
+        return [m.key for m in modules]
+    if source == "import":
+        return [k for m in modules for k in m.imports]
+    if source == "report":
+        return [r.key for m in modules for r in m.reports]
+    if source == "approval_type":
+        return [t.key for m in modules for t in getattr(m, "approval_types", ())]
+    if source == "file_use":
+        from zhengtong.files.uses import _uses
+
+        return list(_uses)
+    raise KeyError(source)
+
+
+def param_source(namespaces: tuple[str, ...], name: str) -> str | None:
+    for ns in (*reversed(namespaces), "*"):
+        if (ns, name) in PARAM_SOURCES:
+            return PARAM_SOURCES[(ns, name)]
+    return None
 
 
 # ----------------------------------------------------------------------------- the routes
@@ -130,8 +172,10 @@ class Route:
     patterns: tuple
     callback: object
     cls: str | None = None
-    module: str | None = None  # gated by this module (namespace, or a module-key parameter)
+    module: str | None = None  # belongs to this module (its namespace, or a parameter naming its key)
+    gated_by_namespace: bool = False  # under the module's own namespace: the gate middleware 404s it
     params: dict[str, str] = field(default_factory=dict)  # name -> converter ("re" for regex groups)
+    keyed: dict[str, str] = field(default_factory=dict)  # name -> registry value it is filled with
 
     @property
     def label(self) -> str:
@@ -149,7 +193,7 @@ class Route:
     @property
     def is_object(self) -> bool:
         return any(conv == "int" or OBJECT_PARAM.match(name) for name, conv in self.params.items()
-                   if name not in MODULE_PARAMS)
+                   if name not in self.keyed)
 
     @property
     def is_api(self) -> bool:
@@ -204,17 +248,23 @@ def collect_routes(urlconf: str) -> list[Route]:
     for patterns, namespaces, entry in _walk(get_resolver(urlconf)):
         route = Route(urlconf, namespaces, entry.name, patterns, entry.callback, params=_params(patterns))
         route.cls = classify(route)
-        gated = [ns for ns in namespaces if ns in module_keys()]
-        if urlconf == TENANT_URLS and (gated or any(p in MODULE_PARAMS for p in route.params)):
-            route.module = gated[0] if gated else "assets"
+        for name in route.params:
+            source = param_source(namespaces, name)
+            if source and registry_values(source):
+                route.keyed[name] = registry_values(source)[0]
+        if urlconf == TENANT_URLS:
+            gated = [ns for ns in namespaces if ns in module_keys()]
+            owners = [v.split(".", 1)[0] for v in route.keyed.values() if v.split(".", 1)[0] in module_keys()]
+            route.module = (gated or owners or [None])[0]
+            route.gated_by_namespace = bool(gated)
         routes.append(route)
     return routes
 
 
 # ----------------------------------------------------------------------------- building URLs
-def _candidates(name: str, conv: str, object_id: int, module: str, unit_slug: str) -> list[str]:
-    if name in MODULE_PARAMS:
-        return [module]
+def _candidates(route: Route, name: str, conv: str, object_id: int, unit_slug: str) -> list[str]:
+    if name in route.keyed:
+        return [route.keyed[name]]
     if name in ("slug", "unit", "unit_slug"):  # district pages that open a unit's object
         return [unit_slug, "x"]
     if name == "app_label":  # the admin's app index: any app with registered models
@@ -225,6 +275,8 @@ def _candidates(name: str, conv: str, object_id: int, module: str, unit_slug: st
         return ["swagger-ui.css", "x.txt"]
     if name == "token":
         return ["no-such-invitation-token"]
+    if name in ("fmt", "format"):
+        return ["csv", "xlsx", "pdf", "x"]  # csv first: the marker check can read it
     if conv == "uuid":
         return ["00000000-0000-4000-8000-000000000000"]
     if conv == "int" or OBJECT_PARAM.match(name) or name in ("year", "month"):
@@ -232,9 +284,9 @@ def _candidates(name: str, conv: str, object_id: int, module: str, unit_slug: st
     return ["x", str(object_id), "x/"]
 
 
-def build_path(route: Route, object_id: int, unit_slug: str = "alpha", module: str = "assets") -> str | None:
+def build_path(route: Route, object_id: int, unit_slug: str = "alpha") -> str | None:
     """A concrete path that resolves back to ``route``, or None."""
-    options = {name: _candidates(name, conv, object_id, module, unit_slug) for name, conv in route.params.items()}
+    options = {name: _candidates(route, name, conv, object_id, unit_slug) for name, conv in route.params.items()}
     # Try the first candidate of every parameter, then vary one at a time (enough for our routes).
     trials = [{n: c[0] for n, c in options.items()}]
     for n, c in options.items():
@@ -272,8 +324,13 @@ def _body(response) -> bytes:
     if getattr(response, "streaming", False):
         # Reading it to the end lets the test client close it (without closing the test's
         # database connection, which response.close() would do).
-        return b"".join(response.streaming_content)
-    return response.content
+        body = b"".join(response.streaming_content)
+    else:
+        body = response.content
+    if body[:4] == b"PK\x03\x04":  # a spreadsheet (zip): look inside, where the cells are
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body += b"".join(archive.read(n) for n in archive.namelist())
+    return body
 
 
 class Caller:
@@ -352,7 +409,9 @@ def required_outcome(route: Route, case: Case) -> str:
     if case.key == "outsider@A":
         return "404"  # not a member: the unit does not exist for them
     if case.key == "module-off":
-        return "404" if route.module else "no-leak"
+        if route.module:
+            return "404" if route.gated_by_namespace else "denied"
+        return "no-leak"
     if case.key == "outsider@B":
         return "no-leak"  # B's own object with the same id: fine, as long as nothing of A shows
     # B's member on B's host with ids only A has; A's member without object permissions
@@ -360,27 +419,54 @@ def required_outcome(route: Route, case: Case) -> str:
 
 
 # ----------------------------------------------------------------------------- the data
-def seed_assets(unit, *, pk: int, marker: str, make_asset) -> None:
+# Each seeder stores, in ``unit``, an object with the id ``pk`` whose pages show ``marker``.
+def seed_asset(unit, *, pk, marker, owner, make_asset):
     make_asset(unit, pk=pk, name=f"{marker} 资产")
 
 
-def seed_audit(unit, *, pk: int, marker: str, make_asset) -> None:
+def seed_audit_event(unit, *, pk, marker, owner, make_asset):
     from zhengtong.audit.services import audit_record
 
-    with schema_context(unit.schema_name):
-        audit_record(action="crawler.seed", object_type="assets.Asset", object_id=pk,
-                     object_repr=f"{marker} 资产", after={"name": marker})
+    audit_record(action="crawler.seed", object_type="assets.Asset", object_id=pk, object_repr=f"{marker} 资产",
+                 after={"name": marker})
 
 
-SEEDERS = [seed_assets, seed_audit]
+def seed_report_document(unit, *, pk, marker, owner, make_asset):
+    from zhengtong.reports.models import IssuedDocument
+
+    IssuedDocument.objects.create(pk=pk, number=f"{marker}-{pk}", year=2026, sequence=pk,
+                                  report_key="assets.register", title=f"{marker} 报表", requested_by=owner)
+
+
+def seed_import_job(unit, *, pk, marker, owner, make_asset):
+    from django.utils import timezone
+
+    from zhengtong.imports.models import ImportJob
+
+    ImportJob.objects.create(pk=pk, definition_key="assets.asset", original_name=f"{marker}.xlsx", size=1,
+                             sha256="0" * 64, created_by=owner, created_at=timezone.now(),
+                             errors=[{"row": 2, "column": "name", "message": marker}])
+
+
+def seed_inspection_case(unit, *, pk, marker, owner, make_asset):
+    from modules.inspection.models import InspectedEntity, InspectionCase
+
+    entity = InspectedEntity.objects.create(pk=pk, name=f"{marker} 公司", credit_code=f"91{pk:016d}",
+                                            industry_code="C1311")
+    InspectionCase.objects.create(pk=pk, number=f"JC-{pk}", entity=entity, source=InspectionCase.Source.MANUAL,
+                                  reason=marker, selected_by=owner)
+
+
+SEEDERS = [seed_asset, seed_audit_event, seed_report_document, seed_import_job, seed_inspection_case]
 
 
 @pytest.fixture
-def seeded(alpha, beta, make_asset):
-    for seed in SEEDERS:
-        seed(alpha, pk=SHARED_ID, marker=MARK_A, make_asset=make_asset)
-        seed(alpha, pk=A_ONLY_ID, marker=MARK_A, make_asset=make_asset)
-        seed(beta, pk=SHARED_ID, marker=MARK_B, make_asset=make_asset)
+def seeded(alpha, beta, make_asset, make_user):
+    owner = make_user(None, name="数据所有人")  # belongs to no unit: none of the callers below
+    for unit, pk, marker in ((alpha, SHARED_ID, MARK_A), (alpha, A_ONLY_ID, MARK_A), (beta, SHARED_ID, MARK_B)):
+        for seed in SEEDERS:
+            with schema_context(unit.schema_name):
+                seed(unit, pk=pk, marker=marker, owner=owner, make_asset=make_asset)
 
 
 def ordinary_roles() -> list[str]:
@@ -479,10 +565,11 @@ def test_every_route_keeps_units_apart(alpha, beta, make_user, seeded, operator,
     run_schema(operations, off_cases)
 
     assert not unbuildable, "Routes the crawler cannot build a URL for:\n  " + "\n  ".join(unbuildable)
+    n_unit_cases = len(unit_cases) + len(off_cases)
     with capsys.disabled():
-        print(f"\nisolation crawler: {len(tenant_routes)} unit-host routes × {len(unit_cases) + len(off_cases)} cases, "
+        print(f"\nisolation crawler: {len(tenant_routes)} unit-host routes × {n_unit_cases} cases, "
               f"{len(public_routes)} district-host routes × {len(district_cases)} cases, "
-              f"{len(operations)} API schema operations × {len(unit_cases) + len(off_cases)} cases "
+              f"{len(operations)} API schema operations × {n_unit_cases} cases "
               f"= {tally.route_cases} route×case pairs, {tally.requests} requests, "
               f"{len(tally.problems)} problems")
     assert not tally.problems, "Isolation problems:\n  " + "\n  ".join(tally.problems)
@@ -514,7 +601,7 @@ def test_crawler_classifies_new_routes_by_their_area_and_refuses_unknown_areas()
     assert classify(detail) == UNIT and detail.is_object
     module_page = _route(TENANT_URLS, ("assets",), "disposal_list", "m/assets/disposals/")
     assert classify(module_page) == UNIT and not module_page.is_object
-    district_page = _route(PUBLIC_URLS, ("reports",), "rollup", "reports/rollup/<int:year>/")
+    district_page = _route(PUBLIC_URLS, ("tenants",), "rollup", "units/rollup/<int:year>/")
     assert classify(district_page) == DISTRICT
     # a new top-level area, or a new un-namespaced page, is refused until someone classifies it
     assert classify(_route(TENANT_URLS, ("somewhere_new",), "page", "somewhere/<int:pk>/")) is None

@@ -41,12 +41,19 @@ def exception_handler(exc, context):
     view = context.get("view")
     if (response is not None and response.status_code == status.HTTP_403_FORBIDDEN and request is not None
             and request.method in UNSAFE and getattr(request.user, "is_authenticated", False)):
-        model = getattr(view, "permission_model", None) or getattr(getattr(view, "queryset", None), "model", None)
-        audit_denied(
-            action=f"api.{getattr(view, 'module_key', '') or 'platform'}.{getattr(view, 'action', None) or request.method.lower()}",
-            actor=request.user,
-            object_type=model._meta.label if model is not None else "",
-            object_id=str((getattr(view, "kwargs", None) or {}).get("pk", "")),
-            detail=f"{request.method} {request.path}: {response.data.get('detail', '') if isinstance(response.data, dict) else ''}"[:500],
-        )
+        _audit_refusal(request, view, response)
     return response
+
+
+def _audit_refusal(request, view, response) -> None:
+    model = getattr(view, "permission_model", None) or getattr(getattr(view, "queryset", None), "model", None)
+    area = getattr(view, "module_key", "") or "platform"
+    action = getattr(view, "action", None) or request.method.lower()
+    reason = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+    audit_denied(
+        action=f"api.{area}.{action}",
+        actor=request.user,
+        object_type=model._meta.label if model is not None else "",
+        object_id=str((getattr(view, "kwargs", None) or {}).get("pk", "")),
+        detail=f"{request.method} {request.path}: {reason}"[:500],
+    )
