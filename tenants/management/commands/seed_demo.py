@@ -14,6 +14,7 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 from tenant_users.permissions.models import UserTenantPermissions
 
+from modules.inspection.demo import seed as seed_inspection_bureau
 from tenants.models import Unit
 from tenants.services import unit_onboard
 from tenants.urls_util import district_url, unit_url
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             UserTenantPermissions.objects.filter(profile=users["operator"]).update(is_staff=True)
         self._assets(units, users)
         self._print(units, password, self._second_factors(users))
+        seed_inspection_bureau(password=password, stdout=self.stdout)  # 区税务局稽查局: modules/inspection/demo.py
 
     def _second_factors(self, users):
         """Administrators and operators sign in with a TOTP code: enrol a device for each demo
