@@ -12,7 +12,7 @@ where the rules for changes and their audit apply.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -44,24 +44,22 @@ EARLIEST_ACQUISITION = date(1900, 1, 1)
 class BulkRegistered:
     assets: int
     numbers_assigned: int
-    first_number: str
-    last_number: str
+    first_assigned: str
+    last_assigned: str
     custodians: int
     total_original_value: Decimal
 
 
-def _assign_numbers(records: Sequence[dict[str, Any]]) -> int:
+def _assign_numbers(records: Sequence[dict[str, Any]], taken: set[str]) -> int:
     """Give every record without a number the unit's next ones, per acquisition year.
 
     ``next_asset_number`` takes the unit's numbering lock for the rest of the
     transaction and says where the year's sequence stands; the rest of the sequence is
-    counted on from there, skipping numbers already used in the file or the database.
+    counted on from there, skipping numbers used in the file (``taken``) or stored.
     """
-    taken = {r["number"] for r in records if r.get("number")}
     by_year: dict[int, list[dict[str, Any]]] = {}
     for r in records:
-        if not r.get("number"):
-            by_year.setdefault(r["acquired_on"].year, []).append(r)
+        by_year.setdefault(r["acquired_on"].year, []).append(r)
     assigned = 0
     for year, pending in sorted(by_year.items()):
         first = next_asset_number(year)
@@ -84,50 +82,115 @@ def _assign_numbers(records: Sequence[dict[str, Any]]) -> int:
     return assigned
 
 
+class AssetBulkRegistration:
+    """Registers many asset cards inside the caller's transaction, batch by batch.
+
+    ``add`` writes rows that carry a number at once (``bulk_create``) and keeps rows
+    without one; ``finish`` numbers those once every number in the file is known, writes
+    them, and records one audit event for the whole registration. Custodians get the
+    same object permissions ``asset_register`` grants, in one statement per batch.
+    Each inserted row is also caught by the audit trail's row trigger.
+    """
+
+    def __init__(self, *, actor, batch_size: int = 2000):
+        if not all(actor.has_perm(p) for p in IMPORT_PERMISSIONS):
+            raise PermissionDenied(_("Only the asset officer may import asset cards."))
+        self.actor = actor
+        self.batch_size = batch_size
+        self.content_type = ContentType.objects.get_for_model(Asset)
+        self.permission_ids = [
+            Permission.objects.get(content_type=self.content_type, codename=p.split(".", 1)[1]).pk
+            for p in CUSTODIAN_PERMS]
+        self.unnumbered: list[dict[str, Any]] = []
+        self.taken: set[str] = set()
+        self.created = 0
+        self.custodians: set[int] = set()
+        self.total = Decimal("0.00")
+
+    def add(self, records: Sequence[dict[str, Any]]) -> None:
+        numbered = []
+        for r in records:
+            if r.get("number"):
+                self.taken.add(r["number"])
+                numbered.append(r)
+            else:
+                self.unnumbered.append(r)
+        self._insert(numbered)
+
+    def finish(self) -> BulkRegistered:
+        assigned = _assign_numbers(self.unnumbered, self.taken)
+        self._insert(self.unnumbered)
+        result = BulkRegistered(
+            assets=self.created, numbers_assigned=assigned,
+            first_assigned=self.unnumbered[0]["number"] if self.unnumbered else "",
+            last_assigned=self.unnumbered[-1]["number"] if self.unnumbered else "",
+            custodians=len(self.custodians), total_original_value=self.total)
+        audit_record(action="assets.asset.import", actor=self.actor, object_type="assets.Asset",
+                     object_repr=f"{self.created} asset cards", after=result.__dict__)
+        return result
+
+    def _insert(self, records: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(records), self.batch_size):
+            batch = [
+                Asset(number=r["number"], name=r["name"], category=r.get("category") or "",
+                      spec=r.get("spec") or "", original_value=r["original_value"], acquired_on=r["acquired_on"],
+                      department=r.get("department") or "", location=r.get("location") or "",
+                      custodian_id=r["custodian"].pk if r.get("custodian") else None)
+                for r in records[start:start + self.batch_size]
+            ]
+            Asset.objects.bulk_create(batch)  # PostgreSQL returns the new ids
+            held = [(a.pk, a.custodian_id) for a in batch if a.custodian_id]
+            if held:
+                self._grant(held)
+            for a in batch:
+                self.total += a.original_value
+                if a.custodian_id:
+                    self.custodians.add(a.custodian_id)
+            self.created += len(batch)
+
+    def _grant(self, held: list[tuple[int, int]]) -> None:
+        """The rows guardian's bulk_assign_perm writes (UserObjectPermission: permission,
+        user, content type, object pk as text), made by the database in one statement
+        instead of one model instance per row. The assets are new, so there is nothing
+        to de-duplicate. The table exists only in unit schemas (guardian is a tenant
+        app), so the search_path's unit schema is the only place this can write."""
+        meta = UserObjectPermission._meta
+        table = connection.ops.quote_name(meta.db_table)
+        cols = ", ".join(connection.ops.quote_name(meta.get_field(f).column)
+                         for f in ("permission", "user", "content_type", "object_pk"))
+        with connection.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {table} ({cols}) SELECT p.id, x.user_id, %s, x.asset_id::text "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS x(asset_id, user_id) "
+                "CROSS JOIN unnest(%s::bigint[]) AS p(id)",
+                [self.content_type.pk, [a for a, _ in held], [u for _, u in held], self.permission_ids])
+
+
 @transaction.atomic
-def asset_bulk_register(*, actor, records: Sequence[dict[str, Any]], batch_size: int = 2000,
-                        progress: Callable[[int], None] | None = None) -> BulkRegistered:
+def asset_bulk_register(*, actor, records: Sequence[dict[str, Any]], batch_size: int = 2000) -> BulkRegistered:
     """Register many asset cards at once. ``records`` are validated: name, original_value
     (Decimal), acquired_on (date), optional number, category, spec, department,
     location, custodian (a member of this unit, or None)."""
-    if not all(actor.has_perm(p) for p in IMPORT_PERMISSIONS):
-        raise PermissionDenied(_("Only the asset officer may import asset cards."))
-    numbers_assigned = _assign_numbers(records)
-    content_type = ContentType.objects.get_for_model(Asset)
-    perms = [Permission.objects.get(content_type=content_type, codename=p.split(".", 1)[1]) for p in CUSTODIAN_PERMS]
-    created = 0
-    custodians: set[int] = set()
-    total = Decimal("0.00")
-    first_number = last_number = ""
-    for start in range(0, len(records), batch_size):
-        batch = [
-            Asset(number=r["number"], name=r["name"], category=r.get("category") or "", spec=r.get("spec") or "",
-                  original_value=r["original_value"], acquired_on=r["acquired_on"],
-                  department=r.get("department") or "", location=r.get("location") or "",
-                  custodian_id=r["custodian"].pk if r.get("custodian") else None)
-            for r in records[start:start + batch_size]
-        ]
-        Asset.objects.bulk_create(batch)  # PostgreSQL returns the new ids
-        # The same rows guardian's bulk_assign_perm writes, built directly: the assets are
-        # new, so its per-user lookup of existing grants would find nothing.
-        grants = [UserObjectPermission(permission=perm, user_id=a.custodian_id, content_type=content_type,
-                                       object_pk=str(a.pk))
-                  for a in batch if a.custodian_id for perm in perms]
-        UserObjectPermission.objects.bulk_create(grants, batch_size=batch_size * 2)
-        for a in batch:
-            total += a.original_value
-            if a.custodian_id:
-                custodians.add(a.custodian_id)
-        first_number = first_number or batch[0].number
-        last_number = batch[-1].number
-        created += len(batch)
-        if progress:
-            progress(created)
-    result = BulkRegistered(assets=created, numbers_assigned=numbers_assigned, first_number=first_number,
-                            last_number=last_number, custodians=len(custodians), total_original_value=total)
-    audit_record(action="assets.asset.import", actor=actor, object_type="assets.Asset",
-                 object_repr=f"{created} asset cards", after=result.__dict__)
-    return result
+    registration = AssetBulkRegistration(actor=actor, batch_size=batch_size)
+    registration.add(list(records))
+    return registration.finish()
+
+
+class _Writer:
+    """Feeds the import engine's batches to an AssetBulkRegistration."""
+
+    def __init__(self, *, actor, batch_size: int):
+        self.registration = AssetBulkRegistration(actor=actor, batch_size=batch_size)
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        self.registration.add(records)
+
+    def finish(self) -> CommitResult:
+        r = self.registration.finish()
+        return CommitResult(created=r.assets, detail={
+            "numbers_assigned": r.numbers_assigned, "first_assigned": r.first_assigned,
+            "last_assigned": r.last_assigned, "custodians": r.custodians,
+            "total_original_value": str(r.total_original_value)})
 
 
 class AssetImport(ImportDefinition):
@@ -186,12 +249,8 @@ class AssetImport(ImportDefinition):
                 diff.append("custodian" if key == "custodian_id" else key)
         return diff
 
-    def commit(self, *, actor, records, progress) -> CommitResult:
-        result = asset_bulk_register(actor=actor, records=records, batch_size=self.batch_size, progress=progress)
-        return CommitResult(created=result.assets, detail={
-            "first_number": result.first_number, "last_number": result.last_number,
-            "numbers_assigned": result.numbers_assigned, "custodians": result.custodians,
-            "total_original_value": str(result.total_original_value)})
+    def writer(self, *, actor) -> _Writer:
+        return _Writer(actor=actor, batch_size=self.batch_size)
 
 
 register_import(AssetImport())

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 from django.core.validators import EmailValidator, MinValueValidator
 from django.db import models
@@ -247,6 +247,12 @@ def normalise_header(text: str) -> str:
 
 # --------------------------------------------------------------------------- definitions
 
+class ImportWriter(Protocol):
+    def add(self, records: list[dict[str, Any]]) -> None: ...
+
+    def finish(self) -> "CommitResult": ...
+
+
 @dataclass
 class CommitResult:
     created: int = 0
@@ -309,9 +315,10 @@ class ImportDefinition:
     def existing_message(self) -> str:
         return gettext_noop("Already exists with different %(cols)s (已存在且内容不同：%(cols)s).")
 
-    def commit(self, *, actor, records: list[dict[str, Any]], progress: Callable[[int], None]) -> CommitResult:
-        """Write ``records`` (all valid, none existing) through the module's service.
-        Runs inside the import's transaction; raising rolls everything back."""
+    def writer(self, *, actor) -> "ImportWriter":
+        """What writes valid records, through the module's service, inside the import's
+        transaction: ``add(records)`` per batch as the file is read, ``finish()`` once
+        every row has passed. Raising anywhere rolls everything back."""
         raise NotImplementedError
 
     def lock_key(self) -> str:

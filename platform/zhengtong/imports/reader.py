@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, gettext_noop
 
 MAX_BLANK_RUN = 50  # a run of empty rows this long ends the table
 MAX_ROWS_DEFAULT = 200_000
@@ -32,7 +32,21 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xl
 
 
 class SpreadsheetError(Exception):
-    """A problem with the file as a whole; the message is shown to the user."""
+    """A problem with the file as a whole; the message is shown to the user.
+
+    Keeps the untranslated message and its parameters (``message``, ``params``), so a
+    stored report reads in the language of whoever opens it; ``str()`` translates into
+    the active language.
+    """
+
+    def __init__(self, message: str, params: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.params = params or {}
+
+    def __str__(self) -> str:
+        text = gettext(self.message)
+        return text % self.params if self.params else text
 
 
 @dataclass
@@ -68,7 +82,7 @@ def _headers(header_row) -> list[str]:
     while headers and headers[-1] == "":
         headers.pop()
     if not any(headers):
-        raise SpreadsheetError(_("The first row must hold the column headers (第一行应为表头)."))
+        raise SpreadsheetError(gettext_noop("The first row must hold the column headers (第一行应为表头)."))
     return headers
 
 
@@ -92,17 +106,16 @@ def _data_rows(raw: Iterator[tuple], width: int, max_rows: int, *, first_data_ro
                 later = after_gap(row_no) if after_gap else None
                 if later:
                     raise SpreadsheetError(
-                        _("Row %(r)d holds data after %(n)d or more empty rows; delete the empty rows and upload "
-                          "again (第%(r)d行之前有%(n)d行以上空行，请删除空行后重新上传).") % {"r": later, "n": MAX_BLANK_RUN}
-                    )
+                        gettext_noop("Row %(r)d holds data after %(n)d or more empty rows; delete the empty rows and "
+                                     "upload again (第%(r)d行之前有%(n)d行以上空行，请删除空行后重新上传)."),
+                        {"r": later, "n": MAX_BLANK_RUN})
                 return
             continue
         blank_run = 0
         count += 1
         if count > max_rows:
             raise SpreadsheetError(
-                _("Too many rows: at most %(n)d per file (行数过多，每个文件最多%(n)d行).") % {"n": max_rows}
-            )
+                gettext_noop("Too many rows: at most %(n)d per file (行数过多，每个文件最多%(n)d行)."), {"n": max_rows})
         if len(values) < width:
             values += [None] * (width - len(values))
         yield row_no, values
@@ -165,20 +178,21 @@ def _first_content_row_after(archive: zipfile.ZipFile, part: str, after_row: int
 def _check_zip(data: bytes) -> zipfile.ZipFile:
     if data.startswith(OLE_MAGIC):
         raise SpreadsheetError(
-            _("The workbook is password-protected or in the old .xls format; save it as an unprotected "
-              ".xlsx (文件已加密或为旧版.xls格式，请另存为未加密的.xlsx).")
-        )
+            gettext_noop("The workbook is password-protected or in the old .xls format; save it as an unprotected "
+                         ".xlsx (文件已加密或为旧版.xls格式，请另存为未加密的.xlsx)."))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise SpreadsheetError(_("This is not an xlsx workbook (文件不是有效的xlsx工作簿)."))
+        raise SpreadsheetError(gettext_noop("This is not an xlsx workbook (文件不是有效的xlsx工作簿)."))
+    from django.conf import settings
+
+    limit = getattr(settings, "IMPORTS_MAX_UNPACKED_BYTES", MAX_UNPACKED_BYTES)
     unpacked = sum(i.file_size for i in archive.infolist())
-    if unpacked > MAX_UNPACKED_BYTES:
+    if unpacked > limit:
         raise SpreadsheetError(
-            _("The workbook is too large: it unpacks to %(mb)d MB, the limit is %(limit)d MB; split it into smaller "
-              "files (工作簿过大：解压后%(mb)dMB，上限%(limit)dMB，请拆分为多个文件).")
-            % {"mb": unpacked // (1024 * 1024), "limit": MAX_UNPACKED_BYTES // (1024 * 1024)}
-        )
+            gettext_noop("The workbook is too large: it unpacks to %(mb)d MB, the limit is %(limit)d MB; split it into "
+                         "smaller files (工作簿过大：解压后%(mb)dMB，上限%(limit)dMB，请拆分为多个文件)."),
+            {"mb": unpacked // (1024 * 1024), "limit": limit // (1024 * 1024)})
     return archive
 
 
@@ -192,10 +206,11 @@ def open_xlsx(data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> Iterator[Shee
         # and can be refused instead of importing whatever value Excel cached last.
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise SpreadsheetError(_("The workbook cannot be read (工作簿无法读取): %(e)s") % {"e": exc.__class__.__name__})
+        raise SpreadsheetError(gettext_noop("The workbook cannot be read (工作簿无法读取): %(e)s"),
+                               {"e": exc.__class__.__name__})
     try:
         if not wb.worksheets:
-            raise SpreadsheetError(_("The workbook has no worksheet (工作簿中没有工作表)."))
+            raise SpreadsheetError(gettext_noop("The workbook has no worksheet (工作簿中没有工作表)."))
         ws = wb.worksheets[0]
 
         def values() -> Iterator[tuple]:
@@ -204,21 +219,20 @@ def open_xlsx(data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> Iterator[Shee
                     for col_no, v in enumerate(row, start=1):
                         if v.__class__ is str and v.startswith("="):
                             raise SpreadsheetError(
-                                _("Row %(r)d, column %(c)d holds a formula; paste values only "
-                                  "(第%(r)d行第%(c)d列含公式，请粘贴为数值).") % {"r": row_no, "c": col_no}
-                            )
+                                gettext_noop("Row %(r)d, column %(c)d holds a formula; paste values only "
+                                             "(第%(r)d行第%(c)d列含公式，请粘贴为数值)."), {"r": row_no, "c": col_no})
                     yield row
             except SpreadsheetError:
                 raise
             except Exception as exc:  # a broken sheet part found half-way through
-                raise SpreadsheetError(
-                    _("The workbook cannot be read (工作簿无法读取): %(e)s") % {"e": exc.__class__.__name__})
+                raise SpreadsheetError(gettext_noop("The workbook cannot be read (工作簿无法读取): %(e)s"),
+                                       {"e": exc.__class__.__name__})
 
         raw = values()
         try:
             headers = _headers(next(raw))
         except StopIteration:
-            raise SpreadsheetError(_("The file is empty (文件为空)."))
+            raise SpreadsheetError(gettext_noop("The file is empty (文件为空)."))
         part = getattr(ws, "_worksheet_path", None)
         after_gap = (lambda row: _first_content_row_after(archive, part, row)) if part else None
         declared = ws.max_row if isinstance(ws.max_row, int) and ws.max_row > 1 else None
@@ -235,7 +249,7 @@ def _decode(data: bytes) -> str:
     # UTF-8 (with or without the BOM Excel writes), else GB18030: what Excel on a
     # Chinese Windows saves as "CSV" (a superset of GBK and GB2312).
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SpreadsheetError(_("The file's text encoding is not UTF-8 or GB18030 (文件编码应为UTF-8或GB18030)."))
+        raise SpreadsheetError(gettext_noop("The file's text encoding is not UTF-8 or GB18030 (文件编码应为UTF-8或GB18030)."))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -243,9 +257,9 @@ def _decode(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     else:
-        raise SpreadsheetError(_("The file's text encoding is not UTF-8 or GB18030 (文件编码应为UTF-8或GB18030)."))
+        raise SpreadsheetError(gettext_noop("The file's text encoding is not UTF-8 or GB18030 (文件编码应为UTF-8或GB18030)."))
     if "\x00" in text:
-        raise SpreadsheetError(_("This is not a text CSV file (文件不是文本CSV)."))
+        raise SpreadsheetError(gettext_noop("This is not a text CSV file (文件不是文本CSV)."))
     return text
 
 
@@ -258,7 +272,7 @@ def open_csv(data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> Iterator[Sheet
     try:
         headers = _headers(next(reader))
     except StopIteration:
-        raise SpreadsheetError(_("The file is empty (文件为空)."))
+        raise SpreadsheetError(gettext_noop("The file is empty (文件为空)."))
 
     def after_gap(row: int) -> int | None:
         for later_no, values in enumerate(reader, start=row + 1):
@@ -270,7 +284,7 @@ def open_csv(data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> Iterator[Sheet
         try:
             yield from _data_rows(reader, len(headers), max_rows, after_gap=after_gap)
         except csv.Error as exc:
-            raise SpreadsheetError(_("The CSV file is malformed (CSV文件格式错误): %(e)s") % {"e": exc})
+            raise SpreadsheetError(gettext_noop("The CSV file is malformed (CSV文件格式错误): %(e)s"), {"e": str(exc)})
 
     yield Sheet(headers=headers, rows=rows(), estimated_rows=max(1, text.count("\n")))
 
@@ -284,7 +298,7 @@ def open_sheet(name: str, data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> I
     elif lower.endswith((".xlsx", ".xlsm")) or data[:2] == b"PK" or data.startswith(OLE_MAGIC):
         opener = open_xlsx
     else:
-        raise SpreadsheetError(_("Upload an .xlsx or .csv file (请上传.xlsx或.csv文件)."))
+        raise SpreadsheetError(gettext_noop("Upload an .xlsx or .csv file (请上传.xlsx或.csv文件)."))
     with opener(data, max_rows=max_rows) as sheet:
         yield sheet
 

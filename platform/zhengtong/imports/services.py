@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 import time
 from collections import defaultdict
 from typing import Any
@@ -145,10 +147,6 @@ MSG_UNEXPECTED = gettext_noop(
 MSG_UNKNOWN_COLUMNS = gettext_noop("These columns are not imported: %(cols)s (以下列不会导入).")
 
 
-def _file_error(report: _Report, message: str, params: dict | None = None, *, row: int = 0, column: str = ""):
-    report.add(row, column, message, params)
-
-
 # --------------------------------------------------------------------------- create
 
 def import_job_create(*, definition: ImportDefinition, actor, filename: str, data: bytes,
@@ -254,36 +252,27 @@ def _run(job: ImportJob, report: _Report, progress: Progress) -> str:
         audit_denied(action="imports.run", actor=actor, obj=job, detail="no permission to import")
         report.add(0, "", MSG_NOT_ALLOWED)
         return ImportJob.Status.FAILED
-    if not job.dry_run and (earlier := _already_imported(job)):
-        report.add(0, "", MSG_ALREADY_IMPORTED, _earlier_params(earlier))
-        return ImportJob.Status.INVALID
-
     with job.file.open("rb") as f:
         data = f.read()
-    records = _read(job, definition, data, report, progress)
-    if records is None:  # the file as a whole is unusable, or has no rows
-        return ImportJob.Status.INVALID
     try:
+        # One transaction from the first row to the last: rows are written batch by batch
+        # while the rest of the file is still being read, and any problem anywhere rolls
+        # back everything (all or nothing).
         with transaction.atomic():
             _lock(definition)
-            if not job.dry_run and (earlier := _already_imported(job)):  # a twin upload committed meanwhile
+            if not job.dry_run and (earlier := _already_imported(job)):
                 report.add(0, "", MSG_ALREADY_IMPORTED, _earlier_params(earlier))
                 raise _Stop
-            fresh = _check(job, definition, records, report, progress)
-            if report:
+            writer = None if job.dry_run else definition.writer(actor=actor)
+            counts = _stream(job, definition, data, report, progress, writer)
+            if counts is None or report:
                 raise _Stop
-            if job.dry_run:
-                job.unchanged_count = len(records) - len(fresh)
+            job.unchanged_count = counts["unchanged"]
+            if writer is None:  # check only
                 raise _Stop
-
-            total = max(1, len(fresh))
-
-            def committed(n: int) -> None:
-                progress(phase="writing", percent=70 + 30 * n / total)
-
-            result = definition.commit(actor=actor, records=fresh, progress=committed)
+            progress(phase="writing", percent=95, force=True)
+            result = writer.finish()
             job.created_count = result.created
-            job.unchanged_count = len(records) - len(fresh)
             job.detail = result.detail or {}
             _finish(job, ImportJob.Status.DONE, report)
             audit_record(action="imports.run", actor=actor, obj=job, after=_audit_summary(job),
@@ -291,6 +280,9 @@ def _run(job: ImportJob, report: _Report, progress: Progress) -> str:
             return ImportJob.Status.DONE
     except _Stop:
         return ImportJob.Status.INVALID if report else ImportJob.Status.CHECKED
+    except SpreadsheetError as exc:  # raised part-way through the file
+        report.add(0, "", exc.message, exc.params)
+        return ImportJob.Status.INVALID
     except IntegrityError:
         log.warning("import job %s hit a conflicting write", job.pk, exc_info=True)
         report.add(0, "", MSG_CONFLICT)
@@ -309,7 +301,7 @@ def _current_unit():
 
 def _lock(definition: ImportDefinition) -> None:
     # One import per definition and unit at a time: the natural-key and duplicate-file
-    # checks below stay true until this transaction commits.
+    # checks stay true until this transaction commits.
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || %s))", ["." + definition.lock_key()])
 
@@ -356,101 +348,185 @@ def _map_headers(definition: ImportDefinition, headers: list[str], report: _Repo
     return [(found[c.key], c) for c in definition.columns if c.key in found]
 
 
-def _read(job: ImportJob, definition: ImportDefinition, data: bytes, report: _Report,
-          progress: Progress) -> list[tuple[int, dict[str, Any]]] | None:
-    """Stream the sheet, converting every cell; problems are collected, not raised."""
-    records: list[tuple[int, dict[str, Any]]] = []
-    notes: list[dict] = []
-    unique_cols = [c for c in definition.columns if c.unique]
-    seen: dict[str, dict[Any, int]] = defaultdict(dict)
-    try:
-        with open_sheet(job.original_name, data, max_rows=definition.max_rows) as sheet:
-            mapping = _map_headers(definition, sheet.headers, report, notes)
-            job.notes = notes
-            if mapping is None:
-                return None
-            estimate = sheet.estimated_rows or 0
-            header_of = {c.key: sheet.headers[i] for i, c in mapping}
-            for row_no, values in sheet.rows:
-                record: dict[str, Any] = {}
-                for idx, col in mapping:
-                    try:
-                        record[col.key] = col.convert(values[idx])
-                    except CellError as exc:
-                        report.add(row_no, sheet.headers[idx], exc.message, exc.params)
-                        record[col.key] = None
-                for col in unique_cols:
-                    value = record.get(col.key)
-                    if value is not None:
-                        key = value.casefold() if isinstance(value, str) else value
-                        first = seen[col.key].setdefault(key, row_no)
-                        if first != row_no:
-                            report.add(row_no, header_of[col.key], MSG_DUPLICATE_IN_FILE,
-                                       {"col": header_of[col.key], "other": first})
-                records.append((row_no, record))
-                if len(records) % 500 == 0:
-                    progress(phase="reading", percent=60 * len(records) / max(estimate, len(records) + 1),
-                             rows_read=len(records))
-    except SpreadsheetError as exc:
-        report.add(0, "", str(exc))
-        return None
-    job.rows_total = job.rows_read = len(records)
-    if not records and not report:
-        report.add(0, "", MSG_NO_ROWS)
-    progress(phase="checking", percent=60, force=True, rows_read=len(records), rows_total=len(records))
-    # Rows with bad cells still go through the database checks, so that one report
-    # lists every problem and the person fixes the file once.
-    return records or None
+_END = object()
 
 
-# --------------------------------------------------------------------------- checking
-
-def _check(job: ImportJob, definition: ImportDefinition, records: list[tuple[int, dict[str, Any]]],
-           report: _Report, progress: Progress) -> list[dict[str, Any]]:
-    """References, domain rules and natural keys, against the database (under the lock).
-    Returns the records to create: valid, and not already stored."""
-    headers = {c.key: c.header_zh for c in definition.columns}
-    for col in definition.columns:
-        if not col.reference:
-            continue
-        values = {r[col.key] for _, r in records if r.get(col.key) is not None}
-        resolved = definition.resolve(col, values) if values else {}
-        message = definition.reference_message(col)
-        for row_no, record in records:
-            value = record.get(col.key)
-            if value is None:
-                continue
-            if value in resolved:
-                record[col.key] = resolved[value]
-            else:
-                report.add(row_no, headers[col.key], message, {"v": str(value)[:80]})
+def _converted(rows, mapping: list[tuple[int, Column]]):
+    """(row number, record, cell problems) for each row; pure Python, no database."""
+    for row_no, values in rows:
+        record: dict[str, Any] = {}
+        problems = None
+        for idx, col in mapping:
+            try:
+                record[col.key] = col.convert(values[idx])
+            except CellError as exc:
                 record[col.key] = None
-    progress(phase="checking", percent=63, force=True)
-    for row_no, record in records:
-        for key, message, params in definition.clean_record(record):
-            report.add(row_no, headers.get(key, key), message, params)
-    progress(phase="checking", percent=66, force=True)
+                problems = problems or []
+                problems.append((idx, exc.message, exc.params))
+        yield row_no, record, problems
 
-    fresh: list[dict[str, Any]] = []
-    nk = definition.natural_key
-    if not nk:
-        return [r for _, r in records]
-    batch = 5000
-    for start in range(0, len(records), batch):
-        chunk = records[start:start + batch]
-        keys = [tuple(r.get(k) for k in nk) for _, r in chunk]
-        stored = definition.existing([k for k in keys if None not in k])
-        for (row_no, record), key in zip(chunk, keys):
-            old = stored.get(key) if None not in key else None
+
+def _in_thread(iterator, chunk: int = 500):
+    """Run ``iterator`` in a thread, handing its items over in chunks.
+
+    Parsing a workbook is pure Python; the checks and inserts of the main thread spend
+    most of their time waiting for PostgreSQL (row triggers write the audit trail), which
+    releases the GIL. Overlapping the two nearly halves a 100,000-row import.
+    """
+    items: queue.Queue = queue.Queue(maxsize=8)
+    stop = threading.Event()
+
+    def produce():
+        try:
+            batch = []
+            for item in iterator:
+                batch.append(item)
+                if len(batch) >= chunk:
+                    items.put(batch)
+                    batch = []
+                    if stop.is_set():
+                        return
+            items.put(batch)
+            items.put(_END)
+        except BaseException as exc:  # handed to the consumer, raised there
+            items.put(exc)
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            got = items.get()
+            if got is _END:
+                return
+            if isinstance(got, BaseException):
+                raise got
+            yield from got
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a blocked producer finish its put and see the flag
+            try:
+                items.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        thread.join()
+
+
+def _stream(job: ImportJob, definition: ImportDefinition, data: bytes, report: _Report, progress: Progress,
+            writer) -> dict[str, int] | None:
+    """Read, convert and check every row; hand valid new records to ``writer`` in batches
+    until the first problem (after which rows are still checked, for a complete report,
+    but nothing more is written). Returns counts, or None when the file as a whole is
+    unusable."""
+    notes: list[dict] = []
+    with open_sheet(job.original_name, data, max_rows=definition.max_rows) as sheet:
+        mapping = _map_headers(definition, sheet.headers, report, notes)
+        job.notes = notes
+        if mapping is None:
+            return None
+        checker = _BatchChecker(definition, sheet.headers, mapping, report, writer)
+        estimate = max(1, sheet.estimated_rows or 0)
+        rows = _in_thread(_converted(sheet.rows, mapping))
+        try:
+            for row_no, record, problems in rows:
+                if problems:
+                    for idx, message, params in problems:
+                        report.add(row_no, sheet.headers[idx], message, params)
+                checker.add(row_no, record)
+                if checker.read % 1000 == 0:
+                    progress(phase="reading", percent=95 * checker.read / max(estimate, checker.read + 1),
+                             rows_read=checker.read)
+            checker.flush()
+        finally:
+            rows.close()
+    job.rows_total = job.rows_read = checker.read
+    if not checker.read and not report:
+        report.add(0, "", MSG_NO_ROWS)
+        return None
+    progress(phase="checking", percent=95, force=True, rows_read=checker.read, rows_total=checker.read)
+    return {"read": checker.read, "unchanged": checker.unchanged, "new": checker.new}
+
+
+class _BatchChecker:
+    """Checks that need the database or the whole file, a batch at a time: uniqueness
+    inside the file, references (one query per batch for values not seen before), the
+    definition's domain rules, natural keys against stored records."""
+
+    def __init__(self, definition: ImportDefinition, headers: list[str], mapping, report: _Report, writer):
+        self.definition = definition
+        self.report = report
+        self.writer = writer
+        self.header_of = {c.key: headers[i] for i, c in mapping}
+        self.unique_cols = [c for c in definition.columns if c.unique and c.key in self.header_of]
+        self.reference_cols = [c for c in definition.columns if c.reference and c.key in self.header_of]
+        self.seen: dict[str, dict[Any, int]] = defaultdict(dict)
+        self.resolved: dict[str, dict[Any, Any]] = defaultdict(dict)
+        self.missing: dict[str, set] = defaultdict(set)
+        self.pending: list[tuple[int, dict[str, Any]]] = []
+        self.read = self.unchanged = self.new = 0
+
+    def header(self, key: str) -> str:
+        return self.header_of.get(key) or self.definition.column(key).header_zh
+
+    def add(self, row_no: int, record: dict[str, Any]) -> None:
+        self.read += 1
+        for col in self.unique_cols:
+            value = record.get(col.key)
+            if value is not None:
+                key = value.casefold() if isinstance(value, str) else value
+                first = self.seen[col.key].setdefault(key, row_no)
+                if first != row_no:
+                    self.report.add(row_no, self.header_of[col.key], MSG_DUPLICATE_IN_FILE,
+                                    {"col": self.header_of[col.key], "other": first})
+        self.pending.append((row_no, record))
+        if len(self.pending) >= self.definition.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        definition, report = self.definition, self.report
+        for col in self.reference_cols:
+            known, missing = self.resolved[col.key], self.missing[col.key]
+            wanted = {r[col.key] for _, r in batch if r.get(col.key) is not None} - known.keys() - missing
+            if wanted:
+                found = definition.resolve(col, wanted)
+                known.update(found)
+                missing.update(wanted - found.keys())
+            message = definition.reference_message(col)
+            for row_no, record in batch:
+                value = record.get(col.key)
+                if value is None:
+                    continue
+                if value in known:
+                    record[col.key] = known[value]
+                else:
+                    report.add(row_no, self.header_of[col.key], message, {"v": str(value)[:80]})
+                    record[col.key] = None
+        for row_no, record in batch:
+            for key, message, params in definition.clean_record(record):
+                report.add(row_no, self.header(key), message, params)
+        fresh = []
+        nk = definition.natural_key
+        keys = [tuple(r.get(k) for k in nk) for _, r in batch] if nk else []
+        stored = definition.existing([k for k in keys if None not in k]) if nk else {}
+        for i, (row_no, record) in enumerate(batch):
+            old = stored.get(keys[i]) if nk and None not in keys[i] else None
             if old is None:
                 fresh.append(record)
                 continue
+            if row_no in report.rows_with_errors:
+                continue
             diff = definition.differences(record, old)
-            if diff and row_no not in report.rows_with_errors:
-                report.add(row_no, headers.get(diff[0], diff[0]), definition.existing_message(),
-                           {"cols": "、".join(headers.get(d, d) for d in diff)})
-        progress(phase="checking", percent=66 + 4 * (start + len(chunk)) / len(records))
-    return fresh
+            if diff:
+                report.add(row_no, self.header(diff[0]), definition.existing_message(),
+                           {"cols": "、".join(self.header(d) for d in diff)})
+            else:
+                self.unchanged += 1
+        self.new += len(fresh)
+        # Once anything is wrong the transaction will be rolled back: stop writing, keep checking.
+        if self.writer is not None and not report and fresh:
+            self.writer.add(fresh)
 
 
 # --------------------------------------------------------------------------- showing
