@@ -18,7 +18,8 @@ from .models import (
     WorkingPaper,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO format whatever the language: a date input only understands 2024-03-31.
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 AMOUNT = {"max_digits": 16, "decimal_places": 2, "min_value": Decimal("0")}
 
 
