@@ -87,6 +87,38 @@ def test_bulk_update_and_delete_write_one_event_per_row_with_who_and_where(alpha
         assert verify_trail().ok
 
 
+def test_bulk_create_and_a_changed_primary_key_are_recorded_too(alpha):
+    from modules.assets.models import Asset
+
+    with schema_context("u_alpha"):
+        made = Asset.objects.bulk_create(
+            Asset(number=f"BULK-{i}", name="椅子", original_value=Decimal("300.00"), acquired_on=date(2024, 5, 1))
+            for i in range(3))
+        raw("UPDATE assets_asset SET id = %s WHERE id = %s", [made[0].pk + 100000, made[0].pk])
+    creates = data_events("u_alpha", action="data.create", object_repr__startswith="BULK-")
+    assert sorted(e.object_repr for e in creates) == ["BULK-0 椅子", "BULK-1 椅子", "BULK-2 椅子"]
+    moved = data_events("u_alpha", action="data.update", object_repr="BULK-0 椅子")
+    assert {e.object_id for e in moved} == {str(made[0].pk), str(made[0].pk + 100000)}
+    assert {(e.before or {}).get("id") for e in moved} == {made[0].pk, None}
+
+
+def test_a_rolled_back_savepoint_leaves_the_chain_whole(alpha, make_asset):
+    from modules.assets.models import Asset
+
+    assets = [make_asset(alpha) for _ in range(3)]
+    with schema_context("u_alpha"):
+        audit_record(action="test.before-savepoint")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Asset.objects.filter(pk__in=[a.pk for a in assets]).update(location="不会保存")
+            audit_record(action="test.inside-savepoint")
+            raise RuntimeError("the user cancelled")
+        Asset.objects.filter(pk=assets[0].pk).update(location="保存了")
+        audit_record(action="test.after-savepoint")
+        assert not AuditEvent.objects.filter(action="test.inside-savepoint").exists()
+        assert AuditEvent.objects.filter(action="data.update", after__location="保存了").count() == 1
+        assert verify_trail().ok
+
+
 def test_a_save_that_changes_nothing_audited_writes_no_event(alpha, make_asset):
     asset = make_asset(alpha)
     with schema_context("u_alpha"):
@@ -192,11 +224,11 @@ def test_verify_audit_names_where_an_event_was_deleted(alpha):
 
 
 def test_verify_audit_reports_a_trail_whose_triggers_are_off(alpha):
-    raw("ALTER TABLE u_alpha.assets_asset DISABLE TRIGGER zt_audit_changes")
+    raw("ALTER TABLE u_alpha.assets_asset DISABLE TRIGGER zt_audit_update")
     out = io.StringIO()
     with pytest.raises(CommandError):
         call_command("verify_audit", "--schema", "u_alpha", stdout=out)
-    assert "UNPROTECTED: assets_asset: change trigger disabled" in out.getvalue()
+    assert "UNPROTECTED: assets_asset: change trigger zt_audit_update disabled" in out.getvalue()
 
 
 def test_every_schema_of_the_platform_is_protected_and_intact(alpha, beta):
@@ -213,7 +245,7 @@ def test_a_unit_onboarded_later_is_cloned_with_working_triggers(db, make_asset):
     from tenants.services import unit_onboard
 
     # Even if the template lost a trigger, the new unit gets it (post_schema_sync reinstalls).
-    raw("DROP TRIGGER zt_audit_changes ON unit_template.assets_asset")
+    raw("DROP TRIGGER zt_audit_insert ON unit_template.assets_asset")
     unit = unit_onboard(name="丙单位", slug="gamma-audit", module_keys=["assets"], check_actor=False,
                         send_invite=False).unit
     assert database.missing_triggers(unit.schema_name) == []
