@@ -329,6 +329,20 @@ def test_purge_keeps_everything_younger_than_183_days_and_the_chain_verifiable(a
     assert audit_purge(schema="u_alpha").deleted == 0  # nothing further is old enough
 
 
+def test_events_written_after_a_purge_in_the_same_transaction_continue_the_chain(alpha, make_asset):
+    with schema_context("u_alpha"):
+        e = audit_record(action="test.to-purge")
+    age_events("u_alpha", e.pk, days=190)
+    with schema_context("u_alpha"):
+        audit_record(action="test.young")  # the transaction now knows the head
+        result = audit_purge()
+        after = audit_record(action="test.after-purge")
+        assert after.prev_hash == AuditEvent.objects.get(pk=result.anchor_id).hash
+    make_asset(alpha)  # and a trigger event after that
+    with schema_context("u_alpha"):
+        assert verify_trail().ok
+
+
 def test_retention_can_be_configured_longer_never_shorter(alpha, settings):
     settings.ZT_AUDIT_RETENTION_DAYS = 400
     with schema_context("u_alpha"):

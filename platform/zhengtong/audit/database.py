@@ -83,10 +83,8 @@ def functions_sql() -> str:
 -- While the lock is held nobody else appends, so the head is remembered in a
 -- transaction-local setting rather than looked up again for every event of a bulk change
 -- (rolling back to a savepoint undoes the setting, the rows and, if taken there, the lock).
--- No SET clause on this function: it would undo the set_config below at every return.
--- It runs with the writer's rights, so the search_path gives nobody anything extra.
 CREATE OR REPLACE FUNCTION public.zt_audit_link() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   head_key text := 'zt.audit_head_' || TG_RELID::bigint;
   head text;
