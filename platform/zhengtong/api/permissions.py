@@ -47,7 +47,10 @@ def model_perm(model, action: str) -> str:
 
 
 class UnitModelPermissions(BasePermission):
-    """Needs the view to name its model: ``permission_model`` or ``queryset.model``."""
+    """Needs the view to name its model: ``permission_model`` or ``queryset.model``.
+
+    ``object_write_permissions`` on the view maps a method to another action on one object
+    (e.g. ``{"POST": "change"}`` for a custom action that edits a card)."""
 
     @staticmethod
     def _model(view):
@@ -68,7 +71,9 @@ class UnitModelPermissions(BasePermission):
 
     def has_object_permission(self, request, view, obj):
         if request.method in SAFE_METHODS:
-            return can(request.user, model_perm(type(obj), "view"), obj)
+            if not can(request.user, model_perm(type(obj), "view"), obj):
+                raise NotFound  # never confirm that an object the caller may not see exists
+            return True
         action = getattr(view, "object_write_permissions", {}).get(request.method) or WRITE_ACTIONS[request.method]
         return can(request.user, model_perm(type(obj), action), obj)
 
