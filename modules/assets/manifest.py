@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from zhengtong.registry.manifest import ModuleManifest, NavEntry, RoleSpec, RuleField
 from zhengtong.registry.manifest import ApprovalStepSpec, ApprovalType, ConditionField, StepCondition
+from zhengtong.registry.manifest import ReportSpec
 
 ASSET_OFFICER = "assets.asset_officer"
 DEPARTMENT_HEAD = "assets.department_head"
@@ -73,6 +74,14 @@ MANIFEST = ModuleManifest(
     ),
     rules_validator=validate_rules,
     approval_types=(DISPOSAL,),
+    reports=(
+        ReportSpec("assets.register", "资产登记簿", "Asset register",
+                   builder="modules.assets.reports.register.build",
+                   form="modules.assets.reports.register.RegisterParameters",
+                   description_zh="您可查看的资产卡片清单及原值合计（PDF，每页有文档编号与页码）",
+                   description_en="The asset cards you may see, with the total of original values "
+                                  "(PDF, document number and page numbers on every page)"),
+    ),
     imports=("assets.asset",),  # modules/assets/imports.py; export: modules/assets/exports.py
     navigation=(
         NavEntry("assets:list", "资产卡片", "Asset cards"),

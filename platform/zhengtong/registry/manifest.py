@@ -57,9 +57,23 @@ class NavEntry:
 
 @dataclass(frozen=True)
 class ReportSpec:
+    """A PDF report a module offers (see zhengtong.reports).
+
+    ``builder`` (a callable or its dotted path) is called as ``builder(user=..., params=...)``
+    in the unit's schema, by the Celery worker, and returns a zhengtong.reports.content.TableReport
+    of what *that user* may see. ``form`` (a Form class or its dotted path) asks for the
+    parameters; its cleaned data must be JSON-serialisable. ``permission`` ("app.codename"),
+    when given, is required at model level to request the report at all.
+    """
+
     key: str
     name_zh: str
     name_en: str
+    builder: Callable[..., Any] | str | None = None
+    form: Any = None
+    permission: str | None = None
+    description_zh: str = ""
+    description_en: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The assets module's PDF reports, declared in its manifest (``reports=``)."""

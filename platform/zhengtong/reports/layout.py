@@ -1,0 +1,179 @@
+"""Page planning for tabular reports: which rows go on which page, decided before WeasyPrint.
+
+Why plan pages ourselves: "第 N 页 / 共 M 页" must be right on every page although a large
+report is rendered as chunks in parallel processes, each unaware of the others. If every row's
+height is known in advance, the page count of every chunk — hence its first page number and the
+total — is known before anything is rendered, and each chunk is rendered exactly once.
+
+Row heights are known because cells never wrap by themselves: each cell's text is broken into
+lines here, with the advance widths of the very font file Pango uses (engine.FontMetrics), and
+printed as those lines (``white-space: nowrap`` + ``<br>``). Each page is its own table with a
+forced page break after it, and gets a few points of slack. The pipeline still checks the page
+count of every chunk after rendering and re-renders with corrected numbers if a plan was ever
+wrong (a glyph from a fallback font with a taller line box, say).
+
+Django-free: geometry and planning are plain Python, shared by the pipeline and the benchmark.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from typing import Callable, Iterable, Sequence
+
+from .engine import FontMetrics
+
+PT_PER_MM = 72 / 25.4
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Page and table measurements in points. The CSS is written from these numbers (see
+    templates/reports/pdf/table.html), so the plan and the render cannot disagree."""
+
+    page_width: float = 297 * PT_PER_MM  # A4 landscape
+    page_height: float = 210 * PT_PER_MM
+    margin_top: float = 17 * PT_PER_MM
+    margin_bottom: float = 14 * PT_PER_MM
+    margin_side: float = 12 * PT_PER_MM
+    font_size: float = 8.5
+    line_height: float = 11.0
+    pad_v: float = 1.5  # cell padding top and bottom
+    pad_h: float = 3.0  # cell padding left and right
+    rule: float = 0.5  # every table line
+    masthead_height: float = 42.0  # title block on the first page
+    closing_height: float = 30.0  # summary/sign-off block on the last page
+    slack: float = 4.0  # left free on every page against rounding
+    max_cell_lines: int = 12
+
+    @property
+    def body_width(self) -> float:
+        return self.page_width - 2 * self.margin_side
+
+    @property
+    def body_height(self) -> float:
+        return self.page_height - self.margin_top - self.margin_bottom
+
+    def row_height(self, lines: int) -> float:
+        # Collapsed borders: each row carries one rule (half above, half below). The table's
+        # outer rule is counted once per page in page_capacity().
+        return lines * self.line_height + 2 * self.pad_v + self.rule
+
+    def text_width(self, column_width: float) -> float:
+        # 2% narrower than the cell's content box: measured lines never touch the next cell.
+        return (column_width - 2 * self.pad_h - self.rule) * 0.98
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    width: float  # relative weight; scaled to the page's width
+    align: str = "left"  # "left", "right" or "center"
+
+
+@dataclass
+class PlannedPage:
+    rows: list[str] = field(default_factory=list)  # <tr>…</tr> of each row
+    first_row: int = 0  # index of the first data row on this page
+    data_rows: int = 0
+    has_masthead: bool = False
+    has_closing: bool = False
+
+
+@dataclass
+class Plan:
+    geometry: Geometry
+    widths: list[float]  # column widths in points
+    header_html: str  # the <tr> of column labels
+    pages: list[PlannedPage]
+    row_count: int
+
+
+_ALIGN_CLASS = {"right": ' class="r"', "center": ' class="c"', "left": ""}
+
+
+def column_widths(columns: Sequence[Column], geo: Geometry) -> list[float]:
+    total = sum(c.width for c in columns)
+    # Rounded down to 1/100 pt so their sum never exceeds the table's width.
+    return [int(geo.body_width * c.width / total * 100) / 100 for c in columns]
+
+
+def _cells_html(cells: Sequence[str], columns: Sequence[Column], widths: Sequence[float], geo: Geometry,
+                metrics: FontMetrics, tag: str = "td") -> tuple[str, int]:
+    parts, lines_max = [], 1
+    for text, col, width in zip(cells, columns, widths):
+        lines = wrap_cell(str(text) if text is not None else "", width, geo, metrics)
+        lines_max = max(lines_max, len(lines))
+        parts.append(f"<{tag}{_ALIGN_CLASS.get(col.align, '')}>{'<br>'.join(escape(line) for line in lines)}</{tag}>")
+    return "".join(parts), lines_max
+
+
+def wrap_cell(text: str, width: float, geo: Geometry, metrics: FontMetrics) -> list[str]:
+    from .engine import wrap_text
+
+    avail = geo.text_width(width)
+    # Fast path for the common case: a short value certainly fits on one line (no glyph of
+    # the font is wider than 1.2 em, the width charged for unknown characters).
+    if "\n" not in text and len(text) * 1.2 * geo.font_size <= avail:
+        return [text]
+    return wrap_text(text, avail, geo.font_size, metrics, geo.max_cell_lines)
+
+
+def plan_pages(columns: Sequence[Column], rows: Iterable[Sequence[str]], *, geo: Geometry, metrics: FontMetrics,
+               totals: Sequence[str] | Callable[[], Sequence[str] | None] | None = None) -> Plan:
+    """Lay the rows out on pages. The first page holds the masthead, the last the closing
+    block; every page repeats the header row. A totals row, when given, ends the last page
+    (a callable is called after the rows are read)."""
+    widths = column_widths(columns, geo)
+    header_cells, header_lines = _cells_html([c.label for c in columns], columns, widths, geo, metrics, "th")
+    header_html = f"<tr>{header_cells}</tr>"
+    # One outer rule per table, plus the header row.
+    table_fixed = geo.rule + geo.row_height(header_lines)
+    capacity_full = geo.body_height - geo.slack - table_fixed
+
+    pages: list[PlannedPage] = [PlannedPage(has_masthead=True)]
+    used = geo.masthead_height
+    count = 0
+    for row in rows:
+        cells, lines = _cells_html(row, columns, widths, geo, metrics)
+        h = geo.row_height(lines)
+        if used + h > capacity_full and pages[-1].rows:
+            pages.append(PlannedPage(first_row=count))
+            used = 0.0
+        pages[-1].rows.append(f"<tr>{cells}</tr>")
+        pages[-1].data_rows += 1
+        used += h
+        count += 1
+    if callable(totals):
+        totals = totals()
+    if totals is not None:
+        cells, lines = _cells_html(totals, columns, widths, geo, metrics)
+        h = geo.row_height(lines)
+        if used + h > capacity_full and pages[-1].rows:
+            pages.append(PlannedPage(first_row=count))
+            used = 0.0
+        pages[-1].rows.append(f'<tr class="t">{cells}</tr>')
+        used += h
+    if used + geo.closing_height > capacity_full:
+        # The closing block needs a page of its own, still under the header for continuity.
+        pages.append(PlannedPage(first_row=count))
+    pages[-1].has_closing = True
+    return Plan(geometry=geo, widths=widths, header_html=header_html, pages=pages, row_count=count)
+
+
+def split_chunks(plan: Plan, rows_per_chunk: int, workers: int) -> list[list[int]]:
+    """Group consecutive page indexes into chunks of about ``rows_per_chunk`` rows — more
+    chunks than workers so that a slow chunk does not leave the other processes idle."""
+    total_rows = max(1, plan.row_count)
+    n = max(1, -(-total_rows // max(1, rows_per_chunk)))
+    if n > 1:
+        n = max(n, workers)
+    n = min(n, len(plan.pages))
+    target = total_rows / n
+    chunks: list[list[int]] = [[]]
+    seen = 0
+    for i, page in enumerate(plan.pages):
+        if chunks[-1] and len(chunks) < n and seen >= target * len(chunks):
+            chunks.append([])
+        chunks[-1].append(i)
+        seen += max(1, page.data_rows)
+    return chunks
