@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F401,F403
 
 # Fast hashing in tests only: the production hasher is deliberately slow.
@@ -9,3 +11,6 @@ SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
 # Test-only tasks (tests/support/probe_tasks.py) for the worker the tests start.
 CELERY_IMPORTS = ["tests.support.probe_tasks"]
+# A queue of its own per test worker when the broker is shared (Redis): several test runs
+# on one machine must not take each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("ZT_CELERY_QUEUE", "celery")
