@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from zhengtong.registry.manifest import ModuleManifest, NavEntry, RoleSpec, RuleField
 from zhengtong.registry.manifest import ApprovalStepSpec, ApprovalType, ConditionField, StepCondition
-from zhengtong.registry.manifest import ReportSpec
+from zhengtong.registry.manifest import PeriodicTask, ReportSpec
 
 ASSET_OFFICER = "assets.asset_officer"
 DEPARTMENT_HEAD = "assets.department_head"
@@ -74,6 +74,8 @@ MANIFEST = ModuleManifest(
     ),
     rules_validator=validate_rules,
     approval_types=(DISPOSAL,),
+    # Daily and idempotent: each month's charge is booked on its first day (modules/assets/tasks.py).
+    periodic_tasks=(PeriodicTask("assets.depreciation_run", 24 * 3600),),
     reports=(
         ReportSpec("assets.register", "资产登记簿", "Asset register",
                    builder="modules.assets.reports.register.build",

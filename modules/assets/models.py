@@ -6,6 +6,32 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Category(models.Model):
+    """A class of the asset classification (GB/T 14885 固定资产等资产基础分类与代码).
+
+    The tree ships with the top levels and the common office, IT, vehicle and furniture
+    classes (migration 0003, data in classification.py); the full table is loaded with
+    classification.category_load(). Depreciation years are the defaults of the
+    government accounting standards' table (a card may set its own service life);
+    land and cultural relics are not depreciated.
+    """
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey("self", verbose_name=_("parent class"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    depreciation_years = models.PositiveSmallIntegerField(_("depreciation years"), null=True, blank=True)
+    depreciable = models.BooleanField(_("depreciated"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("asset class")
+        verbose_name_plural = _("asset classes")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class Asset(models.Model):
     """An asset card (资产卡片). Values are yuan with 2 decimal places."""
 
@@ -31,6 +57,36 @@ class Asset(models.Model):
                                   on_delete=models.PROTECT, related_name="+")
     location = models.CharField(_("location"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_USE)
+
+    class AcquisitionMethod(models.TextChoices):
+        PURCHASE = "purchase", _("Purchase")
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        DONATION = "donation", _("Donation received")
+        SELF_BUILT = "self_built", _("Self-built")
+        SURPLUS = "surplus", _("Stocktake surplus")
+        OTHER = "other", _("Other")
+
+    class FundingSource(models.TextChoices):
+        BUDGET = "budget", _("Fiscal budget")
+        SPECIAL = "special", _("Special funds")
+        OWN = "own", _("Own funds")
+        OTHER = "other", _("Other")
+
+    asset_class = models.ForeignKey(Category, verbose_name=_("asset class"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="assets")
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, default=Decimal("1"),
+                                   validators=[MinValueValidator(Decimal("0.01"))])
+    unit_of_measure = models.CharField(_("unit of measure"), max_length=20, blank=True, default="台")
+    acquisition_method = models.CharField(_("acquisition method"), max_length=20, choices=AcquisitionMethod.choices,
+                                          default=AcquisitionMethod.PURCHASE)
+    funding_source = models.CharField(_("funding source"), max_length=20, choices=FundingSource.choices,
+                                      default=FundingSource.BUDGET)
+    # Empty: the class's depreciation years apply.
+    service_life_years = models.PositiveSmallIntegerField(_("service life (years)"), null=True, blank=True)
+    # Maintained by the monthly depreciation job (depreciation.depreciation_run); never typed in.
+    accumulated_depreciation = models.DecimalField(_("accumulated depreciation (yuan)"), max_digits=16,
+                                                   decimal_places=2, default=Decimal("0"), editable=False)
+    depreciated_through = models.DateField(_("depreciated through"), null=True, blank=True, editable=False)
     # Optimistic locking: the edit form carries the version it was opened at, and
     # asset_update refuses the save when the card has moved on since (someone else saved).
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -44,3 +100,91 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+    @property
+    def net_value(self) -> Decimal:
+        return self.original_value - self.accumulated_depreciation
+
+
+class QuotaItem(models.Model):
+    """An allocation quota (配置定额) of this unit for one class and year, set by the district
+    finance bureau after the "two up, two down" negotiation (两上两下). The quota covers the
+    class and every class below it; it is based on the unit's functions and posts."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the unit's proposal")
+        PROPOSED = "proposed", _("Proposed by the unit")
+        RETURNED = "returned", _("Returned by the bureau")
+        REVISED = "revised", _("Revised by the unit")
+        APPROVED = "approved", _("Approved")
+
+    asset_class = models.ForeignKey(Category, verbose_name=_("asset class"), on_delete=models.PROTECT,
+                                    related_name="quota_items")
+    year = models.PositiveSmallIntegerField(_("year"))
+    basis = models.TextField(_("basis (functions and posts)"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    approved_quantity = models.PositiveIntegerField(_("approved quota"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["year", "asset_class__code"]
+        constraints = [models.UniqueConstraint(fields=["asset_class", "year"], name="assets_quota_class_year")]
+        verbose_name = _("allocation quota")
+        verbose_name_plural = _("allocation quotas")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.asset_class.name}"
+
+
+class QuotaRound(models.Model):
+    """One round of the negotiation, kept for good: 一上 (unit proposes), 一下 (bureau returns
+    its figures), 二上 (unit revises), 二下 (bureau approves). Never updated or deleted."""
+
+    class Step(models.TextChoices):
+        PROPOSE = "propose", _("Unit proposal (first up)")
+        RETURN = "return", _("Bureau figures (first down)")
+        REVISE = "revise", _("Unit revision (second up)")
+        APPROVE = "approve", _("Bureau approval (second down)")
+
+    item = models.ForeignKey(QuotaItem, on_delete=models.PROTECT, related_name="rounds")
+    number = models.PositiveSmallIntegerField()
+    step = models.CharField(max_length=20, choices=Step.choices)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "number"]
+        constraints = [models.UniqueConstraint(fields=["item", "number"], name="assets_quota_round_number")]
+
+
+class AcquisitionRequest(models.Model):
+    """A planned acquisition, checked against the class's quota minus current stock.
+    Over quota, the unit's rule over_quota_policy either refuses it or sends it, with a
+    justification, to the district finance bureau."""
+
+    class Status(models.TextChoices):
+        WITHIN_QUOTA = "within_quota", _("Within quota")
+        BUREAU_REVIEW = "bureau_review", _("Over quota: waiting for the bureau")
+        APPROVED = "approved", _("Approved by the bureau")
+        REFUSED = "refused", _("Refused by the bureau")
+
+    asset_class = models.ForeignKey(Category, verbose_name=_("asset class"), on_delete=models.PROTECT,
+                                    related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    reason = models.TextField(_("reason"), blank=True)
+    justification = models.TextField(_("justification for exceeding the quota"), blank=True)
+    # The figures the check saw, kept with the request.
+    quota = models.PositiveIntegerField(null=True, blank=True)
+    stock = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

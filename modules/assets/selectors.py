@@ -16,4 +16,4 @@ def asset_list(*, user, search: str = "", status: str = "") -> QuerySet[Asset]:
 
 
 def asset_get(*, user, pk: int) -> Asset:
-    return get_visible(user, "assets.view_asset", Asset.objects.select_related("custodian"), pk=pk)
+    return get_visible(user, "assets.view_asset", Asset.objects.select_related("custodian", "asset_class__parent"), pk=pk)

@@ -15,7 +15,11 @@ from .models import Asset
 
 CUSTODIAN_PERMS = ("assets.view_asset", "assets.change_asset")
 AUDITED_FIELDS = ("number", "name", "category", "spec", "original_value", "acquired_on", "department",
-                  "custodian_id", "location", "status")
+                  "custodian_id", "location", "status", "asset_class_id", "quantity", "unit_of_measure",
+                  "acquisition_method", "funding_source", "service_life_years")
+# Card fields beyond the original skeleton's, accepted by asset_register (all optional).
+CARD_FIELDS = ("asset_class", "quantity", "unit_of_measure", "acquisition_method", "funding_source",
+               "service_life_years")
 
 
 class AssetChangedElsewhere(ValidationError):
@@ -62,7 +66,13 @@ def _set_custodian_grants(asset: Asset, old_custodian, new_custodian) -> None:
 @transaction.atomic
 def asset_register(*, actor, name: str, original_value: Decimal, acquired_on: date, category: str = "",
                    spec: str = "", department: str = "", location: str = "", custodian=None,
-                   number: str = "") -> Asset:
+                   number: str = "", **card) -> Asset:
+    unknown = set(card) - set(CARD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown asset card fields: {sorted(unknown)}")
+    card = {k: v for k, v in card.items() if v not in (None, "")}
+    if card.get("asset_class") is not None:
+        category = card["asset_class"].name  # the text class follows the classification
     if not actor.has_perm("assets.add_asset"):
         raise PermissionDenied(_("You may not register assets."))
     # A custodian who registers an asset holds it unless someone else is named.
@@ -70,7 +80,7 @@ def asset_register(*, actor, name: str, original_value: Decimal, acquired_on: da
         custodian = actor
     asset = Asset(number=number or next_asset_number(acquired_on.year), name=name, category=category, spec=spec,
                   original_value=original_value, acquired_on=acquired_on, department=department,
-                  location=location, custodian=custodian)
+                  location=location, custodian=custodian, **card)
     asset.full_clean()
     asset.save()
     _set_custodian_grants(asset, None, custodian)
@@ -98,6 +108,8 @@ def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **
     old_custodian = asset.custodian
     for field, value in changes.items():
         setattr(asset, field, value)
+    if changes.get("asset_class") is not None:
+        asset.category = asset.asset_class.name  # the text class follows the classification
     asset.full_clean()
     asset.version += 1
     asset.save()

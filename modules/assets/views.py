@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from zhengtong.core.permissions import can
 
 from . import selectors, services
+from .depreciation import asset_terms
 from .forms import AssetEditForm, AssetForm
 from .models import Asset
 
@@ -27,8 +28,10 @@ def asset_list(request):
 @login_required
 def asset_detail(request, pk):
     asset = selectors.asset_get(user=request.user, pk=pk)
+    life_years, depreciable = asset_terms(asset)
     return render(request, "assets/asset_detail.html",
-                  {"asset": asset, "can_edit": can(request.user, "assets.change_asset", asset)})
+                  {"asset": asset, "can_edit": can(request.user, "assets.change_asset", asset),
+                   "life_years": life_years if depreciable else None, "depreciable": depreciable})
 
 
 @login_required

@@ -1,0 +1,16 @@
+"""Thin tasks. The platform's periodic fan-out (zhengtong.notifications.periodic) sends
+``assets.depreciation_run`` to every unit with the module on; tenant-schemas-celery runs it
+in that unit's schema. Sent daily and idempotent, so each month's charge is booked on the
+month's first day even if a run was missed."""
+from zhengtong.celery import app
+
+
+@app.task(name="assets.depreciation_run")
+def depreciation_run() -> int:
+    from django.db import connection
+
+    from .depreciation import depreciation_run as run
+
+    if connection.schema_name == "public":
+        return 0  # asset cards live in unit schemas only
+    return run()
