@@ -196,9 +196,14 @@ class BackupResult:
     manifest: dict
 
 
-def unit_backup(*, unit, path: Path | str) -> BackupResult:
+def unit_backup(*, unit, path: Path | str, actor=None) -> BackupResult:
     """Write one unit's backup to ``path`` (readable by the owner only: it holds password
-    hashes). Reads one consistent snapshot of the database."""
+    hashes). Reads one consistent snapshot of the database; the export is audited in the
+    district's trail."""
+    from django_tenants.utils import schema_context
+
+    from zhengtong.audit.services import audit_record
+
     if unit.is_district_portal:
         raise BackupError(_("The district portal is not a unit and cannot be backed up this way."))
     path = Path(path)
@@ -262,6 +267,10 @@ def unit_backup(*, unit, path: Path | str) -> BackupResult:
                         dst.write(chunk)
                 manifest["media"].append({"path": rel, "size": file.stat().st_size, "sha256": digest.hexdigest()})
         zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
+    with schema_context(PUBLIC):
+        audit_record(action="unit.backup", actor=actor, obj=unit,
+                     after={"file": str(path), "tables": len(manifest["tables"]), "files": len(manifest["media"]),
+                            "snapshot": manifest["created_at"]})
     return BackupResult(path=path, manifest=manifest)
 
 
@@ -343,12 +352,15 @@ def unit_restore(*, path: Path | str, slug: str, name: str = "", actor=None) -> 
     if media_target.exists():
         raise BackupError(_("A media folder for this unit already exists (媒体目录已存在): %(p)s") % {"p": media_target})
     with zipfile.ZipFile(path) as zf:
+        # Files first (checked against their checksums), then the database in one
+        # transaction; if either fails, the files written so far are removed again.
         try:
+            files = _restore_media(zf, manifest, media_target)
             result = _restore_database(zf, manifest, slug=slug, name=name, actor=actor)
-            result.files = _restore_media(zf, manifest, media_target)
         except BaseException:
             shutil.rmtree(media_target, ignore_errors=True)
             raise
+    result.files = files
     return result
 
 

@@ -93,6 +93,9 @@ def test_backup_then_restore_into_a_new_unit_gives_the_same_tables(django_db_set
         officer, custodian, assets, _ = fill(unit)
         call_command("backup_unit", unit.slug, str(backup), stdout=io.StringIO())
         assert backup.stat().st_mode & 0o077 == 0  # holds password hashes: owner only
+        from zhengtong.audit.models import AuditEvent
+
+        assert AuditEvent.objects.filter(action="unit.backup", object_id=str(unit.pk)).exists()  # district trail
         new_slug = f"rs-{uuid.uuid4().hex[:8]}"
         out = io.StringIO()
         call_command("restore_unit", str(backup), new_slug, stdout=out)
@@ -182,26 +185,36 @@ def test_restore_after_the_unit_and_its_accounts_are_gone(django_db_setup, djang
 def test_a_damaged_backup_restores_nothing(django_db_setup, django_db_blocker, tmp_path):
     from tenants.models import Unit
 
-    backup, damaged = tmp_path / "unit.zip", tmp_path / "damaged.zip"
-    with scratch_unit(django_db_blocker, prefix="bx") as unit:
-        fill(unit)
-        call_command("backup_unit", unit.slug, str(backup), stdout=io.StringIO())
+    backup = tmp_path / "unit.zip"
+
+    def damage(name, change):
+        damaged = tmp_path / f"damaged-{uuid.uuid4().hex[:6]}.zip"
         with zipfile.ZipFile(backup) as src, zipfile.ZipFile(damaged, "w") as dst:
             for item in src.infolist():
                 data = src.read(item)
-                if item.filename == "manifest.json":
-                    manifest = json.loads(data)
-                    next(t for t in manifest["tables"] if t["name"] == "assets_asset")["checksum"] = "0" * 32
-                    data = json.dumps(manifest).encode()
-                dst.writestr(item, data)
-        new_slug = f"rs-{uuid.uuid4().hex[:8]}"
-        with pytest.raises(CommandError, match="assets_asset"):
-            call_command("restore_unit", str(damaged), new_slug, stdout=io.StringIO())
-        assert not Unit.objects.filter(slug=new_slug).exists()
-        with connection.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", ["u_" + new_slug.replace("-", "_")])
-            assert cur.fetchone() is None
-        assert not (Path(settings.MEDIA_ROOT) / ("u_" + new_slug.replace("-", "_"))).exists()
+                dst.writestr(item, change(data) if item.filename == name else data)
+        return damaged
+
+    def wrong_checksum(data):
+        manifest = json.loads(data)
+        next(t for t in manifest["tables"] if t["name"] == "assets_asset")["checksum"] = "0" * 32
+        return json.dumps(manifest).encode()
+
+    with scratch_unit(django_db_blocker, prefix="bx") as unit:
+        fill(unit)
+        call_command("backup_unit", unit.slug, str(backup), stdout=io.StringIO())
+        with zipfile.ZipFile(backup) as zf:
+            [media] = [n for n in zf.namelist() if n.startswith("media/")]
+        for damaged, message in [(damage("manifest.json", wrong_checksum), "assets_asset"),
+                                 (damage(media, lambda data: data.replace(b"invoice", b"INVOICE")), "damaged")]:
+            new_slug = f"rs-{uuid.uuid4().hex[:8]}"
+            with pytest.raises(CommandError, match=message):
+                call_command("restore_unit", str(damaged), new_slug, stdout=io.StringIO())
+            assert not Unit.objects.filter(slug=new_slug).exists()
+            with connection.cursor() as cur:
+                cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", ["u_" + new_slug.replace("-", "_")])
+                assert cur.fetchone() is None
+            assert not (Path(settings.MEDIA_ROOT) / ("u_" + new_slug.replace("-", "_"))).exists()
         # nor into a unit that exists
         with pytest.raises(CommandError):
             call_command("restore_unit", str(backup), unit.slug, stdout=io.StringIO())

@@ -2,7 +2,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tenants.backup import BackupError, unit_backup
 from tenants.models import Unit
-from zhengtong.audit.services import audit_record
 
 
 class Command(BaseCommand):
@@ -23,8 +22,6 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc))
         m = done.manifest
-        audit_record(action="unit.backup", obj=unit, after={"file": str(done.path), "tables": len(m["tables"]),
-                                                            "created_at": m["created_at"]})
         rows = sum(t["rows"] for t in m["tables"])
         self.stdout.write(f"backed up {unit.name} ({unit.schema_name}) to {done.path}: {len(m['tables'])} tables, "
                           f"{rows} rows, {sum(p['rows'] for p in m['public'])} shared rows, "
