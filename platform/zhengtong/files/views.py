@@ -2,6 +2,8 @@
 is served here, after the unit membership (middleware), module and object checks."""
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +19,8 @@ from zhengtong.registry.middleware import enabled_modules
 from . import selectors, services
 from .forms import AttachmentUploadForm
 from .uses import get_use
+
+logger = logging.getLogger(__name__)
 
 
 def _back(request, owner):
@@ -59,8 +63,13 @@ def upload(request, use_key: str, owner_id: int):
 @require_GET
 def download(request, pk: int):
     attachment = selectors.attachment_for_download(user=request.user, pk=pk, unit=request.tenant)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
-                            content_type=attachment.mime)
+    try:
+        stream = attachment.file.open("rb")
+    except FileNotFoundError:  # the row outlived its bytes (restored without media, removed by hand)
+        logger.error("attachment %s in %s: file %s is missing", attachment.pk, request.tenant.schema_name,
+                     attachment.file.name)
+        raise Http404
+    response = FileResponse(stream, as_attachment=True, filename=attachment.name, content_type=attachment.mime)
     # Always a download, never rendered inline, and the browser must not second-guess
     # the type: an uploaded file can never run as a page of this site.
     response["X-Content-Type-Options"] = "nosniff"
