@@ -248,3 +248,36 @@ def test_without_the_restriction_the_same_html_would_have_leaked(tmp_path, http_
     text = subprocess.run(["pdftotext", str(tmp_path / "open.pdf"), "-"], capture_output=True, text=True).stdout
     assert hits and "LEAKED-FILE" in text
     assert PdfReader(tmp_path / "open.pdf").attachments  # /etc/passwd embedded
+
+
+def test_planned_row_heights_are_the_heights_weasyprint_lays_out():
+    """The grid of each page is drawn from the plan (layout.grid_image), so the plan's row
+    heights must be the rendered ones — single-line rows, wrapped rows and the header alike."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure.boxes import TableRowBox
+
+    from zhengtong.reports.layout import plan_pages
+    from zhengtong.reports.pipeline import DEFAULT_GEOMETRY, chunk_html
+
+    long_spec = "华为 FusionServer 2288H V6 双路至强 256GB 内存 4×1.92TB SSD 冗余电源 导轨" * 2
+    report = make_report(70, spec=lambda i: long_spec if i % 6 == 0 else "型号A")
+    plan = plan_pages(report.columns, report.rows, geo=DEFAULT_GEOMETRY, metrics=engine.font_metrics(),
+                      totals=report.resolved_totals)
+    html = chunk_html(plan, list(range(len(plan.pages))), header=HEADER, report=report, summary=[],
+                      first_page=1, total_pages=None)
+    document = HTML(string=html, base_url=engine.BASE_URL).render()
+    assert len(document.pages) == len(plan.pages)
+
+    def rows(box):
+        if isinstance(box, TableRowBox):
+            yield box
+        for child in getattr(box, "children", ()):
+            yield from rows(child)
+
+    multi_line = 0
+    for page, planned in zip(document.pages, plan.pages):
+        rendered = [r.height * 0.75 for r in rows(page._page_box)]  # CSS px → pt
+        expected = [plan.header_height, *planned.heights] if planned.rows else []  # closing-only page
+        assert rendered == pytest.approx(expected, abs=0.01)
+        multi_line += sum(h > DEFAULT_GEOMETRY.row_height(1) for h in planned.heights)
+    assert multi_line >= 10

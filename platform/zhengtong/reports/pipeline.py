@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from . import engine
 from .content import TableReport
-from .layout import Geometry, Plan, plan_pages, split_chunks
+from .layout import Geometry, Plan, grid_image, plan_pages, split_chunks
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,8 @@ def chunk_html(plan: Plan, page_indexes: list[int], *, header: DocumentHeader, r
         "widths": plan.widths,
         "header_row": mark_safe(plan.header_html),
         "pages": [{"rows": mark_safe("".join(p.rows)), "has_rows": bool(p.rows), "masthead": p.has_masthead,
-                   "closing": p.has_closing} for p in pages],
+                   "closing": p.has_closing, "grid": mark_safe(grid_image(plan, p))} for p in pages],
+        "pad_bottom": geo.pad_v + geo.rule,
         "doc": header,
         "report": report,
         "summary": summary,
