@@ -124,6 +124,10 @@ def unit_onboard_page(ctx):
     return ctx.client.get("/units/new/").status_code == 200
 
 
+def assets_rollup(ctx):
+    return ctx.client.get("/assets/").status_code == 200
+
+
 def policy_view(ctx):
     return ctx.client.get("/security/policy/").status_code == 200
 
@@ -168,6 +172,8 @@ UNIT_MATRIX: dict[str, tuple[Callable, str, bool, set[str]]] = {
 DISTRICT_MATRIX: dict[str, tuple[Callable, str, bool, set[str]]] = {
     "units.list": (units_list, "/units/", False, {D_OPERATOR}),
     "units.onboard": (unit_onboard_page, "/units/new/", False, {D_OPERATOR}),
+    # Figures summed over units, never a card; the operator also serves the finance side (design).
+    "assets.district_rollup": (assets_rollup, "/assets/", False, {D_OPERATOR}),
     "security.policy.view": (policy_view, "/security/policy/", False, {D_SECURITY}),
     "security.policy.change": (policy_change, "/security/policy/", True, {D_SECURITY}),
     "security.lockouts": (lockouts_view, "/security/lockouts/", False, {D_SECURITY}),
