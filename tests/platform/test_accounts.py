@@ -58,3 +58,13 @@ def test_django_admin_is_for_platform_operators_only(alpha, make_user, operator)
     c2 = Client(HTTP_HOST=ALPHA_HOST)
     c2.force_login(unit_admin)
     assert c2.get("/admin/").status_code == 404
+
+
+def test_client_ip_trusts_forwarded_for_only_from_the_deployments_proxy(settings, rf):
+    from zhengtong.audit.context import client_ip
+
+    req = rf.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert client_ip(req) == "203.0.113.9"  # no proxy configured: the header is the client's words
+    settings.ZT_TRUSTED_PROXIES = ("127.0.0.1",)
+    req = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7")
+    assert client_ip(req) == "198.51.100.7"  # the hop nginx appended, not the forged first entry

@@ -38,9 +38,21 @@ def current_user():
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is trusted solely when the deployment's proxy
-    # sets it (see deploy/), and then the proxy rewrites REMOTE_ADDR via gunicorn.
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of the person, as the audit trail records it.
+
+    REMOTE_ADDR, unless it is one of the deployment's own reverse proxies
+    (settings.ZT_TRUSTED_PROXIES, e.g. nginx on 127.0.0.1): then the last address the
+    proxy appended to X-Forwarded-For. Anything earlier in that header was written by the
+    client and can be forged, so it is never used.
+    """
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    if remote and remote in getattr(settings, "ZT_TRUSTED_PROXIES", ()):
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if forwarded and _valid_ip(forwarded[-1]):
+            return forwarded[-1]
+    return remote
 
 
 def _valid_ip(ip: str | None) -> str:

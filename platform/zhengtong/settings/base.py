@@ -158,7 +158,9 @@ AXES_COOLOFF_TIME = "zhengtong.security.lockout.cool_off"
 AXES_LOCKOUT_CALLABLE = "zhengtong.security.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False
-# The client address as the audit trail reads it: REMOTE_ADDR only (see audit/context.py).
+# The client address as the audit trail reads it (audit/context.py client_ip): REMOTE_ADDR, or
+# the address appended by one of these reverse proxies (nginx's $proxy_add_x_forwarded_for).
+ZT_TRUSTED_PROXIES = tuple(p for p in os.environ.get("ZT_TRUSTED_PROXIES", "").split(",") if p)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 # Second factor (TOTP) for the three administrators and district operators.
 OTP_TOTP_ISSUER = "政通 Zhengtong"
