@@ -9,6 +9,7 @@ from zhengtong.registry.manifest import (
     ModuleManifest,
     NavEntry,
     PeriodicTask,
+    ReportSpec,
     RoleSpec,
     RuleField,
 )
@@ -101,6 +102,20 @@ CHANGE = ApprovalType(
                       ConditionField("target", "text", "变更对象", "What changes")),
 )
 
+_CASE_DOC = dict(form="modules.inspection.reports.documents.CaseParameters",
+                 permission="inspection.issue_case_documents")
+REPORTS = (
+    ReportSpec("inspection.review_report", "审理报告", "Review report",
+               builder="modules.inspection.reports.documents.review_report", **_CASE_DOC,
+               description_zh="案件的审理报告（从案件页面生成）", description_en="A case's review report (from the case page)"),
+    ReportSpec("inspection.tax_decision", "税务处理决定书", "Tax treatment decision",
+               builder="modules.inspection.reports.documents.tax_decision", **_CASE_DOC,
+               description_zh="追缴税款、加收滞纳金（从案件页面生成）", description_en="Tax and late fees (from the case page)"),
+    ReportSpec("inspection.penalty_decision", "税务行政处罚决定书", "Penalty decision",
+               builder="modules.inspection.reports.documents.penalty_decision", **_CASE_DOC,
+               description_zh="罚款（从案件页面生成）", description_en="The penalty (from the case page)"),
+)
+
 MANIFEST = ModuleManifest(
     key="inspection",
     name_zh="税务稽查",
@@ -120,14 +135,16 @@ MANIFEST = ModuleManifest(
                  description_zh="只看到分配给自己的案件", description_en="Sees the cases assigned to them"),
         RoleSpec(REVIEWER, "审理人员", "Reviewer",
                  permissions=(*_READ_REGISTER, "inspection.add_regulationarticle",
-                              "inspection.change_regulationarticle"),
+                              "inspection.change_regulationarticle", "inspection.issue_case_documents"),
                  description_zh="审理案件、维护政策法规库", description_en="Reviews cases, keeps the regulation library"),
         RoleSpec(EXECUTOR, "执行人员", "Executor",
-                 permissions=("inspection.view_inspectedentity", "inspection.view_regulationarticle"),
+                 permissions=("inspection.view_inspectedentity", "inspection.view_regulationarticle",
+                              "inspection.issue_case_documents"),
                  description_zh="执行入库、采取强制措施", description_en="Collects the amounts, takes enforcement measures"),
         RoleSpec(SUPERVISOR, "稽查局长（监督）", "Inspection chief (supervisor)",
                  permissions=(*_READ_REGISTER, "inspection.view_inspectioncase", "inspection.change_inspectioncase",
-                              "inspection.view_workingpaper", "inspection.view_dashboard"),
+                              "inspection.view_workingpaper", "inspection.view_dashboard",
+                              "inspection.issue_case_documents"),
                  description_zh="分配人员、查询任一案件进度、审批变更", description_en="Assigns people, follows every case, approves changes"),
     ),
     rules=RULES,
@@ -146,4 +163,5 @@ MANIFEST = ModuleManifest(
     ),
     periodic_tasks=(PeriodicTask("inspection.overdue_warnings", 6 * 3600),),
     approval_types=(CHANGE,),
+    reports=REPORTS,
 )

@@ -214,7 +214,8 @@ class InspectionCase(models.Model):
         ordering = ["-id"]
         verbose_name = _("inspection case")
         verbose_name_plural = _("inspection cases")
-        permissions = [("view_dashboard", "Can view the inspection dashboard")]
+        permissions = [("view_dashboard", "Can view the inspection dashboard"),
+                       ("issue_case_documents", "Can generate a case's review report and decision documents")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.entity}"

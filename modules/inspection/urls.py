@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/new/", views.case_manual, name="case_manual"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/act/<slug:action>/", views.case_action, name="case_action"),
+    path("cases/<int:pk>/documents/<str:key>/", views.case_document, name="case_document"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("entities/", views.entity_list, name="entity_list"),
     path("entities/new/", views.entity_create, name="entity_create"),

@@ -465,8 +465,50 @@ def change_rows(case: InspectionCase) -> list[dict]:
 
 
 def _documents(case, decision, user) -> list[dict]:
-    """The case's documents this person may download (filled in by the reports step)."""
-    return []
+    """The case's documents: this person's latest copy of each (they are downloaded by the
+    person who asked for them) and, for those who may, a button to generate one."""
+    from django.urls import reverse
+
+    from zhengtong.reports.models import IssuedDocument
+
+    from .reports.documents import DOCUMENTS
+
+    if decision is None:
+        return []
+    mine = list(IssuedDocument.objects.filter(requested_by=user, report_key__in=list(DOCUMENTS),
+                                              parameters__case=case.pk).order_by("-requested_at", "-id"))
+    may = user.has_perm("inspection.issue_case_documents")
+    out = []
+    for key, (zh, en, applies) in DOCUMENTS.items():
+        if not applies(decision):
+            continue
+        entry = {"key": key, "name": localized(zh, en)}
+        latest = next((d for d in mine if d.report_key == key), None)
+        if latest is not None and latest.status == IssuedDocument.Status.DONE:
+            entry.update(url=reverse("reports:download", args=[latest.pk]), note=latest.number)
+        elif latest is not None and latest.is_pending:
+            entry.update(url=reverse("reports:detail", args=[latest.pk]),
+                         note=f"{latest.number} {latest.get_status_display()}")
+        if may:
+            entry["generate_url"] = reverse("inspection:case_document", args=[case.pk, key])
+        if entry.get("url") or may:
+            out.append(entry)
+    return out
+
+
+@login_required
+@require_POST
+def case_document(request, pk, key):
+    case = selectors.case_get(user=request.user, pk=pk)
+    try:
+        document = services.case_document_request(actor=request.user, case=case, report_key=key)
+    except ValueError:
+        raise Http404
+    except (ValidationError, PermissionDenied) as exc:
+        _error_messages(request, exc)
+        return redirect("inspection:case_detail", pk=pk)
+    messages.success(request, _("Document %(n)s requested: it is being generated.") % {"n": document.number})
+    return redirect("reports:detail", pk=document.pk)
 
 
 def _decimal(v) -> Decimal:

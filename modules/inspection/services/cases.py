@@ -723,6 +723,33 @@ def case_withdraw(*, actor, case: InspectionCase, reason: str) -> InspectionCase
     return case
 
 
+# ---------------------------------------------------------------- documents
+@audited_refusal("inspection.case.document")
+def case_document_request(*, actor, case: InspectionCase, report_key: str):
+    """Queue one of the case's documents (审理报告, 税务处理决定书, 税务行政处罚决定书) in the
+    platform's PDF pipeline: numbered there, rendered by the worker, downloadable by the
+    person who asked. The request is on the case's timeline with its document number."""
+    from zhengtong.notifications.services import current_unit
+    from zhengtong.reports.services import document_request
+
+    from ..reports.documents import DOCUMENTS
+
+    if report_key not in DOCUMENTS:
+        raise ValueError(report_key)
+    if not (actor is not None and actor.is_authenticated and actor.has_perm("inspection.issue_case_documents")):
+        raise Refused(_("Your role does not issue case documents (您的角色不能生成案件文书)."),
+                      detail="missing inspection.issue_case_documents")
+    decision = ReviewDecision.objects.filter(case=case).first()
+    if decision is None or not DOCUMENTS[report_key][2](decision):
+        raise Refused(_("This document does not exist for the case (yet) (本案尚无此文书)."),
+                      detail=f"{report_key} not applicable in state {case.status}")
+    with transaction.atomic():
+        document = document_request(actor=actor, unit=current_unit(), report_key=report_key,
+                                    parameters={"case": case.pk})
+        _record(case, "document", actor, after={"report": report_key, "number": document.number})
+    return document
+
+
 # ---------------------------------------------------------------- deadlines
 STEP_ROLE = {S.ASSIGNED: R.INSPECTOR, S.INSPECTING: R.INSPECTOR, S.RETURNED: R.INSPECTOR,
              S.UNDER_REVIEW: R.REVIEWER, S.EXECUTING: R.EXECUTOR}

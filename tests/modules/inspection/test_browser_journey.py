@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 
 from tests.conftest import PASSWORD
 from tests.support.browser import chromium, live_server
+from tests.support.worker import running_worker
 
 from .conftest import EXECUTOR, INSPECTOR, REVIEWER, SELECTOR, SUPERVISOR, TYPICAL, credit_code
 
@@ -80,7 +81,8 @@ def test_a_case_from_the_ranking_to_closure_by_four_people(django_db_setup, djan
     with django_db_blocker.unblock():
         unit, p = _scratch(slug)
         try:
-            with live_server() as port, chromium() as browser:
+            # A real worker renders the PDFs the pages ask for (never eager mode).
+            with running_worker(), live_server() as port, chromium() as browser:
                 base = f"http://{slug}.zt.test:{port}"
                 # 选案: the selector picks the top candidate, with its explanation on screen
                 selector = _login(browser, base, p["selector"])
@@ -164,14 +166,20 @@ def test_a_case_from_the_ranking_to_closure_by_four_people(django_db_setup, djan
 
 
 def _download_review_report(page, tmp_path):
-    """The review report (审理报告) as the reviewer downloads it from the case page."""
-    link = page.locator("#documents a.document", has_text="审理报告")
-    if link.count() == 0:
-        return  # documents come with the reports step
+    """The reviewer generates the review report (审理报告) from the case page: the worker renders
+    it while the document page refreshes, then it is downloaded and read back."""
+    case_url = page.url
+    item = page.locator('#documents li[data-report="inspection.review_report"]')
+    with page.expect_navigation():
+        item.locator("button").click()
+    download = page.locator("a[href$='/download/']")
+    download.wait_for(timeout=120_000)  # the document page refreshes until the PDF is ready
     with page.expect_download() as info:
-        link.first.click()
+        download.click()
     path = tmp_path / "review.pdf"
     info.value.save_as(path)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
-    assert "审理报告" in text and "25,000.00" in text and "风险商贸有限公司" in text
+    assert "审理报告" in text and "25,000.00" in text and "风险商贸有限公司" in text and "38,750.00" in text
+    page.goto(case_url)  # the case page now offers the copy for download
+    assert page.locator('#documents li[data-report="inspection.review_report"] a.document').count() == 1
