@@ -101,6 +101,15 @@ class AssetBulkRegistration:
         self.permission_ids = [
             Permission.objects.get(content_type=self.content_type, codename=p.split(".", 1)[1]).pk
             for p in CUSTODIAN_PERMS]
+        # Asset(**kwargs) walks every field for every row; the positional form is the fast
+        # path Django itself uses when loading rows. Defaults are evaluated once, callable
+        # ones per row (they may be meant to differ).
+        fields = Asset._meta.concrete_fields
+        prototype = Asset()
+        self._template = [getattr(prototype, f.attname) for f in fields]
+        self._per_row_defaults = [(i, f.get_default) for i, f in enumerate(fields)
+                                  if f.has_default() and callable(f.default)]
+        self._at = {f.attname: i for i, f in enumerate(fields)}
         self.unnumbered: list[dict[str, Any]] = []
         self.taken: set[str] = set()
         self.created = 0
@@ -131,13 +140,7 @@ class AssetBulkRegistration:
 
     def _insert(self, records: Sequence[dict[str, Any]]) -> None:
         for start in range(0, len(records), self.batch_size):
-            batch = [
-                Asset(number=r["number"], name=r["name"], category=r.get("category") or "",
-                      spec=r.get("spec") or "", original_value=r["original_value"], acquired_on=r["acquired_on"],
-                      department=r.get("department") or "", location=r.get("location") or "",
-                      custodian_id=r["custodian"].pk if r.get("custodian") else None)
-                for r in records[start:start + self.batch_size]
-            ]
+            batch = [self._new(r) for r in records[start:start + self.batch_size]]
             Asset.objects.bulk_create(batch)  # PostgreSQL returns the new ids
             held = [(a.pk, a.custodian_id) for a in batch if a.custodian_id]
             if held:
@@ -147,6 +150,22 @@ class AssetBulkRegistration:
                 if a.custodian_id:
                     self.custodians.add(a.custodian_id)
             self.created += len(batch)
+
+    def _new(self, r: dict[str, Any]) -> Asset:
+        values = self._template.copy()
+        for i, default in self._per_row_defaults:
+            values[i] = default()
+        at = self._at
+        values[at["number"]] = r["number"]
+        values[at["name"]] = r["name"]
+        values[at["category"]] = r.get("category") or ""
+        values[at["spec"]] = r.get("spec") or ""
+        values[at["original_value"]] = r["original_value"]
+        values[at["acquired_on"]] = r["acquired_on"]
+        values[at["department"]] = r.get("department") or ""
+        values[at["location"]] = r.get("location") or ""
+        values[at["custodian_id"]] = r["custodian"].pk if r.get("custodian") else None
+        return Asset(*values)
 
     def _grant(self, held: list[tuple[int, int]]) -> None:
         """The rows guardian's bulk_assign_perm writes (UserObjectPermission: permission,

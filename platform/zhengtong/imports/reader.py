@@ -217,7 +217,7 @@ def open_xlsx(data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> Iterator[Shee
             try:
                 for row_no, row in enumerate(ws.iter_rows(values_only=True), start=1):
                     for col_no, v in enumerate(row, start=1):
-                        if v.__class__ is str and v.startswith("="):
+                        if v.__class__ is str and v[:1] == "=":
                             raise SpreadsheetError(
                                 gettext_noop("Row %(r)d, column %(c)d holds a formula; paste values only "
                                              "(第%(r)d行第%(c)d列含公式，请粘贴为数值)."), {"r": row_no, "c": col_no})
