@@ -7,7 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 DEBIAN_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei poppler-utils gettext)
-if [ "${ZT_WITH_BROWSER:-0}" = "1" ]; then DEBIAN_PACKAGES+=(chromium); fi
+# Test-only: a browser for the journeys, PgBouncer to show why transaction pooling is unsafe.
+if [ "${ZT_WITH_BROWSER:-0}" = "1" ]; then DEBIAN_PACKAGES+=(chromium pgbouncer); fi
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
