@@ -5,9 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 
-from zhengtong.api.base import ModuleViewSet
+from zhengtong.api.base import ModuleViewSet, module_router
 
 from . import selectors, services
 from .models import Asset
@@ -99,6 +98,6 @@ class AssetCardViewSet(ModuleViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         return self.update(request, *args, partial=True, **kwargs)
 
 
-router = SimpleRouter()
+router = module_router()
 router.register("cards", AssetCardViewSet, basename="card")
 urlpatterns = router.urls

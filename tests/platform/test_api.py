@@ -292,3 +292,12 @@ def test_api_errors_speak_chinese_by_default_and_english_on_request(alpha):
     english = Client(HTTP_HOST=ALPHA_HOST, HTTP_AUTHORIZATION="Bearer not-a-token")
     english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert english.get(CARDS).json()["detail"].startswith("The API token is invalid")
+
+
+def test_ids_are_integers_and_odd_ids_are_simply_not_found(alpha, make_user, client_for):
+    c = client_for(make_user(alpha, ["assets.asset_officer"]))
+    schema = c.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    (param,) = schema["paths"][CARDS + "{id}/"]["get"]["parameters"]
+    assert param["schema"]["type"] == "integer"
+    for odd in ("abc", "-1", "1.5", "9" * 30):
+        assert c.get(f"{CARDS}{odd}/").status_code == 404, odd

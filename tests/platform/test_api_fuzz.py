@@ -139,9 +139,11 @@ def test_member_never_gets_a_server_error(alpha, wsgi_app, officer_headers, seed
 def test_anonymous_gets_no_data(wsgi_app, officer_headers, seeded_cards):
     def check(case):
         response = case.call(headers={"Host": ALPHA_HOST})
-        assert response.status_code in (401, 403), (case.method, case.formatted_path, response.status_code)
+        # 401/403, or 404 for an id that is no id at all (the route does not match)
+        assert response.status_code in (401, 403, 404), (case.method, case.formatted_path, response.status_code)
         assert MARK not in response.text
-        assert set(response.json()) == {"detail"}
+        if response.status_code != 404:
+            assert set(response.json()) == {"detail"}
 
     # The schema itself is for members: read it as one, then call every operation without
     # credentials.

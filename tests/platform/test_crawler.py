@@ -22,7 +22,8 @@ New routes are covered automatically. A route is classified by ``ROUTE_CLASSES``
 else its URL namespace — and the test FAILS on a route it cannot classify or cannot build a URL
 for. So a helper adding pages to an existing area (``/audit/``, ``/reports/``, ``/approvals/``,
 ``/imports/``, ``/inbox/``, ``/security/``, a module's ``/m/<key>/`` or ``/api/<key>/``) has
-nothing to do here; a new top-level include needs one line in ``ROUTE_CLASSES``.
+nothing to do here; a new top-level include needs one line in ``ROUTE_CLASSES``; a module's district pages are
+recognised by their namespace ``<module key>_district``.
 
 A module that stores its own objects can add a seeder to ``SEEDERS`` (create a row with the given
 id whose visible text contains the marker) to have its detail pages checked against real rows
@@ -237,6 +238,9 @@ def classify(route: Route) -> str | None:
         return table["names"][route.full_name]
     if route.urlconf == TENANT_URLS and any(ns in module_keys() for ns in route.namespaces):
         return UNIT
+    if route.urlconf == PUBLIC_URLS and any(ns.removesuffix("_district") in module_keys()
+                                            for ns in route.namespaces if ns.endswith("_district")):
+        return DISTRICT  # a module's district pages ("<module>_district"): roll-ups for district roles
     for ns in route.namespaces:  # outermost first
         if ns in table["namespaces"]:
             return table["namespaces"][ns]
@@ -603,6 +607,8 @@ def test_crawler_classifies_new_routes_by_their_area_and_refuses_unknown_areas()
     assert classify(module_page) == UNIT and not module_page.is_object
     district_page = _route(PUBLIC_URLS, ("tenants",), "rollup", "units/rollup/<int:year>/")
     assert classify(district_page) == DISTRICT
+    module_rollup = _route(PUBLIC_URLS, ("inspection_district",), "rollup", "inspection/")
+    assert classify(module_rollup) == DISTRICT
     # a new top-level area, or a new un-namespaced page, is refused until someone classifies it
     assert classify(_route(TENANT_URLS, ("somewhere_new",), "page", "somewhere/<int:pk>/")) is None
     assert classify(_route(TENANT_URLS, (), "dashboard_v2", "dashboard/")) is None

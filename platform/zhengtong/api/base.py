@@ -7,16 +7,23 @@ into the module's selector call, so a view set holds no access rules of its own.
 from __future__ import annotations
 
 from rest_framework import viewsets
+from rest_framework.routers import SimpleRouter
 
 from .permissions import MODULE_API_PERMISSIONS
+
+
+def module_router() -> SimpleRouter:
+    """The router a module's api.py registers its view sets on: Django path converters, so an
+    object id is ``<int:pk>`` (an integer in the OpenAPI schema too)."""
+    return SimpleRouter(use_regex_path=False)
 
 
 class ModuleViewSet(viewsets.GenericViewSet):
     module_key: str = ""
     permission_classes = MODULE_API_PERMISSIONS
     # Ids are integers; anything else does not match the route (404) instead of reaching the
-    # database as a malformed id. 18 digits stay inside PostgreSQL's bigint.
-    lookup_value_regex = r"[0-9]{1,18}"
+    # database as a malformed id (ids beyond bigint simply find nothing).
+    lookup_value_converter = "int"
 
     def select_object(self, pk: int):
         """The object the caller may see (the module's selector), or Http404."""
