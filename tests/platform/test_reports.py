@@ -117,6 +117,7 @@ def test_requesting_the_register_queues_it_and_shows_progress(alpha, make_user, 
                                                               django_capture_on_commit_callbacks):
     user = make_user(alpha, [OFFICER])
     client = client_for(user)
+    assert 'href="/reports/"' in client.get("/").content.decode()  # in the sidebar of every page
     page = client.get("/reports/")
     assert page.status_code == 200 and "资产登记簿" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=False) as queued:

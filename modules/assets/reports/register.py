@@ -73,6 +73,7 @@ def build(*, user, params: dict) -> TableReport:
             Column(_label("status"), 5, "center"),
         ],
         rows=rows(),
+        expected_rows=assets.count(),  # a hint only: the totals are counted from the rows printed
         totals=lambda: [_("Total"), count_label(), "", "", "", money(total["value"]), "", "", "", ""],
         summary=lambda: [(_("Assets"), count_label()),
                          (_("Total original value (yuan)"), money(total["value"]))],

@@ -28,6 +28,9 @@ class TableReport:
     subtitle: str = ""  # one line under the title on the first page: scope, filters, as-of
     totals: Union[Sequence[str], Callable[[], Sequence[str]], None] = None  # last row (合计)
     summary: Union[Sequence[tuple[str, str]], Callable[[], Sequence[tuple[str, str]]]] = ()  # after the table
+    # About how many rows there will be, if the builder knows cheaply (a COUNT): a large report
+    # then starts its render processes while the rows are still being read.
+    expected_rows: int | None = None
 
     def resolved_totals(self) -> Sequence[str] | None:
         return self.totals() if callable(self.totals) else self.totals

@@ -7,7 +7,7 @@ total — is known before anything is rendered, and each chunk is rendered exact
 
 Row heights are known because cells never wrap by themselves: each cell's text is broken into
 lines here, with the advance widths of the very font file Pango uses (engine.FontMetrics), and
-printed as those lines (``white-space: nowrap`` + ``<br>``). Each page is its own table with a
+printed as those lines (``white-space: pre``, the lines separated by newlines). Each page is its own table with a
 forced page break after it, and gets a few points of slack. The pipeline still checks the page
 count of every chunk after rendering and re-renders with corrected numbers if a plan was ever
 wrong (a glyph from a fallback font with a taller line box, say).
@@ -114,7 +114,8 @@ def _cells_html(cells: Sequence[str], columns: Sequence[Column], widths: Sequenc
     for text, col, width in zip(cells, columns, widths):
         lines = wrap_cell(str(text) if text is not None else "", width, geo, metrics)
         lines_max = max(lines_max, len(lines))
-        parts.append(f"<{tag}{_ALIGN_CLASS.get(col.align, '')}>{'<br>'.join(escape(line) for line in lines)}")
+        # Lines are separated by newlines printed as such (white-space: pre): no <br> elements.
+        parts.append(f"<{tag}{_ALIGN_CLASS.get(col.align, '')}>{escape(chr(10).join(lines))}")
     return "".join(parts), lines_max
 
 

@@ -154,17 +154,22 @@ def render_table_report(report: TableReport, *, header: DocumentHeader, target: 
     chunk_rows = chunk_rows or rows_per_chunk()
     workers = workers or render_workers()
     metrics = engine.font_metrics()  # fails loudly if the CJK font is missing
-
-    progress(2, _("Laying out pages"))
-    plan = plan_pages(report.columns, report.rows, geo=plan_geometry or geometry, metrics=metrics,
-                      totals=report.resolved_totals)
-    plan.geometry = geometry
-    summary = list(report.resolved_summary())
-    chunks = split_chunks(plan, chunk_rows, workers)
-    planned = [len(c) for c in chunks]
     roots = static_roots()
     workdir = Path(tempfile.mkdtemp(prefix="zt-report-"))
+    pool: engine.RenderPool | None = None
     try:
+        if (report.expected_rows or 0) > chunk_rows and workers > 1:
+            # Start the render processes now: they import WeasyPrint while the rows are read.
+            pool = engine.RenderPool(workers, roots).__enter__()
+
+        progress(2, _("Laying out pages"))
+        plan = plan_pages(report.columns, report.rows, geo=plan_geometry or geometry, metrics=metrics,
+                          totals=report.resolved_totals)
+        plan.geometry = geometry
+        summary = list(report.resolved_summary())
+        chunks = split_chunks(plan, chunk_rows, workers)
+        planned = [len(c) for c in chunks]
+
         def write_chunks(counts: list[int]) -> list[tuple[str, str]]:
             total = sum(counts)
             jobs, first = [], 1
@@ -178,6 +183,7 @@ def render_table_report(report: TableReport, *, header: DocumentHeader, target: 
             return jobs
 
         def render(jobs: list[tuple[str, str]], pass_no: int) -> list[engine.ChunkResult]:
+            nonlocal pool
             label = _("Rendering pages") if pass_no == 1 else _("Renumbering pages")
             done = [0]
 
@@ -191,8 +197,9 @@ def render_table_report(report: TableReport, *, header: DocumentHeader, target: 
                 result = engine.render_html(Path(html_path).read_text("utf-8"), pdf_path, roots)
                 on_done(0, result)
                 return [result]
-            with engine.RenderPool(min(workers, len(jobs)), roots) as pool:
-                return pool.run(jobs, on_done)
+            if pool is None:
+                pool = engine.RenderPool(min(workers, len(jobs)), roots).__enter__()
+            return pool.run(jobs, on_done)
 
         results = render(write_chunks(planned), 1)
         passes = 1
@@ -205,11 +212,16 @@ def render_table_report(report: TableReport, *, header: DocumentHeader, target: 
             passes = 2
             if [r.pages for r in results] != actual:
                 raise engine.RenderError("page count changed between two renders of the same chunks")
+        if pool is not None:
+            pool.__exit__(None, None, None)
+            pool = None
         progress(92, _("Assembling the document"))
         metadata = {"/Title": header.title, "/Author": header.unit_name, "/Subject": header.number,
                     "/Keywords": header.number, "/Creator": "政通 Zhengtong", "/ZtDocumentNumber": header.number}
         pages = engine.merge_pdfs([r.pdf for r in results], target, metadata)
     finally:
+        if pool is not None:
+            pool.kill()
         shutil.rmtree(workdir, ignore_errors=True)
     digest = hashlib.sha256()
     with open(target, "rb") as fh:
