@@ -9,24 +9,32 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from pathlib import Path
 
-import pytest
-import schemathesis
-from django.core import signals
-from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.generation.modes import GenerationMode
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from django.conf import settings as django_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
-from ..conftest import ALPHA_HOST
+# Hypothesis (and schemathesis, from its import on) keep caches in a folder: keep it out of the
+# source tree, with this run's var files. Set before schemathesis is imported.
+set_hypothesis_home_dir(str(Path(django_settings.VAR_DIR) / "hypothesis"))
+
+import pytest  # noqa: E402
+import schemathesis  # noqa: E402
+from django.core import signals  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.generation.modes import GenerationMode  # noqa: E402
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance  # noqa: E402
+
+from ..conftest import ALPHA_HOST  # noqa: E402
 
 MAX_EXAMPLES = 25
 MARK = "FUZZMARK-ALPHA-5d2a"
 FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
-    database=None,  # no .hypothesis/ folder in the repository
+    database=None,  # no saved examples: every run explores afresh
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
