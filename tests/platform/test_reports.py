@@ -274,3 +274,19 @@ def test_money_totals_are_exact(alpha, make_user, make_asset, issued_files):
     doc = generate(alpha, request(alpha, user), issued_files)
     assert "1,234,568.19" in pdf_text(doc.pdf)
     assert Decimal("0.10") + Decimal("0.20") + Decimal("1234567.89") == Decimal("1234568.19")
+
+
+def test_the_district_portal_has_its_own_downloads_and_verify_page(operator, client_for, alpha, make_user,
+                                                                   issued_files):
+    from tests.conftest import DISTRICT_HOST
+
+    client = client_for(operator, DISTRICT_HOST)
+    page = client.get("/reports/").content.decode()
+    assert "我的下载" in page and "资产登记簿" not in page  # no unit module reports at the district
+    assert client.get("/reports/new/assets.register/").status_code == 404
+    # A unit's original is not a district document.
+    user = make_user(alpha, [OFFICER])
+    doc = generate(alpha, request(alpha, user), issued_files)
+    verdict = client.post("/reports/verify/", {"file": _upload(doc.pdf, "x.pdf")}).content.decode()
+    assert "不是原件" in verdict
+    assert client.get(f"/reports/{doc.pk}/download/").status_code == 404

@@ -260,7 +260,8 @@ def test_planned_row_heights_are_the_heights_weasyprint_lays_out():
     from zhengtong.reports.pipeline import DEFAULT_GEOMETRY, chunk_html
 
     long_spec = "华为 FusionServer 2288H V6 双路至强 256GB 内存 4×1.92TB SSD 冗余电源 导轨" * 2
-    report = make_report(70, spec=lambda i: long_spec if i % 6 == 0 else "型号A")
+    # Also values with a carriage return and a tab, as pasted from spreadsheets.
+    report = make_report(70, spec=lambda i: long_spec if i % 6 == 0 else "甲型\r\n乙型\t丙" if i % 7 == 0 else "型号A")
     plan = plan_pages(report.columns, report.rows, geo=DEFAULT_GEOMETRY, metrics=engine.font_metrics(),
                       totals=report.resolved_totals)
     html = chunk_html(plan, list(range(len(plan.pages))), header=HEADER, report=report, summary=[],

@@ -119,9 +119,16 @@ def _cells_html(cells: Sequence[str], columns: Sequence[Column], widths: Sequenc
     return "".join(parts), lines_max
 
 
+_CONTROL = {c: None for c in range(32) if c != 10}  # all control characters but the newline
+_CONTROL[9] = " "
+
+
 def wrap_cell(text: str, width: float, geo: Geometry, metrics: FontMetrics) -> list[str]:
     from .engine import wrap_text
 
+    # The HTML parser turns a carriage return into a newline and white-space: pre would print a
+    # tab eight spaces wide: normalise first, so that what is measured is what is printed.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
     avail = geo.text_width(width)
     # Fast path for the common case: a short value certainly fits on one line (no glyph of
     # the font is wider than 1.2 em, the width charged for unknown characters).
