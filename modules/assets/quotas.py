@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django_tenants.utils import schema_context
 
@@ -158,8 +158,10 @@ def acquisition_request(*, actor, asset_class: Category, year: int, quantity: in
 def _acquisition_request(*, actor, asset_class, year, quantity, reason, justification) -> AcquisitionRequest:
     if quantity < 1:
         raise ValidationError("数量至少为1 (The quantity must be at least 1).")
-    # Serialise checks of this unit so two requests cannot both take the last free place.
-    Category.objects.select_for_update().filter(pk=asset_class.pk).first()
+    # Serialise the checks of this unit (a quota covers a class and its subclasses), so two
+    # requests cannot both take the last free place.
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.assets_quota'))")
     check = quota_check(asset_class=asset_class, year=year, quantity=quantity)
     status = AcquisitionRequest.Status.WITHIN_QUOTA
     if check.over:

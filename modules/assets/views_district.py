@@ -7,8 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from tenants.models import Unit
-
 from . import rollup
 from .models import Asset
 
