@@ -27,7 +27,7 @@ from zhengtong.registry.registry import localized
 
 from .indicators import BY_KEY, INDICATORS, IndicatorResult, compute_all, format_value
 from .rules import InspectionRules
-from .validators import industry_code_chain
+from .validators import _chain, normalise_industry_code
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -155,7 +155,7 @@ def _s(v: Decimal | None) -> str | None:
 def find_benchmark(benchmarks: dict[tuple[str, str], Decimal], industry_code: str,
                    indicator: str) -> tuple[Decimal | None, str]:
     """The most specific benchmark for the entity's industry: F5137, then F513, F51, F."""
-    for code in industry_code_chain(industry_code):
+    for code in _chain(normalise_industry_code(industry_code)):
         if (code, indicator) in benchmarks:
             return benchmarks[(code, indicator)], code
     return None, ""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -40,12 +41,16 @@ def validate_industry_code(value: str) -> None:
 
 def industry_code_chain(code: str) -> list[str]:
     """The code and its parents, most specific first: F5137 → F5137, F513, F51, F."""
-    code = normalise_industry_code(code)
+    return list(_chain(normalise_industry_code(code)))
+
+
+@lru_cache(maxsize=4096)  # a ranking asks for every taxpayer and indicator: a few codes, many times
+def _chain(code: str) -> tuple[str, ...]:
     chain = [code]
     for length in (4, 3, 1):
         if len(code) > length:
             chain.append(code[:length])
-    return list(dict.fromkeys(chain))
+    return tuple(dict.fromkeys(chain))
 
 
 PERIOD_RE = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
