@@ -2,8 +2,9 @@
 
 月折旧额 = 原值 / (使用年限 × 12), rounded to the fen; the last month of the service life
 takes the remainder so accumulated depreciation ends exactly at the original value and the
-net value at 0. Depreciation starts the month after acquisition (the project's binding
-decision; see FIRST_MONTH_OFFSET) and stops at the end of the service life. Classes that
+net value at 0. Depreciation starts in the month of acquisition — 政府会计准则第3号（固定资产）:
+"当月增加的固定资产，当月开始计提折旧" (enterprises start the month after; government units do
+not) — and stops at the end of the service life. Classes that
 are not depreciated (land, cultural relics...) and cards without a service life keep their
 original value as net value.
 """
@@ -16,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 CENT = Decimal("0.01")
-# Months between acquisition and the first depreciated month: 1 = the month after.
-FIRST_MONTH_OFFSET = 1
+# Months between acquisition and the first depreciated month: 0 = the month of acquisition
+# (government accounting standard No. 3; an enterprise would use 1).
+FIRST_MONTH_OFFSET = 0
 
 
 def months_depreciated(acquired_on: date, through: date, life_months: int) -> int:

@@ -30,11 +30,11 @@ def test_shipped_classification_has_top_levels_and_common_classes(alpha):
 
 
 @pytest.mark.parametrize("through, expected", [
-    (date(2024, 1, 31), "0.00"),      # acquisition month: no charge yet
-    (date(2024, 2, 1), "83.33"),      # first charge the month after acquisition: 6000 / 72
-    (date(2024, 12, 1), "916.63"),    # 11 months
-    (date(2029, 12, 1), "5916.43"),   # 71 months
-    (date(2030, 1, 1), "6000.00"),    # 72nd month takes the remainder (83.57): net value 0
+    (date(2023, 12, 31), "0.00"),     # before acquisition
+    (date(2024, 1, 31), "83.33"),     # 当月增加当月计提: the acquisition month is charged, 6000 / 72
+    (date(2024, 12, 1), "999.96"),    # 12 months
+    (date(2029, 11, 1), "5916.43"),   # 71 months
+    (date(2029, 12, 1), "6000.00"),   # 72nd month takes the remainder (83.57): net value 0
     (date(2035, 6, 1), "6000.00"),    # stops at the end of life, never beyond the original value
 ])
 def test_straight_line_monthly_figures_for_a_six_year_computer(through, expected):
@@ -43,10 +43,11 @@ def test_straight_line_monthly_figures_for_a_six_year_computer(through, expected
 
 
 def test_a_car_over_eight_years_and_land_never():
-    # 240,000 / 96 = 2,500.00 a month; acquired in December, first charge in January.
+    # 240,000 / 96 = 2,500.00 a month; acquired in December, charged from December.
     car = dict(original_value=D("240000.00"), acquired_on=date(2023, 12, 1), life_years=8, depreciable=True)
-    assert accumulated_depreciation(**car, through=date(2023, 12, 1)) == D("0.00")
-    assert accumulated_depreciation(**car, through=date(2025, 12, 1)) == D("60000.00")  # 24 months
+    assert accumulated_depreciation(**car, through=date(2023, 11, 30)) == D("0.00")
+    assert accumulated_depreciation(**car, through=date(2023, 12, 1)) == D("2500.00")
+    assert accumulated_depreciation(**car, through=date(2025, 11, 1)) == D("60000.00")  # 24 months
     land = dict(original_value=D("9000000.00"), acquired_on=date(2000, 1, 1), life_years=None, depreciable=False)
     assert accumulated_depreciation(**land, through=date(2026, 1, 1)) == D("0.00")
 
@@ -80,16 +81,16 @@ def test_the_monthly_job_books_accumulated_depreciation_and_net_value_on_the_car
 
         assert depreciation_run(through=date(2024, 12, 20)) >= 3
         pc.refresh_from_db(), vase.refresh_from_db(), van.refresh_from_db()
-        assert (pc.accumulated_depreciation, pc.net_value) == (D("916.63"), D("5083.37"))
+        assert (pc.accumulated_depreciation, pc.net_value) == (D("999.96"), D("5000.04"))
         assert (vase.accumulated_depreciation, vase.net_value) == (D("0.00"), D("80000.00"))
-        assert (van.accumulated_depreciation, van.net_value) == (D("12000.00"), D("108000.00"))  # Jul..Dec
+        assert (van.accumulated_depreciation, van.net_value) == (D("14000.00"), D("106000.00"))  # Jun..Dec
         assert pc.depreciated_through == date(2024, 12, 1)
         assert depreciation_run(through=date(2024, 12, 31)) == 0  # idempotent within the month
         # The periodic task runs for this month in the unit's schema.
         tasks.depreciation_run()
         pc.refresh_from_db()
         today = timezone.localdate()
-        months = min(72, (today.year * 12 + today.month) - (2024 * 12 + 1))
+        months = min(72, (today.year * 12 + today.month) - (2024 * 12 + 1) + 1)  # January 2024 is charged too
         assert pc.accumulated_depreciation == (D("6000.00") if months >= 72 else D("83.33") * months)
         assert Asset.objects.get(pk=van.pk).depreciated_through == today.replace(day=1)
 

