@@ -429,6 +429,46 @@ ACTION_LABELS = {
 }
 
 
+DETAIL_HIDDEN = ("drivers", "request", "finding", "paper", "evidence", "payment", "measure", "target_id",
+                 "requested_by", "submitted_by", "of", "articles")
+DETAIL_LABELS = {
+    "status": ("状态", "state"), "role": ("环节", "stage"), "users": ("人员", "people"), "conflict": ("利益冲突", "conflict"),
+    "note": ("说明", "note"), "source": ("来源", "source"), "period": ("期间", "period"), "score": ("分值", "score"),
+    "rank": ("排名", "rank"), "flags": ("标记", "flags"), "kind": ("类别", "kind"), "reason": ("理由", "reason"),
+    "title": ("标题", "title"), "description": ("内容", "description"), "tax_amount": ("税款", "tax"),
+    "late_fee_amount": ("滞纳金", "late fees"), "penalty_amount": ("罚款", "penalty"), "amount": ("金额", "amount"),
+    "received_on": ("日期", "date"), "reference": ("凭证号", "reference"), "summary": ("摘要", "summary"),
+    "round": ("轮次", "round"), "outcome": ("结案方式", "outcome"), "due": ("期限", "due"),
+    "days_late": ("超期天数", "days late"), "number": ("编号", "number"), "report": ("文书", "document"),
+    "tax_decision_number": ("处理决定书", "tax decision"), "penalty_decision_number": ("处罚决定书", "penalty decision"),
+    "payment_due_on": ("缴款期限", "payment due"), "started_on": ("起", "from"), "ended_on": ("止", "until"),
+    "obtained_how": ("取证方式", "obtained"), "obtained_on": ("取证日期", "obtained on"), "target": ("对象", "what"),
+    "outstanding": ("尚欠", "outstanding"), "opinion": ("审理意见", "opinion"), "use": ("用途", "use"),
+    "file": ("文件", "file"), "size": ("大小", "size"), "type": ("类型", "type"), "sha256": ("SHA-256", "SHA-256"),
+}
+
+
+def _detail_label(key: str) -> str:
+    return localized(*DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
+
+
+def _detail_value(key: str, value) -> str:
+    """An audit value as a person reads it: state names, people's names, yes/no."""
+    if key == "status" and value in S.values:
+        return str(S(value).label)
+    if key == "role" and value in R.values:
+        return str(R(value).label)
+    if key == "outcome" and value in InspectionCase.Outcome.values:
+        return str(InspectionCase.Outcome(value).label)
+    if isinstance(value, bool):
+        return localized("有", "yes") if value else localized("无", "no")
+    if isinstance(value, list):
+        return "、".join(str(v.get("name", v)) if isinstance(v, dict) else str(v) for v in value)
+    if isinstance(value, dict):
+        return "，".join(f"{_detail_label(k)} {v}" for k, v in value.items())
+    return str(value)
+
+
 def timeline_rows(events) -> list[dict]:
     rows = []
     for e in events:
@@ -440,7 +480,8 @@ def timeline_rows(events) -> list[dict]:
             label = localized(*ACTION_LABELS[key]) if key in ACTION_LABELS else e.action
         detail = e.detail if e.result == "denied" else ""
         if not detail and e.after:
-            detail = "；".join(f"{k}: {v}" for k, v in e.after.items() if k not in ("drivers",) and v not in (None, ""))
+            detail = "；".join(f"{_detail_label(k)}：{_detail_value(k, v)}" for k, v in e.after.items()
+                              if k not in DETAIL_HIDDEN and v not in (None, "", []))
         rows.append({"at": e.occurred_at, "actor": e.actor_label or localized("系统", "System"), "label": label,
                      "denied": e.result == "denied", "detail": detail[:300]})
     return rows

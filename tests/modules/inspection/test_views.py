@@ -90,6 +90,9 @@ def test_inspectors_work_through_the_page(alpha, people, ranked, journey, client
     # the stage is submitted: the direct edit form is gone, a change request takes its place
     page = c1.get(f"/m/inspection/cases/{case.pk}/").content.decode()
     assert "提交审批" in page and 'name="finding"' not in page
+    timeline = page[page.index('id="timeline"'):]  # the case's own timeline, in words
+    assert "分配人员" in timeline and "人员：检查 乙、检查 丙" in timeline and "状态：已分配检查人员" in timeline
+    assert "会签检查报告" in timeline and "状态：检查报告已提交" in timeline
 
 
 def test_a_declared_conflict_takes_the_case_away(alpha, people, ranked, journey, client_for):
