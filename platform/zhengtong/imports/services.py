@@ -19,6 +19,7 @@ import queue
 import threading
 import time
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -93,7 +94,11 @@ class Progress:
             s = connection.settings_dict
             params = {"dbname": s["NAME"], "user": s["USER"], "password": s["PASSWORD"], "host": s["HOST"],
                       "port": s["PORT"]}
-            self._side = psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v})
+            # lock_timeout: should the importing connection itself hold the job row (a caller
+            # wrapping the run in an outer transaction), waiting here would wait forever on
+            # our own thread; a progress update is then skipped instead.
+            self._side = psycopg.connect(autocommit=True, options="-c lock_timeout=200",
+                                         **{k: v for k, v in params.items() if v})
         assignments = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values)
         self._side.execute(
             sql.SQL("UPDATE {}.{} SET {} WHERE id = %s").format(
@@ -182,7 +187,7 @@ def import_job_create(*, definition: ImportDefinition, actor, filename: str, dat
 def _claim(job_id: int) -> bool:
     """Mark the job running unless another run has it (a redelivered task, a double click).
     A running job whose heartbeat is 10 minutes old belonged to a dead worker."""
-    stale = timezone.now() - timezone.timedelta(minutes=10)
+    stale = timezone.now() - timedelta(minutes=10)
     now = timezone.now()
     return bool(
         ImportJob.objects.filter(pk=job_id)
