@@ -282,3 +282,29 @@ def test_planned_row_heights_are_the_heights_weasyprint_lays_out():
         assert rendered == pytest.approx(expected, abs=0.01)
         multi_line += sum(h > DEFAULT_GEOMETRY.row_height(1) for h in planned.heights)
     assert multi_line >= 10
+
+
+def test_typeset_rows_keep_their_columns_to_a_tenth_of_a_point(tmp_path):
+    """Data rows are typeset lines (layout.Typesetter): read the words' positions back from the
+    PDF and check every column lines up — left-aligned starts, right-aligned ends."""
+    from zhengtong.reports.layout import column_widths
+    from zhengtong.reports.pipeline import DEFAULT_GEOMETRY as geo
+
+    specs = ["型号A", "Dell OptiPlex 7090", "华为 擎云B730", "WWWW-MMMM-iiii", "1.6米 实木贴皮"]
+    result = render_table_report(make_report(60, spec=lambda i: specs[i % len(specs)]), header=HEADER,
+                                 target=tmp_path / "r.pdf")
+    xml = subprocess.run(["pdftotext", "-bbox", str(result.path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    words = [(float(a), float(b), w) for a, b, w in
+             re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', xml)]
+    numbers = [x0 for x0, _, w in words if re.fullmatch(r"A-\d{5}", w)]
+    money = [x1 for _, x1, w in words if re.fullmatch(r"[\d,]+\.00", w) and w != "9,999.00"]
+    places = [x0 for x0, _, w in words if w == "办公楼三层301室"]
+    assert len(numbers) == len(money) == len(places) == 60
+    for xs in (numbers, money, places):
+        assert max(xs) - min(xs) < 0.1, (min(xs), max(xs))
+    widths = column_widths(COLUMNS, geo)
+    left = geo.margin_side + geo.rule  # inside the table's border
+    assert numbers[0] == pytest.approx(left + geo.pad_h, abs=0.2)
+    assert money[0] == pytest.approx(left + sum(widths[:4]) - geo.pad_h - geo.rule, abs=0.2)
+    assert places[0] == pytest.approx(left + sum(widths[:4]) + geo.pad_h, abs=0.2)

@@ -16,11 +16,19 @@ Knowing every row's height also lets the table's inner rules be one vector image
 SVG background) instead of four borders per cell: WeasyPrint lays out and draws collapsed cell
 borders one cell side at a time, which was a fifth of the work of a large table.
 
+And since every cell is measured and broken here anyway, each data row is typeset here too:
+one table cell spanning the columns, holding the row's line(s) with each value placed at its
+column by fixed-width Unicode spaces (EM, EN, THIN, HAIR … whose advances the font defines).
+WeasyPrint's cost is per box — a ten-cell row is some thirty boxes, a typeset row three or
+four — and this is what brings a 10,000-row register from minutes to seconds. The header row
+keeps real cells; kerning and ligatures are off so that a line is exactly as wide as measured.
+
 Django-free: geometry and planning are plain Python, shared by the pipeline and the benchmark.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from bisect import bisect_left
 from html import escape
 from urllib.parse import quote
 from typing import Callable, Iterable, Sequence
@@ -110,13 +118,92 @@ def column_widths(columns: Sequence[Column], geo: Geometry) -> list[float]:
 
 def _cells_html(cells: Sequence[str], columns: Sequence[Column], widths: Sequence[float], geo: Geometry,
                 metrics: FontMetrics, tag: str = "td") -> tuple[str, int]:
+    """Real cells (the header row): lines separated by newlines (white-space: pre)."""
     parts, lines_max = [], 1
     for text, col, width in zip(cells, columns, widths):
         lines = wrap_cell(str(text) if text is not None else "", width, geo, metrics)
         lines_max = max(lines_max, len(lines))
-        # Lines are separated by newlines printed as such (white-space: pre): no <br> elements.
         parts.append(f"<{tag}{_ALIGN_CLASS.get(col.align, '')}>{escape(chr(10).join(lines))}")
     return "".join(parts), lines_max
+
+
+# Fixed-width spaces the CJK font defines, with the advance it gives them (checked at start-up).
+_SPACES = "\u2004\u2005\u2006\u2008\u2009\u200a\u0020"  # 1/3, 1/4, 1/6 em, punctuation, thin, hair, space
+_EM_SPACE = "\u2003"
+
+
+class Typesetter:
+    """Places text at given x positions on one line with fixed-width spaces.
+
+    Positions are tracked from the exact advances of everything already on the line, so the
+    small error of each padding (a few hundredths of a point) never adds up along a row.
+    """
+
+    def __init__(self, metrics: FontMetrics, size: float):
+        adv = metrics.advance_em
+        missing = [c for c in _SPACES + _EM_SPACE if ord(c) not in adv]
+        if missing:
+            raise ValueError(f"the report font lacks the spaces {missing!r}")
+        self.metrics, self.size = metrics, size
+        self.em = adv[ord(_EM_SPACE)] * size
+        # Every sum of up to two of each small space: a dense set of widths up to ~3 em.
+        combos: dict[float, str] = {0.0: ""}
+        for ch in _SPACES:
+            w = adv[ord(ch)] * size
+            for base, text in list(combos.items()):
+                for n in (1, 2):
+                    key = round(base + n * w, 4)
+                    if key not in combos or len(combos[key]) > len(text) + n:
+                        combos[key] = text + ch * n
+        self._widths = sorted(combos)
+        self._texts = [combos[w] for w in self._widths]
+
+    def pad(self, distance: float) -> tuple[str, float]:
+        """Spaces about ``distance`` points wide, and their exact width."""
+        if distance <= 0:
+            return "", 0.0
+        ems = max(0, int((distance - 1.5 * self.em) // self.em))
+        rest = distance - ems * self.em
+        i = bisect_left(self._widths, rest)
+        candidates = [j for j in (i - 1, i) if 0 <= j < len(self._widths)]
+        j = min(candidates, key=lambda k: abs(self._widths[k] - rest))
+        return _EM_SPACE * ems + self._texts[j], ems * self.em + self._widths[j]
+
+    def line(self, segments: Sequence[tuple[float, str]]) -> str:
+        """``segments``: (x where the text starts, text), in increasing x."""
+        out, x = [], 0.0
+        for start, text in segments:
+            if not text:
+                continue
+            spaces, width = self.pad(start - x)
+            out.append(spaces)
+            out.append(text)
+            x += width + self.metrics.width(text, self.size)
+        return "".join(out)
+
+
+def _row_html(cells: Sequence[str], columns: Sequence[Column], widths: Sequence[float], geo: Geometry,
+              metrics: FontMetrics, typesetter: Typesetter) -> tuple[str, int]:
+    """A data row: one cell across all columns holding the row's typeset line(s)."""
+    cell_lines = [wrap_cell(str(text) if text is not None else "", width, geo, metrics)
+                  for text, width in zip(cells, widths)]
+    n = max(len(lines) for lines in cell_lines)
+    lines = []
+    for i in range(n):
+        segments, left = [], 0.0
+        for col, width, cl in zip(columns, widths, cell_lines):
+            text = cl[i] if i < len(cl) else ""
+            if text:
+                if col.align == "left":
+                    start = left + geo.pad_h
+                else:
+                    w = metrics.width(text, geo.font_size)
+                    inner = width - 2 * geo.pad_h - geo.rule
+                    start = left + geo.pad_h + (inner - w if col.align == "right" else (inner - w) / 2)
+                segments.append((start, text))
+            left += width
+        lines.append(typesetter.line(segments))
+    return f'<tr><td colspan="{len(columns)}">{escape(chr(10).join(lines))}', n
 
 
 _CONTROL = {c: None for c in range(32) if c != 10}  # all control characters but the newline
@@ -143,6 +230,7 @@ def plan_pages(columns: Sequence[Column], rows: Iterable[Sequence[str]], *, geo:
     block; every page repeats the header row. A totals row, when given, ends the last page
     (a callable is called after the rows are read)."""
     widths = column_widths(columns, geo)
+    typesetter = Typesetter(metrics, geo.font_size)
     header_cells, header_lines = _cells_html([c.label for c in columns], columns, widths, geo, metrics, "th")
     header_html = f"<tr>{header_cells}"
     header_height = geo.row_height(header_lines)
@@ -166,14 +254,14 @@ def plan_pages(columns: Sequence[Column], rows: Iterable[Sequence[str]], *, geo:
         return page
 
     for row in rows:
-        cells, lines = _cells_html(row, columns, widths, geo, metrics)
-        place(f"<tr>{cells}", lines).data_rows += 1
+        html, lines = _row_html(row, columns, widths, geo, metrics, typesetter)
+        place(html, lines).data_rows += 1
         count += 1
     if callable(totals):
         totals = totals()
     if totals is not None:
-        cells, lines = _cells_html(totals, columns, widths, geo, metrics)
-        place(f"<tr>{cells}", lines).has_totals = True
+        html, lines = _row_html(totals, columns, widths, geo, metrics, typesetter)
+        place(html, lines).has_totals = True
     if used + geo.closing_height > capacity:
         # The closing block needs a page of its own.
         pages.append(PlannedPage(first_row=count))
