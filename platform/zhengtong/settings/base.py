@@ -308,6 +308,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(CELERY_FS_DIR / "queue"),
         "data_folder_out": str(CELERY_FS_DIR / "queue"),
         "processed_folder": str(CELERY_FS_DIR / "processed"),
+        # kombu keeps broadcast exchange tables in ./control unless told otherwise.
+        "control_folder": str(CELERY_FS_DIR / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
@@ -342,7 +344,7 @@ LOGGING = {
 
 if CELERY_BROKER_URL.startswith("filesystem"):
     # kombu's filesystem transport needs its folders to exist before the first send.
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (CELERY_FS_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
 # How links to the portals are written (mails, printed logins).
