@@ -3,8 +3,6 @@ non-members), the module gate by the registry, roles and object permissions here
 the selectors, and every rule of the work itself by the services."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -550,10 +548,6 @@ def case_document(request, pk, key):
         return redirect("inspection:case_detail", pk=pk)
     messages.success(request, _("Document %(n)s requested: it is being generated.") % {"n": document.number})
     return redirect("reports:detail", pk=document.pk)
-
-
-def _decimal(v) -> Decimal:
-    return Decimal(v if v not in (None, "") else "0")
 
 
 @login_required

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ..models import ChangeRequest, Finding, InspectionCase, Payment, ReviewDecision
 from ..rules import current_rules
-from .cases import R, S, _lock, _record, _require_cleared, finding_snapshot
+from .cases import R, S, _lock, _record, _require_cleared
 from .common import Refused, audited_refusal
 
 CHANGE_TYPE = "inspection.change"
@@ -175,6 +175,3 @@ def change_request_close(*, cr: ChangeRequest, actor, state: str) -> ChangeReque
                                                     "target_id": cr.target_id, "outcome": state})
     return cr
 
-
-def finding_values(f: Finding) -> dict:  # for templates and tests
-    return finding_snapshot(f)

@@ -21,7 +21,7 @@ from zhengtong.imports.reader import SpreadsheetError, read_table
 from ..indicators import BY_KEY, FIELD_LABELS, FILING_FIELDS, INDICATORS, compute_all
 from ..models import FinancialFiling, IndustryBenchmark, InspectedEntity, RegulationArticle
 from ..rules import current_rules
-from ..validators import Period, industry_code_chain, normalise_industry_code, validate_industry_code
+from ..validators import Period, normalise_industry_code, validate_industry_code
 from .common import Refused, audited_refusal
 
 ENTITY_FIELDS = ("name", "credit_code", "industry_code", "industry_name", "tax_office", "size", "is_key_taxpayer")
@@ -477,16 +477,6 @@ def _benchmarks_write(*, actor, rows, filename: str, result: ImportResult) -> No
     result.benchmarks_saved = len(changes)
     audit_record(action="inspection.benchmark.import", actor=actor, object_type="inspection.IndustryBenchmark",
                  object_id="import", object_repr=filename[:200], after={"rows": changes})
-
-
-def benchmark_for(industry_code: str, period: str, indicator: str) -> IndustryBenchmark | None:
-    """The most specific stored benchmark for an industry code (F5137 → F513 → F51 → F)."""
-    rows = {b.industry_code: b for b in IndustryBenchmark.objects.filter(
-        industry_code__in=industry_code_chain(industry_code), period=period, indicator=indicator)}
-    for code in industry_code_chain(industry_code):
-        if code in rows:
-            return rows[code]
-    return None
 
 
 # ---------------------------------------------------------------- regulation library
