@@ -14,3 +14,7 @@ CELERY_IMPORTS = ["tests.support.probe_tasks"]
 # A queue of its own per test worker when the broker is shared (Redis): several test runs
 # on one machine must not take each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("ZT_CELERY_QUEUE", "celery")
+
+# The live server of browser tests serves CSS straight from the source folders (no collectstatic).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
