@@ -7,7 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="${ZT_VENV:-$ROOT/.venv}/bin/python"
 LOC=platform/zhengtong/locale
-exec 9>"$ROOT/var/.i18n.lock" 2>/dev/null || { mkdir -p "$ROOT/var"; exec 9>"$ROOT/var/.i18n.lock"; }
+mkdir -p "$ROOT/var"
+exec 9>"$ROOT/var/.i18n.lock"
 flock 9
 DJANGO_SETTINGS_MODULE=zhengtong.settings.test "$PY" manage.py makemessages -l zh_Hans --no-obsolete \
   --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=deploy >/dev/null
