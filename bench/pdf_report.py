@@ -164,7 +164,9 @@ def plain_render(unit, officer_id: int) -> dict:
     # No planning: cells wrap by themselves, WeasyPrint breaks the pages (repeating the header
     # row), and the rules are ordinary cell borders.
     plain_css = ("table { background: none; border-collapse: collapse; } th, td { white-space: normal; "
-                 "border: .5pt solid #000; } th { background: #eee; } .t { background: #f3f3f3; }")
+                 f"border: .5pt solid #000; padding: {geo.pad_v}pt {geo.pad_h}pt; }} "
+                 "th { background: #eee; text-align: center; } .t { background: #f3f3f3; } .r { text-align: right; } "
+                 ".c { text-align: center; }")
     html = chunk_html(plan, [0], header=header, report=report, summary=list(report.resolved_summary()),
                       first_page=1, total_pages=None, extra_css=plain_css)
     with tempfile.TemporaryDirectory() as tmp:

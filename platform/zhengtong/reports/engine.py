@@ -73,11 +73,18 @@ class FontMetrics:
         metrics = font["hmtx"].metrics
         self.advance_em = {cp: metrics[glyph][0] / upm for cp, glyph in font.getBestCmap().items()}
         font.close()
+        self._widths: dict[str, float] = {}  # em widths of strings seen (reports repeat values a lot)
 
     def width(self, text: str, size: float) -> float:
-        adv = self.advance_em
-        # A character the font lacks is drawn by a fallback font: count it generously.
-        return sum(adv.get(ord(c), 1.2) for c in text) * size
+        em = self._widths.get(text)
+        if em is None:
+            adv = self.advance_em
+            # A character the font lacks is drawn by a fallback font: count it generously.
+            em = sum(adv.get(ord(c), 1.2) for c in text)
+            if len(self._widths) > 200_000:
+                self._widths.clear()
+            self._widths[text] = em
+        return em * size
 
 
 @lru_cache(maxsize=4)
@@ -274,7 +281,9 @@ def _worker_main(static_roots: list[str]) -> None:
     logging.basicConfig(level=logging.ERROR)  # refused URLs are reported in the reply
     import gc
 
-    import weasyprint  # noqa: F401  (import once, before the first job)
+    # Import WeasyPrint and let fontconfig and Pango load the CJK font now, while the parent is
+    # still reading and planning the rows, not during the first chunk.
+    _report_html_class()(string=f'<p style="font-family: \'{CJK_FONT_FAMILY}\'">预热 warm-up</p>').render().write_pdf()
 
     # A render allocates millions of small objects that live until it ends; the default
     # collector thresholds make CPython walk them again and again. Collect rarely during a

@@ -21,7 +21,7 @@ one table cell spanning the columns, holding the row's line(s) with each value p
 column by fixed-width Unicode spaces (EM, EN, THIN, HAIR … whose advances the font defines).
 WeasyPrint's cost is per box — a ten-cell row is some thirty boxes, a typeset row three or
 four — and this is what brings a 10,000-row register from minutes to seconds. The header row
-keeps real cells; kerning and ligatures are off so that a line is exactly as wide as measured.
+is typeset the same way; kerning and ligatures are off so a line is exactly as wide as measured.
 
 Django-free: geometry and planning are plain Python, shared by the pipeline and the benchmark.
 """
@@ -107,24 +107,10 @@ class Plan:
     row_count: int
 
 
-_ALIGN_CLASS = {"right": ' class="r"', "center": ' class="c"', "left": ""}
-
-
 def column_widths(columns: Sequence[Column], geo: Geometry) -> list[float]:
     total = sum(c.width for c in columns)
     # Rounded down to 1/100 pt so their sum never exceeds the table's inner width.
     return [int(geo.table_inner_width * c.width / total * 100) / 100 for c in columns]
-
-
-def _cells_html(cells: Sequence[str], columns: Sequence[Column], widths: Sequence[float], geo: Geometry,
-                metrics: FontMetrics, tag: str = "td") -> tuple[str, int]:
-    """Real cells (the header row): lines separated by newlines (white-space: pre)."""
-    parts, lines_max = [], 1
-    for text, col, width in zip(cells, columns, widths):
-        lines = wrap_cell(str(text) if text is not None else "", width, geo, metrics)
-        lines_max = max(lines_max, len(lines))
-        parts.append(f"<{tag}{_ALIGN_CLASS.get(col.align, '')}>{escape(chr(10).join(lines))}")
-    return "".join(parts), lines_max
 
 
 # Fixed-width spaces the CJK font defines, with the advance it gives them (checked at start-up).
@@ -183,8 +169,9 @@ class Typesetter:
 
 
 def _row_html(cells: Sequence[str], columns: Sequence[Column], widths: Sequence[float], geo: Geometry,
-              metrics: FontMetrics, typesetter: Typesetter) -> tuple[str, int]:
-    """A data row: one cell across all columns holding the row's typeset line(s)."""
+              metrics: FontMetrics, typesetter: Typesetter, tag: str = "td",
+              align: str | None = None) -> tuple[str, int]:
+    """A row as one cell across all columns holding the row's typeset line(s)."""
     cell_lines = [wrap_cell(str(text) if text is not None else "", width, geo, metrics)
                   for text, width in zip(cells, widths)]
     n = max(len(lines) for lines in cell_lines)
@@ -194,16 +181,17 @@ def _row_html(cells: Sequence[str], columns: Sequence[Column], widths: Sequence[
         for col, width, cl in zip(columns, widths, cell_lines):
             text = cl[i] if i < len(cl) else ""
             if text:
-                if col.align == "left":
+                how = align or col.align
+                if how == "left":
                     start = left + geo.pad_h
                 else:
                     w = metrics.width(text, geo.font_size)
                     inner = width - 2 * geo.pad_h - geo.rule
-                    start = left + geo.pad_h + (inner - w if col.align == "right" else (inner - w) / 2)
+                    start = left + geo.pad_h + (inner - w if how == "right" else (inner - w) / 2)
                 segments.append((start, text))
             left += width
         lines.append(typesetter.line(segments))
-    return f'<tr><td colspan="{len(columns)}">{escape(chr(10).join(lines))}', n
+    return f'<tr><{tag} colspan="{len(columns)}">{escape(chr(10).join(lines))}', n
 
 
 _CONTROL = {c: None for c in range(32) if c != 10}  # all control characters but the newline
@@ -231,8 +219,8 @@ def plan_pages(columns: Sequence[Column], rows: Iterable[Sequence[str]], *, geo:
     (a callable is called after the rows are read)."""
     widths = column_widths(columns, geo)
     typesetter = Typesetter(metrics, geo.font_size)
-    header_cells, header_lines = _cells_html([c.label for c in columns], columns, widths, geo, metrics, "th")
-    header_html = f"<tr>{header_cells}"
+    header_html, header_lines = _row_html([c.label for c in columns], columns, widths, geo, metrics, typesetter,
+                                          tag="th", align="center")
     header_height = geo.row_height(header_lines)
     # The table's own border (top and bottom), plus the header row.
     capacity = geo.body_height - geo.slack - 2 * geo.rule - header_height
