@@ -173,7 +173,7 @@ def test_every_kind_of_problem_is_reported_in_one_pass(officer, client_for, make
     assert found[(6, "取得日期*")] == "取得日期晚于今天。"
     assert "本单位没有使用该邮箱的成员" in found[(7, "使用人邮箱")]
     assert "only-in-beta@beta.cn" in found[(8, "使用人邮箱")]
-    assert found[(10, "资产编号")] == "与第9行重复。"
+    assert found[(10, "资产编号")] == "资产编号与第9行重复。"
     assert "已存在且内容不同：资产名称*" in found[(11, "资产名称*")]
     assert found[(12, "资产名称*")] == "最多100个字符。"
     assert "邮箱格式不正确" in found[(13, "使用人邮箱")]
