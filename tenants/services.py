@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -277,7 +277,3 @@ def invitation_accept(*, token: str, name: str, password: str) -> User:
     member_roles_set(unit=inv.unit, user=user, role_keys=existing | set(inv.role_keys), actor=user,
                      enforce_grantor=False)
     return user
-
-
-def current_unit() -> Unit | None:
-    return getattr(connection, "tenant", None)

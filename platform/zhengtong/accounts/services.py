@@ -116,13 +116,3 @@ def member_roles_set(*, unit, user: User, role_keys: Iterable[str], actor, enfor
                 audit_record(action="role.change", actor=actor, obj=user, before={"roles": before},
                              after={"roles": keys})
     return keys
-
-
-def member_remove(*, unit, user: User, actor) -> None:
-    with schema_context(unit.schema_name), transaction.atomic():
-        if actor is None or not actor.has_role(*MEMBER_MANAGERS):
-            audit_denied(action="member.remove", actor=actor, obj=user)
-            raise PermissionDenied(_("You may not remove members of this unit."))
-        before = sorted(user.role_keys)
-        unit.remove_user(user)
-        audit_record(action="member.remove", actor=actor, obj=user, before={"roles": before})
