@@ -163,7 +163,9 @@ class ModuleManifest:
     periodic_tasks: tuple[PeriodicTask, ...] = ()
     imports: tuple[str, ...] = ()  # keys of import definitions
     events_emitted: tuple[str, ...] = ()
-    events_handled: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    events_handled: dict[str, Callable[..., Any] | str] = field(default_factory=dict)
+    # dotted path of ``provider(*, user_id) -> list[HandoverItem]`` (zhengtong.registry.handover)
+    handover_provider: str | None = None
     approval_types: tuple[ApprovalType, ...] = ()  # request types with their default chains
     icon: str = ""
 

@@ -38,7 +38,19 @@ ALLOWED_HOSTS = [ZT_BASE_DOMAIN, f".{ZT_BASE_DOMAIN}", "localhost", "127.0.0.1"]
 # rights on another unit's object with the same id.
 MODULE_APPS = [
     "modules.assets",
+    "modules.assets.stocktake",
+    "modules.assets.leasing",
     "modules.inspection",
+    "modules.personnel",
+    "modules.equipment",
+    "modules.equipment.custody",
+]
+# Public-schema parts of modules: what the district sees across units (pool listings,
+# cross-unit handshakes, roll-up summary rows). Never unit data the district may not read.
+MODULE_SHARED_APPS = [
+    "modules.assets.pool",
+    "modules.assets.district",
+    "modules.personnel.exchange",
 ]
 
 SHARED_APPS = [
@@ -67,6 +79,7 @@ SHARED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "rest_framework",
+    *MODULE_SHARED_APPS,
     "drf_spectacular",
 ]
 TENANT_APPS = [

@@ -1,0 +1,2 @@
+"""Public-schema records of cross-unit transfer handshakes (the district's view)."""
+from django.db import models  # noqa: F401
