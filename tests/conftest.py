@@ -53,9 +53,13 @@ def django_db_setup(django_db_setup, django_db_blocker, request):
             unit_onboard(name="乙单位", slug="beta", unit_type="school", module_keys=["assets", "inspection"],
                          check_actor=False, send_invite=False)
         from tenants.models import UnitModule  # units kept by --reuse-db get modules added since
+        from zhengtong.registry.registry import module_keys
 
         for unit in Unit.objects.filter(slug__in=["alpha", "beta"]):
-            UnitModule.objects.get_or_create(unit=unit, module_key="inspection")
+            # Every registered module is on for both session units; tests that need a module
+            # switched off do it themselves (inside their rolled-back transaction).
+            for key in module_keys():
+                UnitModule.objects.get_or_create(unit=unit, module_key=key)
         connection.set_schema_to_public()
 
 
