@@ -8,7 +8,7 @@ raises the threshold above the limit — the unit's leadership decides collectiv
 unit administrators).
 
 The asset shows "pending disposal" while in approval and becomes "disposed" on final
-approval, through modules/assets/services.py. The full disposal feature (sale, scrap,
+approval, with the approval as its decision reference, through services.asset_status_set. The full disposal feature (sale, scrap,
 transfer, donation, public notice) comes with the assets module itself.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from zhengtong.approvals.handlers import ApprovalHandler
 from zhengtong.core.permissions import can
 
 from .models import Asset
-from .services import asset_disposal_status_set
+from .services import asset_status_set
 
 DISPOSABLE = (Asset.Status.IN_USE, Asset.Status.IDLE, Asset.Status.REPAIR)
 
@@ -62,14 +62,16 @@ class AssetDisposalHandler(ApprovalHandler):
         if subject.status != Asset.Status.PENDING_DISPOSAL:
             request.facts = {**request.facts, "status_before": subject.status}
             request.save(update_fields=["facts"])
-        asset_disposal_status_set(asset_id=subject.pk, status=Asset.Status.PENDING_DISPOSAL, actor=actor,
-                                  approval_ref=f"approval #{request.pk}")
+        asset_status_set(actor=actor, asset=subject.pk, status=Asset.Status.PENDING_DISPOSAL,
+                         authority=f"approval #{request.pk}", audit_action="assets.asset.disposal")
 
     def on_approved(self, *, request, subject: Asset, actor) -> None:
-        asset_disposal_status_set(asset_id=subject.pk, status=Asset.Status.DISPOSED, actor=actor,
-                                  approval_ref=f"approval #{request.pk}")
+        # The approval's number is the disposal decision's reference on the card.
+        asset_status_set(actor=actor, asset=subject.pk, status=Asset.Status.DISPOSED,
+                         decision_number=f"approval #{request.pk}",
+                         authority=f"approval #{request.pk}", audit_action="assets.asset.disposal")
 
     def on_closed(self, *, request, subject: Asset, actor) -> None:
         restore = request.facts.get("status_before") or Asset.Status.IN_USE
-        asset_disposal_status_set(asset_id=subject.pk, status=restore, actor=actor,
-                                  approval_ref=f"approval #{request.pk} {request.status}")
+        asset_status_set(actor=actor, asset=subject.pk, status=restore,
+                         authority=f"approval #{request.pk} {request.status}", audit_action="assets.asset.disposal")

@@ -162,6 +162,7 @@ class AssetBulkRegistration:
         values[at["spec"]] = r.get("spec") or ""
         values[at["original_value"]] = r["original_value"]
         values[at["acquired_on"]] = r["acquired_on"]
+        values[at["status_changed_on"]] = r["acquired_on"]  # in use since acquisition
         values[at["department"]] = r.get("department") or ""
         values[at["location"]] = r.get("location") or ""
         values[at["custodian_id"]] = r["custodian"].pk if r.get("custodian") else None

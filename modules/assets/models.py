@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -57,6 +58,14 @@ class Asset(models.Model):
                                   on_delete=models.PROTECT, related_name="+")
     location = models.CharField(_("location"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_USE)
+    # The day the card entered its current status (idle detection, lending and stocktakes
+    # count from it). Set only by services.asset_status_set (and to the acquisition date
+    # when a card is registered: it has been in use since then).
+    status_changed_on = models.DateField(_("status since"), default=timezone.localdate, editable=False)
+    # Why the card is in its status and the decision behind it (e.g. the disposal approval's
+    # decision number 处置批复文号), from the last asset_status_set.
+    status_reason = models.CharField(_("reason for the status"), max_length=500, blank=True, editable=False)
+    decision_number = models.CharField(_("decision number"), max_length=100, blank=True, editable=False)
 
     class AcquisitionMethod(models.TextChoices):
         PURCHASE = "purchase", _("Purchase")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
@@ -79,7 +80,8 @@ def asset_register(*, actor, name: str, original_value: Decimal, acquired_on: da
     if custodian is None and not actor.has_perm("assets.change_asset"):
         custodian = actor
     asset = Asset(number=number or next_asset_number(acquired_on.year), name=name, category=category, spec=spec,
-                  original_value=original_value, acquired_on=acquired_on, department=department,
+                  original_value=original_value, acquired_on=acquired_on, status_changed_on=acquired_on,
+                  department=department,
                   location=location, custodian=custodian, **card)
     asset.full_clean()
     asset.save()
@@ -123,24 +125,48 @@ def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **
     return asset
 
 
-@transaction.atomic
-def asset_disposal_status_set(*, asset_id: int, status: str, actor, approval_ref: str) -> Asset:
-    """Move an asset along its disposal approval: pending on submission, disposed on final
-    approval, back to its earlier status when the request is rejected or withdrawn.
+# Reached only with an authority (an approval, a stocktake adjustment, a transfer): a
+# custodian or officer cannot simply declare a card disposed.
+AUTHORITY_STATUSES = (Asset.Status.PENDING_DISPOSAL, Asset.Status.DISPOSED)
 
-    Called by the approval engine (modules/assets/approvals.py) inside the approval's own
-    transaction: the approval is the authority here, so no asset permission is checked —
-    the final approver may be the district finance bureau, who holds none in the unit.
+
+@transaction.atomic
+def asset_status_set(*, actor, asset: Asset | int, status: str, reason: str = "", decision_number: str = "",
+                     expected_version: int | None = None, authority: str = "",
+                     audit_action: str = "assets.asset.status") -> Asset:
+    """The one way a card changes status: records the day (status_changed_on), the reason
+    and the decision number, bumps the version and writes the audit event.
+
+    Without ``authority`` the actor needs the change permission on the card, and the
+    disposal statuses are refused. With it (e.g. "approval #12", a stocktake adjustment
+    or an idle-pool transfer reference) the caller's decision is the authority and no
+    asset permission is checked: the final approver may be the district finance bureau,
+    who holds none in the unit. ``expected_version`` is the version the caller saw;
+    a card saved since raises AssetChangedElsewhere. Setting the status it already has
+    changes nothing and records nothing.
     """
     if status not in Asset.Status.values:
-        raise ValidationError(_("Unknown asset status."))
-    asset = Asset.objects.select_for_update().get(pk=asset_id)
+        raise ValidationError(_("Unknown asset status (未知的资产状态)."))
+    asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
+    if not authority:
+        if not can(actor, "assets.change_asset", asset):
+            raise PermissionDenied(_("You may not change this asset (您无权修改此资产)."))
+        if status in AUTHORITY_STATUSES or asset.status in AUTHORITY_STATUSES:
+            raise ValidationError(_("Disposal is decided through the disposal approval "
+                                    "(资产处置须经审批)."))
+    if expected_version is not None and asset.version != expected_version:
+        raise AssetChangedElsewhere(asset)
     before = asset.status
     if before == status:
         return asset
     asset.status = status
+    asset.status_changed_on = timezone.localdate()
+    asset.status_reason = reason[:500]
+    asset.decision_number = decision_number[:100]
     asset.version += 1  # an editor holding the card open sees it changed (optimistic locking)
-    asset.save(update_fields=["status", "version", "updated_at"])
-    audit_record(action="assets.asset.disposal", actor=actor, obj=asset, before={"status": before},
-                 after={"status": status}, detail=approval_ref)
+    asset.save(update_fields=["status", "status_changed_on", "status_reason", "decision_number", "version",
+                              "updated_at"])
+    detail = " · ".join(x for x in (authority, reason, decision_number) if x)
+    audit_record(action=audit_action, actor=actor, obj=asset, before={"status": before},
+                 after={"status": status}, detail=detail)
     return asset
