@@ -85,6 +85,8 @@ MANIFEST = ModuleManifest(
                                   "(PDF, document number and page numbers on every page)"),
     ),
     imports=("assets.asset",),  # modules/assets/imports.py; export: modules/assets/exports.py
+    # Cards in a person's custody, for personnel's hand-over checklist.
+    handover_provider="modules.assets.handover.handover_items",
     navigation=(
         NavEntry("assets:list", "资产卡片", "Asset cards"),
         NavEntry("assets:create", "登记资产", "Register asset", permission="assets.add_asset"),
