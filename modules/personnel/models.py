@@ -113,7 +113,7 @@ class Person(models.Model):
     birth_date = models.DateField(_("date of birth"))
     # Fernet token of the ID number; see crypto.py. Never stored in clear.
     id_number_encrypted = models.TextField(editable=False)
-    id_number_hash = models.CharField(max_length=64, editable=False, unique=True)
+    id_number_hash = models.CharField(max_length=64, editable=False, db_index=True)
     id_number_last4 = models.CharField(_("ID number (last 4)"), max_length=4, editable=False, db_index=True)
     # Province and city code (first 4 digits): shown in masked form, not identifying on its own.
     id_number_region = models.CharField(max_length=4, editable=False, blank=True)
@@ -152,6 +152,13 @@ class Person(models.Model):
         ordering = ["name_initials", "name", "pk"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        constraints = [
+            # One active record per person in a unit; someone who left and came back has an
+            # old, inactive record beside the new one.
+            models.UniqueConstraint(fields=["id_number_hash"],
+                                    condition=Q(status__in=["in_post", "seconded_out", "seconded_in"]),
+                                    name="personnel_person_active_id_number"),
+        ]
         permissions = [
             ("reveal_id_number", "Can reveal full ID numbers"),
             ("override_establishment", "Can override the establishment check"),
