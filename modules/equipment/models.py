@@ -283,6 +283,8 @@ class RepairTicket(models.Model):
     cost = models.DecimalField(_("cost (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
                                validators=[MinValueValidator(Decimal("0"))])
     repeat_fault = models.BooleanField(_("repeat fault"), default=False)
+    # What the device was before the repair took it out of use, so "fixed" puts it back there.
+    device_status_before = models.CharField(max_length=20, blank=True, editable=False)
     reported_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
