@@ -4,6 +4,8 @@ the periodic maintenance job. Per-type rules (who may use, training, intervals, 
 logbook) are data on DeviceType, edited by module admins on the type pages."""
 from zhengtong.registry.manifest import ModuleManifest, NavEntry, PeriodicTask, RoleSpec, RuleField
 
+from .custody import manifest_parts as custody  # keys, hand-overs, damage, evaluations (e2custody)
+
 MANAGER = "equipment.manager"
 TECHNICIAN = "equipment.technician"
 USER = "equipment.user"
@@ -43,7 +45,8 @@ MANIFEST = ModuleManifest(
                               "equipment.change_device", "equipment.add_trainingcourse",
                               "equipment.change_trainingcourse", "equipment.view_logbookentry",
                               "equipment.view_repairticket", "equipment.view_maintenancetask",
-                              "equipment.view_inspectionrecord", "equipment.view_certification"),
+                              "equipment.view_inspectionrecord", "equipment.view_certification",
+                              *custody.MANAGER_PERMS),
                  description_zh="登记场所与设备、指定责任人、管理培训课程、查看全部登记与报修",
                  description_en="Registers places and devices, names responsible people, runs training, sees all logs"),
         RoleSpec(TECHNICIAN, "维修技术员", "Technician",
@@ -56,7 +59,14 @@ MANIFEST = ModuleManifest(
         RoleSpec(USER, "设备使用人（教职工）", "Device user (staff)", permissions=_READ,
                  description_zh="借用与登记使用设备、参加培训考试、报修",
                  description_en="Checks out and logs devices, takes training exams, reports faults"),
+        *custody.ROLES,
     ),
     rules=RULES,
     periodic_tasks=(PeriodicTask("equipment.maintenance_schedule", 24 * 3600),),
+    # e2custody: custody sub-app entries (modules/equipment/custody/manifest_parts.py)
+    navigation=(*custody.NAVIGATION,),
+    approval_types=custody.APPROVAL_TYPES,
+    reports=custody.REPORTS,
+    events_handled=dict(custody.EVENTS_HANDLED),
+    handover_provider=custody.HANDOVER_PROVIDER,
 )

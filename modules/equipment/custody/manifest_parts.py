@@ -1,0 +1,52 @@
+"""What the custody sub-app adds to the equipment manifest (modules/equipment/manifest.py
+spreads these in): a role, navigation, the damage approval type, the evaluation report, the
+PERSON_LEAVING_POST handler and the hand-over provider."""
+from __future__ import annotations
+
+from zhengtong.registry.handover import PERSON_LEAVING_POST
+from zhengtong.registry.manifest import (
+    ApprovalStepSpec, ApprovalType, ConditionField, NavEntry, ReportSpec, RoleSpec,
+)
+
+from .roles import CUSTODY_OFFICER, CUSTODY_PERMS, MANAGER_PERMS, UNIT_ADMIN  # noqa: F401  (MANAGER_PERMS re-exported)
+
+ROLES = (
+    RoleSpec(CUSTODY_OFFICER, "钥匙与密码保管员", "Keys and credentials officer",
+             permissions=CUSTODY_PERMS,
+             description_zh="登记钥匙、门卡和账号的保管人（不记录密码本身），发放、收回、转交，办理离岗移交",
+             description_en="Keeps the register of who holds keys, cards and accounts (never the passwords), "
+                            "issues, takes back, transfers, runs hand-overs"),
+)
+
+NAVIGATION = (
+    NavEntry("equipment:custody_list", "钥匙与密码保管", "Keys and credentials"),
+    NavEntry("equipment:handover_list", "离岗移交", "Hand-overs"),
+    NavEntry("equipment:damage_list", "损坏赔偿", "Damage and compensation"),
+    NavEntry("equipment:evaluation_home", "学期考评", "Semester evaluations"),
+)
+
+# 赔偿分摊: the information centre establishes it, the unit's leadership approves.
+DAMAGE = ApprovalType(
+    key="equipment.damage",
+    name_zh="设施损坏赔偿分摊",
+    name_en="Damage compensation apportionment",
+    handler="modules.equipment.custody.approvals.DamageApportionmentHandler",
+    default_chain=(
+        ApprovalStepSpec("unit_head", "学校主管行政审批", "Unit leadership", role=UNIT_ADMIN, deadline_hours=120),
+    ),
+    condition_fields=(ConditionField("amount", "decimal", "损失金额（元）", "Cost (yuan)"),
+                      ConditionField("kind", "text", "性质（loss/human_damage/wear）", "Kind (loss/human_damage/wear)")),
+)
+APPROVAL_TYPES = (DAMAGE,)
+
+REPORTS = (
+    ReportSpec("equipment.evaluation_results", "学期考评结果", "Semester evaluation results",
+               builder="modules.equipment.custody.reports.evaluation_results",
+               form="modules.equipment.custody.reports.EvaluationParameters",
+               permission="equipment_custody.view_evaluation",
+               description_zh="一个学期各场所及责任人的考评得分与排名（PDF）",
+               description_en="A semester's scores and ranks of places and responsible people (PDF)"),
+)
+
+EVENTS_HANDLED = {PERSON_LEAVING_POST: "modules.equipment.custody.services.on_person_leaving_post"}
+HANDOVER_PROVIDER = "modules.equipment.custody.handover.handover_items"

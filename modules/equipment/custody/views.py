@@ -1,0 +1,357 @@
+"""Pages of the custody sub-app (under the equipment module, /m/equipment/custody/…). Thin:
+membership is checked by the middleware, the module gate by the registry, what a person may
+see by the selectors and every rule by the services."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import forms, selectors, services
+from .models import CustodyItem, DamageIncident, DamageShare, Evaluation, EvaluationItem, HandoverItem, Semester
+from .roles import is_module_admin
+from .scoring import sparkline_points
+
+
+def _require_perm(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _errors(request, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        for m in exc.messages:
+            messages.error(request, m)
+    else:
+        messages.error(request, str(exc))
+
+
+def _form_errors(request, form) -> None:
+    for field, errs in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for e in errs:
+            messages.error(request, f"{label}: {e}" if label else e)
+
+
+# ============================================================================ custody register
+@login_required
+def custody_list(request):
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    page = Paginator(selectors.custody_items(user=request.user, search=q, status=status), 25).get_page(
+        request.GET.get("page"))
+    return render(request, "equipment/custody/custody_list.html", {
+        "page": page, "q": q, "status": status, "statuses": CustodyItem.Status.choices,
+        "sees_all": request.user.has_perm("equipment_custody.view_custodyitem"),
+        "to_confirm": selectors.handover_items_to_confirm(user=request.user)})
+
+
+@login_required
+def custody_create(request):
+    _require_perm(request, "equipment_custody.add_custodyitem")
+    form = forms.CustodyItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.custody_item_register(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("%(name)s registered.") % {"name": item.name})
+            return redirect("equipment:custody_detail", pk=item.pk)
+    return render(request, "equipment/custody/form.html", {"form": form, "title": _("Register a key or credential"),
+                                                           "no_secret_notice": True})
+
+
+@login_required
+def custody_detail(request, pk):
+    item = selectors.custody_item_get(user=request.user, pk=pk)
+    can_move = request.user.has_perm("equipment_custody.change_custodyitem")
+    return render(request, "equipment/custody/custody_detail.html", {
+        "item": item, "can_move": can_move, "form": forms.CustodyMoveForm() if can_move else None,
+        "movements": item.movements.select_related("from_holder", "to_holder", "by")})
+
+
+_MOVES = {"issue": services.custody_issue, "return": services.custody_return,
+          "transfer": services.custody_transfer, "retire": services.custody_retire}
+
+
+@login_required
+@require_POST
+def custody_move(request, pk, action):
+    item = selectors.custody_item_get(user=request.user, pk=pk)
+    _require_perm(request, "equipment_custody.change_custodyitem")
+    move = _MOVES.get(action)
+    form = forms.CustodyMoveForm(request.POST)
+    if move is None:
+        raise PermissionDenied
+    if form.is_valid():
+        kwargs = {"on": form.cleaned_data["on"], "note": form.cleaned_data["note"]}
+        if action in ("issue", "transfer"):
+            kwargs["to_holder"] = form.cleaned_data["to_holder"]
+        try:
+            move(actor=request.user, item=item, **kwargs)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Custody updated."))
+    else:
+        _form_errors(request, form)
+    return redirect("equipment:custody_detail", pk=item.pk)
+
+
+# ============================================================================ hand-overs
+@login_required
+def handover_list(request):
+    status = request.GET.get("status", "")
+    page = Paginator(selectors.handover_tasks(user=request.user, status=status), 25).get_page(request.GET.get("page"))
+    return render(request, "equipment/custody/handover_list.html", {
+        "page": page, "status": status, "to_confirm": selectors.handover_items_to_confirm(user=request.user),
+        "can_start": request.user.has_perm("equipment_custody.add_handovertask")})
+
+
+@login_required
+def handover_start(request):
+    _require_perm(request, "equipment_custody.add_handovertask")
+    form = forms.HandoverStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.handover_start(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            if not task.items.exists():
+                messages.info(request, _("This person holds nothing in the equipment module."))
+            return redirect("equipment:handover_detail", pk=task.pk)
+    return render(request, "equipment/custody/form.html", {"form": form, "title": _("Start a hand-over")})
+
+
+@login_required
+def handover_detail(request, pk):
+    task = selectors.handover_task_get(user=request.user, pk=pk)
+    manages = request.user.has_perm("equipment_custody.change_handovertask")
+    items = list(task.items.select_related("new_holder"))
+    return render(request, "equipment/custody/handover_detail.html", {
+        "task": task, "items": items, "manages": manages, "open_count": sum(1 for i in items if i.is_open),
+        "assign_form": forms.HandoverAssignForm() if manages else None})
+
+
+@login_required
+@require_POST
+def handover_action(request, pk, action):
+    task = selectors.handover_task_get(user=request.user, pk=pk)
+    try:
+        if action == "close":
+            services.handover_close(actor=request.user, task=task)
+            messages.success(request, _("Hand-over closed: every item was received."))
+        elif action == "refresh":
+            services.handover_refresh(actor=request.user, task=task)
+            messages.success(request, _("The list was brought up to date."))
+        elif action in ("assign", "confirm"):
+            item = get_object_or_404(HandoverItem, pk=request.POST.get("item"), task=task)
+            if action == "assign":
+                form = forms.HandoverAssignForm(request.POST)
+                if not form.is_valid():
+                    _form_errors(request, form)
+                    return redirect("equipment:handover_detail", pk=task.pk)
+                services.handover_assign(actor=request.user, item=item, new_holder=form.cleaned_data["new_holder"])
+                messages.success(request, _("New holder named; they confirm receipt themselves."))
+            else:
+                services.handover_confirm(actor=request.user, item=item)
+                messages.success(request, _("Receipt confirmed: %(item)s is now yours.") % {"item": item.label})
+        else:
+            raise PermissionDenied
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    return redirect("equipment:handover_detail", pk=task.pk)
+
+
+# ============================================================================ damage incidents
+@login_required
+def damage_list(request):
+    status = request.GET.get("status", "")
+    page = Paginator(selectors.damage_incidents(user=request.user, status=status), 25).get_page(request.GET.get("page"))
+    return render(request, "equipment/custody/damage_list.html", {
+        "page": page, "status": status, "statuses": DamageIncident.Status.choices,
+        "can_add": request.user.has_perm("equipment_custody.add_damageincident")})
+
+
+@login_required
+def damage_create(request):
+    _require_perm(request, "equipment_custody.add_damageincident")
+    form = forms.DamageIncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.damage_incident_create(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            return redirect("equipment:damage_detail", pk=incident.pk)
+    return render(request, "equipment/custody/form.html", {"form": form, "title": _("Record a damage incident")})
+
+
+@login_required
+def damage_detail(request, pk):
+    incident = selectors.damage_incident_get(user=request.user, pk=pk)
+    manages = request.user.has_perm("equipment_custody.change_damageincident")
+    shares = list(incident.shares.select_related("person", "payment_recorded_by"))
+    editable = manages and services.damage_editable(incident) and incident.charges_people
+    initial = {}
+    for n, s in enumerate(shares):
+        initial[f"person_{n}"], initial[f"share_{n}"] = s.person_id, s.share
+    return render(request, "equipment/custody/damage_detail.html", {
+        "incident": incident, "shares": shares, "manages": manages, "editable": editable,
+        "shares_form": forms.DamageSharesForm(initial=initial) if editable else None,
+        "payment_form": forms.PaymentForm() if manages and incident.status == DamageIncident.Status.APPROVED else None,
+        "total_share": sum((s.share for s in shares), 0), "total_amount": sum((s.amount for s in shares), 0)})
+
+
+@login_required
+@require_POST
+def damage_shares(request, pk):
+    incident = selectors.damage_incident_get(user=request.user, pk=pk)
+    _require_perm(request, "equipment_custody.change_damageincident")
+    form = forms.DamageSharesForm(request.POST)
+    try:
+        if not form.is_valid():
+            _form_errors(request, form)
+        else:
+            services.damage_shares_set(actor=request.user, incident=incident, shares=form.lines())
+            messages.success(request, _("Shares saved; the amounts add up to the cost."))
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    return redirect("equipment:damage_detail", pk=incident.pk)
+
+
+@login_required
+@require_POST
+def damage_payment(request, pk, share_pk):
+    incident = selectors.damage_incident_get(user=request.user, pk=pk)
+    _require_perm(request, "equipment_custody.change_damageincident")
+    share = get_object_or_404(DamageShare, pk=share_pk, incident=incident)
+    form = forms.PaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.damage_payment_record(actor=request.user, share=share, **form.cleaned_data)
+            messages.success(request, _("Payment recorded."))
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+    else:
+        _form_errors(request, form)
+    return redirect("equipment:damage_detail", pk=incident.pk)
+
+
+# ============================================================================ evaluations
+def _semester(request):
+    semesters = list(Semester.objects.order_by("-starts_on", "-id"))
+    chosen = request.GET.get("semester")
+    current = next((s for s in semesters if str(s.pk) == chosen), semesters[0] if semesters else None)
+    return semesters, current
+
+
+@login_required
+def evaluation_home(request):
+    semesters, semester = _semester(request)
+    user = request.user
+    ctx = {"semesters": semesters, "semester": semester, "admin": is_module_admin(user),
+           "rankings": selectors.may_see_rankings(user), "can_start": user.has_perm("equipment_custody.add_evaluation")}
+    if semester is not None:
+        ctx["evaluations"] = selectors.evaluations(user=user, semester=semester).order_by("-percent", "place__name")
+        if ctx["rankings"]:
+            ctx["place_ranking"] = selectors.place_ranking(user=user, semester=semester)
+            ctx["person_ranking"] = selectors.person_ranking(user=user, semester=semester)
+        if ctx["can_start"]:
+            ctx["start_form"] = forms.EvaluationStartForm()
+    return render(request, "equipment/custody/evaluation_home.html", ctx)
+
+
+@login_required
+@require_POST
+def evaluation_start(request, semester_pk):
+    _require_perm(request, "equipment_custody.add_evaluation")
+    semester = get_object_or_404(Semester, pk=semester_pk)
+    form = forms.EvaluationStartForm(request.POST)
+    if form.is_valid():
+        try:
+            ev = services.evaluation_start(actor=request.user, semester=semester, place=form.cleaned_data["place"])
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            return redirect("equipment:evaluation_detail", pk=ev.pk)
+    else:
+        _form_errors(request, form)
+    return redirect(f"{reverse('equipment:evaluation_home')}?semester={semester.pk}")
+
+
+@login_required
+def evaluation_detail(request, pk):
+    ev = selectors.evaluation_get(user=request.user, pk=pk)
+    can_score = request.user.has_perm("equipment_custody.change_evaluation") and ev.status == Evaluation.Status.DRAFT
+    if request.method == "POST":
+        if not can_score:
+            raise PermissionDenied
+        try:
+            if request.POST.get("finalise"):
+                services.evaluation_finalise(actor=request.user, evaluation=ev)
+                messages.success(request, _("Evaluation is final."))
+            else:
+                points, notes = {}, {}
+                for score in ev.scores.all():
+                    raw = request.POST.get(f"points_{score.pk}", "").strip()
+                    if raw != "":
+                        try:
+                            points[score.pk] = Decimal(raw)
+                        except InvalidOperation:
+                            raise ValidationError(_("%(item)s: points must be a number (得分应为数字).")
+                                                  % {"item": score.item_name})
+                    notes[score.pk] = request.POST.get(f"note_{score.pk}", "")
+                services.evaluation_score(actor=request.user, evaluation=ev, points=points, notes=notes,
+                                          remarks=request.POST.get("remarks", ""))
+                messages.success(request, _("Scores saved."))
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        return redirect("equipment:evaluation_detail", pk=ev.pk)
+    return render(request, "equipment/custody/evaluation_detail.html",
+                  {"ev": ev, "scores": ev.scores.all(), "can_score": can_score})
+
+
+@login_required
+def evaluation_trends(request):
+    if not selectors.may_see_rankings(request.user):
+        raise PermissionDenied
+    semesters, table = selectors.trends(user=request.user)
+    rows = [(place, values, sparkline_points(values)) for place, values in table]
+    return render(request, "equipment/custody/evaluation_trends.html", {"semesters": semesters, "rows": rows})
+
+
+@login_required
+def evaluation_setup(request):
+    """Module admins: the checklist items and the semesters."""
+    if not is_module_admin(request.user):
+        raise PermissionDenied
+    item_form = forms.EvaluationItemForm(request.POST if request.POST.get("what") == "item" else None)
+    semester_form = forms.SemesterForm(request.POST if request.POST.get("what") == "semester" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("what") == "item" and item_form.is_valid():
+                existing = None
+                if request.POST.get("item_id"):
+                    existing = get_object_or_404(EvaluationItem, pk=request.POST["item_id"])
+                services.evaluation_item_save(actor=request.user, item=existing, **item_form.cleaned_data)
+                messages.success(request, _("Checklist item saved."))
+                return redirect("equipment:evaluation_setup")
+            if request.POST.get("what") == "semester" and semester_form.is_valid():
+                services.semester_create(actor=request.user, **semester_form.cleaned_data)
+                messages.success(request, _("Semester added."))
+                return redirect("equipment:evaluation_setup")
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+    return render(request, "equipment/custody/evaluation_setup.html", {
+        "items": EvaluationItem.objects.all(), "semesters": Semester.objects.order_by("-starts_on"),
+        "item_form": item_form, "semester_form": semester_form})
