@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Asset
 
@@ -32,3 +33,23 @@ class AssetEditForm(AssetForm):
     # The version the card had when the form was opened; asset_update refuses the save
     # if someone else saved in between (optimistic locking).
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class AssetStatusForm(forms.Form):
+    # Disposal statuses are reached only through the disposal approval.
+    status = forms.ChoiceField(label=_("Status"), choices=[
+        (v, l) for v, l in Asset.Status.choices if v not in ("pending_disposal", "disposed")])
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class DepartmentHeadForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Department head"), queryset=None)
+    department = forms.CharField(label=_("Department"), max_length=100,
+                                 widget=forms.TextInput(attrs={"list": "departments"}))
+
+    def __init__(self, *args, users=(), **kwargs):
+        from django.contrib.auth import get_user_model
+
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = get_user_model().objects.filter(pk__in=[u.pk for u in users])

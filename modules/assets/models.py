@@ -115,6 +115,27 @@ class Asset(models.Model):
         return self.original_value - self.accumulated_depreciation
 
 
+class DepartmentHead(models.Model):
+    """Which department(s) a department head (role assets.department_head) leads in this
+    unit, set by the unit admin or the asset officer. Memberships carry no department, and
+    a card's department is the text on the card, so the head sees the cards whose
+    department is one of theirs (read only; custodians keep editing what they hold)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("department head"), on_delete=models.CASCADE,
+                             related_name="+")
+    department = models.CharField(_("department"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["department", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "department"], name="assets_department_head_unique")]
+        verbose_name = _("department head")
+        verbose_name_plural = _("department heads")
+
+    def __str__(self) -> str:
+        return self.department
+
+
 class QuotaItem(models.Model):
     """An allocation quota (配置定额) of this unit for one class and year, set by the district
     finance bureau after the "two up, two down" negotiation (两上两下). The quota covers the

@@ -1,12 +1,42 @@
+"""Reads of asset cards, filtered by what the reader may see.
+
+Who sees which cards (one rule for the list, the card, the export, the PDF register and
+the API, since they all read through here):
+
+* the asset officer and the unit admin — roles holding ``assets.view_asset`` — every card;
+* a custodian — the cards in their custody (object permission granted with custody);
+* a department head (role ``assets.department_head``) — also every card whose department
+  is one the unit admin or asset officer assigned to them (``DepartmentHead``), read only.
+
+Whatever the role, the list is one SQL statement (the permission filters are subqueries),
+so its cost does not grow with the page or the books.
+"""
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
-from zhengtong.core.permissions import get_visible, visible
+from zhengtong.core.permissions import visible
+from zhengtong.registry.registry import UNIT_ADMIN
 
-from .models import Asset
+from .manifest import DEPARTMENT_HEAD
+from .models import Asset, DepartmentHead
+
+VIEW = "assets.view_asset"
+
+
+def _visible_cards(user, queryset: QuerySet[Asset]) -> QuerySet[Asset]:
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.has_perm(VIEW) or user.has_role(UNIT_ADMIN):
+        return queryset
+    held = visible(user, VIEW, Asset.objects.all()).values("pk")
+    seen = Q(pk__in=held)
+    if user.has_role(DEPARTMENT_HEAD):
+        seen |= Q(department__in=DepartmentHead.objects.filter(user_id=user.pk).values("department"))
+    return queryset.filter(seen)
 
 
 def asset_list(*, user, search: str = "", status: str = "") -> QuerySet[Asset]:
-    qs = visible(user, "assets.view_asset", Asset.objects.select_related("custodian"))
+    qs = _visible_cards(user, Asset.objects.select_related("custodian"))
     if search:
         qs = qs.filter(Q(number__icontains=search) | Q(name__icontains=search) | Q(spec__icontains=search)
                        | Q(location__icontains=search))
@@ -16,4 +46,18 @@ def asset_list(*, user, search: str = "", status: str = "") -> QuerySet[Asset]:
 
 
 def asset_get(*, user, pk: int) -> Asset:
-    return get_visible(user, "assets.view_asset", Asset.objects.select_related("custodian", "asset_class__parent"), pk=pk)
+    """One card the user may see, or 404 (not 403: do not confirm it exists)."""
+    try:
+        return _visible_cards(user, Asset.objects.select_related("custodian", "asset_class__parent")).get(pk=pk)
+    except Asset.DoesNotExist:
+        raise Http404
+
+
+def department_heads() -> QuerySet[DepartmentHead]:
+    return DepartmentHead.objects.select_related("user").order_by("department", "user__name")
+
+
+def departments_on_cards() -> list[str]:
+    """The departments written on this unit's cards, for choosing a head's department."""
+    return list(Asset.objects.exclude(department="").order_by("department").values_list("department", flat=True)
+                .distinct())

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from zhengtong.audit.services import audit_record
 from zhengtong.core.permissions import can, grant, revoke
 
-from .models import Asset
+from .district.services import summary_refresh_on_commit
+from .manifest import DEPARTMENT_HEAD
+from .models import Asset, DepartmentHead
 
 CUSTODIAN_PERMS = ("assets.view_asset", "assets.change_asset")
 AUDITED_FIELDS = ("number", "name", "category", "spec", "original_value", "acquired_on", "department",
@@ -87,6 +89,7 @@ def asset_register(*, actor, name: str, original_value: Decimal, acquired_on: da
     asset.save()
     _set_custodian_grants(asset, None, custodian)
     audit_record(action="assets.asset.create", actor=actor, obj=asset, after=_snapshot(asset))
+    summary_refresh_on_commit()  # the district roll-up follows the books (one task per transaction)
     return asset
 
 
@@ -122,6 +125,7 @@ def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **
     if diff_before:
         audit_record(action="assets.asset.update", actor=actor, obj=asset, before=diff_before,
                      after={k: after[k] for k in diff_before})
+        summary_refresh_on_commit()
     return asset
 
 
@@ -169,4 +173,40 @@ def asset_status_set(*, actor, asset: Asset | int, status: str, reason: str = ""
     detail = " · ".join(x for x in (authority, reason, decision_number) if x)
     audit_record(action=audit_action, actor=actor, obj=asset, before={"status": before},
                  after={"status": status}, detail=detail)
+    summary_refresh_on_commit()
     return asset
+
+
+def may_assign_heads(actor) -> bool:
+    from zhengtong.registry.registry import UNIT_ADMIN
+
+    return actor.has_role(UNIT_ADMIN) or actor.has_perm("assets.change_asset")
+
+
+@transaction.atomic
+def department_head_assign(*, actor, user, department: str) -> DepartmentHead:
+    """Let ``user`` (who holds the department head role here) see the cards of ``department``."""
+    if not may_assign_heads(actor):
+        raise PermissionDenied(_("Only the unit admin or the asset officer may assign department heads "
+                                 "(只有单位管理员或资产专管员可以指定部门负责人)."))
+    department = department.strip()
+    if not department:
+        raise ValidationError(_("Name the department (请填写部门)."))
+    if DEPARTMENT_HEAD not in user.role_keys:
+        raise ValidationError(_("This person does not hold the department head role in this unit "
+                                "(此人在本单位没有部门负责人角色)."))
+    head, created = DepartmentHead.objects.get_or_create(user=user, department=department)
+    if created:
+        audit_record(action="assets.department_head.assign", actor=actor, obj=head,
+                     after={"user_id": user.pk, "department": department})
+    return head
+
+
+@transaction.atomic
+def department_head_remove(*, actor, head: DepartmentHead) -> None:
+    if not may_assign_heads(actor):
+        raise PermissionDenied(_("Only the unit admin or the asset officer may assign department heads "
+                                 "(只有单位管理员或资产专管员可以指定部门负责人)."))
+    audit_record(action="assets.department_head.remove", actor=actor, obj=head,
+                 before={"user_id": head.user_id, "department": head.department})
+    head.delete()

@@ -1,10 +1,18 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
+from .stocktake import urls as stocktake_urls
 
 urlpatterns = [
+    path("stocktake/", include((stocktake_urls.urlpatterns, "stocktake"))),
+    path("labels/", include((stocktake_urls.label_urlpatterns, "labels"))),
+    path("pool/", include("modules.assets.pool.urls")),
+    path("lending/", include("modules.assets.leasing.urls")),
     path("", views.asset_list, name="list"),
     path("new/", views.asset_create, name="create"),
     path("<int:pk>/", views.asset_detail, name="detail"),
     path("<int:pk>/edit/", views.asset_edit, name="edit"),
+    path("<int:pk>/status/", views.asset_status, name="status"),
+    path("department-heads/", views.department_head_list, name="department_heads"),
+    path("department-heads/<int:pk>/remove/", views.department_head_remove, name="department_head_remove"),
 ]

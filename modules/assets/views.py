@@ -2,17 +2,20 @@ from copy import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 
+from zhengtong.accounts.selectors import unit_members
 from zhengtong.core.permissions import can
 
 from . import selectors, services
 from .depreciation import asset_terms
-from .forms import AssetEditForm, AssetForm
-from .models import Asset
+from .forms import AssetEditForm, AssetForm, AssetStatusForm, DepartmentHeadForm
+from .manifest import DEPARTMENT_HEAD
+from .models import Asset, DepartmentHead
 
 
 @login_required
@@ -22,16 +25,73 @@ def asset_list(request):
     page = Paginator(selectors.asset_list(user=request.user, search=q, status=status), 25).get_page(
         request.GET.get("page"))
     return render(request, "assets/asset_list.html",
-                  {"page": page, "q": q, "status": status, "statuses": Asset.Status.choices})
+                  {"page": page, "q": q, "status": status, "statuses": Asset.Status.choices,
+                   "can_assign_heads": services.may_assign_heads(request.user)})
 
 
 @login_required
 def asset_detail(request, pk):
     asset = selectors.asset_get(user=request.user, pk=pk)
     life_years, depreciable = asset_terms(asset)
+    can_edit = can(request.user, "assets.change_asset", asset)
+    status_form = (AssetStatusForm(initial={"version": asset.version})
+                   if can_edit and asset.status not in services.AUTHORITY_STATUSES else None)
     return render(request, "assets/asset_detail.html",
-                  {"asset": asset, "can_edit": can(request.user, "assets.change_asset", asset),
+                  {"asset": asset, "can_edit": can_edit, "status_form": status_form,
                    "life_years": life_years if depreciable else None, "depreciable": depreciable})
+
+
+@login_required
+@require_POST
+def asset_status(request, pk):
+    """In use / idle / lent … set by whoever may change the card; disposal goes through its approval."""
+    asset = selectors.asset_get(user=request.user, pk=pk)
+    form = AssetStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a status (请选择状态)."))
+        return redirect("assets:detail", pk=asset.pk)
+    try:
+        services.asset_status_set(actor=request.user, asset=asset, status=form.cleaned_data["status"],
+                                  reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Status of %(n)s saved.") % {"n": asset.number})
+    return redirect("assets:detail", pk=asset.pk)
+
+
+def _head_admin(request) -> None:
+    if not services.may_assign_heads(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def department_head_list(request):
+    """The unit admin or asset officer says which departments each department head leads."""
+    _head_admin(request)
+    members = unit_members(request.tenant)
+    candidates = [u for u in members if DEPARTMENT_HEAD in u.role_keys]
+    form = DepartmentHeadForm(request.POST or None, users=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.department_head_assign(actor=request.user, user=form.cleaned_data["user"],
+                                            department=form.cleaned_data["department"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Department head saved."))
+            return redirect("assets:department_heads")
+    return render(request, "assets/department_heads.html", {
+        "heads": selectors.department_heads(), "form": form, "departments": selectors.departments_on_cards()})
+
+
+@login_required
+@require_POST
+def department_head_remove(request, pk):
+    _head_admin(request)
+    services.department_head_remove(actor=request.user, head=get_object_or_404(DepartmentHead, pk=pk))
+    messages.success(request, _("Department head removed."))
+    return redirect("assets:department_heads")
 
 
 @login_required
