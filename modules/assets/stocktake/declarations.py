@@ -1,0 +1,38 @@
+"""What stocktakes and labels add to the assets manifest (modules/assets/manifest.py imports
+these): the adjustment approval type, the deadline warning job and the navigation entries.
+No models imported here: the manifest is read before the apps are ready."""
+from zhengtong.registry.manifest import (
+    ApprovalStepSpec,
+    ApprovalType,
+    ConditionField,
+    NavEntry,
+    PeriodicTask,
+    StepCondition,
+)
+
+# 清查调账: after the public notice the book adjustments are approved by the unit head and,
+# when the shortages' original value reaches the disposal threshold, by the district
+# finance bureau (a shortage ends in a write-off, so the same line applies).
+STOCKTAKE_ADJUSTMENT = ApprovalType(
+    key="assets.stocktake_adjustment",
+    name_zh="资产清查调账",
+    name_en="Stocktake book adjustments",
+    handler="modules.assets.stocktake.approvals.StocktakeAdjustmentHandler",
+    default_chain=(
+        ApprovalStepSpec("unit_head", "单位负责人审批", "Unit head", role="platform.unit_admin", deadline_hours=120),
+        ApprovalStepSpec("finance_bureau", "区财政局（国资办）审批", "District finance bureau",
+                         role="district.finance_bureau", deadline_hours=240,
+                         conditions=(StepCondition("amount", ">=", rule="disposal_bureau_threshold"),)),
+    ),
+    condition_fields=(ConditionField("amount", "decimal", "盘亏原值合计（元）", "Shortages, original value (yuan)"),),
+    separation_of_duties=(("unit_head", "finance_bureau"),),
+)
+
+PERIODIC = (
+    PeriodicTask("assets.stocktake_deadline_warnings", 6 * 3600),  # modules/assets/stocktake/tasks.py
+)
+
+NAVIGATION = (
+    NavEntry("assets:stocktake:list", "资产清查", "Stocktakes"),
+    NavEntry("assets:labels:sheet", "资产标签", "Asset labels"),
+)
