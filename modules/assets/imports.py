@@ -136,6 +136,9 @@ class AssetBulkRegistration:
             custodians=len(self.custodians), total_original_value=self.total)
         audit_record(action="assets.asset.import", actor=self.actor, object_type="assets.Asset",
                      object_repr=f"{self.created} asset cards", after=result.__dict__)
+        from .district.services import summary_refresh_on_commit
+
+        summary_refresh_on_commit()  # the district roll-up follows the books once the import commits
         return result
 
     def _insert(self, records: Sequence[dict[str, Any]]) -> None:

@@ -1,20 +1,26 @@
-"""District roll-up of the units' asset books: one query across all unit schemas.
+"""District roll-up of the units' asset books (selectors; the writes are in district/services.py).
 
-The figures are read live with a single UNION ALL statement with one branch per unit
-schema (each branch aggregates inside its schema), so the database does the work in one
-round trip instead of a Python loop switching the search_path unit by unit. Schema names
-come from the Unit table and are quoted as identifiers; nothing the user types reaches
-the SQL text. Archived units and units without the assets module are left out.
+The figures come from the per-unit summary rows in the public schema (modules/assets/district:
+one row per unit × class × status × department, refreshed after every asset write in the
+unit, by the depreciation job and on demand). Adding up 500 units is then one small query
+over those rows, instead of one aggregate per unit schema. Each unit's rows carry the time
+they were taken ("as of"); a unit that has no summary yet is read live with one UNION ALL
+statement over the schemas concerned (each branch aggregates inside its schema). Schema names
+come from the Unit table and are quoted as identifiers; nothing the user types reaches the SQL
+text. Archived units and units without the assets module are left out.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
 from psycopg import sql
 
 from tenants.models import Unit, UnitModule
+
+from .district.models import UnitAssetSummary, UnitDisposalMonth, UnitQuotaUsage, UnitSummaryState
 
 ZERO = Decimal("0.00")
 
@@ -35,19 +41,41 @@ class Row:
     quantity: Decimal
     original_value: Decimal
     net_value: Decimal
+    department: str = ""
+    as_of: datetime | None = None  # None: read live from the unit's books
+
+
+@dataclass
+class Totals:
+    count: int = 0
+    quantity: Decimal = ZERO
+    original_value: Decimal = ZERO
+    net_value: Decimal = ZERO
+
+    def add(self, row) -> None:
+        self.count += row.count
+        self.quantity += row.quantity
+        self.original_value += row.original_value
+        self.net_value += row.net_value
+
+
+def totals_by(rows, key) -> dict:
+    out: dict = {}
+    for row in rows:
+        out.setdefault(key(row), Totals()).add(row)
+    return out
 
 
 _BRANCH = sql.SQL(
     "SELECT {uid}::int AS unit_id, coalesce(c.code, '') AS class_code, coalesce(c.name, a.category) AS class_name, "
-    "a.status, count(*) AS n, sum(a.quantity) AS qty, sum(a.original_value) AS original, "
+    "a.status, a.department, count(*) AS n, sum(a.quantity) AS qty, sum(a.original_value) AS original, "
     "sum(a.original_value - a.accumulated_depreciation) AS net "
     "FROM {schema}.assets_asset a LEFT JOIN {schema}.assets_category c ON c.id = a.asset_class_id "
-    "GROUP BY 1, 2, 3, 4")
+    "GROUP BY 1, 2, 3, 4, 5")
 
 
-def asset_rollup(units: list[Unit] | None = None) -> list[Row]:
-    """Count, quantity, original and net value per unit, class and status."""
-    units = rollup_units() if units is None else units
+def asset_rollup_live(units: list[Unit]) -> list[Row]:
+    """The units' figures read from their books now (one UNION ALL statement)."""
     if not units:
         return []
     by_id = {u.pk: u for u in units}
@@ -56,36 +84,102 @@ def asset_rollup(units: list[Unit] | None = None) -> list[Row]:
     with connection.cursor() as cur:
         cur.execute(query.as_string(connection.connection))
         rows = cur.fetchall()
-    return [Row(by_id[uid], code, name or "", status, n, qty, orig, net)
-            for uid, code, name, status, n, qty, orig, net in rows]
+    return [Row(by_id[uid], code, name or "", status, n, qty, orig, net, dept)
+            for uid, code, name, status, dept, n, qty, orig, net in rows]
+
+
+def summary_states(units: list[Unit]) -> dict[int, datetime]:
+    """unit id → when its summary rows were taken (units without rows are missing)."""
+    return dict(UnitSummaryState.objects.filter(unit_id__in=[u.pk for u in units])
+                .values_list("unit_id", "refreshed_at"))
+
+
+def asset_rollup(units: list[Unit] | None = None) -> list[Row]:
+    """Count, quantity, original and net value per unit, class, status and department: the
+    summary rows, and the live books of units without a summary yet."""
+    units = rollup_units() if units is None else units
+    if not units:
+        return []
+    by_id = {u.pk: u for u in units}
+    states = summary_states(units)
+    rows = [Row(by_id[s.unit_id], s.class_code, s.class_name, s.status, s.count, s.quantity, s.original_value,
+                s.net_value, s.department, states[s.unit_id])
+            for s in UnitAssetSummary.objects.filter(unit_id__in=list(states))]
+    return rows + asset_rollup_live([u for u in units if u.pk not in states])
+
+
+# The district page's totals in one statement over the summary rows: GROUPING SETS give the
+# totals by unit, class, status and department and the grand total (a few hundred rows for
+# 500 units, where the summary itself holds tens of thousands).
+_TOTALS = """
+SELECT GROUPING(unit_id, class_code, status, department) AS g, unit_id, class_code, max(class_name), status,
+       department, coalesce(sum(count), 0), coalesce(sum(quantity), 0), coalesce(sum(original_value), 0),
+       coalesce(sum(net_value), 0)
+FROM {table} WHERE unit_id = ANY(%s)
+GROUP BY GROUPING SETS ((unit_id), (unit_id, status), (class_code), (status), (department), ())
+"""
+# GROUPING() bit per column, highest first: a set of one column leaves the other three set.
+_G_UNIT, _G_UNIT_STATUS, _G_CLASS, _G_STATUS, _G_DEPT, _G_ALL = 0b0111, 0b0101, 0b1011, 0b1101, 0b1110, 0b1111
 
 
 @dataclass
-class Totals:
-    count: int = 0
-    original_value: Decimal = ZERO
-    net_value: Decimal = ZERO
+class DistrictFigures:
+    units: list[Unit]
+    by_unit: dict[int, Totals] = field(default_factory=dict)
+    by_unit_status: dict[tuple[int, str], Totals] = field(default_factory=dict)
+    by_class: dict[tuple[str, str], Totals] = field(default_factory=dict)
+    by_status: dict[str, Totals] = field(default_factory=dict)
+    by_department: dict[str, Totals] = field(default_factory=dict)
+    total: Totals = field(default_factory=Totals)
+    as_of: dict[int, datetime | None] = field(default_factory=dict)  # None: read live
 
-    def add(self, row: Row) -> None:
-        self.count += row.count
-        self.original_value += row.original_value
-        self.net_value += row.net_value
+    def unit_totals(self, unit: Unit) -> Totals:
+        return self.by_unit.get(unit.pk, Totals())
+
+    @property
+    def live_units(self) -> list[Unit]:
+        return [u for u in self.units if self.as_of.get(u.pk) is None]
 
 
-def totals_by(rows: list[Row], key) -> dict:
-    out: dict = {}
-    for row in rows:
-        out.setdefault(key(row), Totals()).add(row)
+def _merge(target: dict, key, totals: Totals) -> None:
+    target.setdefault(key, Totals()).add(totals)
+
+
+def district_figures(units: list[Unit] | None = None) -> DistrictFigures:
+    """Totals by unit, class, status and department and in all, with each unit's "as of"."""
+    units = rollup_units() if units is None else units
+    out = DistrictFigures(units=units)
+    if not units:
+        return out
+    states = summary_states(units)
+    out.as_of = {u.pk: states.get(u.pk) for u in units}
+    if states:
+        table = connection.ops.quote_name(UnitAssetSummary._meta.db_table)
+        with connection.cursor() as cur:
+            cur.execute(_TOTALS.format(table=f"public.{table}"), [list(states)])
+            fetched = cur.fetchall()
+        for g, uid, code, name, status, dept, n, qty, orig, net in fetched:
+            t = Totals(n, qty, orig, net)
+            if g == _G_UNIT:
+                out.by_unit[uid] = t
+            elif g == _G_UNIT_STATUS:
+                out.by_unit_status[(uid, status)] = t
+            elif g == _G_CLASS:
+                out.by_class[(code, name if code else "")] = t
+            elif g == _G_STATUS:
+                out.by_status[status] = t
+            elif g == _G_DEPT:
+                out.by_department[dept] = t
+            elif g == _G_ALL:
+                out.total = t
+    for row in asset_rollup_live([u for u in units if u.pk not in states]):
+        _merge(out.by_unit, row.unit.pk, row)
+        _merge(out.by_unit_status, (row.unit.pk, row.status), row)
+        _merge(out.by_class, (row.class_code, row.class_name if row.class_code else ""), row)
+        _merge(out.by_status, row.status, row)
+        _merge(out.by_department, row.department, row)
+        out.total.add(row)
     return out
-
-
-_QUOTA_BRANCH = sql.SQL(
-    "SELECT {uid}::int, q.year, c.code, c.name, q.approved_quantity, "
-    "(SELECT coalesce(sum(a.quantity), 0) FROM {schema}.assets_asset a "
-    " JOIN {schema}.assets_category ac ON ac.id = a.asset_class_id "
-    " WHERE ac.code LIKE c.code || '%' AND a.status <> 'disposed') "
-    "FROM {schema}.assets_quotaitem q JOIN {schema}.assets_category c ON c.id = q.asset_class_id "
-    "WHERE q.status = 'approved'")
 
 
 @dataclass
@@ -102,17 +196,53 @@ class QuotaUsage:
         return self.stock > self.quota
 
 
+_QUOTA_BRANCH = sql.SQL(
+    "SELECT {uid}::int, q.year, c.code, c.name, q.approved_quantity, "
+    "(SELECT coalesce(sum(a.quantity), 0) FROM {schema}.assets_asset a "
+    " JOIN {schema}.assets_category ac ON ac.id = a.asset_class_id "
+    " WHERE ac.code LIKE c.code || '%' AND a.status <> 'disposed') "
+    "FROM {schema}.assets_quotaitem q JOIN {schema}.assets_category c ON c.id = q.asset_class_id "
+    "WHERE q.status = 'approved'")
+
+
 def quota_usage(units: list[Unit] | None = None) -> list[QuotaUsage]:
-    """Approved quotas against current stock (the class and below), every unit in one query."""
+    """Approved quotas against current stock (the class and below): the summary rows, and one
+    live query over the units without a summary yet."""
     units = rollup_units() if units is None else units
     if not units:
         return []
     by_id = {u.pk: u for u in units}
-    query = sql.SQL(" UNION ALL ").join(
-        _QUOTA_BRANCH.format(uid=sql.Literal(u.pk), schema=sql.Identifier(u.schema_name)) for u in units)
-    with connection.cursor() as cur:
-        cur.execute(query.as_string(connection.connection))
-        rows = cur.fetchall()
-    return sorted((QuotaUsage(by_id[uid], year, code, name, quota, stock)
-                   for uid, year, code, name, quota, stock in rows),
-                  key=lambda q: (q.unit.name, q.year, q.class_code))
+    states = summary_states(units)
+    out = [QuotaUsage(by_id[q.unit_id], q.year, q.class_code, q.class_name, q.quota, q.stock)
+           for q in UnitQuotaUsage.objects.filter(unit_id__in=list(states))]
+    live = [u for u in units if u.pk not in states]
+    if live:
+        query = sql.SQL(" UNION ALL ").join(
+            _QUOTA_BRANCH.format(uid=sql.Literal(u.pk), schema=sql.Identifier(u.schema_name)) for u in live)
+        with connection.cursor() as cur:
+            cur.execute(query.as_string(connection.connection))
+            out += [QuotaUsage(by_id[uid], year, code, name, quota, stock)
+                    for uid, year, code, name, quota, stock in cur.fetchall()]
+    return sorted(out, key=lambda q: (q.unit.name, q.year, q.class_code))
+
+
+@dataclass
+class Disposals:
+    unit: Unit
+    count: int
+    original_value: Decimal
+
+
+def disposals_in_period(units: list[Unit], *, start: date, end: date) -> list[Disposals]:
+    """Cards disposed in the months from ``start`` to ``end`` (inclusive), per unit, from the
+    summaries (units without one are not counted until their first refresh)."""
+    by_id = {u.pk: u for u in units}
+    first = start.replace(day=1)
+    totals: dict[int, list] = {}
+    for uid, n, value in (UnitDisposalMonth.objects.filter(unit_id__in=list(by_id), month__gte=first,
+                                                           month__lte=end)
+                          .values_list("unit_id", "count", "original_value")):
+        t = totals.setdefault(uid, [0, ZERO])
+        t[0] += n
+        t[1] += value
+    return [Disposals(by_id[uid], n, v) for uid, (n, v) in sorted(totals.items(), key=lambda x: by_id[x[0]].name)]

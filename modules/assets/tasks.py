@@ -13,4 +13,11 @@ def depreciation_run() -> int:
 
     if connection.schema_name == "public":
         return 0  # asset cards live in unit schemas only
-    return run()
+    changed = run()
+    if changed:  # the district roll-up's net values follow the month's charge
+        from tenants.models import Unit
+
+        from .district.services import unit_summary_refresh
+
+        unit_summary_refresh(unit=Unit.objects.get(schema_name=connection.schema_name))
+    return changed

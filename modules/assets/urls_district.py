@@ -1,11 +1,18 @@
 """District portal URLs of the assets module (included from zhengtong/urls_public.py)."""
-from django.urls import path
+from django.urls import include, path
 
 from . import views_district
+from .stocktake import views_district as stocktake_district
 
 app_name = "assets_district"
 
 urlpatterns = [
     path("", views_district.district_rollup, name="rollup"),
+    path("refresh/", views_district.district_refresh, name="refresh"),
+    path("export.xlsx", views_district.district_export, name="export"),
+    path("report/", views_district.district_report, name="report"),
     path("units/<slug:slug>/", views_district.district_unit, name="unit"),
+    path("pool/", include("modules.assets.pool.urls_district")),
+    path("lending/", include("modules.assets.leasing.urls_district")),
+    path("stocktakes/", stocktake_district.progress, name="stocktakes"),
 ]

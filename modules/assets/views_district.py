@@ -1,13 +1,28 @@
-"""District portal pages of the assets module: the roll-up of every unit's books and a
-drill-down to one unit. District operators and the finance bureau read figures only
-(roll-ups), never a unit's individual cards."""
+"""District portal pages of the assets module: the roll-up of every unit's books, a
+drill-down to one unit, "refresh now", the spreadsheet and the report for the city (上报).
+
+District operators and the finance bureau read figures only (roll-ups), never a unit's
+individual cards. Everything here is refused (404) to anyone else, including unit members,
+and on a unit's host."""
 from __future__ import annotations
 
+from datetime import date
+from functools import cached_property
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from . import rollup
+from .district import exports, reports
+from .district.services import summary_refresh_all, summary_refresh_later
 from .models import Asset
 
 DISTRICT_READERS = ("district.operator", "district.finance_bureau")
@@ -22,32 +37,154 @@ def _status_label(code: str) -> str:
     return dict(Asset.Status.choices).get(code, code)
 
 
+class PeriodForm(forms.Form):
+    """The period of the flow figures (disposals, lending income): this year by default."""
+
+    start = forms.DateField(label=gettext_lazy("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        data["start"] = data.get("start") or date(today.year, 1, 1)
+        data["end"] = data.get("end") or today
+        if data["start"] > data["end"]:
+            raise ValidationError(_("The period must start before it ends (起始日期不能晚于截止日期)."))
+        return data
+
+
+class RollupView:
+    """The figures of the roll-up page for ``units`` and a period, shared by the page, the
+    spreadsheet and the report for the city."""
+
+    def __init__(self, units, *, start: date, end: date):
+        self.units, self.start, self.end = units, start, end
+
+    @cached_property
+    def figures(self) -> rollup.DistrictFigures:
+        return rollup.district_figures(self.units)
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+    @property
+    def unit_rows(self):
+        return [(u, self.figures.unit_totals(u)) for u in self.units]
+
+    @property
+    def idle_by_unit(self) -> dict[int, int]:
+        return {uid: t.count for (uid, status), t in self.figures.by_unit_status.items()
+                if status == Asset.Status.IDLE}
+
+    @property
+    def by_class(self):
+        return sorted(self.figures.by_class.items())
+
+    @property
+    def by_status(self):
+        return [(_status_label(s), t) for s, t in sorted(self.figures.by_status.items())]
+
+    @property
+    def by_department(self):
+        return sorted(self.figures.by_department.items())
+
+    @cached_property
+    def quota_usage(self):
+        return rollup.quota_usage(self.units)
+
+    @cached_property
+    def disposals(self):
+        return rollup.disposals_in_period(self.units, start=self.start, end=self.end)
+
+
+def _period(data) -> tuple[PeriodForm, date, date]:
+    form = PeriodForm(data or None)
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    today = timezone.localdate()
+    return form, date(today.year, 1, 1), today
+
+
 @login_required
+@require_GET
 def district_rollup(request):
     _district_reader(request)
-    units = rollup.rollup_units()
-    rows = rollup.asset_rollup(units)
-    by_unit = rollup.totals_by(rows, lambda r: r.unit.pk)
+    form, start, end = _period(request.GET)
+    view = RollupView(rollup.rollup_units(), start=start, end=end)
     return render(request, "assets/district_rollup.html", {
-        "units": [(u, by_unit.get(u.pk, rollup.Totals())) for u in units],
-        "by_status": [(_status_label(s), t) for s, t in sorted(rollup.totals_by(rows, lambda r: r.status).items())],
-        "by_class": sorted(rollup.totals_by(rows, lambda r: (r.class_code, r.class_name)).items()),
-        "total": rollup.totals_by(rows, lambda r: "all").get("all", rollup.Totals()),
-        "quota_usage": rollup.quota_usage(units),
+        "view": view, "form": form, "figures": view.figures, "total": view.figures.total,
+        "units": [(u, t, view.figures.as_of.get(u.pk), view.idle_by_unit.get(u.pk, 0)) for u, t in view.unit_rows],
+        "quota_usage": view.quota_usage, "query": request.GET.urlencode(),
     })
 
 
-@login_required
-def district_unit(request, slug):
-    _district_reader(request)
+def _unit_or_404(slug: str):
     unit = next((u for u in rollup.rollup_units() if u.slug == slug), None)
     if unit is None:
         raise Http404
+    return unit
+
+
+@login_required
+@require_GET
+def district_unit(request, slug):
+    _district_reader(request)
+    unit = _unit_or_404(slug)
+    form, start, end = _period(request.GET)
+    view = RollupView([unit], start=start, end=end)
     rows = rollup.asset_rollup([unit])
     return render(request, "assets/district_unit.html", {
-        "unit": unit,
-        "rows": [(r, _status_label(r.status)) for r in sorted(rows, key=lambda r: (r.class_code, r.status))],
-        "by_status": [(_status_label(s), t) for s, t in sorted(rollup.totals_by(rows, lambda r: r.status).items())],
-        "total": rollup.totals_by(rows, lambda r: "all").get("all", rollup.Totals()),
-        "quota_usage": rollup.quota_usage([unit]),
+        "unit": unit, "form": form, "view": view, "as_of": view.figures.as_of.get(unit.pk),
+        "rows": [(r, _status_label(r.status)) for r in sorted(rows, key=lambda r: (r.class_code, r.status,
+                                                                                   r.department))],
+        "by_status": view.by_status, "by_department": view.by_department, "total": view.figures.total,
+        "quota_usage": view.quota_usage, "disposals": view.disposals,
     })
+
+
+@login_required
+@require_POST
+def district_refresh(request):
+    """"Refresh now": one unit at once (its page), or every unit through the worker."""
+    _district_reader(request)
+    slug = request.POST.get("unit", "")
+    if slug:
+        unit = _unit_or_404(slug)
+        summary_refresh_all(units=[unit], actor=request.user)
+        messages.success(request, _("The figures of %(unit)s were refreshed.") % {"unit": unit.name})
+        return redirect("assets_district:unit", slug=unit.slug)
+    queued = summary_refresh_later(units=rollup.rollup_units(), actor=request.user)
+    messages.success(request, _("Refreshing the figures of %(n)d units: the page shows each unit's time.")
+                     % {"n": queued})
+    return redirect("assets_district:rollup")
+
+
+@login_required
+@require_GET
+def district_export(request):
+    _district_reader(request)
+    __, start, end = _period(request.GET)
+    view = RollupView(rollup.rollup_units(), start=start, end=end)
+    response = HttpResponse(exports.rollup_workbook(view), content_type=exports.XLSX_TYPE)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="asset-rollup-{stamp}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def district_report(request):
+    """Request the roll-up PDF (the report for the city, 上报) for the period: numbered and
+    rendered by the worker, then found under the district's downloads."""
+    _district_reader(request)
+    __, start, end = _period(request.POST)
+    kind = request.POST.get("kind", reports.CITY_RETURN)
+    try:
+        document = reports.rollup_report_request(actor=request.user, unit=request.tenant, kind=kind,
+                                                 start=start, end=end)
+    except PermissionDenied:
+        raise Http404
+    messages.success(request, _("Report %(number)s requested: it is being generated.") % {"number": document.number})
+    return redirect("reports:detail", pk=document.pk)

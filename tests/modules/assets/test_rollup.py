@@ -1,15 +1,23 @@
-"""District roll-up: one query across the unit schemas; its figures equal the sum of the
-units' own books, and the district page shows them with a drill-down to a unit."""
+"""District roll-up: per-unit summary rows in the public schema; their figures equal the sum
+of the units' own books after changes and a refresh, a unit without a summary is read live,
+and the district pages show them with a drill-down, exports and refresh — to district
+readers only."""
 from __future__ import annotations
 
+import io
+import subprocess
 from datetime import date
 from decimal import Decimal
 
+import pytest
+from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 from django_tenants.utils import schema_context
 
 from modules.assets import rollup
 from modules.assets.depreciation import depreciation_run
+from modules.assets.district.models import UnitAssetSummary, UnitSummaryState
+from modules.assets.district.services import summary_refresh_on_commit, unit_summary_refresh
 from modules.assets.models import Asset, Category
 
 from ...conftest import ALPHA_HOST, DISTRICT_HOST
@@ -21,7 +29,8 @@ def _books(unit):
         agg = Asset.objects.aggregate(n=Count("pk"), orig=Sum("original_value"),
                                       net=Sum(F("original_value") - F("accumulated_depreciation")))
         by_status = dict(Asset.objects.values_list("status").annotate(n=Count("pk")))
-    return agg["n"], agg["orig"] or Decimal("0"), agg["net"] or Decimal("0"), by_status
+        by_dept = dict(Asset.objects.values_list("department").annotate(n=Count("pk")))
+    return agg["n"], agg["orig"] or Decimal("0"), agg["net"] or Decimal("0"), by_status, by_dept
 
 
 def _fill(alpha, beta, make_asset):
@@ -30,46 +39,233 @@ def _fill(alpha, beta, make_asset):
         for i, value in enumerate(values, start=900001):
             make_asset(unit, pk=i, value=value)
         with schema_context(unit.schema_name):
-            Asset.objects.filter(pk=900001).update(asset_class=Category.objects.get(name="台式计算机"))
+            Asset.objects.filter(pk=900001).update(asset_class=Category.objects.get(name="台式计算机"),
+                                                   department="办公室")
             Asset.objects.filter(pk=900002).update(status=Asset.Status.IDLE)
             depreciation_run(through=date(2025, 1, 1))
 
 
-def test_rollup_figures_equal_the_sum_of_the_units(alpha, beta, make_asset):
+def _pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout.decode()
+
+
+@pytest.fixture
+def issued_files():
+    """Files written by document_generate outlive the test's rolled-back transaction: remove them."""
+    paths = []
+    yield paths
+    for p in paths:
+        if p.exists():
+            p.unlink()
+
+
+def _refresh(*units):
+    for unit in units:
+        unit_summary_refresh(unit=unit)
+
+
+def _assert_rollup_matches_books(units):
+    figures = rollup.district_figures(units)
+    rows = rollup.asset_rollup(units)
+    expected_total = [0, Decimal("0"), Decimal("0")]
+    for unit in units:
+        n, orig, net, by_status, by_dept = _books(unit)
+        got = figures.unit_totals(unit)
+        assert (got.count, got.original_value, got.net_value) == (n, orig, net), unit.slug
+        mine = [r for r in rows if r.unit.pk == unit.pk]
+        assert {s: t.count for s, t in rollup.totals_by(mine, lambda r: r.status).items()} == by_status
+        assert {d: t.count for d, t in rollup.totals_by(mine, lambda r: r.department).items()} == by_dept
+        assert {s: t.count for (uid, s), t in figures.by_unit_status.items() if uid == unit.pk} == by_status
+        expected_total = [expected_total[0] + n, expected_total[1] + orig, expected_total[2] + net]
+    total = figures.total
+    assert [total.count, total.original_value, total.net_value] == expected_total
+    assert sum(t.count for t in figures.by_status.values()) == expected_total[0]
+    assert sum(t.count for t in figures.by_class.values()) == expected_total[0]
+    assert sum(t.original_value for t in figures.by_department.values()) == expected_total[1]
+    return figures, rows
+
+
+def test_rollup_figures_equal_the_sum_of_the_units_after_changes_and_a_refresh(alpha, beta, make_asset,
+                                                                               make_user):
+    from modules.assets.services import asset_update
+
     _fill(alpha, beta, make_asset)
     units = rollup.rollup_units()
     assert {"alpha", "beta"} <= {u.slug for u in units}
-    rows = rollup.asset_rollup(units)
-    by_unit = rollup.totals_by(rows, lambda r: r.unit.slug)
-    expected_total = [0, Decimal("0"), Decimal("0")]
-    for unit in units:
-        n, orig, net, by_status = _books(unit)
-        got = by_unit.get(unit.slug, rollup.Totals())
-        assert (got.count, got.original_value, got.net_value) == (n, orig, net), unit.slug
-        statuses = rollup.totals_by([r for r in rows if r.unit.pk == unit.pk], lambda r: r.status)
-        assert {s: t.count for s, t in statuses.items()} == by_status
-        expected_total = [expected_total[0] + n, expected_total[1] + orig, expected_total[2] + net]
-    total = rollup.totals_by(rows, lambda r: "all")["all"]
-    assert [total.count, total.original_value, total.net_value] == expected_total
-    # The desktop class in alpha: 6000 bought 2024-01-15, 12 months charged by January 2025.
+    _refresh(*units)
+    figures, rows = _assert_rollup_matches_books(units)
+    assert all(figures.as_of[u.pk] is not None for u in units)  # read from the summaries
+    # The desktop class in alpha: 6000 bought 2024-01-15, 13 months charged by January 2025.
     desk = [r for r in rows if r.unit.slug == "alpha" and r.class_name == "台式计算机"]
-    assert sum(r.net_value for r in desk) == Decimal("6000.00") - Decimal("83.33") * 13  # Jan 2024..Jan 2025
+    assert sum(r.net_value for r in desk) == Decimal("6000.00") - Decimal("83.33") * 13
+
+    # Changes in both units: the summaries still show the old books until refreshed ...
+    officer = make_user(alpha, ["assets.asset_officer"])
+    with schema_context(alpha.schema_name):
+        asset_update(actor=officer, asset=Asset.objects.get(pk=900003), original_value=Decimal("4500.50"),
+                     department="财务科")
+    make_asset(beta, pk=900009, value="777.77")
+    stale = rollup.district_figures(units)
+    assert stale.unit_totals(beta).count == figures.unit_totals(beta).count
+    # ... and match them again after the refresh (what the task queued on commit does).
+    _refresh(alpha, beta)
+    after, _ = _assert_rollup_matches_books(units)
+    assert after.unit_totals(alpha).original_value == figures.unit_totals(alpha).original_value + 1000
+    assert after.unit_totals(beta).count == figures.unit_totals(beta).count + 1
+    assert after.by_department["财务科"].original_value == Decimal("4500.50")
+
+
+def test_a_unit_without_a_summary_is_read_live(alpha, beta, make_asset):
+    _fill(alpha, beta, make_asset)
+    units = rollup.rollup_units()
+    _refresh(*[u for u in units if u.pk != beta.pk])
+    UnitSummaryState.objects.filter(unit=beta).delete()
+    UnitAssetSummary.objects.filter(unit=beta).delete()
+    figures, rows = _assert_rollup_matches_books(units)
+    assert figures.as_of[beta.pk] is None and figures.as_of[alpha.pk] is not None
+    assert {r.as_of is None for r in rows if r.unit.pk == beta.pk} == {True}
+
+
+def test_a_refresh_touches_only_its_own_unit(alpha, beta, make_asset):
+    _fill(alpha, beta, make_asset)
+    _refresh(alpha, beta)
+    beta_rows = sorted(UnitAssetSummary.objects.filter(unit=beta).values_list("status", "count", "original_value"))
+    make_asset(alpha, value="1.00")
+    _refresh(alpha)
+    assert sorted(UnitAssetSummary.objects.filter(unit=beta).values_list(
+        "status", "count", "original_value")) == beta_rows
+
+
+def test_asset_writes_queue_one_refresh_of_their_unit_on_commit(alpha, beta, make_user, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+    from modules.assets.district import tasks
+    from modules.assets.services import asset_register
+
+    sent = []
+    monkeypatch.setattr(tasks.rollup_refresh, "delay", lambda unit_id: sent.append(unit_id))
+    officer = make_user(alpha, ["assets.asset_officer"])
+    with django_capture_on_commit_callbacks(execute=True):
+        with schema_context(alpha.schema_name):
+            for name in ("扫描仪", "打印机"):  # two writes in one transaction: one task
+                asset_register(actor=officer, name=name, original_value=Decimal("100.00"),
+                               acquired_on=date(2026, 1, 5))
+    assert sent == [alpha.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic(), schema_context(beta.schema_name):
+                summary_refresh_on_commit()
+                raise RuntimeError("the write failed")
+        except RuntimeError:
+            pass
+    assert sent == [alpha.pk]  # nothing for a rolled-back write
+    with django_capture_on_commit_callbacks(execute=True):
+        with schema_context(beta.schema_name):
+            summary_refresh_on_commit()
+    assert sent == [alpha.pk, beta.pk]
 
 
 def test_the_district_page_shows_the_rollup_and_drills_down_to_a_unit(alpha, beta, make_asset, make_user,
                                                                       client_for):
     _fill(alpha, beta, make_asset)
+    _refresh(alpha)  # beta has no summary: read live
+    UnitSummaryState.objects.filter(unit=beta).delete()
     bureau = make_user(district_roles=["district.finance_bureau"])
     page = client_for(bureau, DISTRICT_HOST).get("/assets/")
     assert page.status_code == 200
     html = page.content.decode()
-    n, orig, net, _ = _books(alpha)
-    assert f'data-unit="alpha"' in html and f"¥{orig:,.2f}" in html and f"¥{net:,.2f}" in html
+    n, orig, net, _, _ = _books(alpha)
+    assert 'data-unit="alpha"' in html and f"¥{orig:,.2f}" in html and f"¥{net:,.2f}" in html
+    assert "办公室" in html  # by department
     unit_page = client_for(bureau, DISTRICT_HOST).get("/assets/units/beta/")
     assert unit_page.status_code == 200
     assert "¥10,200.00" in unit_page.content.decode()  # beta's original value in all
-    # A unit's asset officer is no district reader, and the unit host has no roll-up.
+    # "Refresh now" on the unit's page takes its summary.
+    r = client_for(bureau, DISTRICT_HOST).post("/assets/refresh/", {"unit": "beta"})
+    assert r.status_code == 302 and UnitSummaryState.objects.filter(unit=beta).exists()
+    assert "¥10,200.00" in client_for(bureau, DISTRICT_HOST).get("/assets/units/beta/").content.decode()
+
+
+def test_district_pages_refuse_unit_members_and_non_district_users(alpha, beta, make_asset, make_user, client_for):
+    _fill(alpha, beta, make_asset)
     officer = make_user(alpha, ["assets.asset_officer"])
-    assert client_for(officer, DISTRICT_HOST).get("/assets/").status_code == 404
-    assert client_for(bureau, DISTRICT_HOST).get("/assets/units/nosuchunit/").status_code == 404
-    assert client_for(officer, ALPHA_HOST).get("/assets/").status_code == 404
+    admin = make_user(alpha, ["platform.unit_admin"])
+    nobody = make_user()
+    for user in (officer, admin, nobody):
+        client = client_for(user, DISTRICT_HOST)
+        for url in ("/assets/", "/assets/units/alpha/", "/assets/export.xlsx"):
+            assert client.get(url).status_code in (403, 404), (user, url)
+        assert client.post("/assets/refresh/", {"unit": "alpha"}).status_code in (403, 404)
+        assert client.post("/assets/report/", {"kind": "assets.city_return"}).status_code in (403, 404)
+    # The unit host has no roll-up, even for the district's own readers.
+    bureau = make_user(alpha, ["assets.asset_officer"], district_roles=["district.finance_bureau"])
+    assert client_for(bureau, ALPHA_HOST).get("/assets/export.xlsx").status_code == 404
+    assert client_for(make_user(district_roles=["district.operator"]), DISTRICT_HOST).get(
+        "/assets/units/nosuchunit/").status_code == 404
+    # The roll-up reports are never offered in a unit's report list.
+    page = client_for(admin, ALPHA_HOST).get("/reports/").content.decode()
+    assert "上报" not in page and "区级资产汇总表" not in page
+    assert client_for(admin, ALPHA_HOST).get("/reports/new/assets.city_return/").status_code == 404
+
+
+def test_the_spreadsheet_holds_the_figures(alpha, beta, make_asset, make_user, client_for):
+    import openpyxl
+
+    _fill(alpha, beta, make_asset)
+    _refresh(alpha, beta)
+    operator = make_user(district_roles=["district.operator"])
+    r = client_for(operator, DISTRICT_HOST).get("/assets/export.xlsx")
+    assert r.status_code == 200 and r["Content-Disposition"].startswith("attachment;")
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    by_unit = {row[0]: row for row in wb.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    for unit in (alpha, beta):
+        n, orig, net, _, _ = _books(unit)
+        assert by_unit[unit.name][1:4] == (n, float(orig), float(net))
+    total = list(wb.worksheets[-1].iter_rows(min_row=2, values_only=True))[0]
+    figures = rollup.district_figures(rollup.rollup_units())
+    assert total[1:] == (figures.total.count, float(figures.total.original_value), float(figures.total.net_value))
+    assert any(row[0] == "办公室" for row in wb["按部门"].iter_rows(values_only=True)) if "按部门" in wb.sheetnames \
+        else any(row[0] == "办公室" for row in wb.worksheets[3].iter_rows(values_only=True))
+
+
+def test_a_formula_typed_as_a_department_stays_text_in_the_spreadsheet(alpha, beta, make_asset, make_user,
+                                                                       client_for):
+    import openpyxl
+
+    make_asset(alpha, pk=900001, value="10.00")
+    with schema_context(alpha.schema_name):
+        Asset.objects.filter(pk=900001).update(department="=HYPERLINK(\"http://x\")")
+    _refresh(alpha)
+    r = client_for(make_user(district_roles=["district.operator"]), DISTRICT_HOST).get("/assets/export.xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(r.content)).worksheets[3]
+    assert "'=HYPERLINK(\"http://x\")" in [row[0] for row in ws.iter_rows(values_only=True)]
+
+
+def test_the_city_report_is_numbered_on_the_district_portal(alpha, beta, make_asset, make_user, client_for,
+                                                            issued_files):
+    from modules.assets.district import reports
+    from zhengtong.reports.models import IssuedDocument
+    from zhengtong.reports.services import document_generate
+
+    _fill(alpha, beta, make_asset)
+    _refresh(alpha, beta)
+    bureau = make_user(district_roles=["district.finance_bureau"])
+    client = client_for(bureau, DISTRICT_HOST)
+    r = client.post("/assets/report/", {"kind": reports.CITY_RETURN, "start": "2026-01-01", "end": "2026-12-31"})
+    assert r.status_code == 302
+    doc = IssuedDocument.objects.get(pk=int(r["Location"].rstrip("/").rsplit("/", 1)[1]))
+    assert doc.report_key == reports.CITY_RETURN and doc.requested_by == bureau
+    assert doc.parameters == {"start": "2026-01-01", "end": "2026-12-31"}
+    # The worker's part, here in the test's own process and schema (public).
+    from django_tenants.utils import tenant_context
+    from pathlib import Path
+
+    with tenant_context(doc_unit := __import__("tenants.models", fromlist=["Unit"]).Unit.objects.get(
+            schema_name="public")):
+        doc = document_generate(document_id=doc.pk)
+        assert doc.status == "done", doc.error
+        issued_files.append(Path(doc.file.path))
+        text = _pdf_text(doc.file.path)
+    assert doc_unit.is_district_portal
+    total = rollup.district_figures(rollup.rollup_units()).total
+    assert "财政局" in text and doc.number in text and f"{total.original_value:,.2f}" in text
+    assert alpha.name in text and beta.name in text
