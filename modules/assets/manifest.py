@@ -83,6 +83,15 @@ MANIFEST = ModuleManifest(
                    description_zh="您可查看的资产卡片清单及原值合计（PDF，每页有文档编号与页码）",
                    description_en="The asset cards you may see, with the total of original values "
                                   "(PDF, document number and page numbers on every page)"),
+        # District portal only (modules/assets/district/reports.py): no unit role holds the permission.
+        ReportSpec("assets.district_rollup", "区级资产汇总表", "District asset roll-up",
+                   builder="modules.assets.district.reports.build_rollup",
+                   form="modules.assets.district.reports.Parameters",
+                   permission="assets_district.request_rollup_report"),
+        ReportSpec("assets.city_return", "国有资产情况报告（上报）", "State asset report to the city",
+                   builder="modules.assets.district.reports.build_city_return",
+                   form="modules.assets.district.reports.Parameters",
+                   permission="assets_district.request_rollup_report"),
     ),
     imports=("assets.asset",),  # modules/assets/imports.py; export: modules/assets/exports.py
     # Cards in a person's custody, for personnel's hand-over checklist.
