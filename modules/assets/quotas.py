@@ -89,6 +89,10 @@ def quota_round_add(*, actor, item: QuotaItem, step: str, quantity: int | None =
     item.save(update_fields=["status", "approved_quantity"])
     audit_record(action=f"assets.quota.{step}", actor=actor, obj=item,
                  before={"status": before}, after={"status": after, "quantity": quantity, "note": note})
+    if after == QuotaItem.Status.APPROVED:
+        from .district.services import summary_refresh_on_commit
+
+        summary_refresh_on_commit()  # the district's quota-usage figures show the approved quota
     return rnd
 
 
