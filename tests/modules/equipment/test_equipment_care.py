@@ -1,0 +1,156 @@
+"""Care of devices: repair tickets moved only by technicians, repeat faults flagged, preventive
+maintenance and inspections generated from each type's interval (idempotently), inspections
+closing the task and recording antivirus dates, overdue work warned once."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from modules.equipment import services
+from modules.equipment.models import Device, MaintenanceTask, RepairTicket
+
+from .equipment_factories import MANAGER, TECHNICIAN, USER, make_device, make_type
+
+
+@pytest.fixture
+def people(alpha, make_user):
+    class P:
+        teacher = make_user(alpha, [USER], name="王老师")
+        manager = make_user(alpha, [MANAGER], name="李主任")
+        tech = make_user(alpha, [TECHNICIAN], name="张技术员")
+
+    return P
+
+
+def test_only_technicians_change_repair_status(alpha, people):
+    pc_type = make_type(alpha, name="测试计算机")
+    pc = make_device(alpha, device_type=pc_type, name="办公室电脑")
+    with schema_context(alpha.schema_name):
+        ticket = services.fault_report(actor=people.teacher, device=pc, symptom="无法开机")
+        for someone in (people.teacher, people.manager):
+            with pytest.raises(PermissionDenied):
+                services.ticket_transition(actor=someone, ticket=ticket, status="fixed")
+        assert RepairTicket.objects.get(pk=ticket.pk).status == "reported"
+
+        services.ticket_transition(actor=people.tech, ticket=ticket, status="in_repair")
+        assert Device.objects.get(pk=pc.pk).status == Device.Status.IN_REPAIR
+        services.ticket_transition(actor=people.tech, ticket=ticket, status="waiting_parts")
+        services.ticket_transition(actor=people.tech, ticket=ticket, status="fixed", cost=Decimal("120.5"),
+                                   resolution="更换电源")
+        ticket.refresh_from_db()
+        assert ticket.status == "fixed" and ticket.cost == Decimal("120.50") and ticket.technician == people.tech
+        assert ticket.closed_at is not None and ticket.downtime >= timedelta(0)
+        # Back to what it was before the repair.
+        assert Device.objects.get(pk=pc.pk).status == Device.Status.AVAILABLE
+        # A closed ticket stays closed.
+        with pytest.raises(services.Refused):
+            services.ticket_transition(actor=people.tech, ticket=ticket, status="in_repair")
+
+
+def test_scrapping_takes_the_device_out_of_use(alpha, people):
+    pc = make_device(alpha, device_type=make_type(alpha), status="in_use")
+    with schema_context(alpha.schema_name):
+        ticket = services.fault_report(actor=people.teacher, device=pc, symptom="主板烧毁")
+        services.ticket_transition(actor=people.tech, ticket=ticket, status="scrapped")
+        assert Device.objects.get(pk=pc.pk).status == Device.Status.SCRAPPED
+        assert services.use_refusal(user=people.teacher, device=Device.objects.get(pk=pc.pk))
+
+
+def test_repeat_faults_are_flagged_by_the_units_rule(alpha, people):
+    from zhengtong.notifications.models import Notification
+
+    pc = make_device(alpha, device_type=make_type(alpha), name="老是坏的电脑")
+    with schema_context(alpha.schema_name):
+        first = services.fault_report(actor=people.teacher, device=pc, symptom="蓝屏")
+        second = services.fault_report(actor=people.teacher, device=pc, symptom="又蓝屏")
+        assert not first.repeat_fault and not second.repeat_fault
+        # An old fault outside the period does not count.
+        RepairTicket.objects.filter(pk=first.pk).update(reported_at=timezone.now() - timedelta(days=91))
+        third = services.fault_report(actor=people.teacher, device=pc, symptom="还是蓝屏")
+        assert not third.repeat_fault
+        fourth = services.fault_report(actor=people.teacher, device=pc, symptom="第四次蓝屏")
+        assert fourth.repeat_fault  # three within 90 days (the default rule)
+    assert Notification.objects.filter(recipient=people.manager, title__contains="老是坏的电脑").exists()
+
+
+def test_maintenance_schedule_generated_from_intervals_without_duplicates(alpha, people):
+    today = timezone.localdate()
+    projector_type = make_type(alpha, maintenance_interval_days=180, inspection_interval_days=30,
+                               checklist=["除尘", "电源"])
+    no_interval = make_type(alpha)
+    projector = make_device(alpha, device_type=projector_type)
+    make_device(alpha, device_type=no_interval)
+    scrapped = make_device(alpha, device_type=projector_type, status="scrapped")
+    with schema_context(alpha.schema_name):
+        created = services.maintenance_schedule(today=today)
+        tasks = MaintenanceTask.objects.filter(device__device_type__in=[projector_type, no_interval])
+        assert {(t.device_id, t.kind) for t in tasks} == {(projector.pk, "maintenance"), (projector.pk, "inspection")}
+        assert created >= 2
+        # First tasks fall due after the rule's lead time (7 days by default).
+        assert {t.due_on for t in tasks} == {today + timedelta(days=7)}
+        assert not MaintenanceTask.objects.filter(device=scrapped).exists()
+        # Idempotent: running again (the daily job) adds nothing.
+        before = MaintenanceTask.objects.count()
+        assert services.maintenance_schedule(today=today) == 0
+        assert services.maintenance_schedule(today=today + timedelta(days=1)) == 0
+        assert MaintenanceTask.objects.count() == before
+
+        # Doing the inspection closes it and schedules the next one an interval later.
+        done_on = today - timedelta(days=2)
+        services.inspection_record(actor=people.tech, device=projector, kind="inspection", inspected_on=done_on,
+                                   results=[{"item": "除尘", "ok": True}, {"item": "电源", "ok": True}])
+        open_inspection = MaintenanceTask.objects.get(device=projector, kind="inspection", status="open")
+        assert open_inspection.due_on == done_on + timedelta(days=30)
+        assert MaintenanceTask.objects.filter(device=projector, kind="maintenance", status="open").count() == 1
+
+
+def test_the_periodic_job_runs_in_the_units_schema(alpha, people):
+    from modules.equipment.tasks import maintenance_schedule
+
+    device = make_device(alpha, device_type=make_type(alpha, inspection_interval_days=14))
+    with schema_context(alpha.schema_name):
+        maintenance_schedule()
+        maintenance_schedule()
+        assert MaintenanceTask.objects.filter(device=device, status="open").count() == 1
+    assert maintenance_schedule() == 0  # public schema: no devices there
+
+
+def test_inspection_needs_every_checklist_item_and_records_antivirus(alpha, people):
+    pc_type = make_type(alpha, inspection_interval_days=30, tracks_antivirus=True,
+                        checklist=["除尘清洁", "杀毒软件已更新并完成扫描"])
+    pc = make_device(alpha, device_type=pc_type, name="备课室电脑")
+    today = timezone.localdate()
+    with schema_context(alpha.schema_name):
+        with pytest.raises(PermissionDenied):
+            services.inspection_record(actor=people.teacher, device=pc, kind="inspection",
+                                       results=[{"item": "除尘清洁", "ok": True}])
+        with pytest.raises(services.Refused) as missing:
+            services.inspection_record(actor=people.tech, device=pc, kind="inspection",
+                                       results=[{"item": "除尘清洁", "ok": True}])
+        assert "杀毒软件已更新并完成扫描" in missing.value.message
+        services.inspection_record(actor=people.tech, device=pc, kind="inspection",
+                                   results=[{"item": "除尘清洁", "ok": True},
+                                            {"item": "杀毒软件已更新并完成扫描", "ok": False, "note": "病毒库过期"}],
+                                   antivirus_scanned_on=today, patched_on=today - timedelta(days=3))
+        pc.refresh_from_db()
+        assert pc.antivirus_scanned_on == today and pc.patched_on == today - timedelta(days=3)
+        # A failed item opens a repair ticket saying what was found.
+        assert "病毒库过期" in RepairTicket.objects.get(device=pc).symptom
+
+
+def test_overdue_work_is_warned_once(alpha, people):
+    from zhengtong.notifications.models import Notification
+
+    device = make_device(alpha, device_type=make_type(alpha, inspection_interval_days=30), name="逾期投影仪")
+    today = timezone.localdate()
+    with schema_context(alpha.schema_name):
+        MaintenanceTask.objects.create(device=device, kind="inspection", due_on=today - timedelta(days=3))
+        services.overdue_warn(today=today)
+        services.overdue_warn(today=today + timedelta(days=1))
+    warnings = Notification.objects.filter(recipient=people.tech, kind="deadline_overdue")
+    assert warnings.count() == 1 and "逾期投影仪" in warnings.get().body
