@@ -4,6 +4,8 @@ from zhengtong.registry.manifest import ModuleManifest, NavEntry, RoleSpec, Rule
 from zhengtong.registry.manifest import ApprovalStepSpec, ApprovalType, ConditionField, StepCondition
 from zhengtong.registry.manifest import PeriodicTask, ReportSpec
 
+from .leasing import declarations as leasing  # lending/renting and the idle pool (helper a2pool)
+
 ASSET_OFFICER = "assets.asset_officer"
 DEPARTMENT_HEAD = "assets.department_head"
 CUSTODIAN = "assets.custodian"
@@ -52,7 +54,8 @@ MANIFEST = ModuleManifest(
     description_en="Asset cards, quotas, lending, disposal, stocktakes, idle pool and district roll-up",
     roles=(
         RoleSpec(ASSET_OFFICER, "资产专管员", "Asset officer",
-                 permissions=("assets.view_asset", "assets.add_asset", "assets.change_asset")),
+                 permissions=("assets.view_asset", "assets.add_asset", "assets.change_asset",
+                              *leasing.LEASING_PERMISSIONS)),
         RoleSpec(DEPARTMENT_HEAD, "部门负责人", "Department head"),
         RoleSpec(CUSTODIAN, "资产使用人", "Custodian", permissions=("assets.add_asset",)),
     ),
@@ -69,13 +72,14 @@ MANIFEST = ModuleManifest(
                   min_value=1, max_value=60),
         RuleField("contract_expiry_warning_days", "int_list", [30, 7], "出租出借到期提醒（天）",
                   "Lending/renting expiry reminders (days before)"),
+        *leasing.LENDING_RULES,
         RuleField("over_quota_policy", "choice", "refuse", "超定额申请处理", "Over-quota requests",
                   choices=(("refuse", "拒绝", "Refuse"), ("justify", "需说明理由报财政局", "Need a justification to the bureau"))),
     ),
     rules_validator=validate_rules,
-    approval_types=(DISPOSAL,),
+    approval_types=(DISPOSAL, leasing.LENDING,),
     # Daily and idempotent: each month's charge is booked on its first day (modules/assets/tasks.py).
-    periodic_tasks=(PeriodicTask("assets.depreciation_run", 24 * 3600),),
+    periodic_tasks=(PeriodicTask("assets.depreciation_run", 24 * 3600), *leasing.PERIODIC,),
     reports=(
         ReportSpec("assets.register", "资产登记簿", "Asset register",
                    builder="modules.assets.reports.register.build",
@@ -99,5 +103,6 @@ MANIFEST = ModuleManifest(
     navigation=(
         NavEntry("assets:list", "资产卡片", "Asset cards"),
         NavEntry("assets:create", "登记资产", "Register asset", permission="assets.add_asset"),
+        *leasing.NAVIGATION,
     ),
 )

@@ -1,0 +1,234 @@
+"""Lending and renting (出租出借): writes. Keyword-only, atomic, audited.
+
+The life of a contract: the asset officer drafts the request (asset, counterparty, term,
+rent) → submits it into the approval chain ``assets.lending`` (approvals.py) → on final
+approval it is active and the card's status becomes lent / rented out (through
+assets.services.asset_status_set) → income received is recorded entry by entry → the
+signed contract text is attached and filed with the district finance bureau → returning
+the asset ends the contract and restores the card's earlier status.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhengtong.audit.services import audit_record
+from zhengtong.registry.registry import UNIT_ADMIN
+
+from ..manifest import ASSET_OFFICER
+from ..models import Asset
+from ..services import asset_status_set
+from .models import IncomeEntry, LeaseContract
+
+LENDABLE = (Asset.Status.IN_USE, Asset.Status.IDLE)
+STATUS_FOR_KIND = {LeaseContract.Kind.RENT: Asset.Status.RENTED, LeaseContract.Kind.LEND: Asset.Status.LENT}
+AUDITED = ("kind", "counterparty", "counterparty_contact", "term_start", "term_end", "rent", "contract_number",
+           "status")
+
+
+def _snapshot(c: LeaseContract) -> dict:
+    return {f: getattr(c, f) for f in AUDITED}
+
+
+def _record(action: str, actor, contract: LeaseContract, *, before=None, after=None, detail: str = "") -> None:
+    audit_record(action=f"assets.lending.{action}", actor=actor, obj=contract,
+                 object_repr=f"{contract.asset.number} → {contract.counterparty}"[:200], before=before,
+                 after=after, detail=detail)
+
+
+def is_officer(user) -> bool:
+    return user.is_authenticated and user.has_role(ASSET_OFFICER)
+
+
+def _require_officer(actor) -> None:
+    if not is_officer(actor):
+        raise PermissionDenied(_("Only the asset officer manages lending and renting (只有资产专管员可以办理出租出借)."))
+
+
+def _lock(contract_id: int) -> LeaseContract:
+    return LeaseContract.objects.select_for_update().select_related("asset").get(pk=contract_id)
+
+
+@transaction.atomic
+def lease_request_create(*, actor, asset: Asset, kind: str, counterparty: str, term_start: date, term_end: date,
+                         rent: Decimal = Decimal("0.00"), counterparty_contact: str = "", purpose: str = "",
+                         contract_number: str = "") -> LeaseContract:
+    _require_officer(actor)
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    if asset.status not in LENDABLE:
+        raise ValidationError(_("Only assets in use or idle can be lent or rented out (只有在用或闲置资产可以出租出借)."))
+    if kind == LeaseContract.Kind.LEND and rent:
+        raise ValidationError(_("Lending is free of charge; use renting for a rent (出借不收取租金，收租请选择出租)."))
+    contract = LeaseContract(asset=asset, kind=kind, counterparty=counterparty.strip(),
+                             counterparty_contact=counterparty_contact, purpose=purpose, term_start=term_start,
+                             term_end=term_end, rent=rent, contract_number=contract_number, requested_by=actor)
+    if term_end < term_start:
+        raise ValidationError(_("The term ends before it starts (租期结束日早于开始日)."))
+    contract.full_clean()
+    contract.save()
+    _record("create", actor, contract, after=_snapshot(contract))
+    return contract
+
+
+def _open_on_asset(asset_id: int, exclude_pk: int | None = None):
+    qs = LeaseContract.objects.filter(asset_id=asset_id,
+                                      status__in=(LeaseContract.Status.IN_APPROVAL, LeaseContract.Status.ACTIVE))
+    return qs.exclude(pk=exclude_pk) if exclude_pk else qs
+
+
+# --- hooks called by the approval engine (approvals.py), inside its transaction ---
+
+def lease_submitted(*, contract_id: int, actor, approval_ref: str) -> LeaseContract:
+    contract = _lock(contract_id)
+    if _open_on_asset(contract.asset_id, contract.pk).exists():
+        raise ValidationError(_("This asset already has an open lending or renting contract (该资产已有在办的出租出借)."))
+    before = contract.status
+    contract.status = LeaseContract.Status.IN_APPROVAL
+    contract.save(update_fields=["status"])
+    _record("submit", actor, contract, before={"status": before}, after={"status": contract.status},
+            detail=approval_ref)
+    return contract
+
+
+def lease_approved(*, contract_id: int, actor, approval_ref: str) -> LeaseContract:
+    """Final approval: the contract is active and the card shows who has the asset."""
+    contract = _lock(contract_id)
+    asset = Asset.objects.select_for_update().get(pk=contract.asset_id)
+    if asset.status not in LENDABLE:
+        raise ValidationError(_("The asset is no longer in use or idle (该资产已不是在用或闲置状态)."))
+    contract.status_before = asset.status
+    contract.status = LeaseContract.Status.ACTIVE
+    contract.save(update_fields=["status", "status_before"])
+    asset_status_set(actor=actor, asset=asset, status=STATUS_FOR_KIND[contract.kind],
+                     reason=f"{contract.get_kind_display()}：{contract.counterparty}，至{contract.term_end}",
+                     decision_number=contract.contract_number, authority=approval_ref,
+                     audit_action="assets.asset.lending")
+    _record("approve", actor, contract, before={"status": LeaseContract.Status.IN_APPROVAL},
+            after={"status": contract.status}, detail=approval_ref)
+    return contract
+
+
+def lease_closed(*, contract_id: int, actor, approval_ref: str) -> LeaseContract:
+    """Rejected or withdrawn in approval."""
+    contract = _lock(contract_id)
+    before = contract.status
+    contract.status = LeaseContract.Status.REJECTED
+    contract.save(update_fields=["status"])
+    _record("close", actor, contract, before={"status": before}, after={"status": contract.status},
+            detail=approval_ref)
+    return contract
+
+
+# --- while active ---
+
+@transaction.atomic
+def lease_income_record(*, actor, contract: LeaseContract, received_on: date, amount: Decimal,
+                        note: str = "") -> IncomeEntry:
+    _require_officer(actor)
+    contract = _lock(contract.pk)
+    if contract.status not in (LeaseContract.Status.ACTIVE, LeaseContract.Status.RETURNED):
+        raise ValidationError(_("Income is recorded on approved contracts only (只有已批准的合同可以登记收入)."))
+    if contract.kind != LeaseContract.Kind.RENT:
+        raise ValidationError(_("Lending brings no rent (出借不产生租金收入)."))
+    entry = IncomeEntry(contract=contract, received_on=received_on, amount=amount, note=note, recorded_by=actor)
+    entry.full_clean()
+    entry.save()
+    _record("income", actor, contract, after={"received_on": received_on, "amount": amount, "note": note})
+    return entry
+
+
+@transaction.atomic
+def lease_file_with_bureau(*, actor, contract: LeaseContract) -> LeaseContract:
+    """File the contract with the district finance bureau (合同文本报财政局备案): the signed
+    text must be attached first; the bureau then sees its figures and counterparty."""
+    from zhengtong.files.selectors import attachments_of
+
+    _require_officer(actor)
+    contract = _lock(contract.pk)
+    if contract.status not in (LeaseContract.Status.ACTIVE, LeaseContract.Status.RETURNED):
+        raise ValidationError(_("Only approved contracts are filed (只有已批准的合同可以备案)."))
+    if contract.filed_at:
+        return contract
+    if not any(f.use == "assets.lease_contract" for f in attachments_of(contract)):
+        raise ValidationError(_("Attach the signed contract text first (请先上传合同文本)."))
+    contract.filed_at, contract.filed_by = timezone.now(), actor
+    contract.save(update_fields=["filed_at", "filed_by"])
+    _record("file", actor, contract, after={"filed_at": contract.filed_at})
+    return contract
+
+
+@transaction.atomic
+def lease_return(*, actor, contract: LeaseContract, returned_on: date | None = None) -> LeaseContract:
+    """The asset came back: the contract ends and the card's earlier status returns."""
+    _require_officer(actor)
+    contract = _lock(contract.pk)
+    if contract.status != LeaseContract.Status.ACTIVE:
+        raise ValidationError(_("Only an active contract can end with a return (只有执行中的合同可以办理收回)."))
+    contract.status = LeaseContract.Status.RETURNED
+    contract.returned_on = returned_on or timezone.localdate()
+    contract.save(update_fields=["status", "returned_on"])
+    asset_status_set(actor=actor, asset=contract.asset_id, status=contract.status_before or Asset.Status.IN_USE,
+                     reason=f"收回：{contract.counterparty}", authority=f"lending contract #{contract.pk}",
+                     audit_action="assets.asset.lending")
+    _record("return", actor, contract, before={"status": LeaseContract.Status.ACTIVE},
+            after={"status": contract.status, "returned_on": contract.returned_on})
+    return contract
+
+
+# --- periodic ---
+
+def expiry_warnings_issue(*, today: date | None = None) -> int:
+    """Warn the asset officers (and whoever made the request) before an active contract ends,
+    at each of the rule's ``contract_expiry_warning_days`` (default 30 and 7 days before).
+    Once per contract and threshold: a contract first seen 5 days before its end gets one
+    warning (for 7 days), not two. Idempotent; returns the number of warnings given."""
+    from zhengtong.notifications.models import Notification
+    from zhengtong.notifications.services import current_unit, notify
+    from zhengtong.registry.rules import rules_for
+
+    from tenants.urls_util import unit_url
+
+    from ..manifest import MANIFEST
+    from ..pool.services import _officers
+
+    today = today or timezone.localdate()
+    thresholds = sorted({int(d) for d in rules_for(MANIFEST)["contract_expiry_warning_days"] if int(d) >= 0})
+    if not thresholds:
+        return 0
+    horizon = today + timedelta(days=thresholds[-1])
+    unit = current_unit()
+    issued = 0
+    officers = None
+    for contract in (LeaseContract.objects.filter(status=LeaseContract.Status.ACTIVE, term_end__gte=today,
+                                                  term_end__lte=horizon).select_related("asset")):
+        days_left = (contract.term_end - today).days
+        due = [d for d in thresholds if days_left <= d and d not in contract.expiry_warned]
+        if not due:
+            continue
+        with transaction.atomic():
+            contract = _lock(contract.pk)
+            due = [d for d in thresholds if days_left <= d and d not in contract.expiry_warned]
+            if not due:
+                continue
+            contract.expiry_warned = sorted(set(contract.expiry_warned) | set(due))
+            contract.save(update_fields=["expiry_warned"])
+            _record("expiry_warning", None, contract, after={"days_left": days_left, "term_end": contract.term_end})
+            if officers is None:
+                officers = _officers(connection.schema_name, ASSET_OFFICER, UNIT_ADMIN)
+            kind = contract.get_kind_display()
+            notify(recipients=set(officers) | {contract.requested_by_id},
+                   kind=Notification.Kind.DEADLINE_APPROACHING,
+                   title=f"{contract.asset.number} {contract.asset.name}的出租出借合同将于{contract.term_end}到期"
+                         f"（{contract.counterparty}，剩{days_left}天）",
+                   title_en=f"{kind} contract of {contract.asset.number} with {contract.counterparty} ends on "
+                            f"{contract.term_end} ({days_left} days left)",
+                   url=unit_url(unit, f"/m/assets/lending/{contract.pk}/") if unit else "", unit=unit,
+                   # contract ids repeat across units: the key carries the schema
+                   dedupe_key=f"assets.lending:{connection.schema_name}:{contract.pk}:{contract.term_end}:{min(due)}")
+            issued += 1
+    return issued
