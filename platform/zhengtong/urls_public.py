@@ -17,6 +17,7 @@ urlpatterns = [
     path("reports/", include("zhengtong.reports.urls")),
     path("assets/", include("modules.assets.urls_district")),
     path("inspection/", include("modules.inspection.urls_district")),
+    path("personnel/", include("modules.personnel.urls_district")),
     path("inbox/", include("zhengtong.notifications.urls")),
     path("audit/", include("zhengtong.audit.urls")),
     path("security/", include("zhengtong.security.urls")),

@@ -138,5 +138,19 @@ class ExchangeEvent(models.Model):
     note = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
+    LABELS = {
+        "issued": _("Transfer out issued"),
+        "accepted": _("Accepted by the receiving unit"),
+        "declined": _("Declined by the receiving unit"),
+        "withdrawn": _("Withdrawn by the sending unit"),
+        "district_approved": _("Approved by the district HR bureau"),
+        "district_rejected": _("Rejected by the district HR bureau"),
+        "completed": _("Completed"),
+    }
+
     class Meta:
         ordering = ["at", "pk"]
+
+    @property
+    def label(self) -> str:
+        return str(self.LABELS.get(self.action, self.action))

@@ -1,0 +1,222 @@
+"""Unit pages of the cross-unit transfer handshake (under /m/personnel/exchange/).
+
+Only the unit's HR (personnel.hr) opens them; a transfer is visible to a unit only when the
+unit is its sender or its named receiver, and each action only to the party it belongs to
+(withdraw: sender; accept/decline: receiver). Anything else is a 404, which does not tell
+whether the transfer exists. The services check the same again.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import exchange_services as services
+from .exchange.models import CrossUnitTransfer
+
+ORDER_REPORT = "personnel.transfer_order"
+
+
+def _hr_only(request) -> None:
+    if not services.is_unit_hr(request.user, request.tenant):
+        raise Http404
+
+
+def _transfer_for(request, pk: int) -> CrossUnitTransfer:
+    unit = request.tenant
+    transfer = (CrossUnitTransfer.objects.filter(pk=pk).filter(Q(sender=unit) | Q(receiver=unit))
+                .select_related("sender", "receiver", "issued_by", "accepted_by", "district_decided_by").first())
+    if transfer is None:
+        raise Http404
+    return transfer
+
+
+def _error(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+class IssueForm(forms.Form):
+    person = forms.TypedChoiceField(label=gettext_lazy("Person"), coerce=int)
+    receiver = forms.TypedChoiceField(label=gettext_lazy("Receiving unit"), coerce=int)
+    effective_date = forms.DateField(label=gettext_lazy("Effective date"),
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, people, receivers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [(p.pk, f"{p.name}（{p.department or '—'} / {p.post.title if p.post else '—'}）")
+                                         for p in people]
+        self.fields["receiver"].choices = [(u.pk, u.name) for u in receivers]
+        self.fields["effective_date"].initial = timezone.localdate()
+
+
+class AcceptForm(forms.Form):
+    department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int)
+    post = forms.TypedChoiceField(label=gettext_lazy("Post"), coerce=int)
+    override_reason = forms.CharField(
+        label=gettext_lazy("Reason for exceeding the establishment (only if the post is full)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Department, Post
+
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [(d.pk, d.name) for d in Department.objects.all()]
+        self.posts = list(Post.objects.select_related("department"))
+        self.fields["post"].choices = [(p.pk, f"{p.department.name} / {p.title}（{_('vacancies')} "
+                                              f"{services.vacancy_of(p)}）") for p in self.posts]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+@login_required
+def exchange_list(request):
+    _hr_only(request)
+    unit = request.tenant
+    qs = CrossUnitTransfer.objects.select_related("sender", "receiver")
+    return render(request, "personnel/exchange/list.html", {
+        "outgoing": qs.filter(sender=unit)[:200],
+        "incoming": qs.filter(receiver=unit)[:200],
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exchange_issue(request):
+    from zhengtong.core.permissions import visible
+
+    from .models import Person
+
+    _hr_only(request)
+    people = visible(request.user, "personnel.view_person",
+                     Person.objects.filter(status=Person.Status.IN_POST, external=False)
+                     .select_related("department", "post"))
+    form = IssueForm(request.POST or None, people=people, receivers=services.receiving_units(request.tenant),
+                     initial={"person": request.GET.get("person")})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            transfer = services.exchange_issue(actor=request.user, sender=request.tenant, person_id=d["person"],
+                                               receiver_id=d["receiver"], reason=d["reason"],
+                                               effective_date=d["effective_date"])
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Transfer out issued: %(unit)s has been notified.")
+                             % {"unit": transfer.receiver.name})
+            return redirect("personnel:exchange_detail", pk=transfer.pk)
+    return render(request, "personnel/exchange/issue.html", {"form": form})
+
+
+@login_required
+def exchange_detail(request, pk: int):
+    _hr_only(request)
+    transfer = _transfer_for(request, pk)
+    unit = request.tenant
+    is_receiver = transfer.receiver_id == unit.pk
+    from zhengtong.reports.models import IssuedDocument
+
+    return render(request, "personnel/exchange/detail.html", {
+        "t": transfer,
+        "events": transfer.events.select_related("actor", "unit"),
+        "is_receiver": is_receiver,
+        "is_sender": not is_receiver,
+        "accept_form": AcceptForm() if is_receiver and transfer.status == transfer.Status.ISSUED else None,
+        "reason_form": ReasonForm(),
+        "orders": IssuedDocument.objects.filter(report_key=ORDER_REPORT, parameters__exchange=transfer.pk,
+                                                requested_by=request.user)[:5],
+    })
+
+
+@login_required
+@require_POST
+def exchange_accept(request, pk: int):
+    _hr_only(request)
+    transfer = _transfer_for(request, pk)
+    if transfer.receiver_id != request.tenant.pk:
+        raise Http404
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the department and post (请选择部门和岗位)."))
+        return redirect("personnel:exchange_detail", pk=pk)
+    try:
+        transfer = services.exchange_accept(actor=request.user, receiver=request.tenant, transfer_id=pk,
+                                            department_id=form.cleaned_data["department"],
+                                            post_id=form.cleaned_data["post"],
+                                            override_reason=form.cleaned_data["override_reason"])
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, transfer.get_status_display())
+    return redirect("personnel:exchange_detail", pk=pk)
+
+
+def _close(request, pk: int, *, as_sender: bool):
+    _hr_only(request)
+    transfer = _transfer_for(request, pk)
+    if (transfer.sender_id if as_sender else transfer.receiver_id) != request.tenant.pk:
+        raise Http404
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        if as_sender:
+            services.exchange_withdraw(actor=request.user, sender=request.tenant, transfer_id=pk, reason=reason)
+        else:
+            services.exchange_decline(actor=request.user, receiver=request.tenant, transfer_id=pk, reason=reason)
+    except ValidationError as exc:
+        _error(request, exc)
+    return redirect("personnel:exchange_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def exchange_decline(request, pk: int):
+    return _close(request, pk, as_sender=False)
+
+
+@login_required
+@require_POST
+def exchange_withdraw(request, pk: int):
+    return _close(request, pk, as_sender=True)
+
+
+@login_required
+@require_POST
+def exchange_order(request, pk: int):
+    """Request the 调令 PDF (numbered and rendered by the platform's reports pipeline)."""
+    from zhengtong.reports.services import document_request
+
+    _hr_only(request)
+    transfer = _transfer_for(request, pk)
+    if transfer.status != transfer.Status.COMPLETED:
+        raise Http404
+    try:
+        document = document_request(actor=request.user, unit=request.tenant, report_key=ORDER_REPORT,
+                                    parameters={"exchange": transfer.pk})
+    except PermissionDenied:
+        raise Http404
+    return redirect("reports:detail", pk=document.pk)
+
+
+# Included by modules/personnel/urls.py (namespace "personnel"), together with the reports'.
+urlpatterns = [
+    path("exchange/", exchange_list, name="exchange_list"),
+    path("exchange/new/", exchange_issue, name="exchange_issue"),
+    path("exchange/<int:pk>/", exchange_detail, name="exchange_detail"),
+    path("exchange/<int:pk>/accept/", exchange_accept, name="exchange_accept"),
+    path("exchange/<int:pk>/decline/", exchange_decline, name="exchange_decline"),
+    path("exchange/<int:pk>/withdraw/", exchange_withdraw, name="exchange_withdraw"),
+    path("exchange/<int:pk>/order/", exchange_order, name="exchange_order"),
+]

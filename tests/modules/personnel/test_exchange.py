@@ -1,0 +1,357 @@
+"""Cross-unit transfer handshake (调出 → 调入) between units alpha and beta.
+
+What a person notices: the receiving unit's HR sees and accepts the transfer, placing the
+person in a post (establishment check applies); when it completes the person is "left
+(transferred)" in alpha and "in post" in beta with their timeline; at every moment they are
+active in exactly one unit, even when completion fails half-way; the district HR bureau
+approves when the district asks for it and sees requests and figures, never full records;
+beta's HR can act on a transfer only as its named receiver.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
+
+ID_NUMBER = "11010519491231002X"  # GB 11643 sample: valid check digit
+
+
+def _person(unit, *, pk, name, department, post, id_number=ID_NUMBER, history_from=date(2015, 3, 1)):
+    from modules.personnel import crypto
+    from modules.personnel.models import Person, PositionHistory
+
+    with schema_context(unit.schema_name):
+        person = Person.objects.create(
+            pk=pk, name=name, gender="female", birth_date=date(1949, 12, 31),
+            id_number_encrypted=crypto.id_number_encrypt(id_number), id_number_hash=crypto.id_number_hash(id_number),
+            id_number_last4=id_number[-4:], id_number_region=id_number[:4], entry_date=history_from,
+            department=department, post=post, rank="一级科员", employment_type="civil_servant", status="in_post")
+        PositionHistory.objects.create(person=person, kind="entry", start_date=history_from,
+                                       end_date=date(2019, 12, 31), department=department, post=post,
+                                       unit_name=unit.name, department_name=department.name,
+                                       post_title=post.title, rank="科员", status="in_post")
+        PositionHistory.objects.create(person=person, kind="change", start_date=date(2020, 1, 1),
+                                       department=department, post=post, unit_name=unit.name,
+                                       department_name=department.name, post_title=post.title,
+                                       rank="一级科员", status="in_post", note="晋升一级科员")
+    return person
+
+
+def _structure(unit, *, dept_name, post_title, establishment, pk=7001):
+    from modules.personnel.models import Department, Post
+
+    with schema_context(unit.schema_name):
+        department = Department.objects.create(pk=pk, name=dept_name)
+        post = Post.objects.create(pk=pk, department=department, title=post_title, establishment=establishment)
+    return department, post
+
+
+@dataclass
+class Exchange:
+    alpha_hr: object
+    beta_hr: object
+    beta_leader: object
+    district_hr: object
+    alpha_dept: object
+    alpha_post: object
+    beta_dept: object
+    beta_post: object
+    person: object
+
+
+@pytest.fixture
+def exchange(alpha, beta, make_user):
+    """The same ids on both sides: department/post 7001 exist in alpha and in beta, and
+    person 9001 exists in both (different people)."""
+    alpha_dept, alpha_post = _structure(alpha, dept_name="办公室", post_title="文秘", establishment=3)
+    beta_dept, beta_post = _structure(beta, dept_name="教务处", post_title="教务员", establishment=1)
+    person = _person(alpha, pk=9001, name="王晓梅", department=alpha_dept, post=alpha_post)
+    _person(beta, pk=9001, name="乙单位同名编号人员", department=beta_dept, post=beta_post,
+            id_number="110105198001010032", history_from=date(2018, 1, 1))
+    return Exchange(
+        alpha_hr=make_user(alpha, ["personnel.hr"], name="甲人事"),
+        beta_hr=make_user(beta, ["personnel.hr"], name="乙人事"),
+        beta_leader=make_user(beta, ["personnel.leader"], name="乙领导"),
+        district_hr=make_user(district_roles=["district.hr_bureau"], name="区人社局"),
+        alpha_dept=alpha_dept, alpha_post=alpha_post, beta_dept=beta_dept, beta_post=beta_post, person=person)
+
+
+def _status_in(unit, pk):
+    from modules.personnel.models import Person
+
+    with schema_context(unit.schema_name):
+        return Person.objects.filter(pk=pk).values_list("status", flat=True).first()
+
+
+def _receiver_copy(unit, uid):
+    from modules.personnel.models import Person
+
+    with schema_context(unit.schema_name):
+        return Person.objects.filter(uid=uid).first()
+
+
+def _issue(ex, alpha, beta, *, effective=None):
+    from modules.personnel.exchange_services import exchange_issue
+
+    return exchange_issue(actor=ex.alpha_hr, sender=alpha, person_id=ex.person.pk, receiver_id=beta.pk,
+                          reason="工作需要", effective_date=effective or date.today())
+
+
+def test_beta_hr_accepts_and_the_record_moves_with_its_history(alpha, beta, exchange):
+    from modules.personnel.exchange_services import active_units_of, exchange_accept
+    from modules.personnel.models import Person
+
+    ex = exchange
+    # beta's only 教务员 place is taken by beta's own person 9001: free one first (a second post)
+    from modules.personnel.models import Post
+    with schema_context(beta.schema_name):
+        Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
+    transfer = _issue(ex, alpha, beta)
+    assert transfer.status == "issued" and transfer.person_name == "王晓梅"
+    assert active_units_of(ex.person.uid) == [alpha]
+
+    done = exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
+                           post_id=ex.beta_post.pk)
+    assert done.status == "completed"
+    assert done.order_number == f"调字〔{date.today().year}〕第1号"
+    # alpha: left (transferred), with the move at the end of the timeline
+    assert _status_in(alpha, ex.person.pk) == "left_transferred"
+    with schema_context(alpha.schema_name):
+        last = ex.person.history.order_by("-start_date", "-pk").first()
+        assert last.status == "left_transferred" and "乙单位" in last.note and last.start_date == date.today()
+        assert ex.person.history.filter(end_date__isnull=True).count() == 1
+    # beta: in post in 教务处/教务员, the earlier career carried over, the ID still encrypted
+    copy = _receiver_copy(beta, ex.person.uid)
+    assert copy.status == "in_post" and copy.post_id == ex.beta_post.pk and copy.name == "王晓梅"
+    assert copy.id_number_encrypted != ID_NUMBER and ID_NUMBER not in copy.id_number_encrypted
+    from modules.personnel import crypto
+    assert crypto.id_number_decrypt(copy.id_number_encrypted) == ID_NUMBER
+    with schema_context(beta.schema_name):
+        rows = list(copy.history.order_by("start_date", "pk").values_list("kind", "unit_name", "post_title",
+                                                                              "end_date", "note"))
+        assert [r[0] for r in rows[:2]] == ["carried", "carried"] and len(rows) == 3
+        assert rows[0][1] == "甲单位" and rows[0][2] == "文秘" and rows[1][4] == "晋升一级科员"
+        assert rows[1][3] == date.today() - timedelta(days=1)  # the carried period closes the day before
+        assert rows[2][2] == "教务员" and rows[2][3] is None and "甲单位" in rows[2][4]  # the move, open
+        assert copy.transfers.get().kind == "transfer_in"
+        # raw SQL: the receiver's table has no plain ID number either
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM personnel_person WHERE id_number_encrypted LIKE %s "
+                        "OR id_number_hash LIKE %s", [f"%{ID_NUMBER}%", f"%{ID_NUMBER}%"])
+            assert cur.fetchone()[0] == 0
+    assert active_units_of(ex.person.uid) == [beta]
+    with schema_context(alpha.schema_name):
+        assert Person.objects.get(pk=ex.person.pk).transfers.get().kind == "transfer_out"
+
+
+def test_failure_midway_changes_nothing_anywhere(alpha, beta, exchange, monkeypatch):
+    """The receiver's insert has happened, the sender's update not yet: an error there rolls
+    both back; the person stays active in alpha only and the transfer stays approved."""
+    from modules.personnel import exchange_services
+    from modules.personnel.exchange.models import CrossUnitTransfer, OrderSequence
+    from modules.personnel.models import Post
+
+    ex = exchange
+    with schema_context(beta.schema_name):
+        Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
+    seen = {}
+
+    def fail(stage):
+        if stage == "receiver_inserted":
+            # the receiver's row really is there at this point, inside the transaction
+            seen["copy"] = _receiver_copy(beta, ex.person.uid)
+            raise RuntimeError("power cut between the two schemas")
+
+    monkeypatch.setattr(exchange_services, "_checkpoint", fail)
+    transfer = _issue(ex, alpha, beta, effective=date.today() + timedelta(days=1))
+    exchange_services.exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk,
+                                      department_id=ex.beta_dept.pk, post_id=ex.beta_post.pk)
+    CrossUnitTransfer.objects.filter(pk=transfer.pk).update(effective_date=date.today())
+    with pytest.raises(RuntimeError):
+        exchange_services.exchange_complete(transfer_id=transfer.pk, actor=ex.beta_hr)
+    assert seen["copy"] is not None and seen["copy"].status == "in_post"
+    assert _receiver_copy(beta, ex.person.uid) is None
+    assert _status_in(alpha, ex.person.pk) == "in_post"
+    with schema_context(alpha.schema_name):
+        assert ex.person.history.count() == 2 and not ex.person.transfers.exists()
+    transfer.refresh_from_db()
+    assert transfer.status == "approved" and transfer.order_sequence is None
+    assert not OrderSequence.objects.exists()  # no number used: the next one is still 第1号
+    assert exchange_services.active_units_of(ex.person.uid) == [alpha]
+
+    # after the fault is gone the periodic job completes it, with number 1
+    monkeypatch.setattr(exchange_services, "_checkpoint", lambda stage: None)
+    assert exchange_services.exchange_complete_due(unit=alpha) == 1
+    transfer.refresh_from_db()
+    assert transfer.status == "completed" and transfer.order_sequence == 1
+    assert exchange_services.active_units_of(ex.person.uid) == [beta]
+
+
+def test_not_before_the_effective_date(alpha, beta, exchange):
+    from modules.personnel.exchange_services import exchange_accept, exchange_complete_due
+    from modules.personnel.models import Post
+
+    ex = exchange
+    with schema_context(beta.schema_name):
+        Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
+    transfer = _issue(ex, alpha, beta, effective=date.today() + timedelta(days=10))
+    t = exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
+                        post_id=ex.beta_post.pk)
+    assert t.status == "approved"
+    assert exchange_complete_due(unit=alpha) == 0
+    assert _status_in(alpha, ex.person.pk) == "in_post" and _receiver_copy(beta, ex.person.uid) is None
+    t.refresh_from_db()
+    assert t.status == "approved" and t.order_sequence is None
+    # the day comes (moved here instead of waiting ten days): the hourly job completes it
+    type(t).objects.filter(pk=t.pk).update(effective_date=date.today())
+    assert exchange_complete_due(unit=alpha) == 1
+    assert _status_in(alpha, ex.person.pk) == "left_transferred"
+    assert _receiver_copy(beta, ex.person.uid).status == "in_post"
+
+
+def test_establishment_check_and_override_on_acceptance(alpha, beta, exchange):
+    from modules.personnel.exchange_services import ExchangeRefused, exchange_accept
+
+    ex = exchange
+    transfer = _issue(ex, alpha, beta)
+    # beta's 教务员 has 1 place, held by beta's own person 9001
+    with pytest.raises(ExchangeRefused, match="已满编"):
+        exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
+                        post_id=ex.beta_post.pk)
+    with pytest.raises(ExchangeRefused, match="无权超编"):
+        exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
+                        post_id=ex.beta_post.pk, override_reason="急需")
+    # the unit leader may, with a reason; it is recorded on the transfer and in beta's move
+    from zhengtong.accounts.services import member_roles_set
+
+    member_roles_set(unit=beta, user=ex.beta_hr, role_keys=["personnel.hr", "personnel.leader"], actor=None,
+                     enforce_grantor=False)
+    done = exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
+                           post_id=ex.beta_post.pk, override_reason="教学急需，已报编办备案")
+    assert done.status == "completed" and done.establishment_override_reason == "教学急需，已报编办备案"
+    copy = _receiver_copy(beta, ex.person.uid)
+    with schema_context(beta.schema_name):
+        assert copy.transfers.get().establishment_override_reason == "教学急需，已报编办备案"
+
+
+def test_district_approval_when_the_district_requires_it(alpha, beta, exchange, client_for):
+    from modules.personnel.exchange_services import exchange_accept, exchange_settings_update
+    from modules.personnel.models import Post
+
+    ex = exchange
+    with schema_context(beta.schema_name):
+        Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
+    exchange_settings_update(actor=ex.district_hr, district=alpha.district, district_approval_required=True)
+    transfer = _issue(ex, alpha, beta)
+    assert transfer.needs_district_approval
+    t = exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
+                        post_id=ex.beta_post.pk)
+    assert t.status == "district" and _status_in(alpha, ex.person.pk) == "in_post"
+
+    district = client_for(ex.district_hr, DISTRICT_HOST)
+    page = district.get("/personnel/").content.decode()
+    assert "王晓梅" in page and "甲单位" in page and "乙单位" in page
+    assert ID_NUMBER not in page and ID_NUMBER[-4:] not in page  # no ID number, not even masked
+    r = district.post(f"/personnel/exchange/{transfer.pk}/", {"decision": "approve", "comment": "同意"})
+    assert r.status_code == 302
+    t.refresh_from_db()
+    assert t.status == "completed" and t.district_decided_by == ex.district_hr
+    assert _status_in(alpha, ex.person.pk) == "left_transferred"
+
+
+def test_district_hr_sees_requests_and_figures_but_never_full_records(alpha, beta, exchange, client_for):
+    ex = exchange
+    _issue(ex, alpha, beta)
+    district = client_for(ex.district_hr, DISTRICT_HOST)
+    assert district.get("/personnel/").status_code == 200
+    assert district.get("/personnel/rollup/").status_code == 200
+    # a unit's personnel pages: the district HR bureau is no member there → 404
+    for path in ("/m/personnel/", f"/m/personnel/people/{ex.person.pk}/", "/m/personnel/exchange/"):
+        assert client_for(ex.district_hr, ALPHA_HOST).get(path).status_code == 404, path
+    # someone without the district role sees no district personnel page
+    assert client_for(ex.alpha_hr, DISTRICT_HOST).get("/personnel/").status_code == 404
+
+
+def test_beta_acts_only_as_the_named_receiver(alpha, beta, exchange, client_for):
+    from modules.personnel.exchange.models import CrossUnitTransfer
+
+    ex = exchange
+    transfer = _issue(ex, alpha, beta)
+    alpha_hr, beta_hr = client_for(ex.alpha_hr, ALPHA_HOST), client_for(ex.beta_hr, BETA_HOST)
+    # beta cannot withdraw alpha's transfer (only the sender can), nor open alpha's pages
+    assert beta_hr.post(f"/m/personnel/exchange/{transfer.pk}/withdraw/", {"reason": "x"}).status_code == 404
+    assert client_for(ex.beta_hr, ALPHA_HOST).get(f"/m/personnel/exchange/{transfer.pk}/").status_code == 404
+    # alpha (the sender) cannot accept its own transfer on beta's behalf
+    assert alpha_hr.post(f"/m/personnel/exchange/{transfer.pk}/accept/",
+                         {"department": ex.alpha_dept.pk, "post": ex.alpha_post.pk}).status_code == 404
+    # a transfer naming another receiver is invisible to beta, even though ids repeat
+    gamma_like = CrossUnitTransfer.objects.create(
+        district=alpha.district, sender=alpha, receiver=_third_unit(alpha), sender_person_id=ex.person.pk,
+        person_uid=__import__("uuid").uuid4(), person_name="另一人", reason="x", effective_date=date.today(),
+        issued_by=ex.alpha_hr)
+    assert beta_hr.get(f"/m/personnel/exchange/{gamma_like.pk}/").status_code == 404
+    assert beta_hr.post(f"/m/personnel/exchange/{gamma_like.pk}/accept/",
+                        {"department": ex.beta_dept.pk, "post": ex.beta_post.pk}).status_code == 404
+    assert "另一人" not in beta_hr.get("/m/personnel/exchange/").content.decode()
+    gamma_like.refresh_from_db()
+    assert gamma_like.status == "issued"
+    # beta's staff without the HR role cannot accept either
+    from modules.personnel.models import Post
+    with schema_context(beta.schema_name):
+        Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
+    assert client_for(ex.beta_leader, BETA_HOST).post(
+        f"/m/personnel/exchange/{transfer.pk}/accept/",
+        {"department": ex.beta_dept.pk, "post": ex.beta_post.pk}).status_code == 404
+    # the named receiver's HR can
+    assert beta_hr.get(f"/m/personnel/exchange/{transfer.pk}/").status_code == 200
+    r = beta_hr.post(f"/m/personnel/exchange/{transfer.pk}/accept/",
+                     {"department": ex.beta_dept.pk, "post": ex.beta_post.pk})
+    assert r.status_code == 302
+    transfer.refresh_from_db()
+    assert transfer.status == "completed"
+    from zhengtong.audit.models import AuditEvent
+    with schema_context(alpha.schema_name):
+        assert AuditEvent.objects.filter(action="personnel.exchange.released").exists()
+    with schema_context(beta.schema_name):
+        assert AuditEvent.objects.filter(action="personnel.exchange.received").exists()
+
+
+def _third_unit(alpha):
+    """A unit row of the same district without a schema (enough for a receiver beta is not)."""
+    from tenants.models import Unit
+
+    connection.set_schema_to_public()  # the test client left the connection on a unit's schema
+    unit = Unit(name="丙单位", slug="gamma-x", schema_name="gamma_x", district=alpha.district, owner_id=alpha.owner_id)
+    unit.auto_create_schema = False
+    unit.save()
+    return unit
+
+
+def test_alpha_issues_through_its_pages_and_beta_accepts_through_its_pages(alpha, beta, exchange, client_for):
+    ex = exchange
+    from modules.personnel.models import Post
+    with schema_context(beta.schema_name):
+        Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
+    alpha_hr, beta_hr = client_for(ex.alpha_hr, ALPHA_HOST), client_for(ex.beta_hr, BETA_HOST)
+    page = alpha_hr.get(f"/m/personnel/exchange/new/?person={ex.person.pk}").content.decode()
+    assert "乙单位" in page and "王晓梅" in page
+    r = alpha_hr.post("/m/personnel/exchange/new/", {"person": ex.person.pk, "receiver": beta.pk, "reason": "工作需要",
+                                                      "effective_date": date.today().isoformat()})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    listing = beta_hr.get("/m/personnel/exchange/").content.decode()
+    assert "王晓梅" in listing and "甲单位" in listing
+    from modules.personnel.exchange.models import CrossUnitTransfer
+    t = CrossUnitTransfer.objects.get(person_uid=ex.person.uid)
+    detail = beta_hr.get(f"/m/personnel/exchange/{t.pk}/").content.decode()
+    assert "教务员" in detail  # the posts of beta to choose from
+    assert beta_hr.post(f"/m/personnel/exchange/{t.pk}/accept/",
+                        {"department": ex.beta_dept.pk, "post": ex.beta_post.pk}).status_code == 302
+    t.refresh_from_db()
+    assert t.status == "completed"
+    detail = alpha_hr.get(f"/m/personnel/exchange/{t.pk}/").content.decode()
+    assert t.order_number in detail
