@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
 from zhengtong.audit.models import AuditEvent
@@ -173,15 +173,18 @@ def test_adjustments_are_refused_in_the_notice_period_and_change_cards_only_afte
     with schema_context(alpha.schema_name):
         with pytest.raises(ValidationError, match="公示"):  # not even published
             services.adjustments_submit(actor=people.officer, campaign=campaign)
-    publish(alpha, people, campaign)
+    campaign = publish(alpha, people, campaign)
     untouched = state(alpha, books)
 
     # During the notice: refused, in both languages, and nothing changes.
     with schema_context(alpha.schema_name):
         with pytest.raises(ValidationError) as refused:
             services.adjustments_submit(actor=people.officer, campaign=campaign)
-        message = " ".join(refused.value.messages)
-        assert "公示期满后才能提交调账审批" in message and "only after it ends" in message
+        ends = timezone.localtime(campaign.notice_ends_at).strftime("%Y-%m-%d %H:%M")
+        assert refused.value.messages == [f"公示期至{ends}，公示期满后才能提交调账审批。"]
+        with translation.override("en"), pytest.raises(ValidationError) as refused:
+            services.adjustments_submit(actor=people.officer, campaign=campaign)
+        assert "book adjustments can be submitted only after it ends" in refused.value.messages[0]
         objection = services.objection_raise(actor=people.staff, campaign=campaign, text="打印机在档案室，并未丢失")
     end_notice(alpha, campaign)
     with schema_context(alpha.schema_name):
