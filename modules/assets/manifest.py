@@ -5,6 +5,7 @@ from zhengtong.registry.manifest import ApprovalStepSpec, ApprovalType, Conditio
 from zhengtong.registry.manifest import PeriodicTask, ReportSpec
 
 from .leasing import declarations as leasing  # lending/renting and the idle pool (helper a2pool)
+from .stocktake import declarations as stocktake  # stocktake campaigns and QR labels (helper a1stock)
 
 ASSET_OFFICER = "assets.asset_officer"
 DEPARTMENT_HEAD = "assets.department_head"
@@ -77,9 +78,9 @@ MANIFEST = ModuleManifest(
                   choices=(("refuse", "拒绝", "Refuse"), ("justify", "需说明理由报财政局", "Need a justification to the bureau"))),
     ),
     rules_validator=validate_rules,
-    approval_types=(DISPOSAL, leasing.LENDING,),
+    approval_types=(DISPOSAL, leasing.LENDING, stocktake.STOCKTAKE_ADJUSTMENT,),
     # Daily and idempotent: each month's charge is booked on its first day (modules/assets/tasks.py).
-    periodic_tasks=(PeriodicTask("assets.depreciation_run", 24 * 3600), *leasing.PERIODIC,),
+    periodic_tasks=(PeriodicTask("assets.depreciation_run", 24 * 3600), *leasing.PERIODIC, *stocktake.PERIODIC,),
     reports=(
         ReportSpec("assets.register", "资产登记簿", "Asset register",
                    builder="modules.assets.reports.register.build",
@@ -104,5 +105,6 @@ MANIFEST = ModuleManifest(
         NavEntry("assets:list", "资产卡片", "Asset cards"),
         NavEntry("assets:create", "登记资产", "Register asset", permission="assets.add_asset"),
         *leasing.NAVIGATION,
+        *stocktake.NAVIGATION,
     ),
 )
