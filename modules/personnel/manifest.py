@@ -9,6 +9,7 @@ from zhengtong.registry.manifest import (
     ModuleManifest,
     NavEntry,
     PeriodicTask,
+    ReportSpec,
     RoleSpec,
     RuleField,
 )
@@ -60,6 +61,25 @@ def _transfer_type(kind: str, zh: str, en: str) -> ApprovalType:
 
 APPROVAL_TYPES = tuple(_transfer_type(*k) for k in TRANSFER_KINDS)
 
+# Reports of p2exchange (modules/personnel/reports/): the transfer order and the figures.
+REPORTS = (
+    ReportSpec("personnel.transfer_order", "调令", "Transfer order",
+               builder="modules.personnel.reports.order.build", form="modules.personnel.reports.order.OrderParameters",
+               permission="personnel.view_transfer",
+               description_zh="已办结的跨单位调动的调令（调字编号、双方单位、生效日期）",
+               description_en="The order of a completed cross-unit transfer (serial, both units, effective date)"),
+    ReportSpec("personnel.flows", "人员流入流出统计", "Inflow and outflow",
+               builder="modules.personnel.reports.tables.flows_report",
+               form="modules.personnel.reports.tables.PeriodParameters", permission="personnel.view_transfer",
+               description_zh="按期间、部门和类型统计的人员流入流出", description_en="Moves by period, department and type"),
+    ReportSpec("personnel.establishment", "编制使用情况", "Establishment usage",
+               builder="modules.personnel.reports.tables.establishment_report", permission="personnel.view_post",
+               description_zh="各部门岗位的编制数、在编、待入与空编", description_en="Establishment, occupied and vacant places per post"),
+    ReportSpec("personnel.secondments", "借调人员情况", "Secondments outstanding",
+               builder="modules.personnel.reports.tables.secondments_report", permission="personnel.view_person",
+               description_zh="借出、借入尚未归还的人员及到期日", description_en="People seconded out or in, with end dates"),
+)
+
 MANIFEST = ModuleManifest(
     key="personnel",
     name_zh="人员流动调配",
@@ -76,7 +96,8 @@ MANIFEST = ModuleManifest(
         RoleSpec(DEPARTMENT_HEAD, "部门负责人", "Department head",
                  description_zh="查看本部门（含下级部门）人员", description_en="Sees the people of their department"),
         RoleSpec(LEADER, "单位领导", "Unit leader",
-                 permissions=("personnel.view_person", "personnel.view_transfer", "personnel.view_department",
+                 permissions=("personnel.view_person", "personnel.view_transfer", "personnel.add_transfer",
+                              "personnel.view_department",
                               "personnel.view_post", "personnel.override_establishment",
                               "personnel.override_handover"),
                  description_zh="审批调配；可在写明理由后超编或在交接未完成时办结（留痕）",
@@ -86,13 +107,19 @@ MANIFEST = ModuleManifest(
     rules=(
         RuleField("secondment_reminder_days", "int_list", [30, 7], "借调到期提醒（提前天数）",
                   "Secondment end reminders (days before)"),
+        # Read by modules/personnel/exchange_services.py (the district may also require it for all).
+        RuleField("district_approval_for_transfer_out", "bool", False, "调出至其他单位须报区人社局审批",
+                  "Transfers out to other units need the district HR bureau's approval"),
     ),
     approval_types=APPROVAL_TYPES,
     periodic_tasks=(
         # Idempotent: a transfer is applied once; reminders once per (transfer, days before).
         PeriodicTask("personnel.transfers_apply_due", 3600),
         PeriodicTask("personnel.secondments_check", 6 * 3600),
+        # Cross-unit transfers approved ahead of their date (modules/personnel/exchange/tasks.py).
+        PeriodicTask("personnel.exchange_complete_due", 3600),
     ),
+    reports=REPORTS,
     events_emitted=(PERSON_LEAVING_POST,),
     navigation=(),
 )

@@ -434,6 +434,7 @@ def transfer_request(*, actor, person: Person, kind: str, effective_date: date, 
         from .manifest import approval_type_key
 
         approval_submit(type_key=approval_type_key(kind), subject_id=transfer.pk, actor=actor, reason=reason)
+        transfer.refresh_from_db()
     return transfer
 
 
@@ -553,7 +554,7 @@ def transfer_apply(*, transfer_id: int, actor=None, today: date | None = None) -
     overridden), and when the target post has filled up meanwhile (unless overridden).
     """
     today = today or timezone.localdate()
-    transfer = Transfer.objects.select_for_update().select_related("person", "after_post").get(pk=transfer_id)
+    transfer = Transfer.objects.select_for_update(of=("self",)).select_related("person", "after_post").get(pk=transfer_id)
     if transfer.status == Transfer.Status.APPLIED:
         return transfer  # idempotent: the job may see it twice
     if transfer.status != Transfer.Status.APPROVED:
@@ -694,7 +695,7 @@ def secondments_check(*, today: date | None = None) -> dict[str, int]:
     from zhengtong.registry.rules import rules_for
 
     today = today or timezone.localdate()
-    days = sorted(set(rules_for(get_module("personnel")).get("secondment_reminder_days") or []), reverse=True)
+    days = sorted(set(rules_for(get_module("personnel")).get("secondment_reminder_days") or []))  # nearest first
     result = {"reminded": 0, "returned": 0}
     running = Transfer.objects.filter(kind=K.SECONDMENT, status=Transfer.Status.APPLIED).select_related("person")
     for transfer in running:
