@@ -27,7 +27,7 @@ def _person(unit, *, pk, name, department, post, id_number=ID_NUMBER, history_fr
 
     with schema_context(unit.schema_name):
         person = Person.objects.create(
-            pk=pk, name=name, gender="female", birth_date=date(1949, 12, 31),
+            pk=pk, name=name, gender="female", birth_date=crypto.id_number_birth_date(id_number),
             id_number_encrypted=crypto.id_number_encrypt(id_number), id_number_hash=crypto.id_number_hash(id_number),
             id_number_last4=id_number[-4:], id_number_region=id_number[:4], entry_date=history_from,
             department=department, post=post, rank="一级科员", employment_type="civil_servant", status="in_post")
