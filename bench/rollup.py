@@ -1,12 +1,16 @@
-"""District roll-up of the asset books: the project's way (one UNION ALL statement across
-the unit schemas, modules/assets/rollup.py) versus a plain loop that switches to each
-unit's schema and runs the same aggregate there.
+"""District roll-up of the asset books: the project's way (the per-unit summary rows in the
+public schema, modules/assets/district, read by rollup.district_figures in one GROUPING SETS
+query) versus a plain loop that switches to each unit's schema and runs the aggregate there.
+For reference it also times the live UNION ALL statement (one branch per schema: what the
+page falls back to for a unit without a summary) and the refresh of one unit's summary (what
+an asset write costs the worker).
 
     .venv/bin/python bench/rollup.py [--units 500] [--assets 200] [--repeat 5]
 
-Builds its own database once per run. Each unit gets a schema holding copies of the
-tables the roll-up reads (--full-clone clones the whole template instead, as onboarding
-does, at several seconds a unit) and its cards in one INSERT ... SELECT. Prints the build time, the median time of each way, and their ratio.
+Builds its own database once per run. Each unit gets a schema holding copies of the tables
+the roll-up reads (--full-clone clones the whole template instead, as onboarding does, at
+several seconds a unit) and its cards in one INSERT ... SELECT (5 departments, 20 classes,
+4 statuses). Prints the build time, the median time of each way, and their ratio.
 Target: the project's way ≤ 1 s and ≥ 20× faster than the loop.
 """
 import argparse
@@ -16,16 +20,42 @@ from _setup import drop_database, fresh_database, median, timed
 
 DB = "zt_bench_rollup"
 
-CARDS = """
-INSERT INTO {schema}.assets_asset (number, name, category, spec, original_value, acquired_on, department,
-    location, status, version, created_at, updated_at, quantity, unit_of_measure, acquisition_method,
-    funding_source, accumulated_depreciation, asset_class_id)
-SELECT 'B-' || g, '资产' || g, '', '', (1000 + (g * 37) %% 90000)::numeric(16, 2), DATE '2020-01-01' + (g %% 1500),
-    '', '', (ARRAY['in_use', 'idle', 'repair', 'pending_disposal'])[1 + g %% 4], 1, now(), now(), 1, '台',
-    'purchase', 'budget', ((1000 + (g * 37) %% 90000) / 3)::numeric(16, 2),
-    (SELECT id FROM {schema}.assets_category ORDER BY id OFFSET (g %% 20) LIMIT 1)
-FROM generate_series(1, %s) AS g
-"""
+# Column → SQL expression over g (1..n). Other NOT NULL columns get their model default.
+CARD_EXPRESSIONS = {
+    "number": "'B-' || g",
+    "name": "'资产' || g",
+    "original_value": "(1000 + (g * 37) %% 90000)::numeric(16, 2)",
+    "acquired_on": "DATE '2020-01-01' + (g %% 1500)",
+    "status_changed_on": "DATE '2020-01-01' + (g %% 1500)",
+    "department": "(ARRAY['办公室', '财务科', '信息中心', '后勤科', '业务一科'])[1 + g %% 5]",
+    "status": "(ARRAY['in_use', 'idle', 'repair', 'pending_disposal'])[1 + (g / 20) %% 4]",
+    "accumulated_depreciation": "((1000 + (g * 37) %% 90000) / 3)::numeric(16, 2)",
+    "asset_class_id": "(SELECT id FROM {schema}.assets_category ORDER BY id OFFSET (g %% 20) LIMIT 1)",
+    "created_at": "now()",
+    "updated_at": "now()",
+}
+
+
+def cards_sql() -> tuple[str, list]:
+    """INSERT ... SELECT FROM generate_series for the current Asset model: every NOT NULL
+    column gets an expression or its model default, so new columns do not break the bench."""
+    from modules.assets.models import Asset
+
+    columns, values, params = [], [], []
+    for f in Asset._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        if f.column in CARD_EXPRESSIONS:
+            columns.append(f.column)
+            values.append(CARD_EXPRESSIONS[f.column])
+        elif not f.null:
+            default = f.get_default()
+            columns.append(f.column)
+            values.append("%s")
+            params.append(default)
+    sql = (f"INSERT INTO {{schema}}.assets_asset ({', '.join(columns)}) SELECT {', '.join(values)} "
+           f"FROM generate_series(1, %s) AS g")
+    return sql, params
 
 
 ROLLUP_TABLES = ("assets_category", "assets_asset", "assets_quotaitem")
@@ -57,6 +87,7 @@ def build(n_units: int, n_assets: int, full_clone: bool) -> None:
              owner_id=owner_id) for i in range(n_units)])
     UnitModule.objects.bulk_create([UnitModule(unit=u, module_key="assets") for u in units])
     cloner = CloneSchema()
+    cards, params = cards_sql()
     for u in units:
         with transaction.atomic():
             if full_clone:
@@ -65,7 +96,7 @@ def build(n_units: int, n_assets: int, full_clone: bool) -> None:
             else:
                 _tables_only(u.schema_name)
             with connection.cursor() as cur:
-                cur.execute(CARDS.format(schema=f'"{u.schema_name}"'), [n_assets])
+                cur.execute(cards.format(schema=f'"{u.schema_name}"'), [*params, n_assets])
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
 
@@ -83,6 +114,7 @@ def main():
     from django.db.models import Count, F, Sum
 
     from modules.assets import rollup
+    from modules.assets.district.services import summary_refresh_all, unit_summary_refresh
     from modules.assets.models import Asset
 
     try:
@@ -91,35 +123,59 @@ def main():
         built = time.perf_counter() - t
         units = rollup.rollup_units()
         assert len(units) == args.units
+        t = time.perf_counter()
+        summary_refresh_all(units=units)  # what the tasks after each unit's writes leave behind
+        seeded = time.perf_counter() - t
+        one_unit = timed(lambda i: unit_summary_refresh(unit=units[i % len(units)]), max(args.repeat, 5))
 
         def project_way(i):
-            return rollup.asset_rollup(units)
+            return rollup.district_figures(units)
+
+        def live_union(i):
+            return rollup.asset_rollup_live(units)
 
         def plain_loop(i):
-            out = []
+            """Switch to each unit and aggregate there; add up the page's totals in Python."""
+            out = rollup.DistrictFigures(units=units)
             for unit in units:
                 connection.set_tenant(unit)
-                out.extend((unit.pk, *row) for row in Asset.objects.values_list("asset_class__code", "status")
-                           .annotate(n=Count("pk"), orig=Sum("original_value"),
-                                     net=Sum(F("original_value") - F("accumulated_depreciation"))))
+                for code, status, dept, n, qty, orig, net in (
+                        Asset.objects.values_list("asset_class__code", "status", "department")
+                        .annotate(n=Count("pk"), qty=Sum("quantity"), orig=Sum("original_value"),
+                                  net=Sum(F("original_value") - F("accumulated_depreciation")))):
+                    row = rollup.Totals(n, qty, orig, net)
+                    for target, key in ((out.by_unit, unit.pk), (out.by_unit_status, (unit.pk, status)),
+                                        (out.by_class, code or ""), (out.by_status, status),
+                                        (out.by_department, dept)):
+                        target.setdefault(key, rollup.Totals()).add(row)
+                    out.total.add(row)
             connection.set_schema_to_public()
             return out
 
-        # Both ways must agree before either is timed.
-        a = rollup.totals_by(project_way(0), lambda r: "all")["all"]
-        b = plain_loop(0)
-        assert (a.count, a.original_value, a.net_value) == (sum(r[3] for r in b), sum(r[4] for r in b),
-                                                            sum(r[5] for r in b))
+        # All ways must agree before any is timed.
+        a, b = project_way(0), plain_loop(0)
+        live = rollup.totals_by(live_union(0), lambda r: "all")["all"]
+        figures = lambda f: (f.total.count, f.total.original_value, f.total.net_value)  # noqa: E731
+        assert figures(a) == figures(b) == (live.count, live.original_value, live.net_value)
+        assert {k: v.original_value for k, v in a.by_unit.items()} == {k: v.original_value for k, v in b.by_unit.items()}
+        assert {k: v.count for k, v in a.by_department.items()} == {k: v.count for k, v in b.by_department.items()}
+        assert {k: v.count for k, v in a.by_unit_status.items()} == {k: v.count for k, v in b.by_unit_status.items()}
         ours = timed(project_way, args.repeat)
+        union = timed(live_union, args.repeat)
         loop = timed(plain_loop, args.repeat)
+        summary_rows = rollup.UnitAssetSummary.objects.count()
     finally:
         drop_database(DB)
-    o, lp = median(ours), median(loop)
-    print(f"data: {args.units} units × {args.assets} assets = {a.count} cards, "
-          f"original value ¥{a.original_value:,.2f}; built in {built:.1f} s")
-    print(f"roll-up, one UNION ALL query : median {o:.3f} s  (runs: {', '.join(f'{x:.3f}' for x in ours)})")
-    print(f"roll-up, loop over schemas   : median {lp:.3f} s  (runs: {', '.join(f'{x:.3f}' for x in loop)})")
-    print(f"ratio loop/project           : {lp / o:.1f}x")
+    o, u, lp = median(ours), median(union), median(loop)
+    print(f"data: {args.units} units × {args.assets} assets = {a.total.count} cards, "
+          f"original value ¥{a.total.original_value:,.2f}; built in {built:.1f} s")
+    print(f"summaries: {summary_rows} rows; all units refreshed in {seeded:.1f} s; one unit's refresh: "
+          f"median {median(one_unit) * 1000:.1f} ms")
+    print(f"roll-up, summary rows (project) : median {o:.3f} s  (runs: {', '.join(f'{x:.3f}' for x in ours)})")
+    print(f"roll-up, live UNION ALL         : median {u:.3f} s  (runs: {', '.join(f'{x:.3f}' for x in union)})")
+    print(f"roll-up, loop over schemas      : median {lp:.3f} s  (runs: {', '.join(f'{x:.3f}' for x in loop)})")
+    print(f"ratio loop/project              : {lp / o:.1f}x  (target ≥ 20x and project ≤ 1 s)")
+    print(f"ratio live UNION/project        : {u / o:.1f}x")
 
 
 if __name__ == "__main__":

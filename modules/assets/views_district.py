@@ -7,6 +7,7 @@ and on a unit's host."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from functools import cached_property
 
 from django import forms
@@ -97,6 +98,30 @@ class RollupView:
     @cached_property
     def disposals(self):
         return rollup.disposals_in_period(self.units, start=self.start, end=self.end)
+
+    @cached_property
+    def lending_income(self) -> dict[int, Decimal]:
+        """Rent received in the period per unit id (the leasing sub-app's selector)."""
+        from .leasing.selectors import lending_income_by_unit
+
+        return lending_income_by_unit(self.units, self.start, self.end)
+
+    @cached_property
+    def period_rows(self):
+        """Per unit with anything in the period: disposals and lending income."""
+        disposed = {d.unit.pk: d for d in self.disposals}
+        income = self.lending_income
+        rows = []
+        for u in self.units:
+            d, money = disposed.get(u.pk), income.get(u.pk, rollup.ZERO)
+            if d or money:
+                rows.append((u, d.count if d else 0, d.original_value if d else rollup.ZERO, money))
+        return rows
+
+    @property
+    def period_totals(self):
+        return (sum(r[1] for r in self.period_rows), sum((r[2] for r in self.period_rows), rollup.ZERO),
+                sum((r[3] for r in self.period_rows), rollup.ZERO))
 
 
 def _period(data) -> tuple[PeriodForm, date, date]:

@@ -53,8 +53,9 @@ def rollup_workbook(view) -> bytes:
            [(dept or _("(none)"), t.count, t.original_value, t.net_value) for dept, t in view.by_department], {3, 4})
     _sheet(wb, _("Quota usage"), [_("Unit"), _("Year"), _("Class code"), _("Class"), _("Quota"), _("On the books")],
            [(q.unit.name, q.year, q.class_code, q.class_name, q.quota, q.stock) for q in view.quota_usage], set())
-    _sheet(wb, _("Disposals"), [_("Unit"), _("Cards disposed"), _("Original value (yuan)")],
-           [(d.unit.name, d.count, d.original_value) for d in view.disposals], {3})
+    _sheet(wb, _("Disposals and lending income"),
+           [_("Unit"), _("Cards disposed"), _("Disposed original value"), _("Lending income")],
+           [(u.name, n, value, income) for u, n, value, income in view.period_rows], {3, 4})
     _sheet(wb, _("Total"), [_("Period"), _("Cards"), *money],
            [(view.period_label, figures.total.count, figures.total.original_value, figures.total.net_value)], {3, 4})
     out = io.BytesIO()

@@ -64,6 +64,9 @@ def _build(*, user, params: dict, city: bool) -> TableReport:
     units = rollup.rollup_units()
     figures = rollup.district_figures(units)
     disposals = {d.unit.pk: d for d in rollup.disposals_in_period(units, start=start, end=end)}
+    from ..leasing.selectors import lending_income_by_unit
+
+    income = lending_income_by_unit(units, start, end)
     idle = {uid: t for (uid, status), t in figures.by_unit_status.items() if status == "idle"}
     district = _district_name(portal)
     period = _("Period %(start)s to %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
@@ -78,7 +81,8 @@ def _build(*, user, params: dict, city: bool) -> TableReport:
             i = idle.get(u.pk)
             yield (u.name, f"{t.count:,}", money(t.original_value), money(t.net_value),
                    f"{i.count:,}" if i else "0", money(i.original_value) if i else money(0),
-                   f"{d.count:,}" if d else "0", money(d.original_value) if d else money(0))
+                   f"{d.count:,}" if d else "0", money(d.original_value) if d else money(0),
+                   money(income.get(u.pk, 0)))
 
     total = figures.total
     idle_n = sum(t.count for t in idle.values())
@@ -96,10 +100,12 @@ def _build(*, user, params: dict, city: bool) -> TableReport:
         columns=[Column(_("Unit"), 18), Column(_("Cards"), 7, "right"),
                  Column(_("Original value (yuan)"), 12, "right"), Column(_("Net value (yuan)"), 12, "right"),
                  Column(_("Idle cards"), 6, "right"), Column(_("Idle original value"), 11, "right"),
-                 Column(_("Cards disposed"), 6, "right"), Column(_("Disposed original value"), 11, "right")],
+                 Column(_("Cards disposed"), 6, "right"), Column(_("Disposed original value"), 11, "right"),
+                 Column(_("Lending income"), 10, "right")],
         rows=rows(), expected_rows=len(units),
         totals=[_("Total"), f"{total.count:,}", money(total.original_value), money(total.net_value),
-                f"{idle_n:,}", money(idle_v), f"{disp_n:,}", money(disp_v)],
+                f"{idle_n:,}", money(idle_v), f"{disp_n:,}", money(disp_v),
+                money(sum(income.values(), rollup.ZERO))],
         summary=[(_("Units"), f"{len(units):,}"), (_("Total original value (yuan)"), money(total.original_value)),
                  (_("Total net value (yuan)"), money(total.net_value))],
     )

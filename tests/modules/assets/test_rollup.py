@@ -269,3 +269,36 @@ def test_the_city_report_is_numbered_on_the_district_portal(alpha, beta, make_as
     total = rollup.district_figures(rollup.rollup_units()).total
     assert "财政局" in text and doc.number in text and f"{total.original_value:,.2f}" in text
     assert alpha.name in text and beta.name in text
+
+
+def test_disposals_and_lending_income_of_the_period_on_the_page_and_in_the_spreadsheet(
+        alpha, beta, make_asset, make_user, client_for):
+    import openpyxl
+
+    from modules.assets.leasing.models import IncomeEntry, LeaseContract
+    from modules.assets.services import asset_status_set
+
+    _fill(alpha, beta, make_asset)
+    officer = make_user(alpha, ["assets.asset_officer"])
+    today = date.today()
+    with schema_context(alpha.schema_name):
+        asset_status_set(actor=officer, asset=900003, status=Asset.Status.DISPOSED, authority="approval #1",
+                         decision_number="财资〔2026〕1号")
+    with schema_context(beta.schema_name):
+        contract = LeaseContract.objects.create(
+            asset=Asset.objects.get(pk=900002), counterparty="某公司", term_start=today, term_end=today,
+            rent=Decimal("3000.00"), requested_by=officer)
+        IncomeEntry.objects.create(contract=contract, received_on=today, amount=Decimal("1234.56"), recorded_by=officer)
+    _refresh(alpha, beta)
+    bureau = make_user(district_roles=["district.finance_bureau"])
+    client = client_for(bureau, DISTRICT_HOST)
+    html = client.get("/assets/").content.decode()
+    period = html[html.index('class="table period"'):]
+    assert 'data-unit="alpha"' in period and "¥3,500.50" in period  # the disposed card's original value
+    assert 'data-unit="beta"' in period and "¥1,234.56" in period
+    # A period that ends before them shows none.
+    earlier = client.get("/assets/", {"start": "2020-01-01", "end": "2020-12-31"}).content.decode()
+    assert "¥1,234.56" not in earlier and "¥3,500.50" not in earlier[earlier.index('class="table period"'):]
+    wb = openpyxl.load_workbook(io.BytesIO(client.get("/assets/export.xlsx").content))
+    rows = {r[0]: r for r in wb.worksheets[5].iter_rows(min_row=2, values_only=True)}
+    assert rows[alpha.name][1:3] == (1, 3500.5) and rows[beta.name][3] == 1234.56
