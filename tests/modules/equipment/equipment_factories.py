@@ -14,12 +14,12 @@ USER = "equipment.user"
 MODULE_ADMIN = "equipment.module_admin"
 
 
-def make_course(unit, *, title=None, pass_mark=80, validity_days=365, questions=None):
+def make_course(unit, *, title=None, pass_mark=80, validity_days=365, questions=None, pk=None):
     """A course with multiple-choice questions; the correct option is always index 1."""
     from modules.equipment.models import ExamQuestion, TrainingCourse
 
     with schema_context(unit.schema_name):
-        course = TrainingCourse.objects.create(title=title or f"测试培训{next(_n)}", pass_mark=pass_mark,
+        course = TrainingCourse.objects.create(pk=pk, title=title or f"测试培训{next(_n)}", pass_mark=pass_mark,
                                                validity_days=validity_days)
         for i, text in enumerate(questions or ["开机顺序", "故障时怎么办", "离开时断电", "清洁方法", "谁来维修"]):
             ExamQuestion.objects.create(course=course, position=i, text=text, options=["错", "对", "不知道"],
@@ -27,11 +27,11 @@ def make_course(unit, *, title=None, pass_mark=80, validity_days=365, questions=
         return course
 
 
-def make_type(unit, *, name=None, course=None, **fields):
+def make_type(unit, *, name=None, course=None, pk=None, **fields):
     from modules.equipment.models import DeviceType
 
     with schema_context(unit.schema_name):
-        return DeviceType.objects.create(name=name or f"测试类型{next(_n)}", required_course=course, **fields)
+        return DeviceType.objects.create(pk=pk, name=name or f"测试类型{next(_n)}", required_course=course, **fields)
 
 
 def make_place(unit, *, responsible, name=None, kind="classroom", pk=None, deputies=()):
