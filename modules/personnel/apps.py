@@ -11,6 +11,7 @@ class PersonnelConfig(AppConfig):
         from zhengtong.audit.tracking import track_changes
         from zhengtong.registry.registry import register
 
+        from . import attachments  # noqa: F401  (registers the photo and move-document uses)
         from .manifest import MANIFEST
 
         register(MANIFEST)

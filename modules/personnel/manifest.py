@@ -120,6 +120,12 @@ MANIFEST = ModuleManifest(
         PeriodicTask("personnel.exchange_complete_due", 3600),
     ),
     reports=REPORTS,
+    imports=("personnel.person", "personnel.history"),  # modules/personnel/imports.py; exports.py
     events_emitted=(PERSON_LEAVING_POST,),
-    navigation=(),
+    navigation=(
+        NavEntry("personnel:person_list", "人员档案", "Staff records"),
+        NavEntry("personnel:transfer_list", "人员调配", "Moves"),
+        NavEntry("personnel:organisation", "机构与编制", "Organisation and establishment",
+                 permission="personnel.view_post"),
+    ),
 )
