@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import exchange_services as services
+from .reports import views as reports_views
 from .exchange.models import CrossUnitTransfer
 
 ORDER_REPORT = "personnel.transfer_order"
@@ -219,4 +220,5 @@ urlpatterns = [
     path("exchange/<int:pk>/decline/", exchange_decline, name="exchange_decline"),
     path("exchange/<int:pk>/withdraw/", exchange_withdraw, name="exchange_withdraw"),
     path("exchange/<int:pk>/order/", exchange_order, name="exchange_order"),
+    path("figures/", reports_views.dashboard, name="figures"),
 ]
