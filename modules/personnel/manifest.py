@@ -127,5 +127,8 @@ MANIFEST = ModuleManifest(
         NavEntry("personnel:transfer_list", "人员调配", "Moves"),
         NavEntry("personnel:organisation", "机构与编制", "Organisation and establishment",
                  permission="personnel.view_post"),
+        # HR's pages (exchange_views: the views check the HR role; add_person is HR's own permission).
+        NavEntry("personnel:exchange_list", "跨单位调动", "Cross-unit transfers", permission="personnel.add_person"),
+        NavEntry("personnel:figures", "统计图表", "Figures and charts", permission="personnel.view_transfer"),
     ),
 )

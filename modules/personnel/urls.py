@@ -24,3 +24,8 @@ urlpatterns = [
     path("organisation/posts/new/", views.post_create, name="post_create"),
     path("organisation/posts/<int:pk>/establishment/", views.post_establishment, name="post_establishment"),
 ]
+
+# Cross-unit transfers and the figures page (p2exchange): modules/personnel/exchange_views.py
+from .exchange_views import urlpatterns as exchange_urlpatterns  # noqa: E402
+
+urlpatterns += exchange_urlpatterns
