@@ -82,7 +82,7 @@ class DamageSharesForm(forms.Form):
         super().__init__(*args, **kwargs)
         for n in range(self.LINES):
             self.fields[f"person_{n}"] = PersonField(label=_("Person %(n)s") % {"n": n + 1}, required=False)
-            self.fields[f"share_{n}"] = forms.DecimalField(label=_("Share (%%)"), max_digits=5, decimal_places=2,
+            self.fields[f"share_{n}"] = forms.DecimalField(label=_("Share (%)"), max_digits=5, decimal_places=2,
                                                            required=False, min_value=Decimal("0.01"),
                                                            max_value=Decimal("100"))
 
