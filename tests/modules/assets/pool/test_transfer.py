@@ -178,9 +178,6 @@ def test_beta_cannot_act_for_alpha_on_alphas_listing(alpha, beta, cast, make_ass
         services.pool_withdraw(actor=cast.officer_b, listing_id=listing.pk)
     with schema_context(alpha.schema_name), pytest.raises(PermissionDenied):
         services.pool_publish(actor=cast.officer_b, asset_id=asset.pk)
-    # Through the pages: on beta's host beta signs only for its own side (receiver), and alpha's
-    # host refuses beta's people; a third party's unit sees nothing of the transfer.
-    from django.test import Client  # noqa: F401  (client_for below)
 
 
 def test_pages_keep_each_unit_to_its_own_side(alpha, beta, cast, make_asset, client_for):

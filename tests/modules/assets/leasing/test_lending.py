@@ -1,0 +1,204 @@
+"""Lending and renting (出租出借): the request goes through the approval chain routed by value,
+the card shows who has the asset until when, income is recorded, the contract text is filed
+with the bureau (who sees figures and counterparty only), expiry warnings come once per
+threshold, and the return ends it. Units never see each other's contracts."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from modules.assets.leasing import selectors, services
+from modules.assets.leasing.models import LeaseContract
+from modules.assets.models import Asset
+from zhengtong.approvals import services as approvals
+from zhengtong.approvals.models import ApprovalStep
+from zhengtong.notifications.models import Notification
+
+from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
+
+LENDING = "assets.lending"
+
+
+@pytest.fixture
+def staff(alpha, beta, make_user):
+    return {
+        "officer": make_user(alpha, ["assets.asset_officer"], name="甲专管员"),
+        "head": make_user(alpha, ["platform.unit_admin"], name="甲局长"),
+        "custodian": make_user(alpha, ["assets.custodian"], name="甲使用人"),
+        "officer_b": make_user(beta, ["assets.asset_officer"], name="乙专管员"),
+        "head_b": make_user(beta, ["platform.unit_admin"], name="乙校长"),
+        "bureau": make_user(district_roles=["district.finance_bureau"], name="区国资办"),
+    }
+
+
+def _request(unit, officer, asset, *, kind="rent", rent="24000.00", days=365, start=None, counterparty="某某餐饮公司"):
+    start = start or timezone.localdate()
+    with schema_context(unit.schema_name):
+        return services.lease_request_create(actor=officer, asset=asset, kind=kind, counterparty=counterparty,
+                                             term_start=start, term_end=start + timedelta(days=days),
+                                             rent=Decimal(rent), contract_number="ZL-2026-01")
+
+
+def _submit(unit, officer, contract):
+    with schema_context(unit.schema_name):
+        return approvals.approval_submit(type_key=LENDING, subject_id=contract.pk, actor=officer, reason="盘活闲置")
+
+
+def _decide(unit, user, req, decision="approve", district=False, comment=""):
+    with schema_context(unit.schema_name):
+        step = ApprovalStep.objects.get(request_id=req.pk, status="active")
+        return approvals.approval_decide(request_id=req.pk, step_id=step.pk, actor=user, decision=decision,
+                                         comment=comment, via_district=district)
+
+
+def _state(unit, contract):
+    with schema_context(unit.schema_name):
+        c = LeaseContract.objects.select_related("asset").get(pk=contract.pk)
+        return c.status, c.asset.status
+
+
+def _active(unit, staff, make_asset, value="8000.00", **kw):
+    asset = make_asset(unit, name="临街门面", value=value)
+    contract = _request(unit, staff["officer"], asset, **kw)
+    _decide(unit, staff["head"], _submit(unit, staff["officer"], contract))
+    return asset, contract
+
+
+def test_small_value_needs_the_unit_head_only_and_the_card_shows_the_renter(alpha, staff, make_asset, client_for):
+    asset = make_asset(alpha, name="临街门面", value="8000.00")
+    contract = _request(alpha, staff["officer"], asset)
+    req = _submit(alpha, staff["officer"], contract)
+    with schema_context(alpha.schema_name):
+        assert list(req.steps.values_list("key", flat=True)) == ["unit_head"]
+    assert _state(alpha, contract) == ("in_approval", "in_use")  # nothing goes out before approval
+    _decide(alpha, staff["head"], req)
+    assert _state(alpha, contract) == ("active", "rented")
+    card = client_for(staff["officer"], ALPHA_HOST).get(f"/m/assets/{asset.pk}/").content.decode()
+    until = contract.term_end.strftime("%Y-%m-%d")
+    assert "某某餐饮公司" in card and until in card
+
+
+def test_large_value_goes_on_to_the_bureau_by_the_units_threshold(alpha, staff, make_asset):
+    from modules.assets.manifest import MANIFEST
+    from zhengtong.registry.rules import module_rules_update, rules_for
+
+    asset = make_asset(alpha, name="办公楼一层", value="300000.00")
+    contract = _request(alpha, staff["officer"], asset)
+    req = _submit(alpha, staff["officer"], contract)
+    with schema_context(alpha.schema_name):
+        assert list(req.steps.values_list("key", flat=True)) == ["unit_head", "finance_bureau"]
+    _decide(alpha, staff["head"], req)
+    assert _state(alpha, contract) == ("in_approval", "in_use")  # waiting for the bureau
+    _decide(alpha, staff["bureau"], req, district=True)
+    assert _state(alpha, contract) == ("active", "rented")
+
+    # A unit raising its threshold keeps the same asset with the unit head only.
+    other = make_asset(alpha, name="办公楼二层", value="300000.00")
+    with schema_context(alpha.schema_name):
+        module_rules_update(manifest=MANIFEST, actor=staff["head"],
+                            values={**rules_for(MANIFEST), "lending_bureau_threshold": Decimal("500000.00")})
+    req2 = _submit(alpha, staff["officer"], _request(alpha, staff["officer"], other))
+    with schema_context(alpha.schema_name):
+        assert list(req2.steps.values_list("key", flat=True)) == ["unit_head"]
+
+
+def test_rejected_request_leaves_the_asset_as_it_was(alpha, staff, make_asset):
+    asset = make_asset(alpha, name="会议室", value="8000.00")
+    contract = _request(alpha, staff["officer"], asset, kind="lend", rent="0")
+    _decide(alpha, staff["head"], _submit(alpha, staff["officer"], contract), decision="reject",
+            comment="对方资质不符")
+    assert _state(alpha, contract) == ("rejected", "in_use")
+    with schema_context(alpha.schema_name), pytest.raises(ValidationError):  # lending is free of charge
+        services.lease_request_create(actor=staff["officer"], asset=asset, kind="lend", counterparty="某协会",
+                                      term_start=date(2026, 1, 1), term_end=date(2026, 6, 30), rent=Decimal("10"))
+
+
+def test_income_return_and_the_units_income_for_a_period(alpha, beta, staff, make_asset):
+    asset, contract = _active(alpha, staff, make_asset, start=date(2026, 1, 1))
+    with schema_context(alpha.schema_name):
+        services.lease_income_record(actor=staff["officer"], contract=contract, received_on=date(2026, 1, 5),
+                                     amount=Decimal("6000.00"), note="一季度")
+        services.lease_income_record(actor=staff["officer"], contract=contract, received_on=date(2026, 4, 3),
+                                     amount=Decimal("6000.00"), note="二季度")
+        with pytest.raises(PermissionDenied):
+            services.lease_income_record(actor=staff["custodian"], contract=contract, received_on=date(2026, 4, 3),
+                                         amount=Decimal("1.00"))
+    assert selectors.lending_income(alpha.schema_name, date(2026, 1, 1), date(2026, 3, 31)) == Decimal("6000.00")
+    assert selectors.lending_income(alpha.schema_name, date(2026, 1, 1), date(2026, 12, 31)) == Decimal("12000.00")
+    assert selectors.lending_income(beta.schema_name, date(2026, 1, 1), date(2026, 12, 31)) == Decimal("0.00")
+    by_unit = selectors.lending_income_by_unit([alpha, beta], date(2026, 1, 1), date(2026, 12, 31))
+    assert by_unit == {alpha.pk: Decimal("12000.00"), beta.pk: Decimal("0.00")}
+    with schema_context(alpha.schema_name):
+        services.lease_return(actor=staff["officer"], contract=contract, returned_on=date(2026, 6, 30))
+        c = LeaseContract.objects.get(pk=contract.pk)
+        assert (c.status, c.returned_on, c.asset.status) == ("returned", date(2026, 6, 30), Asset.Status.IN_USE)
+        assert selectors.active_contract_for_card(asset) is None
+
+
+def _inbox(user):
+    with schema_context("public"):
+        return list(Notification.objects.filter(recipient=user, title__contains="到期").values_list("title", flat=True))
+
+
+def test_expiry_warnings_come_once_per_threshold(alpha, staff, make_asset):
+    today = date(2026, 5, 1)
+    _asset, contract = _active(alpha, staff, make_asset, start=date(2026, 1, 1), days=150)  # ends 2026-05-31
+    with schema_context(alpha.schema_name):
+        assert services.expiry_warnings_issue(today=today - timedelta(days=5)) == 0  # 35 days left
+        assert services.expiry_warnings_issue(today=today) == 1  # 30 days left
+        assert services.expiry_warnings_issue(today=today) == 0  # rerun: nothing new
+        assert services.expiry_warnings_issue(today=today + timedelta(days=10)) == 0  # 20 days: nothing new
+        assert services.expiry_warnings_issue(today=date(2026, 5, 25)) == 1  # 6 days left: the 7-day warning
+        assert services.expiry_warnings_issue(today=date(2026, 5, 26)) == 0
+    titles = _inbox(staff["officer"])
+    assert len(titles) == 2 and all("2026-05-31" in t for t in titles)
+    assert len(_inbox(staff["head"])) == 2
+
+    # First seen late (5 days before the end): one warning, not two.
+    _a2, late = _active(alpha, staff, make_asset, start=date(2026, 1, 1), days=120)  # ends 2026-05-01
+    with schema_context(alpha.schema_name):
+        assert services.expiry_warnings_issue(today=date(2026, 4, 26)) == 1
+        assert LeaseContract.objects.get(pk=late.pk).expiry_warned == [7, 30]
+        assert services.expiry_warnings_issue(today=date(2026, 4, 27)) == 0
+
+
+def test_filing_with_the_bureau_and_the_district_page(alpha, beta, staff, make_asset, client_for):
+    from modules.assets.leasing.attachments import CONTRACT_TEXT
+    from zhengtong.files.services import attachment_add
+
+    _asset, contract = _active(alpha, staff, make_asset, counterparty="甲方承租人LTD")
+    with schema_context(alpha.schema_name):
+        with pytest.raises(ValidationError):  # the contract text first
+            services.lease_file_with_bureau(actor=staff["officer"], contract=contract)
+        attachment_add(actor=staff["officer"], owner=contract, use=CONTRACT_TEXT,
+                          upload=SimpleUploadedFile("合同.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+                                                    content_type="application/pdf"))
+        services.lease_file_with_bureau(actor=staff["officer"], contract=contract)
+    _b_asset, b_contract = _active(beta, {**staff, "officer": staff["officer_b"],
+                                          "head": staff["head_b"]}, make_asset, counterparty="乙方未备案")
+    page = client_for(staff["bureau"], DISTRICT_HOST).get("/assets/lending/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "甲方承租人LTD" in html and "¥24,000.00" in html
+    assert "乙方未备案" not in html  # not filed: the bureau does not see it
+    assert client_for(staff["officer"], DISTRICT_HOST).get("/assets/lending/").status_code == 404
+
+
+def test_units_never_reach_each_others_contracts(alpha, beta, staff, make_asset, client_for):
+    _asset, contract = _active(alpha, staff, make_asset, counterparty="甲单位承租方")
+    # Beta's officer: on beta's host the id is not theirs; alpha's host refuses them.
+    assert client_for(staff["officer_b"], BETA_HOST).get(f"/m/assets/lending/{contract.pk}/").status_code == 404
+    assert client_for(staff["officer_b"], ALPHA_HOST).get(f"/m/assets/lending/{contract.pk}/").status_code in (403, 404)
+    resp = client_for(staff["officer_b"], BETA_HOST).post(f"/m/assets/lending/{contract.pk}/return/")
+    assert resp.status_code == 404
+    assert _state(alpha, contract) == ("active", "rented")
+    listing = client_for(staff["officer_b"], BETA_HOST).get("/m/assets/lending/").content.decode()
+    assert "甲单位承租方" not in listing
+    # A custodian of alpha without the lending permission does not see the register.
+    assert client_for(staff["custodian"], ALPHA_HOST).get("/m/assets/lending/").status_code == 403
+    assert "甲单位承租方" in client_for(staff["officer"], ALPHA_HOST).get("/m/assets/lending/").content.decode()
