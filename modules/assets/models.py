@@ -147,6 +147,7 @@ class QuotaItem(models.Model):
         RETURNED = "returned", _("Returned by the bureau")
         REVISED = "revised", _("Revised by the unit")
         APPROVED = "approved", _("Approved")
+        CHANGE_REQUESTED = "change_requested", _("Change applied for by the unit")
 
     asset_class = models.ForeignKey(Category, verbose_name=_("asset class"), on_delete=models.PROTECT,
                                     related_name="quota_items")
@@ -168,13 +169,18 @@ class QuotaItem(models.Model):
 
 class QuotaRound(models.Model):
     """One round of the negotiation, kept for good: 一上 (unit proposes), 一下 (bureau returns
-    its figures), 二上 (unit revises), 二下 (bureau approves). Never updated or deleted."""
+    its figures), 二上 (unit revises), 二下 (bureau approves); later, a change application
+    and the bureau's answer to it. Never updated or deleted."""
 
     class Step(models.TextChoices):
         PROPOSE = "propose", _("Unit proposal (first up)")
         RETURN = "return", _("Bureau figures (first down)")
         REVISE = "revise", _("Unit revision (second up)")
         APPROVE = "approve", _("Bureau approval (second down)")
+        # After approval, when the unit's functions change (职能调整):
+        CHANGE = "change", _("Unit applies for a change (functions changed)")
+        CHANGE_APPROVE = "change_approve", _("Bureau approves the change")
+        CHANGE_REFUSE = "change_refuse", _("Bureau keeps the approved quota")
 
     item = models.ForeignKey(QuotaItem, on_delete=models.PROTECT, related_name="rounds")
     number = models.PositiveSmallIntegerField()

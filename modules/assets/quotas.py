@@ -32,7 +32,18 @@ _FLOW = {
     QuotaRound.Step.RETURN: (QuotaItem.Status.PROPOSED, QuotaItem.Status.RETURNED, "bureau"),
     QuotaRound.Step.REVISE: (QuotaItem.Status.RETURNED, QuotaItem.Status.REVISED, "unit"),
     QuotaRound.Step.APPROVE: (QuotaItem.Status.REVISED, QuotaItem.Status.APPROVED, "bureau"),
+    # An approved quota changes only on the unit's application (its functions changed) and
+    # the bureau's answer; the approved figure stands until the bureau approves a new one.
+    QuotaRound.Step.CHANGE: (QuotaItem.Status.APPROVED, QuotaItem.Status.CHANGE_REQUESTED, "unit"),
+    QuotaRound.Step.CHANGE_APPROVE: (QuotaItem.Status.CHANGE_REQUESTED, QuotaItem.Status.APPROVED, "bureau"),
+    QuotaRound.Step.CHANGE_REFUSE: (QuotaItem.Status.CHANGE_REQUESTED, QuotaItem.Status.APPROVED, "bureau"),
 }
+
+
+def next_step(item: QuotaItem) -> tuple[list[str], str] | None:
+    """The steps that may follow now and who takes them ("unit" or "bureau")."""
+    steps = [step for step, (required, _after, _side) in _FLOW.items() if required == item.status]
+    return (steps, _FLOW[steps[0]][2]) if steps else None
 
 
 def is_bureau(user) -> bool:
@@ -74,8 +85,12 @@ def quota_round_add(*, actor, item: QuotaItem, step: str, quantity: int | None =
         raise ValidationError("协商步骤顺序不对：两上两下须依次进行 (Out of turn: the rounds go propose, return, "
                               "revise, approve).")
     last = item.rounds.order_by("-number").first()
+    if step == QuotaRound.Step.CHANGE and not note.strip():
+        raise ValidationError("请说明职能变化情况 (Say how the unit's functions changed).")
+    if step == QuotaRound.Step.CHANGE_REFUSE:
+        quantity = item.approved_quantity  # the round records the figure that stays
     if quantity is None:
-        if step != QuotaRound.Step.APPROVE:
+        if step not in (QuotaRound.Step.APPROVE, QuotaRound.Step.CHANGE_APPROVE):
             raise ValidationError("请填写数量 (Enter a quantity).")
         quantity = last.quantity
     if quantity < 0:

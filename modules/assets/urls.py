@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_quota
 from .stocktake import urls as stocktake_urls
 
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.asset_status, name="status"),
     path("department-heads/", views.department_head_list, name="department_heads"),
     path("department-heads/<int:pk>/remove/", views.department_head_remove, name="department_head_remove"),
+    path("quotas/", views_quota.quota_list, name="quotas"),
+    path("quotas/<int:pk>/step/", views_quota.quota_step, name="quota_step"),
+    path("acquisitions/", views_quota.acquisition_list, name="acquisitions"),
 ]
