@@ -36,7 +36,8 @@ class PeriodParameters(forms.Form):
         data = super().clean()
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError(_("The period ends before it starts (结束日期早于开始日期)."))
-        return data
+        # Stored with the requested document as JSON: dates as ISO text.
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
 def _day(value) -> date:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from .. import charts
 from . import figures
-from .tables import PeriodParameters
+from .tables import PeriodParameters, _day
 
 
 def flow_chart(f: figures.Flows) -> str:
@@ -55,7 +55,7 @@ def dashboard(request):
     today = timezone.localdate()
     start, end = date(today.year, 1, 1), today
     if request.GET and form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        start, end = _day(form.cleaned_data["start"]), _day(form.cleaned_data["end"])
     f = figures.flows(start, end)
     establishment = figures.establishment_usage()
     return render(request, "personnel/reports/dashboard.html", {
