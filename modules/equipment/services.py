@@ -568,6 +568,16 @@ def fault_report(*, actor, device: Device, symptom: str, photo=None) -> RepairTi
     return ticket
 
 
+def _close_checkout_for_repair(*, device: Device, ticket: RepairTicket) -> None:
+    entry = (LogbookEntry.objects.select_for_update()
+             .filter(device=device, kind=LogbookEntry.Kind.CHECKOUT, ended_at__isnull=True).first())
+    if entry is not None:
+        entry.ended_at = timezone.now()
+        entry.condition = LogbookEntry.Condition.PROBLEM
+        entry.condition_note = f"交修（报修单 {ticket.pk}）/ Handed in for repair (ticket {ticket.pk})"
+        entry.save(update_fields=["ended_at", "condition", "condition_note"])
+
+
 def ticket_transition(*, actor, ticket: RepairTicket, status: str, technician=None, cost: Decimal | None = None,
                       resolution: str | None = None) -> RepairTicket:
     """Move a repair ticket along. Only holders of the technician role may ("由专人维修")."""
@@ -595,7 +605,13 @@ def ticket_transition(*, actor, ticket: RepairTicket, status: str, technician=No
             ticket.resolution = resolution
         device = Device.objects.select_for_update().get(pk=ticket.device_id)
         if status in (T.IN_REPAIR, T.WAITING_PARTS) and device.status not in (D.IN_REPAIR, D.SCRAPPED):
-            ticket.device_status_before = device.status if device.status != D.CHECKED_OUT else D.AVAILABLE
+            if device.status == D.CHECKED_OUT:
+                # The borrower hands the device in for repair: that ends the check-out, so after
+                # the repair it is available again (not silently back with the old borrower).
+                _close_checkout_for_repair(device=device, ticket=ticket)
+                ticket.device_status_before = D.AVAILABLE
+            else:
+                ticket.device_status_before = device.status
             device.status = D.IN_REPAIR
         elif status == T.FIXED:
             ticket.closed_at = timezone.now()

@@ -154,3 +154,19 @@ def test_overdue_work_is_warned_once(alpha, people):
         services.overdue_warn(today=today + timedelta(days=1))
     warnings = Notification.objects.filter(recipient=people.tech, kind="deadline_overdue")
     assert warnings.count() == 1 and "逾期投影仪" in warnings.get().body
+
+
+def test_a_checked_out_device_handed_in_for_repair_ends_the_checkout(alpha, people):
+    from modules.equipment.models import LogbookEntry
+
+    device = make_device(alpha, device_type=make_type(alpha), name="借出的投影仪")
+    with schema_context(alpha.schema_name):
+        entry = services.device_checkout(actor=people.teacher, device=device)
+        ticket = services.fault_report(actor=people.teacher, device=device, symptom="画面闪烁")
+        services.ticket_transition(actor=people.tech, ticket=ticket, status="in_repair")
+        entry = LogbookEntry.objects.get(pk=entry.pk)
+        assert entry.ended_at is not None and entry.condition == "problem"
+        services.ticket_transition(actor=people.tech, ticket=ticket, status="fixed")
+        assert Device.objects.get(pk=device.pk).status == Device.Status.AVAILABLE
+        # Someone else can borrow it now.
+        assert services.device_checkout(actor=people.manager, device=device)
