@@ -461,7 +461,17 @@ def seed_inspection_case(unit, *, pk, marker, owner, make_asset):
                                   reason=marker, selected_by=owner)
 
 
-SEEDERS = [seed_asset, seed_audit_event, seed_report_document, seed_import_job, seed_inspection_case]
+def seed_stocktake(unit, *, pk, marker, owner, make_asset):
+    # Counting (results unpublished): readable by its managers and counters only. Published
+    # results are read by every member of the unit by design (内部公示).
+    from modules.assets.stocktake.models import Campaign, StocktakeLine
+
+    campaign = Campaign.objects.create(pk=pk, title=f"{marker} 清查", deadline="2026-12-31", created_by=owner)
+    StocktakeLine.objects.create(pk=pk, campaign=campaign, asset_id=pk, number=f"{marker}-{pk}", name=marker,
+                                 original_value="1.00", net_value="1.00")
+
+
+SEEDERS = [seed_asset, seed_audit_event, seed_report_document, seed_import_job, seed_inspection_case, seed_stocktake]
 
 
 @pytest.fixture
