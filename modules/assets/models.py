@@ -224,3 +224,69 @@ class AcquisitionRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class BudgetDeclaration(models.Model):
+    """The unit's annual asset allocation budget (资产配置预算) for one year: planned
+    acquisitions declared online, reviewed by the district finance bureau against the
+    unit's stock and approved quotas, answered line by line with an opinion."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Being prepared by the unit")
+        SUBMITTED = "submitted", _("Submitted to the finance bureau")
+        REVIEWED = "reviewed", _("Reviewed by the finance bureau")
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    opinion = models.TextField(_("the bureau's opinion"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("asset budget declaration")
+
+    def __str__(self) -> str:
+        return f"{self.year}"
+
+
+class BudgetLine(models.Model):
+    """One planned acquisition of a budget declaration and the bureau's decision on it."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Not reviewed yet")
+        APPROVED = "approved", _("Approved")
+        ADJUSTED = "adjusted", _("Approved with an adjusted quantity")
+        REFUSED = "refused", _("Refused")
+
+    declaration = models.ForeignKey(BudgetDeclaration, on_delete=models.CASCADE, related_name="lines")
+    asset_class = models.ForeignKey(Category, verbose_name=_("asset class"), on_delete=models.PROTECT,
+                                    related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(_("unit price (yuan)"), max_digits=14, decimal_places=2,
+                                     validators=[MinValueValidator(Decimal("0"))])
+    reason = models.TextField(_("reason"), blank=True)
+    # What the books and the quota said when the unit submitted, kept with the line.
+    stock_at_submission = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    quota_at_submission = models.PositiveIntegerField(null=True, blank=True)
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, default=Decision.PENDING)
+    approved_quantity = models.PositiveIntegerField(_("approved quantity"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["declaration", "asset_class__code", "pk"]
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.unit_price * self.quantity).quantize(Decimal("0.01"))
+
+    @property
+    def approved_amount(self) -> Decimal | None:
+        if self.approved_quantity is None:
+            return None
+        return (self.unit_price * self.approved_quantity).quantize(Decimal("0.01"))

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views, views_quota
+from . import views, views_budget, views_quota
 from .stocktake import urls as stocktake_urls
 
 urlpatterns = [
@@ -18,4 +18,6 @@ urlpatterns = [
     path("quotas/", views_quota.quota_list, name="quotas"),
     path("quotas/<int:pk>/step/", views_quota.quota_step, name="quota_step"),
     path("acquisitions/", views_quota.acquisition_list, name="acquisitions"),
+    path("budget/", views_budget.budget_list, name="budgets"),
+    path("budget/<int:year>/", views_budget.budget_detail, name="budget"),
 ]

@@ -1,7 +1,7 @@
 """District portal URLs of the assets module (included from zhengtong/urls_public.py)."""
 from django.urls import include, path
 
-from . import views_district, views_quota
+from . import views_budget, views_district, views_quota
 from .stocktake import views_district as stocktake_district
 
 app_name = "assets_district"
@@ -20,4 +20,6 @@ urlpatterns = [
     path("quotas/<slug:slug>/items/<int:pk>/step/", views_quota.bureau_step, name="quota_step"),
     path("quotas/<slug:slug>/acquisitions/<int:pk>/", views_quota.bureau_acquisition_decide,
          name="quota_acquisition"),
+    path("budgets/<slug:slug>/", views_budget.bureau_budgets, name="budgets"),
+    path("budgets/<slug:slug>/<int:year>/", views_budget.bureau_budget, name="budget"),
 ]

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
 from . import quotas, rollup
-from .models import AcquisitionRequest, Category, QuotaItem, QuotaRound
+from .models import AcquisitionRequest, BudgetDeclaration, Category, QuotaItem, QuotaRound
 
 # ---------------------------------------------------------------- forms
 
@@ -172,7 +172,9 @@ def bureau_units(request):
                 QuotaItem.Status.PROPOSED, QuotaItem.Status.REVISED, QuotaItem.Status.CHANGE_REQUESTED)).count()
             acquisitions = AcquisitionRequest.objects.filter(status=AcquisitionRequest.Status.BUREAU_REVIEW).count()
             items = QuotaItem.objects.count()
-        units.append({"unit": unit, "waiting": waiting, "acquisitions": acquisitions, "items": items})
+            budgets = BudgetDeclaration.objects.filter(status=BudgetDeclaration.Status.SUBMITTED).count()
+        units.append({"unit": unit, "waiting": waiting, "acquisitions": acquisitions, "items": items,
+                      "budgets": budgets})
     return render(request, "assets/quota_bureau_units.html", {"units": units})
 
 
