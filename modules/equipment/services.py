@@ -291,10 +291,10 @@ def use_refusal(*, user, device: Device, with_students: bool = False, on: date |
         last = (Certification.objects.filter(user=user, course=course, revoked=False)
                 .order_by("-valid_until").first())
         if last is not None and last.valid_until < (on or _today()):
-            return _("Your certification for the training \u201c%(course)s\u201d expired on %(date)s. Pass its exam "
+            return _("Your certification for the training “%(course)s” expired on %(date)s. Pass its exam "
                      "again before using %(type)s devices.") % {"course": course.title, "date": last.valid_until,
                                                                 "type": dtype.name}
-        return _("You need a valid certification for the training \u201c%(course)s\u201d before using %(type)s "
+        return _("You need a valid certification for the training “%(course)s” before using %(type)s "
                  "devices. Take the training and pass its exam first.") % {"course": course.title, "type": dtype.name}
     return None
 
@@ -505,7 +505,7 @@ def exam_submit(*, actor, course: TrainingCourse, answers: dict[int, int]) -> Ex
         name = actor.name or actor.email
         notify(recipients=managers - {actor.pk}, kind="module_warning",
                title=f"{name} 未通过培训考试“{course.title}”{failures}次",
-               title_en=f"{name} failed the exam of \u201c{course.title}\u201d {failures} times",
+               title_en=f"{name} failed the exam of “{course.title}” {failures} times",
                body=f"最近一次得分 {score}%，及格线 {course.pass_mark}%。请安排辅导。",
                body_en=f"Last score {score}%, pass mark {course.pass_mark}%. Please arrange coaching.",
                url=f"/m/equipment/training/{course.pk}/",
@@ -733,7 +733,7 @@ def inspection_record(*, actor, device: Device, kind: str, results: list[dict], 
              for i in expected]
     for r in clean:
         if not r["ok"] and not r["note"]:
-            raise Refused(_("Say what is wrong with \u201c%(item)s\u201d.") % {"item": r["item"]}, code="note")
+            raise Refused(_("Say what is wrong with “%(item)s”.") % {"item": r["item"]}, code="note")
     task = (MaintenanceTask.objects.select_for_update()
             .filter(device=device, kind=kind, status=MaintenanceTask.Status.OPEN).first())
     record = InspectionRecord.objects.create(device=device, task=task, inspector=actor, inspected_on=inspected_on,
