@@ -115,7 +115,7 @@ _TOTALS = """
 SELECT GROUPING(unit_id, class_code, status, department) AS g, unit_id, class_code, max(class_name), status,
        department, coalesce(sum(count), 0), coalesce(sum(quantity), 0), coalesce(sum(original_value), 0),
        coalesce(sum(net_value), 0)
-FROM {table} WHERE unit_id = ANY(%s)
+FROM {table} {where}
 GROUP BY GROUPING SETS ((unit_id), (unit_id, status), (class_code), (status), (department), ())
 """
 # GROUPING() bit per column, highest first: a set of one column leaves the other three set.
@@ -151,12 +151,19 @@ def district_figures(units: list[Unit] | None = None) -> DistrictFigures:
     out = DistrictFigures(units=units)
     if not units:
         return out
-    states = summary_states(units)
+    wanted = {u.pk for u in units}
+    all_states = dict(UnitSummaryState.objects.values_list("unit_id", "refreshed_at"))
+    states = {uid: at for uid, at in all_states.items() if uid in wanted}
     out.as_of = {u.pk: states.get(u.pk) for u in units}
     if states:
+        # Usually every unit with a summary is wanted: then no filter at all (a sequential
+        # read of the table), otherwise leave out the few that are not (archived, module off)
+        # — cheaper than matching 500 wanted ids row by row.
+        left_out = [uid for uid in all_states if uid not in wanted]
         table = connection.ops.quote_name(UnitAssetSummary._meta.db_table)
+        where = "WHERE NOT (unit_id = ANY(%s))" if left_out else ""
         with connection.cursor() as cur:
-            cur.execute(_TOTALS.format(table=f"public.{table}"), [list(states)])
+            cur.execute(_TOTALS.format(table=f"public.{table}", where=where), [left_out] if left_out else None)
             fetched = cur.fetchall()
         for g, uid, code, name, status, dept, n, qty, orig, net in fetched:
             t = Totals(n, qty, orig, net)

@@ -302,3 +302,15 @@ def test_disposals_and_lending_income_of_the_period_on_the_page_and_in_the_sprea
     wb = openpyxl.load_workbook(io.BytesIO(client.get("/assets/export.xlsx").content))
     rows = {r[0]: r for r in wb.worksheets[5].iter_rows(min_row=2, values_only=True)}
     assert rows[alpha.name][1:3] == (1, 3500.5) and rows[beta.name][3] == 1234.56
+
+
+def test_an_archived_unit_leaves_the_rollup_though_its_summary_stays(alpha, beta, make_asset):
+    from tenants.models import Unit
+
+    _fill(alpha, beta, make_asset)
+    _refresh(alpha, beta)
+    Unit.objects.filter(pk=beta.pk).update(status=Unit.Status.ARCHIVED)
+    units = rollup.rollup_units()
+    assert beta.pk not in {u.pk for u in units} and UnitAssetSummary.objects.filter(unit=beta).exists()
+    figures, _ = _assert_rollup_matches_books(units)
+    assert beta.pk not in figures.by_unit and not any(uid == beta.pk for uid, _ in figures.by_unit_status)
