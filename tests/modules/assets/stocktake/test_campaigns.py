@@ -60,6 +60,17 @@ def test_the_snapshot_freezes_the_books_in_scope_at_the_start(alpha, people, boo
     with schema_context(alpha.schema_name):
         assert sorted(finance_only.lines.values_list("number", flat=True)) == ["ALPHA-ST-003", "ALPHA-ST-004"]
         assert not finance_only.scope_all
+        # A class covers its subclasses (GB/T 14885 codes): 302 computers = 30201 desktops + 30202 laptops.
+        from modules.assets.models import Category
+
+        Asset.objects.filter(pk=books["desktop"].pk).update(asset_class=Category.objects.get(code="30201"))
+        Asset.objects.filter(pk=books["laptop"].pk).update(asset_class=Category.objects.get(code="30202"))
+    computers = start(alpha, people.officer, [people.counter], class_codes=["302"])
+    with schema_context(alpha.schema_name):
+        assert sorted(computers.lines.values_list("number", "class_code")) == [
+            ("ALPHA-ST-001", "30201"), ("ALPHA-ST-003", "30202")]
+    with pytest.raises(ValidationError, match="资产分类"):
+        start(alpha, people.officer, [people.counter], class_codes=["999"])
 
 
 def test_only_the_asset_officer_or_unit_admin_starts_and_counters_must_be_members(alpha, beta, people, books,
