@@ -527,6 +527,13 @@ TRANSITIONS = {
 }
 
 
+def _place_people(place_id: int | None) -> set[int]:
+    if place_id is None:
+        return set()
+    place = Place.objects.get(pk=place_id)
+    return {place.responsible_id, *place.deputies.values_list("pk", flat=True)}
+
+
 @transaction.atomic
 def fault_report(*, actor, device: Device, symptom: str, photo=None) -> RepairTicket:
     """Anyone who may see a device reports a fault (报修). Repeat faults are flagged by rule."""
@@ -560,9 +567,12 @@ def fault_report(*, actor, device: Device, symptom: str, photo=None) -> RepairTi
         from .attachments import FAULT_PHOTO
 
         attachment_add(actor=actor, owner=ticket, use=FAULT_PHOTO, upload=photo)
-    techs = holder_ids(TECHNICIAN) - {actor.pk}
-    if techs:
-        notify(recipients=techs, kind="module_warning", title=f"新报修：{device.name}",
+    # The essays: a fault is reported to the device's responsible person (负责人) and repaired by
+    # the technicians — both hear of it.
+    told = holder_ids(TECHNICIAN) | {device.custodian_id} | _place_people(device.place_id)
+    told -= {actor.pk, None}
+    if told:
+        notify(recipients=told, kind="module_warning", title=f"新报修：{device.name}",
                title_en=f"New fault report: {device.name}", body=symptom[:500], body_en=symptom[:500],
                url=f"/m/equipment/repairs/{ticket.pk}/", email=False)
     return ticket
