@@ -10,9 +10,11 @@ from zhengtong.registry.manifest import (
     StepCondition,
 )
 
-# 清查调账: after the public notice the book adjustments are approved by the unit head and,
-# when the shortages' original value reaches the disposal threshold, by the district
-# finance bureau (a shortage ends in a write-off, so the same line applies).
+# 清查调账: after the public notice the book adjustments go through the approval the essay asks
+# of the unit (帐实不符的由本单位自行履行报批手续). Shortages are written off when it is
+# approved, so it is routed by their total original value as a disposal is: the unit head;
+# the unit's leadership collectively between the unit head's limit and the bureau threshold;
+# the district finance bureau from the threshold on.
 STOCKTAKE_ADJUSTMENT = ApprovalType(
     key="assets.stocktake_adjustment",
     name_zh="资产清查调账",
@@ -20,6 +22,10 @@ STOCKTAKE_ADJUSTMENT = ApprovalType(
     handler="modules.assets.stocktake.approvals.StocktakeAdjustmentHandler",
     default_chain=(
         ApprovalStepSpec("unit_head", "单位负责人审批", "Unit head", role="platform.unit_admin", deadline_hours=120),
+        ApprovalStepSpec("leadership", "单位领导班子集体决策", "Unit leadership (collective decision)",
+                         role="platform.unit_admin", quorum=2, deadline_hours=120,
+                         conditions=(StepCondition("amount", ">=", rule="disposal_unit_head_limit"),
+                                     StepCondition("amount", "<", rule="disposal_bureau_threshold"))),
         ApprovalStepSpec("finance_bureau", "区财政局（国资办）审批", "District finance bureau",
                          role="district.finance_bureau", deadline_hours=240,
                          conditions=(StepCondition("amount", ">=", rule="disposal_bureau_threshold"),)),

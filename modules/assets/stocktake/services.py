@@ -371,12 +371,14 @@ def _card_from_surplus(*, item: SurplusItem, actor, authority: str) -> Asset:
 def adjustments_apply(*, campaign_id: int, actor, approval_ref: str) -> dict[str, int]:
     """Change the cards as the approved results say (called by the approval's last step):
 
-    - shortage (盘亏): the card goes to "pending disposal" — it is written off through the
-      disposal approval (loss write-off), whose route by value may reach the finance bureau;
-      a stocktake cannot take a card off the books on its own;
+    - shortage (盘亏): the card is written off (disposed, with the approval as its decision
+      number). The essay has the unit carry out the approval itself (帐实不符的由本单位自行履行
+      报批手续), and this approval is routed by value like a disposal (unit head; leadership
+      between the unit head's limit and the bureau threshold; the finance bureau from it);
     - surplus (盘盈): a new card at the estimated value;
     - found elsewhere / with another custodian: the card's location and custodian follow.
-    A card disposed or already pending disposal since the snapshot is left as it is.
+    A card disposed since the snapshot, or in a disposal approval of its own (pending
+    disposal), is left as it is.
     """
     from ..services import asset_status_set
 
@@ -393,9 +395,9 @@ def adjustments_apply(*, campaign_id: int, actor, approval_ref: str) -> dict[str
             asset = Asset.objects.get(pk=line.asset_id)
             if asset.status in (Asset.Status.DISPOSED, Asset.Status.PENDING_DISPOSAL):
                 continue
-            asset_status_set(actor=actor, asset=asset, status=Asset.Status.PENDING_DISPOSAL,
-                             reason="清查盘亏 / stocktake shortage", decision_number=approval_ref,
-                             authority=authority)
+            asset_status_set(actor=actor, asset=asset, status=Asset.Status.DISPOSED,
+                             reason="清查盘亏核销 / stocktake shortage written off", decision_number=approval_ref,
+                             authority=authority, audit_action="assets.asset.stocktake_write_off")
             done["shortages"] += 1
         elif line.location_mismatch or line.custodian_mismatch:
             _card_relocate(asset_id=line.asset_id, location=line.actual_location if line.location_mismatch else None,

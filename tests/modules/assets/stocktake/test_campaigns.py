@@ -230,8 +230,9 @@ def test_adjustments_are_refused_in_the_notice_period_and_change_cards_only_afte
     assert r.status_code == 302
 
     after = cards(alpha, books)
-    assert after["printer"].status == after["car"].status == "pending_disposal"  # written off through disposal
-    assert "盘亏" in after["printer"].status_reason
+    # Shortages written off, the approval as their decision number.
+    assert after["printer"].status == after["car"].status == "disposed"
+    assert "盘亏核销" in after["printer"].status_reason and after["car"].decision_number == f"approval #{req.pk}"
     assert after["laptop"].location == "305室" and after["laptop"].custodian_id == people.staff.pk
     assert after["chair"].custodian_id == people.holder2.pk and after["chair"].location == "303室"
     assert (after["desktop"].status, after["desktop"].location) == ("in_use", "301室")
@@ -283,7 +284,7 @@ def test_a_rejected_adjustment_changes_nothing_and_can_be_submitted_again(alpha,
         req2 = services.adjustments_submit(actor=people.officer, campaign=campaign)
         step = ApprovalStep.objects.get(request_id=req2.pk, status="active")
         approvals.approval_decide(request_id=req2.pk, step_id=step.pk, actor=people.head, decision="approve")
-    assert cards(alpha, books)["printer"].status == "pending_disposal"
+    assert cards(alpha, books)["printer"].status == "disposed"
 
 
 def test_a_count_that_matches_the_books_has_nothing_to_adjust(alpha, people, books):
