@@ -412,6 +412,10 @@ def adjustments_apply(*, campaign_id: int, actor, approval_ref: str) -> dict[str
         item.asset_id = _card_from_surplus(item=item, actor=actor, authority=authority).pk
         item.save(update_fields=["asset_id"])
         done["surpluses"] += 1
+    if done["surpluses"] or done["relocated"]:
+        from ..district.services import summary_refresh_on_commit
+
+        summary_refresh_on_commit()  # new cards: the district roll-up follows the books
     before = campaign.status
     campaign.status = Campaign.Status.ADJUSTED
     campaign.adjusted_at = timezone.now()
