@@ -169,3 +169,45 @@ def test_module_switched_off_hides_every_page(world, client_for, alpha, operator
     client = client_for(world.a_manager)
     for url in ("/m/equipment/", "/m/equipment/devices/", f"/m/equipment/devices/{SHARED}/"):
         assert client.get(url).status_code == 404
+
+
+def test_session_and_room_log_through_the_pages(world, client_for, alpha):
+    from django.utils import timezone
+
+    client = client_for(world.a_teacher)
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    start = (now - timezone.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    end = now.strftime("%Y-%m-%dT%H:%M")
+    client.post(f"/m/equipment/devices/{SHARED}/act/session/",
+                {"started_at": start, "ended_at": end, "purpose": "语文课", "condition": "good"})
+    # The room's responsible person sees the session in the room's log.
+    assert "语文课" in client_for(world.a_manager).get(f"/m/equipment/places/{SHARED}/").content.decode()
+    # A session ending in the future is refused with a message, nothing logged.
+    later = (now + timezone.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(f"/m/equipment/devices/{SHARED}/act/session/",
+                           {"started_at": start, "ended_at": later, "purpose": "未来的课", "condition": "good"},
+                           follow=True)
+    assert response.status_code == 200
+    with schema_context(alpha.schema_name):
+        assert LogbookEntry.objects.filter(purpose="语文课", kind="session", user=world.a_teacher).exists()
+        assert not LogbookEntry.objects.filter(purpose="未来的课").exists()
+    # The place page logs use of the room itself.
+    client_for(world.a_manager).post(f"/m/equipment/places/{SHARED}/",
+                                     {"started_at": start, "ended_at": end, "purpose": "教研活动",
+                                      "condition": "good"})
+    with schema_context(alpha.schema_name):
+        entry = LogbookEntry.objects.get(purpose="教研活动")
+        assert entry.place_id == SHARED and entry.device_id is None
+
+
+def test_the_exam_page_grants_and_the_failures_show_to_the_manager(world, client_for, alpha):
+    course = make_course(alpha, title="页面考试培训")
+    with schema_context(alpha.schema_name):
+        wrong = {f"q{q.pk}": 0 for q in course.questions.all()}
+    teacher = client_for(world.a_teacher)
+    for _ in range(2):
+        teacher.post(f"/m/equipment/training/{course.pk}/", wrong)
+    page = client_for(world.a_manager).get(f"/m/equipment/training/{course.pk}/").content.decode()
+    assert "甲老师" in page  # listed among those who failed repeatedly
+    # Another teacher does not see who failed.
+    assert "甲老师" not in client_for(world.a_tech).get(f"/m/equipment/training/{course.pk}/").content.decode()
