@@ -28,7 +28,9 @@ class LendingHandler(ApprovalHandler):
         return services.is_officer(user)
 
     def can_view_subject(self, user, subject: LeaseContract) -> bool:
-        return user.has_perm("assets_leasing.view_leasecontract")
+        from .selectors import may_view_contracts
+
+        return may_view_contracts(user)
 
     def check_submittable(self, subject: LeaseContract, *, resubmission: bool = False) -> None:
         allowed = (LeaseContract.Status.DRAFT, LeaseContract.Status.REJECTED)

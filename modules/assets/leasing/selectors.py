@@ -11,7 +11,10 @@ from django.db.models import QuerySet, Sum
 from django_tenants.utils import schema_context
 from psycopg import sql
 
-from zhengtong.core.permissions import get_visible, visible
+from django.http import Http404
+
+from zhengtong.core.permissions import visible
+from zhengtong.registry.registry import UNIT_ADMIN
 
 from .models import IncomeEntry, LeaseContract
 
@@ -19,15 +22,27 @@ VIEW = "assets_leasing.view_leasecontract"
 ZERO = Decimal("0.00")
 
 
+def may_view_contracts(user) -> bool:
+    """The asset officer (through the role's permission) and the unit head, who approves them."""
+    return user.is_authenticated and (user.has_perm(VIEW) or user.has_role(UNIT_ADMIN))
+
+
+def _visible(user, qs: QuerySet) -> QuerySet:
+    return qs if user.is_authenticated and user.has_role(UNIT_ADMIN) else visible(user, VIEW, qs)
+
+
 def contract_list(*, user, status: str = "") -> QuerySet[LeaseContract]:
-    qs = visible(user, VIEW, LeaseContract.objects.select_related("asset"))
+    qs = _visible(user, LeaseContract.objects.select_related("asset"))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at")
 
 
 def contract_get(*, user, pk: int) -> LeaseContract:
-    return get_visible(user, VIEW, LeaseContract.objects.select_related("asset", "requested_by", "filed_by"), pk=pk)
+    try:
+        return _visible(user, LeaseContract.objects.select_related("asset", "requested_by", "filed_by")).get(pk=pk)
+    except LeaseContract.DoesNotExist:
+        raise Http404
 
 
 def active_contract_for_card(asset) -> LeaseContract | None:

@@ -23,7 +23,7 @@ def _fail(request, exc) -> None:
 
 @login_required
 def lending_list(request):
-    if not request.user.has_perm(selectors.VIEW):
+    if not selectors.may_view_contracts(request.user):
         raise PermissionDenied
     status = request.GET.get("status", "")
     return render(request, "assets_leasing/list.html", {

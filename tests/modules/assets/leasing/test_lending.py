@@ -202,3 +202,28 @@ def test_units_never_reach_each_others_contracts(alpha, beta, staff, make_asset,
     # A custodian of alpha without the lending permission does not see the register.
     assert client_for(staff["custodian"], ALPHA_HOST).get("/m/assets/lending/").status_code == 403
     assert "甲单位承租方" in client_for(staff["officer"], ALPHA_HOST).get("/m/assets/lending/").content.decode()
+
+
+def test_the_officer_requests_through_the_page_and_the_head_opens_it(alpha, staff, make_asset, client_for):
+    asset = make_asset(alpha, name="礼堂", value="9000.00")
+    officer = client_for(staff["officer"], ALPHA_HOST)
+    assert "礼堂" in officer.get(f"/m/assets/lending/new/?asset={asset.pk}").content.decode()
+    resp = officer.post("/m/assets/lending/new/", {
+        "asset": asset.pk, "kind": "rent", "counterparty": "文化公司", "term_start": "2026-07-01",
+        "term_end": "2026-12-31", "rent": "12000.00", "contract_number": ""})
+    assert resp.status_code == 302
+    with schema_context(alpha.schema_name):
+        contract = LeaseContract.objects.get(asset_id=asset.pk)
+    assert (contract.counterparty, contract.rent, contract.status) == ("文化公司", Decimal("12000.00"), "draft")
+    # The term must end after it starts: the form says so and nothing is saved.
+    bad = officer.post("/m/assets/lending/new/", {
+        "asset": asset.pk, "kind": "rent", "counterparty": "另一公司", "term_start": "2026-07-01",
+        "term_end": "2026-06-01", "rent": "1.00"})
+    assert bad.status_code == 200
+    with schema_context(alpha.schema_name):
+        assert LeaseContract.objects.filter(asset_id=asset.pk).count() == 1
+    # The unit head, who approves, opens the request; a custodian may not create one.
+    head_page = client_for(staff["head"], ALPHA_HOST).get(f"/m/assets/lending/{contract.pk}/")
+    assert head_page.status_code == 200 and "文化公司" in head_page.content.decode()
+    assert client_for(staff["custodian"], ALPHA_HOST).get("/m/assets/lending/new/").status_code == 403
+    assert client_for(staff["custodian"], ALPHA_HOST).get(f"/m/assets/lending/{contract.pk}/").status_code == 404
