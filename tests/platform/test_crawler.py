@@ -471,7 +471,33 @@ def seed_stocktake(unit, *, pk, marker, owner, make_asset):
                                  original_value="1.00", net_value="1.00")
 
 
-SEEDERS = [seed_asset, seed_audit_event, seed_report_document, seed_import_job, seed_inspection_case, seed_stocktake]
+def seed_personnel_exchange(unit, *, pk, marker, owner, make_asset):
+    # A cross-unit transfer (public schema, ids unique) sent by the first unit seeded with ``pk`` to
+    # a unit that is neither session unit (p2exchange): only the sender's HR may see its marker; the
+    # named receiver's view is checked by tests/modules/personnel/test_exchange.py.
+    import uuid
+    from datetime import date
+
+    from modules.personnel.exchange.models import CrossUnitTransfer
+    from tenants.models import Unit
+
+    if CrossUnitTransfer.objects.filter(pk=pk).exists():
+        return
+    with schema_context("public"):  # a receiver that is neither session unit (a row, no schema)
+        stranger = Unit.objects.filter(slug="xchg-stranger").first()
+        if stranger is None:
+            stranger = Unit(name="调入单位（爬虫）", slug="xchg-stranger", schema_name="xchg_stranger",
+                            district=unit.district, owner_id=unit.owner_id)
+            stranger.auto_create_schema = False
+            stranger.save()
+    CrossUnitTransfer.objects.create(
+        pk=pk, district=unit.district, sender=unit, receiver=stranger, sender_person_id=pk,
+        person_uid=uuid.uuid4(), person_name=f"{marker} 调出人", reason=marker, effective_date=date(2030, 1, 1),
+        issued_by=owner)
+
+
+SEEDERS = [seed_asset, seed_audit_event, seed_report_document, seed_import_job, seed_inspection_case, seed_stocktake,
+           seed_personnel_exchange]
 
 
 @pytest.fixture
