@@ -387,10 +387,10 @@ def handover_close(*, actor, task: HandoverTask | int) -> HandoverTask:
         listing_en = "; ".join(
             f"{i.label} ({'not confirmed by ' + _name(i.new_holder) if i.new_holder_id else 'no new holder named'})"
             for i in waiting)
+        # Both languages in one message (the items' labels are in the unit's language anyway).
         raise ValidationError(
-            _("The hand-over cannot be closed: %(n)s item(s) have not been confirmed by their new holder: "
-              "%(en)s (以下 %(n)s 项尚未由接收人确认，不能关闭移交任务：%(zh)s)")
-            % {"n": len(waiting), "en": listing_en, "zh": listing}, code="open_items")
+            f"以下 {len(waiting)} 项尚未由接收人确认，不能关闭移交任务：{listing} / The hand-over cannot be closed: "
+            f"{len(waiting)} item(s) have not been confirmed by their new holder: {listing_en}", code="open_items")
     task.status, task.closed_at, task.closed_by = HandoverTask.Status.CLOSED, timezone.now(), actor
     task.save(update_fields=["status", "closed_at", "closed_by"])
     audit_record(action="equipment.handover.close", actor=actor, obj=task,
