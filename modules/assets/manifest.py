@@ -80,7 +80,9 @@ MANIFEST = ModuleManifest(
     rules_validator=validate_rules,
     approval_types=(DISPOSAL, leasing.LENDING, stocktake.STOCKTAKE_ADJUSTMENT,),
     # Daily and idempotent: each month's charge is booked on its first day (modules/assets/tasks.py).
-    periodic_tasks=(PeriodicTask("assets.depreciation_run", 24 * 3600), *leasing.PERIODIC, *stocktake.PERIODIC,),
+    # quota_check: warns the asset officers when the books exceed an approved quota (warnings.py).
+    periodic_tasks=(PeriodicTask("assets.depreciation_run", 24 * 3600), PeriodicTask("assets.quota_check", 24 * 3600),
+                    *leasing.PERIODIC, *stocktake.PERIODIC,),
     reports=(
         ReportSpec("assets.register", "资产登记簿", "Asset register",
                    builder="modules.assets.reports.register.build",
@@ -104,6 +106,9 @@ MANIFEST = ModuleManifest(
     navigation=(
         NavEntry("assets:list", "资产卡片", "Asset cards"),
         NavEntry("assets:create", "登记资产", "Register asset", permission="assets.add_asset"),
+        NavEntry("assets:quotas", "配置定额", "Allocation quotas", permission="assets.change_asset"),
+        NavEntry("assets:acquisitions", "资产配置申请", "Acquisition requests", permission="assets.add_asset"),
+        NavEntry("assets:budgets", "资产配置预算", "Asset budget", permission="assets.change_asset"),
         *leasing.NAVIGATION,
         *stocktake.NAVIGATION,
     ),
