@@ -36,6 +36,14 @@ class CampaignForm(forms.Form):
         return [d.strip() for d in raw.split(",") if d.strip()]
 
 
+class CountersForm(forms.Form):
+    counters = PeopleChoice(label=_("Counters"), queryset=None, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["counters"].queryset = unit_people()
+
+
 class CountForm(forms.Form):
     result = forms.ChoiceField(choices=[c for c in StocktakeLine.Result.choices if c[0] != "pending"])
     actual_location = forms.CharField(required=False, max_length=200)

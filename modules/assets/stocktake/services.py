@@ -112,6 +112,28 @@ def campaign_start(*, actor, title: str, deadline: date, counters, class_codes=(
     return campaign
 
 
+@transaction.atomic
+def counters_set(*, actor, campaign: Campaign | int, counters) -> Campaign:
+    """Change who counts while counting goes on (someone is away, or leaves the unit); what
+    a counter has already recorded stays, with their name on it."""
+    _require_manager(actor)
+    campaign = _lock(campaign)
+    if campaign.status != Campaign.Status.COUNTING:
+        raise ValidationError(_("Counting of this stocktake has ended (本次清查已结束盘点)."))
+    ids = {getattr(c, "pk", c) for c in counters}
+    if not ids:
+        raise ValidationError(_("Assign at least one counter (请至少指定一名盘点人)."))
+    if unit_member_ids(ids) != ids:
+        raise ValidationError(_("Counters must be members of this unit (盘点人必须是本单位成员)."))
+    before = sorted(campaign.counters.values_list("pk", flat=True))
+    if before == sorted(ids):
+        return campaign
+    campaign.counters.set(ids)
+    audit_record(action="assets.stocktake.counters", actor=actor, obj=campaign, before={"counters": before},
+                 after={"counters": sorted(ids)})
+    return campaign
+
+
 def _require_counting(campaign: Campaign, actor) -> None:
     if not is_counter(actor, campaign):
         raise PermissionDenied(_("You are not a counter of this stocktake (您不是本次清查的盘点人)."))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/count/", views.count, name="count"),
     path("<int:pk>/lines/<int:line_id>/", views.line_count, name="line_count"),
     path("<int:pk>/surplus/", views.surplus_add, name="surplus_add"),
+    path("<int:pk>/counters/", views.counters, name="counters"),
     path("<int:pk>/publish/", views.publish, name="publish"),
     path("<int:pk>/objections/", views.objection_raise, name="objection_raise"),
     path("<int:pk>/objections/<int:objection_id>/answer/", views.objection_answer, name="objection_answer"),

@@ -18,7 +18,7 @@ from zhengtong.approvals.models import ApprovalRequest
 
 from .. import selectors as asset_selectors
 from . import labels, selectors, services
-from .forms import AnswerForm, CampaignForm, CountForm, ObjectionForm, SurplusForm
+from .forms import AnswerForm, CampaignForm, CountersForm, CountForm, ObjectionForm, SurplusForm
 from .models import Objection
 
 
@@ -65,6 +65,8 @@ def campaign_detail(request, pk):
         "notice_open": services.notice_open(campaign),
         "objections": campaign.objections.select_related("raised_by", "answered_by", "line"),
         "objection_form": ObjectionForm(), "answer_form": AnswerForm(),
+        "counters_form": CountersForm(initial={"counters": list(campaign.counters.values_list("pk", flat=True))})
+        if manager and campaign.status == campaign.Status.COUNTING else None,
         "approvals": ApprovalRequest.objects.filter(type_key=services.ADJUSTMENT, subject_id=campaign.pk)
         .order_by("-pk") if manager else [],
     })
@@ -127,6 +129,24 @@ def surplus_add(request, pk):
             messages.success(request, _("Surplus item recorded."))
             return redirect("assets:stocktake:count", pk=campaign.pk)
     return render(request, "stocktake/surplus_form.html", {"campaign": campaign, "form": form})
+
+
+@login_required
+@require_POST
+def counters(request, pk):
+    campaign = selectors.campaign_get(user=request.user, pk=pk)
+    if not services.can_manage(request.user):
+        raise PermissionDenied
+    form = CountersForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Assign at least one counter (请至少指定一名盘点人)."))
+        services.counters_set(actor=request.user, campaign=campaign, counters=form.cleaned_data["counters"])
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Counters saved."))
+    return redirect("assets:stocktake:detail", pk=campaign.pk)
 
 
 @login_required

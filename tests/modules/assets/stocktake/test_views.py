@@ -65,6 +65,18 @@ def test_officer_starts_a_campaign_and_a_counter_counts_it_on_the_phone_page(alp
     with schema_context(alpha.schema_name):
         assert line_of(campaign, books["desktop"]).result == "found"
 
+    # The officer hands the counting over: the first counter is off it, the new one counts.
+    assert staff.post(f"/m/assets/stocktake/{campaign.pk}/counters/",  # may not even see it while counting
+                      {"counters": [people.staff.pk]}).status_code == 404
+    assert counter.post(f"/m/assets/stocktake/{campaign.pk}/counters/",  # a counter may not choose counters
+                        {"counters": [people.counter.pk, people.staff.pk]}).status_code == 403
+    r = officer.post(f"/m/assets/stocktake/{campaign.pk}/counters/", {"counters": [people.counter2.pk]})
+    assert r.status_code == 302
+    assert counter.get(f"/m/assets/stocktake/{campaign.pk}/count/").status_code == 404
+    assert client_for(people.counter2, ALPHA_HOST).get(f"/m/assets/stocktake/{campaign.pk}/count/").status_code == 200
+    report = text(officer.get(f"/m/assets/stocktake/{campaign.pk}/report/"))
+    assert "ALPHA-ST-005" in report.split("未盘点")[-1]  # the car is listed as not counted yet
+
 
 def test_members_read_results_only_once_published_and_object_during_the_notice(alpha, people, books, client_for):
     from modules.assets.stocktake import services
