@@ -496,8 +496,20 @@ def seed_personnel_exchange(unit, *, pk, marker, owner, make_asset):
         issued_by=owner)
 
 
+def seed_equipment(unit, *, pk, marker, owner, make_asset):
+    # A place, device type, device, training course and repair ticket with the id (e1equip).
+    from modules.equipment.models import Device, DeviceType, Place, RepairTicket, TrainingCourse
+
+    course = TrainingCourse.objects.create(pk=pk, title=f"{marker} 培训 {pk}", material=marker)
+    dtype = DeviceType.objects.create(pk=pk, name=f"{marker} 设备类型 {pk}", required_course=course,
+                                      usage_rules=marker)
+    place = Place.objects.create(pk=pk, name=f"{marker} 教室 {pk}", responsible=owner)
+    device = Device.objects.create(pk=pk, device_type=dtype, name=f"{marker} 投影仪", place=place, custodian=owner)
+    RepairTicket.objects.create(pk=pk, device=device, reported_by=owner, symptom=marker)
+
+
 SEEDERS = [seed_asset, seed_audit_event, seed_report_document, seed_import_job, seed_inspection_case, seed_stocktake,
-           seed_personnel_exchange]
+           seed_equipment, seed_personnel_exchange]
 
 
 @pytest.fixture
