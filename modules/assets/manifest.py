@@ -99,6 +99,7 @@ MANIFEST = ModuleManifest(
                    builder="modules.assets.district.reports.build_city_return",
                    form="modules.assets.district.reports.Parameters",
                    permission="assets_district.request_rollup_report"),
+        *stocktake.REPORTS,
     ),
     imports=("assets.asset",),  # modules/assets/imports.py; export: modules/assets/exports.py
     # Cards in a person's custody, for personnel's hand-over checklist.

@@ -7,6 +7,7 @@ from zhengtong.registry.manifest import (
     ConditionField,
     NavEntry,
     PeriodicTask,
+    ReportSpec,
     StepCondition,
 )
 
@@ -41,4 +42,13 @@ PERIODIC = (
 NAVIGATION = (
     NavEntry("assets:stocktake:list", "资产清查", "Stocktakes"),
     NavEntry("assets:labels:sheet", "资产标签", "Asset labels"),
+)
+
+REPORTS = (
+    ReportSpec("assets.stocktake_discrepancies", "资产清查盘点差异表", "Stocktake discrepancy report",
+               builder="modules.assets.stocktake.reports.discrepancy_report",
+               form="modules.assets.stocktake.reports.CampaignParameters",
+               description_zh="盘亏、盘盈、地点/使用人不符及金额合计（从清查页面生成）",
+               description_en="Shortages, surpluses, location/custodian mismatches and their totals "
+                              "(from the stocktake page)"),
 )

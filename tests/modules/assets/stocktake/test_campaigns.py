@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from zhengtong.audit.models import AuditEvent
 
-from ...assets.stocktake.conftest import D, line_of, start
+from .conftest import D, line_of, start
 from ....conftest import ALPHA_HOST, DISTRICT_HOST
 
 
@@ -298,3 +298,42 @@ def test_a_count_that_matches_the_books_has_nothing_to_adjust(alpha, people, boo
     end_notice(alpha, campaign)
     with schema_context(alpha.schema_name), pytest.raises(ValidationError, match="账实相符"):
         services.adjustments_submit(actor=people.officer, campaign=campaign)
+
+
+def test_discrepancy_report_pdf_for_those_who_may_read_the_campaign(alpha, people, books, client_for):
+    import subprocess
+
+    from zhengtong.reports import services as reports
+    from zhengtong.reports.models import IssuedDocument
+
+    campaign = start(alpha, people.officer, [people.counter, people.counter2])
+    count_all(alpha, people, books, campaign)
+    officer = client_for(people.officer, ALPHA_HOST)
+    assert "/reports/new/assets.stocktake_discrepancies/" in officer.get(f"/m/assets/stocktake/{campaign.pk}/"
+                                                                          ).content.decode()
+    r = officer.post("/reports/new/assets.stocktake_discrepancies/", {"campaign": campaign.pk})
+    assert r.status_code == 302
+    with tenant_context(alpha):  # as the worker runs it: the unit itself is the tenant
+        document = IssuedDocument.objects.get(report_key="assets.stocktake_discrepancies")
+        done = reports.document_generate(document_id=document.pk)
+        assert done.status == "done", done.error
+        path = done.file.path
+    try:
+        words = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True,
+                               check=True).stdout
+        fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True, check=True).stdout
+    finally:
+        import os
+
+        os.unlink(path)
+    assert "WenQuanYi" in fonts
+    for expected in ("资产清查盘点差异表", "ALPHA-ST-002", "激光打印机", "投影仪", "305室", "周使用", "183,200.00",
+                     "144,000.00", "2,500.00"):
+        assert expected in words, expected
+
+    # A member who may not read the campaign (counting, not a counter) gets no document of it.
+    with tenant_context(alpha):
+        doc = reports.document_request(actor=people.staff, unit=alpha, report_key="assets.stocktake_discrepancies",
+                                       parameters={"campaign": campaign.pk})
+        failed = reports.document_generate(document_id=doc.pk)
+    assert failed.status == "failed" and not failed.file
