@@ -7,6 +7,7 @@ published (内部公示: the whole unit may read and object) — not while count
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -52,14 +53,25 @@ def counting_campaign_get(*, user, pk: int) -> Campaign:
     return campaign
 
 
-def line_search(*, campaign: Campaign, q: str, limit: int = 20) -> list[StocktakeLine]:
-    """Lines matching a scanned label (its URL names the card) or a typed number/name."""
+class ForeignLabel(Exception):
+    """A label of another unit was scanned: its card id means nothing here (ids repeat)."""
+
+
+def line_search(*, campaign: Campaign, q: str, hosts=(), limit: int = 20) -> list[StocktakeLine]:
+    """Lines matching a scanned label (its URL names the card) or a typed number/name.
+
+    ``hosts`` are this unit's host names: a label URL naming another host is another unit's
+    card and raises ForeignLabel instead of matching this unit's card with the same id.
+    """
     q = (q or "").strip()
     if not q:
         return []
     lines = campaign.lines.select_related("custodian", "actual_custodian")
     m = LABEL_URL.search(q)
     if m:
+        host = urlsplit(q).hostname if "://" in q else None
+        if host and hosts and host.lower() not in {h.lower() for h in hosts}:
+            raise ForeignLabel(host)
         return list(lines.filter(asset_id=int(m.group(1))))
     exact = list(lines.filter(number__iexact=q))
     if exact:

@@ -84,7 +84,12 @@ def count(request, pk):
     """The counter's phone page: scan a label (the QR's URL) or type a number or name."""
     campaign = selectors.counting_campaign_get(user=request.user, pk=pk)
     q = request.GET.get("q", "").strip()
-    lines = selectors.line_search(campaign=campaign, q=q)
+    hosts = [request.get_host().rsplit(":", 1)[0], *request.tenant.domains.values_list("domain", flat=True)]
+    try:
+        lines = selectors.line_search(campaign=campaign, q=q, hosts=hosts)
+    except selectors.ForeignLabel:
+        lines = []
+        messages.error(request, _("This label belongs to another unit (该标签属于其他单位的资产)."))
     return render(request, "stocktake/count.html", {
         "campaign": campaign, "q": q, "lines": lines, "progress": selectors.progress(campaign),
         "people": selectors.unit_people(), "conditions": CountForm.base_fields["condition"].choices,

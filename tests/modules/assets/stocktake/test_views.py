@@ -46,6 +46,10 @@ def test_officer_starts_a_campaign_and_a_counter_counts_it_on_the_phone_page(alp
     assert r.status_code == 302 and "count/?q=" in r["Location"]
     after = text(counter.get(r["Location"]))
     assert "异地找到" in after and "档案室" in after
+    # Another unit's label (same card id, beta's host) does not find alpha's card with that id.
+    foreign = scanned.replace("//alpha.", "//beta.")
+    page = text(counter.get(f"/m/assets/stocktake/{campaign.pk}/count/", {"q": foreign}))
+    assert "该标签属于其他单位的资产" in page and "激光打印机" not in page
     # Searching by name works too; a surplus is recorded from the same page.
     assert "ALPHA-ST-001" in text(counter.get(f"/m/assets/stocktake/{campaign.pk}/count/", {"q": "台式"}))
     counter.post(f"/m/assets/stocktake/{campaign.pk}/lines/{desktop_line.pk}/", {"result": "found"})
