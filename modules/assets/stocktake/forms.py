@@ -78,7 +78,7 @@ class SurplusForm(forms.Form):
 
 class ObjectionForm(forms.Form):
     text = forms.CharField(label=_("Objection"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
-    line = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    line = forms.IntegerField(required=False)
 
 
 class AnswerForm(forms.Form):

@@ -58,11 +58,15 @@ def campaign_create(request):
 def campaign_detail(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     manager = services.can_manage(request.user)
+    notice_open = services.notice_open(campaign)
+    d = selectors.discrepancies(campaign) if notice_open else None
     return render(request, "stocktake/campaign_detail.html", {
+        # An objection may name the card it is about: one of the discrepancies, usually.
+        "objection_lines": sorted([*d.shortages, *d.mismatched_lines], key=lambda ln: ln.number) if d else [],
         "campaign": campaign, "progress": selectors.progress(campaign), "can_manage": manager,
         "is_counter": services.is_counter(request.user, campaign),
         "counters": campaign.counters.order_by("name", "email"),
-        "notice_open": services.notice_open(campaign),
+        "notice_open": notice_open,
         "objections": campaign.objections.select_related("raised_by", "answered_by", "line"),
         "objection_form": ObjectionForm(), "answer_form": AnswerForm(),
         "counters_form": CountersForm(initial={"counters": list(campaign.counters.values_list("pk", flat=True))})

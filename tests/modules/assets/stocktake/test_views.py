@@ -108,11 +108,16 @@ def test_members_read_results_only_once_published_and_object_during_the_notice(a
     assert "激光打印机" in report and "3,200.00" in report
     # A custodian may not publish or submit adjustments.
     assert staff.post(f"/m/assets/stocktake/{campaign.pk}/adjust/").status_code == 403
-    r = staff.post(f"/m/assets/stocktake/{campaign.pk}/objections/", {"text": "打印机借给了工会"}, follow=True)
+    with schema_context(alpha.schema_name):
+        printer_line = line_of(campaign, books["printer"])
+    detail = text(staff.get(f"/m/assets/stocktake/{campaign.pk}/"))
+    assert f'<option value="{printer_line.pk}">ALPHA-ST-002 激光打印机' in detail  # the shortage may be named
+    r = staff.post(f"/m/assets/stocktake/{campaign.pk}/objections/", {"text": "打印机借给了工会",
+                                                                       "line": printer_line.pk}, follow=True)
     assert "打印机借给了工会" in text(r)
     with schema_context(alpha.schema_name):
         objection = Objection.objects.get(campaign=campaign)
-        assert objection.raised_by_id == people.staff.pk
+        assert (objection.raised_by_id, objection.line_id) == (people.staff.pk, printer_line.pk)
     # During the notice, adjustments are refused with the reason.
     page = text(officer.post(f"/m/assets/stocktake/{campaign.pk}/adjust/", follow=True))
     assert "公示期满后才能提交调账审批" in page
