@@ -14,7 +14,6 @@ so its cost does not grow with the page or the books.
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from zhengtong.core.permissions import visible
 from zhengtong.registry.registry import UNIT_ADMIN
 
 from .manifest import DEPARTMENT_HEAD
@@ -23,13 +22,34 @@ from .models import Asset, DepartmentHead
 VIEW = "assets.view_asset"
 
 
+def _held(user) -> Q:
+    """Cards on which ``user`` holds the view permission object by object (custody), directly
+    or through their roles in this unit: two small subqueries on guardian's tables, the object
+    id cast once per grant. (guardian's get_objects_for_user, which zhengtong.core.permissions
+    .visible uses, also matches every card's id cast to text against the grants — a pass over
+    the whole book for each list and count: 4-10x the unfiltered list at 10,000 cards, where
+    this stays close to it; bench/asset_list.py.)"""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import BigIntegerField
+    from django.db.models.functions import Cast
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    codename = VIEW.split(".")[1]
+    grant = {"content_type": ContentType.objects.get_for_model(Asset), "permission__codename": codename}
+
+    def ids(grants):
+        return grants.annotate(asset_id=Cast("object_pk", BigIntegerField())).values("asset_id")
+
+    return (Q(pk__in=ids(UserObjectPermission.objects.filter(user_id=user.pk, **grant)))
+            | Q(pk__in=ids(GroupObjectPermission.objects.filter(group__in=user.groups.all(), **grant))))
+
+
 def _visible_cards(user, queryset: QuerySet[Asset]) -> QuerySet[Asset]:
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.has_perm(VIEW) or user.has_role(UNIT_ADMIN):
         return queryset
-    held = visible(user, VIEW, Asset.objects.all()).values("pk")
-    seen = Q(pk__in=held)
+    seen = _held(user)
     if user.has_role(DEPARTMENT_HEAD):
         seen |= Q(department__in=DepartmentHead.objects.filter(user_id=user.pk).values("department"))
     return queryset.filter(seen)
