@@ -255,9 +255,7 @@ def exchange_accept(*, actor, receiver: Unit, transfer_id: int, department_id: i
                     title=f"跨单位调动待审批：{transfer.person_name}（{transfer.sender.name}→{receiver.name}）",
                     title_en=f"Cross-unit transfer to approve: {transfer.person_name}",
                     url=f"/personnel/exchange/{transfer.pk}/")
-    if transfer.status == Status.APPROVED and transfer.effective_date <= timezone.localdate():
-        transfer = exchange_complete(transfer_id=transfer.pk, actor=actor)
-    return transfer
+    return _complete_or_wait(transfer, actor)
 
 
 def exchange_decline(*, actor, receiver: Unit, transfer_id: int, reason: str) -> CrossUnitTransfer:
@@ -339,9 +337,7 @@ def exchange_district_decide(*, actor, transfer_id: int, approve: bool, comment:
             _notify(ids, unit=unit, title=f"区人社局{'批准' if approve else '未批准'}{transfer.person_name}的跨单位调动",
                     title_en=f"District HR {'approved' if approve else 'rejected'} the transfer of {transfer.person_name}",
                     url=f"/m/personnel/exchange/{transfer.pk}/")
-    if approve and transfer.effective_date <= timezone.localdate():
-        transfer = exchange_complete(transfer_id=transfer.pk, actor=actor)
-    return transfer
+    return _complete_or_wait(transfer, actor)
 
 
 # ----------------------------------------------------------------------------- complete
@@ -378,13 +374,80 @@ def _receive_person(transfer: CrossUnitTransfer, source: dict, history: list[dic
 
 
 def _release_person(transfer: CrossUnitTransfer) -> None:
-    """In the sender's schema, through the personnel services: "left (transferred)"; the
-    hand-over and the PERSON_LEAVING_POST event go with it."""
-    from .services import person_transfer_out_complete
+    """In the sender's schema, through the personnel services: a transfer-out move, applied at
+    once — the hand-over checklist is generated from the modules' providers and must be clear
+    (or overridden by the sender's leader), the person becomes "left (transferred)", and the
+    PERSON_LEAVING_POST event goes out. ``person_transfer_out_complete`` does the same without
+    a hand-over override, which the handshake needs."""
+    from .models import Person, Transfer
+    from .services import _system_user, transfer_apply
 
-    person_transfer_out_complete(person_id=transfer.sender_person_id, to_unit_name=transfer.receiver.name,
-                                 effective_date=transfer.effective_date, actor=transfer.issued_by,
-                                 exchange_ref=f"X{transfer.pk}", reason=transfer.reason)
+    person = Person.objects.select_for_update().get(pk=transfer.sender_person_id)
+    ref = f"X{transfer.pk}"
+    move = Transfer.objects.filter(person=person, exchange_ref=ref, kind=Transfer.Kind.TRANSFER_OUT).first()
+    if move is None:
+        move = Transfer.objects.create(
+            person=person, kind=Transfer.Kind.TRANSFER_OUT, status=Transfer.Status.APPROVED, reason=transfer.reason,
+            effective_date=transfer.effective_date, before_department=person.department, before_post=person.post,
+            before_rank=person.rank, before_status=person.status, after_status=Person.Status.LEFT_TRANSFERRED,
+            other_unit=transfer.receiver.name, requested_by=transfer.issued_by or _system_user(), exchange_ref=ref,
+            handover_override_reason=transfer.handover_override_reason,
+            handover_override_by=transfer.handover_override_by)
+    transfer_apply(transfer_id=move.pk, actor=transfer.issued_by,
+                   today=max(transfer.effective_date, timezone.localdate()))
+
+
+def handover_open(transfer: CrossUnitTransfer) -> list:
+    """What the person still holds in the sender's modules (mandatory items), read in the
+    sender's schema: the transfer cannot complete while any is open, unless overridden."""
+    from zhengtong.registry.handover import handover_items_for
+
+    from .models import Person
+
+    with schema_context(transfer.sender.schema_name):
+        user_id = Person.objects.filter(pk=transfer.sender_person_id).values_list("user_id", flat=True).first()
+        return [i for i in handover_items_for(user_id=user_id) if i.mandatory] if user_id else []
+
+
+def exchange_handover_override(*, actor, sender: Unit, transfer_id: int, reason: str) -> CrossUnitTransfer:
+    """The sending unit's leader lets the transfer complete with hand-over items open (a
+    written reason, audited in the sender's trail)."""
+    transfer = CrossUnitTransfer.objects.filter(pk=transfer_id, sender=sender).first()
+    with schema_context(sender.schema_name):
+        allowed = bool(actor and actor.is_authenticated and actor.has_perm("personnel.override_handover"))
+    if transfer is None or not allowed:
+        raise _deny("personnel.exchange.handover_override", actor, transfer, "no override_handover in the sender")
+    if not reason.strip():
+        raise ExchangeRefused(_("Give the reason in writing (请写明理由)."))
+    with transaction.atomic():
+        transfer = _get_open(transfer_id)
+        if not transfer.is_open:
+            raise ExchangeRefused(_("Only an open transfer can be changed (只能修改未办结的调动)."))
+        transfer.handover_override_reason, transfer.handover_override_by = reason.strip(), actor
+        transfer.save(update_fields=["handover_override_reason", "handover_override_by"])
+        _event(transfer, "handover_override", actor, sender, reason.strip())
+        _audit_in(sender, action="personnel.exchange.handover_override", actor=actor, transfer=transfer,
+                  after={"reason": reason.strip(), "open_items": [i.label for i in handover_open(transfer)]})
+    return transfer
+
+
+def _complete_or_wait(transfer: CrossUnitTransfer, actor) -> CrossUnitTransfer:
+    """Complete now when due; if a rule blocks it (hand-over open, post filled meanwhile) the
+    approval stands, the reason is on the transfer's history, the sender's HR is told, and the
+    hourly job tries again."""
+    if transfer.status != Status.APPROVED or transfer.effective_date > timezone.localdate():
+        return transfer
+    try:
+        return exchange_complete(transfer_id=transfer.pk, actor=actor)
+    except ValidationError as exc:
+        note = "; ".join(exc.messages)[:2000]
+        with transaction.atomic():
+            _event(transfer, "completion_waiting", actor, None, note)
+            _notify({transfer.issued_by_id}, unit=transfer.sender,
+                    title=f"{transfer.person_name}的跨单位调动暂不能办结", title_en=f"The transfer of "
+                    f"{transfer.person_name} cannot complete yet", url=f"/m/personnel/exchange/{transfer.pk}/")
+        transfer.refresh_from_db()
+        return transfer
 
 
 def _person_source(transfer: CrossUnitTransfer) -> tuple[dict, list[dict]]:

@@ -32,6 +32,13 @@ def _hr_only(request) -> None:
         raise Http404
 
 
+def _hr_or_leader(request) -> None:
+    # The unit leader reads the transfers too: they may let one complete with hand-over open.
+    if not (services.is_unit_hr(request.user, request.tenant)
+            or request.user.has_perm("personnel.override_handover")):
+        raise Http404
+
+
 def _transfer_for(request, pk: int) -> CrossUnitTransfer:
     unit = request.tenant
     transfer = (CrossUnitTransfer.objects.filter(pk=pk).filter(Q(sender=unit) | Q(receiver=unit))
@@ -84,10 +91,11 @@ class ReasonForm(forms.Form):
 
 @login_required
 def exchange_list(request):
-    _hr_only(request)
+    _hr_or_leader(request)
     unit = request.tenant
     qs = CrossUnitTransfer.objects.select_related("sender", "receiver")
     return render(request, "personnel/exchange/list.html", {
+        "is_hr": services.is_unit_hr(request.user, unit),
         "outgoing": qs.filter(sender=unit)[:200],
         "incoming": qs.filter(receiver=unit)[:200],
     })
@@ -123,18 +131,23 @@ def exchange_issue(request):
 
 @login_required
 def exchange_detail(request, pk: int):
-    _hr_only(request)
+    _hr_or_leader(request)
     transfer = _transfer_for(request, pk)
     unit = request.tenant
     is_receiver = transfer.receiver_id == unit.pk
+    is_hr = services.is_unit_hr(request.user, unit)
     from zhengtong.reports.models import IssuedDocument
 
+    sender_open = not is_receiver and transfer.is_open
     return render(request, "personnel/exchange/detail.html", {
         "t": transfer,
+        "is_hr": is_hr,
+        "handover": services.handover_open(transfer) if sender_open else [],
+        "may_override": sender_open and request.user.has_perm("personnel.override_handover"),
         "events": transfer.events.select_related("actor", "unit"),
         "is_receiver": is_receiver,
         "is_sender": not is_receiver,
-        "accept_form": AcceptForm() if is_receiver and transfer.status == transfer.Status.ISSUED else None,
+        "accept_form": AcceptForm() if is_hr and is_receiver and transfer.status == transfer.Status.ISSUED else None,
         "reason_form": ReasonForm(),
         "orders": IssuedDocument.objects.filter(report_key=ORDER_REPORT, parameters__exchange=transfer.pk,
                                                 requested_by=request.user)[:5],
@@ -195,6 +208,22 @@ def exchange_withdraw(request, pk: int):
 
 @login_required
 @require_POST
+def exchange_handover_override(request, pk: int):
+    _hr_or_leader(request)
+    transfer = _transfer_for(request, pk)
+    if transfer.sender_id != request.tenant.pk:
+        raise Http404
+    form = ReasonForm(request.POST)
+    try:
+        services.exchange_handover_override(actor=request.user, sender=request.tenant, transfer_id=pk,
+                                            reason=form.cleaned_data["reason"] if form.is_valid() else "")
+    except ValidationError as exc:
+        _error(request, exc)
+    return redirect("personnel:exchange_detail", pk=pk)
+
+
+@login_required
+@require_POST
 def exchange_order(request, pk: int):
     """Request the 调令 PDF (numbered and rendered by the platform's reports pipeline)."""
     from zhengtong.reports.services import document_request
@@ -220,5 +249,6 @@ urlpatterns = [
     path("exchange/<int:pk>/decline/", exchange_decline, name="exchange_decline"),
     path("exchange/<int:pk>/withdraw/", exchange_withdraw, name="exchange_withdraw"),
     path("exchange/<int:pk>/order/", exchange_order, name="exchange_order"),
+    path("exchange/<int:pk>/handover-override/", exchange_handover_override, name="exchange_handover_override"),
     path("figures/", reports_views.dashboard, name="figures"),
 ]

@@ -88,6 +88,11 @@ class CrossUnitTransfer(models.Model):
     district_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                             on_delete=models.PROTECT, related_name="+")
     district_decided_at = models.DateTimeField(null=True, blank=True)
+    # Completion with mandatory hand-over items still open in the sender (assets in custody …):
+    # only with a sending-unit leader's written reason (personnel.override_handover).
+    handover_override_reason = models.TextField(blank=True)
+    handover_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                             on_delete=models.PROTECT, related_name="+")
     decision_comment = models.TextField(blank=True)  # why declined / rejected / withdrawn
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
@@ -146,6 +151,8 @@ class ExchangeEvent(models.Model):
         "district_approved": _("Approved by the district HR bureau"),
         "district_rejected": _("Rejected by the district HR bureau"),
         "completed": _("Completed"),
+        "handover_override": _("Hand-over override by the sending unit's leader"),
+        "completion_waiting": _("Completion waiting"),
     }
 
     class Meta:

@@ -355,3 +355,48 @@ def test_alpha_issues_through_its_pages_and_beta_accepts_through_its_pages(alpha
     assert t.status == "completed"
     detail = alpha_hr.get(f"/m/personnel/exchange/{t.pk}/").content.decode()
     assert t.order_number in detail
+
+
+def test_assets_in_custody_hold_the_completion_until_handed_over_or_overridden(alpha, beta, exchange, make_user,
+                                                                              make_asset, client_for):
+    """The person still holds an asset card in alpha: beta's acceptance stands, but the record
+    does not move; alpha's leader may let it complete with a written reason (audited)."""
+    from modules.personnel.exchange.models import CrossUnitTransfer
+    from modules.personnel.exchange_services import exchange_accept, exchange_complete_due
+    from modules.personnel.models import Person, Post
+
+    ex = exchange
+    holder = make_user(alpha, [], name="王晓梅")
+    with schema_context(alpha.schema_name):
+        Person.objects.filter(pk=ex.person.pk).update(user=holder)
+    make_asset(alpha, name="笔记本电脑", custodian=holder, number="ALPHA-HO-0001")
+    with schema_context(beta.schema_name):
+        Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
+    t = _issue(ex, alpha, beta)
+    t = exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, department_id=ex.beta_dept.pk,
+                        post_id=ex.beta_post.pk)
+    assert t.status == "approved"  # accepted, waiting for the hand-over
+    assert _status_in(alpha, ex.person.pk) == "in_post" and _receiver_copy(beta, ex.person.uid) is None
+    waiting = t.events.filter(action="completion_waiting").get()
+    assert "ALPHA-HO-0001" in waiting.note
+    page = client_for(ex.alpha_hr, ALPHA_HOST).get(f"/m/personnel/exchange/{t.pk}/").content.decode()
+    assert "ALPHA-HO-0001 笔记本电脑" in page and "exchange-handover-override" not in page  # HR may not override
+    assert exchange_complete_due(unit=alpha) == 0
+
+    # HR cannot override; alpha's leader can, with a reason
+    r = client_for(ex.alpha_hr, ALPHA_HOST).post(f"/m/personnel/exchange/{t.pk}/handover-override/",
+                                                 {"reason": "x"})
+    assert r.status_code == 404
+    leader = make_user(alpha, ["personnel.leader"], name="甲领导")
+    c = client_for(leader, ALPHA_HOST)
+    assert "exchange-handover-override" in c.get(f"/m/personnel/exchange/{t.pk}/").content.decode()
+    assert c.post(f"/m/personnel/exchange/{t.pk}/handover-override/",
+                  {"reason": "电脑随人调用，已报资产处备案"}).status_code == 302
+    assert exchange_complete_due(unit=alpha) == 1
+    t = CrossUnitTransfer.objects.get(pk=t.pk)
+    assert t.status == "completed" and t.handover_override_by == leader
+    assert _status_in(alpha, ex.person.pk) == "left_transferred"
+    with schema_context(alpha.schema_name):
+        move = Person.objects.get(pk=ex.person.pk).transfers.get(kind="transfer_out")
+        assert move.handover_override_reason == "电脑随人调用，已报资产处备案"
+        assert move.handover_items.filter(ref="ALPHA-HO-0001", done=False).exists()  # still listed, overridden
