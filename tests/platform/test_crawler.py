@@ -508,8 +508,22 @@ def seed_equipment(unit, *, pk, marker, owner, make_asset):
     RepairTicket.objects.create(pk=pk, device=device, reported_by=owner, symptom=marker)
 
 
+def seed_lending(unit, *, pk, marker, owner, make_asset):
+    # An active renting contract on the seeded asset, with an income entry, both with the id (a2pool).
+    from datetime import date
+    from decimal import Decimal
+
+    from modules.assets.leasing.models import IncomeEntry, LeaseContract
+
+    contract = LeaseContract.objects.create(pk=pk, asset_id=pk, kind="rent", counterparty=f"{marker} 承租方",
+                                            term_start=date(2026, 1, 1), term_end=date(2030, 12, 31),
+                                            rent=Decimal("1000.00"), status="active", requested_by=owner)
+    IncomeEntry.objects.create(pk=pk, contract=contract, received_on=date(2026, 1, 2), amount=Decimal("100.00"),
+                               note=marker, recorded_by=owner)
+
+
 SEEDERS = [seed_asset, seed_audit_event, seed_report_document, seed_import_job, seed_inspection_case, seed_stocktake,
-           seed_equipment, seed_personnel_exchange]
+           seed_equipment, seed_personnel_exchange, seed_lending]
 
 
 @pytest.fixture
