@@ -122,3 +122,12 @@ class SearchForm(forms.Form):
     rank = forms.CharField(label=_("Rank / grade"), required=False)
     entry_from = forms.DateField(label=_("Entered from"), required=False, widget=_DATE)
     entry_to = forms.DateField(label=_("Entered until"), required=False, widget=_DATE)
+
+    def __init__(self, *args, department_ids=None, **kwargs):
+        """``department_ids``: the departments the reader may see (None: the whole unit), so the
+        filter lists name no department or post outside the reader's tier."""
+        super().__init__(*args, **kwargs)
+        if department_ids is not None:
+            self.fields["department"].queryset = Department.objects.filter(pk__in=department_ids)
+            self.fields["post"].queryset = Post.objects.select_related("department").filter(
+                department_id__in=department_ids)

@@ -41,16 +41,17 @@ def _form_errors(request, form) -> None:
 @login_required
 def person_list(request):
     """Everyone sees this page; what it lists depends on the tier (own / department / unit)."""
-    form = forms.SearchForm(request.GET or None)
+    sees_unit = selectors.sees_unit(request.user)
+    headed = selectors.headed_department_ids(request.user)
+    form = forms.SearchForm(request.GET or None, department_ids=None if sees_unit else headed)
     filters = form.cleaned_data if form.is_valid() else {}
     filters = {k: (v.pk if hasattr(v, "pk") else v) for k, v in filters.items()}
     q = filters.pop("q", "") or ""
     page = selectors.people_page(request.user, q=q, filters=filters, page=request.GET.get("page"))
     own = Person.objects.filter(user=request.user, status__in=Person.ACTIVE).first()
     return render(request, "personnel/person_list.html", {
-        "page": page, "form": form, "q": q, "own": own, "sees_unit": selectors.sees_unit(request.user),
-        "may_add": request.user.has_perm("personnel.add_person"),
-        "heads": bool(selectors.headed_department_ids(request.user))})
+        "page": page, "form": form, "q": q, "own": own, "sees_unit": sees_unit,
+        "may_add": request.user.has_perm("personnel.add_person"), "heads": bool(headed)})
 
 
 @login_required
