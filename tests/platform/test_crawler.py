@@ -522,8 +522,56 @@ def seed_lending(unit, *, pk, marker, owner, make_asset):
                                note=marker, recorded_by=owner)
 
 
+def seed_personnel(unit, *, pk, marker, owner, make_asset):
+    # A department, post, staff record (with history), move and hand-over item with the id (p1core).
+    from datetime import date
+
+    from modules.personnel import crypto
+    from modules.personnel.models import Department, HandoverItem, Person, PositionHistory, Post, Transfer
+
+    dept = Department.objects.create(pk=pk, name=f"{marker} 科室")
+    post = Post.objects.create(pk=pk, department=dept, title=f"{marker} 岗位", establishment=1)
+    first17 = f"110101198001{pk % 28 + 1:02d}{pk % 1000:03d}"
+    number = first17 + crypto.id_number_check_digit(first17)
+    person = Person.objects.create(
+        pk=pk, name=f"{marker} 人", gender="male", birth_date=crypto.id_number_birth_date(number),
+        id_number_encrypted=crypto.id_number_encrypt(number), id_number_hash=crypto.id_number_hash(number),
+        id_number_last4=number[-4:], id_number_region=number[:4], entry_date=date(2020, 1, 1),
+        employment_type="civil_servant", department=dept, post=post, rank=marker)
+    PositionHistory.objects.create(pk=pk, person=person, kind="entry", start_date=date(2020, 1, 1),
+                                   department_name=dept.name, post_title=post.title, rank=marker, status="in_post")
+    transfer = Transfer.objects.create(pk=pk, person=person, kind="promotion", reason=marker, status="approved",
+                                       effective_date=date(2030, 1, 1), after_rank=marker, requested_by=owner)
+    HandoverItem.objects.create(pk=pk, transfer=transfer, label=marker)
+
+
+def seed_personnel_exchange(unit, *, pk, marker, owner, make_asset):
+    # A cross-unit transfer (public schema, ids unique) sent by the first unit seeded with ``pk`` to
+    # a unit that is neither session unit (p2exchange): only the sender's HR may see its marker; the
+    # named receiver's view is checked by tests/modules/personnel/test_exchange.py.
+    import uuid
+    from datetime import date
+
+    from modules.personnel.exchange.models import CrossUnitTransfer
+    from tenants.models import Unit
+
+    if CrossUnitTransfer.objects.filter(pk=pk).exists():
+        return
+    with schema_context("public"):  # a receiver that is neither session unit (a row, no schema)
+        stranger = Unit.objects.filter(slug="xchg-stranger").first()
+        if stranger is None:
+            stranger = Unit(name="调入单位（爬虫）", slug="xchg-stranger", schema_name="xchg_stranger",
+                            district=unit.district, owner_id=unit.owner_id)
+            stranger.auto_create_schema = False
+            stranger.save()
+    CrossUnitTransfer.objects.create(
+        pk=pk, district=unit.district, sender=unit, receiver=stranger, sender_person_id=pk,
+        person_uid=uuid.uuid4(), person_name=f"{marker} 调出人", reason=marker, effective_date=date(2030, 1, 1),
+        issued_by=owner)
+
+
 SEEDERS = [seed_asset, seed_audit_event, seed_report_document, seed_import_job, seed_inspection_case, seed_stocktake,
-           seed_equipment, seed_personnel_exchange, seed_lending]
+           seed_equipment, seed_personnel, seed_personnel_exchange, seed_lending]
 
 
 @pytest.fixture
