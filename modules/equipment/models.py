@@ -307,7 +307,7 @@ class MaintenanceTask(models.Model):
 
     class Kind(models.TextChoices):
         MAINTENANCE = "maintenance", _("Preventive maintenance")
-        INSPECTION = "inspection", _("Inspection")
+        INSPECTION = "inspection", _("Routine inspection")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
