@@ -400,3 +400,49 @@ def test_assets_in_custody_hold_the_completion_until_handed_over_or_overridden(a
         move = Person.objects.get(pk=ex.person.pk).transfers.get(kind="transfer_out")
         assert move.handover_override_reason == "电脑随人调用，已报资产处备案"
         assert move.handover_items.filter(ref="ALPHA-HO-0001", done=False).exists()  # still listed, overridden
+
+
+def test_decline_withdraw_and_district_rejection_leave_the_person_where_they_are(alpha, beta, exchange, client_for):
+    from modules.personnel.exchange.models import CrossUnitTransfer
+    from modules.personnel.exchange_services import (
+        ExchangeRefused, exchange_accept, exchange_decline, exchange_district_decide, exchange_settings_update,
+    )
+    from modules.personnel.models import Post
+
+    ex = exchange
+    with schema_context(beta.schema_name):
+        Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
+    # beta declines (a reason is required); a new transfer may then be issued
+    t = _issue(ex, alpha, beta)
+    with pytest.raises(ExchangeRefused):
+        exchange_decline(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, reason=" ")
+    assert exchange_decline(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, reason="暂无编制").status == "declined"
+    with pytest.raises(ExchangeRefused):  # nothing left to accept
+        exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, department_id=ex.beta_dept.pk,
+                        post_id=ex.beta_post.pk)
+    # alpha withdraws the next one through its page
+    t2 = _issue(ex, alpha, beta, effective=date.today() + timedelta(days=30))
+    r = client_for(ex.alpha_hr, ALPHA_HOST).post(f"/m/personnel/exchange/{t2.pk}/withdraw/", {"reason": "本人申请留任"})
+    assert r.status_code == 302 and CrossUnitTransfer.objects.get(pk=t2.pk).status == "withdrawn"
+    # the district requires its approval and rejects the third (with a reason)
+    exchange_settings_update(actor=ex.district_hr, district=alpha.district, district_approval_required=True)
+    t3 = _issue(ex, alpha, beta)
+    exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t3.pk, department_id=ex.beta_dept.pk,
+                    post_id=ex.beta_post.pk)
+    with pytest.raises(ExchangeRefused):
+        exchange_district_decide(actor=ex.district_hr, transfer_id=t3.pk, approve=False, comment="")
+    t3 = exchange_district_decide(actor=ex.district_hr, transfer_id=t3.pk, approve=False, comment="不符合调动条件")
+    assert t3.status == "district_rejected"
+    assert [e.action for e in t3.events.all()] == ["issued", "accepted", "district_rejected"]
+    assert _status_in(alpha, ex.person.pk) == "in_post" and _receiver_copy(beta, ex.person.uid) is None
+    # beta's HR is no district HR: the district decision is refused (404, audited)
+    from django.http import Http404
+
+    from zhengtong.audit.models import AuditEvent
+    t4 = _issue(ex, alpha, beta)
+    exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t4.pk, department_id=ex.beta_dept.pk,
+                    post_id=ex.beta_post.pk)
+    with pytest.raises(Http404):
+        exchange_district_decide(actor=ex.beta_hr, transfer_id=t4.pk, approve=True)
+    assert AuditEvent.objects.filter(action="personnel.exchange.district_decide", result="denied").exists()
+    assert CrossUnitTransfer.objects.get(pk=t4.pk).status == "district"
