@@ -7,6 +7,7 @@ import itertools
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -163,3 +164,21 @@ def test_beta_cannot_see_alphas_people_with_the_same_ids(org, beta, make_user, c
     assert "吴十" in page and "周九" not in page
     # alpha's HR on beta's host is not a member there
     assert client_for(org.hr, BETA_HOST).get(f"/m/personnel/people/{other.pk}/").status_code in (403, 404)
+
+
+def test_key_rotation_re_encrypts_and_search_keeps_working(org, monkeypatch):
+    number = id_number(date(1979, 11, 30))
+    person = org.person("郑一", number=number)
+    with schema_context(org.unit.schema_name):
+        old_token = Person.objects.get(pk=person.pk).id_number_encrypted
+        monkeypatch.setenv("ZT_FIELD_KEY", "a-new-field-secret-2026")
+        with pytest.raises(ValueError):  # the old key is gone: nothing decrypts
+            crypto.id_number_decrypt(old_token)
+        # new secret first (encrypts), the old one (here SECRET_KEY, the default) still decrypts
+        monkeypatch.setenv("ZT_FIELD_KEY", f"a-new-field-secret-2026,{settings.SECRET_KEY}")
+        assert services.id_numbers_rotate() >= 1
+        new_token = Person.objects.get(pk=person.pk).id_number_encrypted
+        assert new_token != old_token
+        monkeypatch.setenv("ZT_FIELD_KEY", "a-new-field-secret-2026")  # old secret dropped
+        assert crypto.id_number_decrypt(new_token) == number
+        assert set(people_search(org.hr, q=number).values_list("pk", flat=True)) == {person.pk}

@@ -282,3 +282,30 @@ def test_cross_unit_move_send_and_receive_with_history(org, beta, make_user):
     assert [t[0] for t in timeline] == ["carried", "carried", "change"]
     assert timeline[0][1:4] == (date(2018, 7, 1), D0 - timedelta(days=1), "办公室")
     assert timeline[-1][1:5] == (D0, None, "财务科", "会计")
+
+
+def test_a_person_seconded_in_from_another_unit_is_listed_read_only(org, make_user, client_for):
+    import uuid
+
+    with schema_context(org.unit.schema_name):
+        guest = services.person_secondment_in_record(
+            actor=org.hr, uid=uuid.uuid4(), name="借入人员", gender="female", id_number=id_number(date(1992, 2, 2)),
+            birth_date=None, employment_type="institution", from_unit_name="乙单位", start_date=D0,
+            end_date=date(2026, 8, 31), department=org.finance)
+        assert guest.status == "seconded_in" and guest.external
+        with pytest.raises(ValidationError, match="只读"):
+            services.person_update(actor=org.hr, person=guest, name="改名")
+        with pytest.raises(ValidationError, match="只读"):
+            services.transfer_request(actor=org.hr, person=guest, kind="internal", effective_date=D0,
+                                      reason="x", after_department=org.office)
+    client = client_for(org.hr)
+    page = client.get("/m/personnel/").content.decode()
+    assert "借入人员" in page and "乙单位" in page
+    assert client.get(f"/m/personnel/people/{guest.pk}/edit/").status_code == 403
+    detail = client.get(f"/m/personnel/people/{guest.pk}/").content.decode()
+    assert "/reveal/" not in detail and f"/people/{guest.pk}/transfers/new/" not in detail
+    with schema_context(org.unit.schema_name):
+        services.secondments_check(today=date(2026, 9, 1))
+        guest.refresh_from_db()
+        assert guest.status == "left"
+    assert "借入人员" not in client.get("/m/personnel/").content.decode()
