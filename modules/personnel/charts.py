@@ -60,6 +60,9 @@ def _frame(chart: Chart) -> tuple[list[str], tuple[float, float, float, float], 
     left, right, top, bottom = 48, chart.width - 12, 40, chart.height - 48
     peak = max((float(v) for s in chart.series for v in s.values), default=0)
     ymax = nice_ceiling(peak)
+    if all(isinstance(v, int) for s in chart.series for v in s.values):
+        # Head counts: at least 0–4 so the four grid steps are whole people, never "0.25".
+        ymax = max(ymax, 4)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="zt-chart" role="img" width="{chart.width}" '
         f'height="{chart.height}" viewBox="0 0 {chart.width} {chart.height}" font-family="{_attr(FONT)}" '

@@ -184,7 +184,7 @@ def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, rea
         _audit_in(sender, action="personnel.exchange.issue", actor=actor, transfer=transfer,
                   after={"person": transfer.person_name, "receiver": receiver.name,
                          "effective_date": effective_date, "district_approval": transfer.needs_district_approval})
-        url = f"https://{receiver.primary_host}/m/personnel/exchange/{transfer.pk}/"
+        url = f"/m/personnel/exchange/{transfer.pk}/"  # opened on the receiver's host (the item's unit)
         _notify(_hr_ids(receiver), unit=receiver,
                 title=f"{sender.name}拟调出{transfer.person_name}至本单位，请办理接收",
                 title_en=f"{sender.name} transfers {transfer.person_name} to your unit: please accept or decline",

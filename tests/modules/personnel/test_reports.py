@@ -48,6 +48,10 @@ def test_bar_and_line_charts_are_plain_svg_with_escaped_labels():
     root = ET.fromstring(line)
     points = root.find(f"{SVG}polyline").get("points").split()
     assert len(points) == 2 and float(points[1].split(",")[1]) < float(points[0].split(",")[1])  # 4 drawn higher
+    # head counts read in whole people: one move gives an axis 0–4, not 0, 0.25, 0.5 …
+    one = _svg_texts(charts.line_chart(charts.Chart(title="t", categories=["a", "b"],
+                                                    series=[charts.Series("流入", [0, 1])])))
+    assert {"0", "1", "2", "3", "4"} <= set(one) and not any("." in t for t in one)
 
 
 def test_charts_print_into_a_pdf_with_the_cjk_font(tmp_path):
