@@ -47,6 +47,8 @@ PERIODIC = (
 )
 
 NAVIGATION = (
-    NavEntry("assets:pool_list", "闲置资产库", "Idle asset pool"),
+    # Asset officers (the role's model-level change permission); unit heads reach their
+    # approvals from the notification they get.
+    NavEntry("assets:pool_list", "闲置资产库", "Idle asset pool", permission="assets.change_asset"),
     NavEntry("assets:lending_list", "出租出借", "Lending and renting", permission="assets_leasing.view_leasecontract"),
 )
