@@ -471,29 +471,25 @@ def seed_stocktake(unit, *, pk, marker, owner, make_asset):
                                  original_value="1.00", net_value="1.00")
 
 
-def seed_personnel_exchange(unit, *, pk, marker, owner, make_asset):
-    # A cross-unit transfer (public schema, ids unique) sent by the first unit seeded with ``pk`` to
-    # a unit that is neither session unit (p2exchange): only the sender's HR may see its marker; the
-    # named receiver's view is checked by tests/modules/personnel/test_exchange.py.
-    import uuid
+def seed_equipment_custody(unit, *, pk, marker, owner, make_asset):
+    # A key, a hand-over task, a damage incident and a semester evaluation with the id (e2custody).
+    # Their place gets an id of its own, so a seeder of the equipment core can use ``pk`` for places.
     from datetime import date
 
-    from modules.personnel.exchange.models import CrossUnitTransfer
-    from tenants.models import Unit
+    from modules.equipment.custody.models import CustodyItem, DamageIncident, Evaluation, HandoverTask, Semester
+    from modules.equipment.models import Place
 
-    if CrossUnitTransfer.objects.filter(pk=pk).exists():
-        return
-    with schema_context("public"):  # a receiver that is neither session unit (a row, no schema)
-        stranger = Unit.objects.filter(slug="xchg-stranger").first()
-        if stranger is None:
-            stranger = Unit(name="调入单位（爬虫）", slug="xchg-stranger", schema_name="xchg_stranger",
-                            district=unit.district, owner_id=unit.owner_id)
-            stranger.auto_create_schema = False
-            stranger.save()
-    CrossUnitTransfer.objects.create(
-        pk=pk, district=unit.district, sender=unit, receiver=stranger, sender_person_id=pk,
-        person_uid=uuid.uuid4(), person_name=f"{marker} 调出人", reason=marker, effective_date=date(2030, 1, 1),
-        issued_by=owner)
+    place = Place.objects.create(pk=pk + 7_000_000, name=f"{marker} 考评场所 {pk}", responsible=owner)
+    CustodyItem.objects.create(pk=pk, kind="key", name=f"{marker} 钥匙", holder=owner, held_since=date(2026, 1, 5),
+                               status="held")
+    # closed: one person has one open task per unit, and the owner leaves twice in unit A
+    HandoverTask.objects.create(pk=pk, person=owner, person_name=f"{marker} 移交人", source="manual", status="closed")
+    DamageIncident.objects.create(pk=pk, title=f"{marker} 损坏", occurred_on=date(2026, 3, 1), kind="loss",
+                                  cost="10.00", created_by=owner)
+    semester = Semester.objects.create(pk=pk, name=f"{marker} 学期 {pk}", starts_on=date(2026, 2, 1),
+                                       ends_on=date(2026, 7, 1))
+    Evaluation.objects.create(pk=pk, semester=semester, place=place, responsible=owner, evaluator=owner,
+                              status="final", remarks=marker)
 
 
 def seed_equipment(unit, *, pk, marker, owner, make_asset):
@@ -506,20 +502,6 @@ def seed_equipment(unit, *, pk, marker, owner, make_asset):
     place = Place.objects.create(pk=pk, name=f"{marker} 教室 {pk}", responsible=owner)
     device = Device.objects.create(pk=pk, device_type=dtype, name=f"{marker} 投影仪", place=place, custodian=owner)
     RepairTicket.objects.create(pk=pk, device=device, reported_by=owner, symptom=marker)
-
-
-def seed_lending(unit, *, pk, marker, owner, make_asset):
-    # An active renting contract on the seeded asset, with an income entry, both with the id (a2pool).
-    from datetime import date
-    from decimal import Decimal
-
-    from modules.assets.leasing.models import IncomeEntry, LeaseContract
-
-    contract = LeaseContract.objects.create(pk=pk, asset_id=pk, kind="rent", counterparty=f"{marker} 承租方",
-                                            term_start=date(2026, 1, 1), term_end=date(2030, 12, 31),
-                                            rent=Decimal("1000.00"), status="active", requested_by=owner)
-    IncomeEntry.objects.create(pk=pk, contract=contract, received_on=date(2026, 1, 2), amount=Decimal("100.00"),
-                               note=marker, recorded_by=owner)
 
 
 def seed_personnel(unit, *, pk, marker, owner, make_asset):
@@ -570,8 +552,22 @@ def seed_personnel_exchange(unit, *, pk, marker, owner, make_asset):
         issued_by=owner)
 
 
+def seed_lending(unit, *, pk, marker, owner, make_asset):
+    # An active renting contract on the seeded asset, with an income entry, both with the id (a2pool).
+    from datetime import date
+    from decimal import Decimal
+
+    from modules.assets.leasing.models import IncomeEntry, LeaseContract
+
+    contract = LeaseContract.objects.create(pk=pk, asset_id=pk, kind="rent", counterparty=f"{marker} 承租方",
+                                            term_start=date(2026, 1, 1), term_end=date(2030, 12, 31),
+                                            rent=Decimal("1000.00"), status="active", requested_by=owner)
+    IncomeEntry.objects.create(pk=pk, contract=contract, received_on=date(2026, 1, 2), amount=Decimal("100.00"),
+                               note=marker, recorded_by=owner)
+
+
 SEEDERS = [seed_asset, seed_audit_event, seed_report_document, seed_import_job, seed_inspection_case, seed_stocktake,
-           seed_equipment, seed_personnel, seed_personnel_exchange, seed_lending]
+           seed_equipment_custody, seed_equipment, seed_personnel, seed_personnel_exchange, seed_lending]
 
 
 @pytest.fixture

@@ -109,6 +109,15 @@ def evaluation_get(*, user, pk: int) -> Evaluation:
     return _get(evaluations(user=user), pk)
 
 
+def semesters_for(*, user) -> QuerySet[Semester]:
+    """Semesters to choose from: all for those who see every evaluation; for a responsible
+    person, the semesters in which they have a final result (others' calendars tell them nothing)."""
+    qs = Semester.objects.order_by("-starts_on", "-id")
+    if _all(user, "equipment_custody.view_evaluation"):
+        return qs
+    return qs.filter(pk__in=evaluations(user=user).values("semester_id"))
+
+
 def may_see_rankings(user) -> bool:
     return _all(user, "equipment_custody.view_evaluation")
 

@@ -249,7 +249,7 @@ def damage_payment(request, pk, share_pk):
 
 # ============================================================================ evaluations
 def _semester(request):
-    semesters = list(Semester.objects.order_by("-starts_on", "-id"))
+    semesters = list(selectors.semesters_for(user=request.user))
     chosen = request.GET.get("semester")
     current = next((s for s in semesters if str(s.pk) == chosen), semesters[0] if semesters else None)
     return semesters, current
