@@ -26,6 +26,7 @@ from ..services import asset_status_set
 from .models import IncomeEntry, LeaseContract
 
 LENDABLE = (Asset.Status.IN_USE, Asset.Status.IDLE)
+EXPIRED = -1  # in LeaseContract.expiry_warned: the warning that the term has ended
 STATUS_FOR_KIND = {LeaseContract.Kind.RENT: Asset.Status.RENTED, LeaseContract.Kind.LEND: Asset.Status.LENT}
 AUDITED = ("kind", "counterparty", "counterparty_contact", "term_start", "term_end", "rent", "contract_number",
            "status")
@@ -186,7 +187,9 @@ def expiry_warnings_issue(*, today: date | None = None) -> int:
     """Warn the asset officers (and whoever made the request) before an active contract ends,
     at each of the rule's ``contract_expiry_warning_days`` (default 30 and 7 days before).
     Once per contract and threshold: a contract first seen 5 days before its end gets one
-    warning (for 7 days), not two. Idempotent; returns the number of warnings given."""
+    warning (for 7 days), not two. A contract still active after its end (the asset not
+    returned, no new contract signed — 合同已到期的须履行程序后重新签订) gets one more warning,
+    as overdue. Idempotent; returns the number of warnings given."""
     from zhengtong.notifications.models import Notification
     from zhengtong.notifications.services import current_unit, notify
     from zhengtong.registry.rules import rules_for
@@ -198,21 +201,24 @@ def expiry_warnings_issue(*, today: date | None = None) -> int:
 
     today = today or timezone.localdate()
     thresholds = sorted({int(d) for d in rules_for(MANIFEST)["contract_expiry_warning_days"] if int(d) >= 0})
-    if not thresholds:
-        return 0
-    horizon = today + timedelta(days=thresholds[-1])
+    horizon = today + timedelta(days=thresholds[-1] if thresholds else 0)
     unit = current_unit()
     issued = 0
     officers = None
-    for contract in (LeaseContract.objects.filter(status=LeaseContract.Status.ACTIVE, term_end__gte=today,
-                                                  term_end__lte=horizon).select_related("asset")):
+    for contract in (LeaseContract.objects.filter(status=LeaseContract.Status.ACTIVE, term_end__lte=horizon)
+                     .select_related("asset")):
         days_left = (contract.term_end - today).days
-        due = [d for d in thresholds if days_left <= d and d not in contract.expiry_warned]
-        if not due:
+
+        def due_now(c):
+            if days_left < 0:  # ended, still out: the overdue warning, marked -1
+                return [] if EXPIRED in c.expiry_warned else [EXPIRED]
+            return [d for d in thresholds if days_left <= d and d not in c.expiry_warned]
+
+        if not due_now(contract):
             continue
         with transaction.atomic():
             contract = _lock(contract.pk)
-            due = [d for d in thresholds if days_left <= d and d not in contract.expiry_warned]
+            due = due_now(contract)
             if not due:
                 continue
             contract.expiry_warned = sorted(set(contract.expiry_warned) | set(due))
@@ -221,12 +227,19 @@ def expiry_warnings_issue(*, today: date | None = None) -> int:
             if officers is None:
                 officers = _officers(connection.schema_name, ASSET_OFFICER, UNIT_ADMIN)
             kind = contract.get_kind_display()
+            if days_left < 0:
+                title = (f"{contract.asset.number} {contract.asset.name}的出租出借合同已于{contract.term_end}到期"
+                         f"（{contract.counterparty}），请收回资产或履行程序后重新签订合同")
+                title_en = (f"{kind} contract of {contract.asset.number} with {contract.counterparty} ended on "
+                            f"{contract.term_end}: take the asset back or sign a new contract")
+            else:
+                title = (f"{contract.asset.number} {contract.asset.name}的出租出借合同将于{contract.term_end}到期"
+                         f"（{contract.counterparty}，剩{days_left}天）")
+                title_en = (f"{kind} contract of {contract.asset.number} with {contract.counterparty} ends on "
+                            f"{contract.term_end} ({days_left} days left)")
             notify(recipients=set(officers) | {contract.requested_by_id},
-                   kind=Notification.Kind.DEADLINE_APPROACHING,
-                   title=f"{contract.asset.number} {contract.asset.name}的出租出借合同将于{contract.term_end}到期"
-                         f"（{contract.counterparty}，剩{days_left}天）",
-                   title_en=f"{kind} contract of {contract.asset.number} with {contract.counterparty} ends on "
-                            f"{contract.term_end} ({days_left} days left)",
+                   kind=Notification.Kind.DEADLINE_OVERDUE if days_left < 0 else Notification.Kind.DEADLINE_APPROACHING,
+                   title=title, title_en=title_en,
                    url=unit_url(unit, f"/m/assets/lending/{contract.pk}/") if unit else "", unit=unit,
                    # contract ids repeat across units: the key carries the schema
                    dedupe_key=f"assets.lending:{connection.schema_name}:{contract.pk}:{contract.term_end}:{min(due)}")

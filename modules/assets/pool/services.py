@@ -205,6 +205,27 @@ def pool_request(*, actor, listing_id: int, reason: str = "") -> PoolTransfer:
     return transfer
 
 
+@transaction.atomic
+def pool_transfer_withdraw(*, actor, transfer_id: int) -> PoolTransfer:
+    """The receiving unit's asset officer takes the request back while it waits for approvals;
+    the asset is offered again."""
+    unit = _unit_here()
+    transfer = PoolTransfer.objects.select_for_update(of=("self",)).select_related("listing").get(pk=transfer_id)
+    if unit is None or transfer.receiving_unit_id != unit.pk or not actor.has_role(ASSET_OFFICER):
+        raise PermissionDenied(_("Only the requesting unit's asset officer may withdraw the request "
+                                 "(只有申请单位的资产专管员可以撤回申请)."))
+    if transfer.status != PoolTransfer.Status.PENDING:
+        raise ValidationError(_("This request is no longer waiting for approval (该申请已不在审批中)."))
+    transfer.status = PoolTransfer.Status.WITHDRAWN
+    transfer.save(update_fields=["status"])
+    listing = PoolListing.objects.select_for_update().get(pk=transfer.listing_id)
+    listing.status = PoolListing.Status.LISTED
+    listing.save(update_fields=["status"])
+    audit_record(action="assets.pool.withdraw_request", actor=actor, object_type="assets_pool.PoolTransfer",
+                 object_id=transfer.pk, object_repr=str(transfer))
+    return transfer
+
+
 PARTIES = ("giver", "receiver", "bureau")
 
 

@@ -93,7 +93,9 @@ def pool_transfer(request, pk):
     party = selectors.unit_party(transfer, unit)
     return render(request, "assets_pool/transfer.html", {
         "transfer": transfer, "party": party, "district": False,
-        "may_decide": transfer.status == transfer.Status.PENDING and services.may_decide(request.user, transfer, party)})
+        "may_decide": transfer.status == transfer.Status.PENDING and services.may_decide(request.user, transfer, party),
+        "may_withdraw": (transfer.status == transfer.Status.PENDING and party == "receiver"
+                         and request.user.has_role(services.ASSET_OFFICER))})
 
 
 @login_required
@@ -103,8 +105,12 @@ def pool_decide(request, pk):
     transfer = selectors.unit_transfer_get(user=request.user, unit=unit, pk=pk)
     party = selectors.unit_party(transfer, unit)  # a unit signs only for its own side
     try:
-        services.pool_transfer_decide(actor=request.user, transfer_id=transfer.pk, party=party,
-                                      decision=request.POST.get("decision", ""), note=request.POST.get("note", ""))
+        if request.POST.get("decision") == "withdraw":
+            services.pool_transfer_withdraw(actor=request.user, transfer_id=transfer.pk)
+        else:
+            services.pool_transfer_decide(actor=request.user, transfer_id=transfer.pk, party=party,
+                                          decision=request.POST.get("decision", ""),
+                                          note=request.POST.get("note", ""))
     except ValueError:
         raise Http404
     except (PermissionDenied, ValidationError) as exc:

@@ -167,6 +167,15 @@ def test_expiry_warnings_come_once_per_threshold(alpha, staff, make_asset):
         assert LeaseContract.objects.get(pk=late.pk).expiry_warned == [7, 30]
         assert services.expiry_warnings_issue(today=date(2026, 4, 27)) == 0
 
+    # Past its end and not returned: one overdue warning, however often the job runs.
+    with schema_context(alpha.schema_name):
+        assert services.expiry_warnings_issue(today=date(2026, 5, 2)) == 1
+        assert services.expiry_warnings_issue(today=date(2026, 5, 3)) == 0
+    with schema_context("public"):
+        overdue = list(Notification.objects.filter(recipient=staff["officer"], kind="deadline_overdue")
+                       .values_list("title", flat=True))
+    assert len(overdue) == 1 and "已于2026-05-01到期" in overdue[0]
+
 
 def test_filing_with_the_bureau_and_the_district_page(alpha, beta, staff, make_asset, client_for):
     from modules.assets.leasing.attachments import CONTRACT_TEXT

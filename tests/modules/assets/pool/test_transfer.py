@@ -225,3 +225,29 @@ def test_only_idle_assets_are_offered_and_only_once(alpha, cast, make_asset):
         with pytest.raises(ValidationError):  # a unit does not request its own asset
             services.pool_request(actor=cast.officer_a,
                                   listing_id=PoolListing.objects.get(unit=alpha, asset_id=idle.pk).pk)
+
+
+def test_offer_request_and_withdraw_through_the_pages(alpha, beta, cast, make_asset, make_user, client_for):
+    asset = make_idle(alpha, make_asset, name="池测页面发布")
+    officer_a = client_for(cast.officer_a, ALPHA_HOST)
+    assert "池测页面发布" in officer_a.get("/m/assets/pool/idle/").content.decode()
+    assert officer_a.post(f"/m/assets/pool/idle/{asset.pk}/publish/", {"note": "九成新"}).status_code == 302
+    listing = PoolListing.objects.get(unit=alpha, asset_id=asset.pk)
+    # Beta's officer sees the offer on beta's own host, with alpha's name and the values.
+    officer_b = client_for(cast.officer_b, BETA_HOST)
+    pool = officer_b.get("/m/assets/pool/").content.decode()
+    assert "池测页面发布" in pool and "甲单位" in pool and "¥12,000.00" in pool
+    resp = officer_b.post(f"/m/assets/pool/listings/{listing.pk}/request/", {"reason": "教学用"})
+    transfer = PoolTransfer.objects.get(listing=listing)
+    assert resp.status_code == 302 and resp["Location"].endswith(f"/m/assets/pool/transfers/{transfer.pk}/")
+    assert PoolListing.objects.get(pk=listing.pk).status == PoolListing.Status.REQUESTED
+    # A custodian of beta is not in the pool; alpha's officer cannot withdraw beta's request.
+    custodian_b = client_for(make_user(beta, ["assets.custodian"]), BETA_HOST)
+    assert custodian_b.get("/m/assets/pool/").status_code == 404
+    client_for(cast.officer_a, ALPHA_HOST).post(f"/m/assets/pool/transfers/{transfer.pk}/decide/",
+                                                {"decision": "withdraw"})
+    assert PoolTransfer.objects.get(pk=transfer.pk).status == PoolTransfer.Status.PENDING
+    # Beta's officer withdraws it: the asset is offered again.
+    officer_b.post(f"/m/assets/pool/transfers/{transfer.pk}/decide/", {"decision": "withdraw"})
+    assert PoolTransfer.objects.get(pk=transfer.pk).status == PoolTransfer.Status.WITHDRAWN
+    assert PoolListing.objects.get(pk=listing.pk).status == PoolListing.Status.LISTED
