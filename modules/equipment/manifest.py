@@ -2,7 +2,7 @@
 technicians, staff who use devices), the unit-wide rules a module admin sets, navigation and
 the periodic maintenance job. Per-type rules (who may use, training, intervals, checklist,
 logbook) are data on DeviceType, edited by module admins on the type pages."""
-from zhengtong.registry.manifest import ModuleManifest, NavEntry, PeriodicTask, RoleSpec, RuleField
+from zhengtong.registry.manifest import ModuleManifest, NavEntry, PeriodicTask, ReportSpec, RoleSpec, RuleField
 
 from .custody import manifest_parts as custody  # keys, hand-overs, damage, evaluations (e2custody)
 
@@ -77,7 +77,16 @@ MANIFEST = ModuleManifest(
         *custody.NAVIGATION,
     ),
     approval_types=custody.APPROVAL_TYPES,
-    reports=custody.REPORTS,
+    reports=(
+        ReportSpec("equipment.repairs", "设备维修统计", "Repair report",
+                   builder="modules.equipment.reports.repairs.build",
+                   form="modules.equipment.reports.repairs.RepairParameters",
+                   permission="equipment.view_repairticket",
+                   description_zh="期间内的报修单：设备、故障、处理人、状态、费用与停用时长及合计",
+                   description_en="Repair tickets of a period: device, fault, technician, status, cost and "
+                                  "downtime, with totals"),
+        *custody.REPORTS,
+    ),
     events_handled=dict(custody.EVENTS_HANDLED),
     handover_provider=custody.HANDOVER_PROVIDER,
 )

@@ -170,3 +170,26 @@ def test_a_checked_out_device_handed_in_for_repair_ends_the_checkout(alpha, peop
         assert Device.objects.get(pk=device.pk).status == Device.Status.AVAILABLE
         # Someone else can borrow it now.
         assert services.device_checkout(actor=people.manager, device=device)
+
+
+def test_repair_report_totals_cost_and_downtime_of_what_the_reader_may_see(alpha, people):
+    from modules.equipment.reports.repairs import RepairParameters, build
+
+    pc = make_device(alpha, device_type=make_type(alpha), name="报表电脑")
+    with schema_context(alpha.schema_name):
+        t1 = services.fault_report(actor=people.teacher, device=pc, symptom="键盘失灵")
+        services.ticket_transition(actor=people.tech, ticket=t1, status="fixed", cost=Decimal("45.00"))
+        t2 = services.fault_report(actor=people.manager, device=pc, symptom="显示器闪烁")
+        t2 = services.ticket_transition(actor=people.tech, ticket=t2, status="fixed", cost=Decimal("300.50"))
+        RepairTicket.objects.filter(pk=t2.pk).update(reported_at=t2.closed_at - timedelta(hours=5))
+        form = RepairParameters({"date_from": str(timezone.localdate() - timedelta(days=1))})
+        assert form.is_valid()
+        report = build(user=people.tech, params=form.cleaned_data)
+        rows = list(report.rows)
+        assert [r[3] for r in rows] == ["显示器闪烁", "键盘失灵"]
+        totals = report.resolved_totals()
+        assert totals[1] == "2" and totals[7] == "345.50"
+        assert Decimal(totals[8]) >= Decimal("5.0")
+        # The teacher sees only the ticket they reported.
+        mine = list(build(user=people.teacher, params={}).rows)
+        assert [r[3] for r in mine] == ["键盘失灵"]
