@@ -243,7 +243,30 @@ def handover_start(*, actor, person, reason: str = "", effective_date: date | No
     audit_record(action="equipment.handover.start" if created else "equipment.handover.refresh", actor=actor,
                  obj=task, after={"person": task.person_name, "reason": reason, "source": source,
                                   "items_added": added})
+    if created and source == HandoverTask.Source.EVENT:
+        _tell_keepers(task)
     return task
+
+
+def _tell_keepers(task: HandoverTask) -> None:
+    """A task opened by personnel's event: the information centre and the custody officers
+    name the new holders, so they are told (inbox now, e-mail after personnel's commit)."""
+    from django.urls import reverse
+
+    from zhengtong.approvals.people import holder_ids
+    from zhengtong.notifications.services import notify
+
+    from .roles import CUSTODY_OFFICER, MANAGER
+
+    keepers = holder_ids(MANAGER) | holder_ids(CUSTODY_OFFICER)
+    count = task.items.count()
+    notify(recipients=keepers, kind="module_warning",
+           title=f"离岗移交待办理：{task.person_name}（{count} 项）"[:200],
+           title_en=f"Hand-over to arrange: {task.person_name} ({count} items)"[:200],
+           body="请为每一项指定接收人，由接收人本人确认接收后完成移交。",
+           body_en="Name a new holder for each item; the task closes once each of them confirms receipt.",
+           url=reverse("equipment:handover_detail", args=[task.pk], urlconf="zhengtong.urls_tenant"),
+           dedupe_key=f"equipment.handover.task.{task.pk}")
 
 
 def on_person_leaving_post(*, user_id: int | None = None, person_id: int | None = None, person_name: str = "",

@@ -71,6 +71,13 @@ def test_personnel_transfer_event_opens_a_task_listing_keys_devices_and_rooms(al
                                                         ("equipment", "place"), ("equipment", "place_deputy")}
         assert len([i for i in listed if i.module == "equipment"]) == 5
         assert AuditEvent.objects.filter(action="equipment.handover.start", object_id=str(task.pk)).exists()
+    # the information centre is told there is a hand-over to arrange; the teacher leaving is not
+    with schema_context("public"):
+        from zhengtong.notifications.models import Notification
+
+        told = Notification.objects.filter(title__startswith="离岗移交待办理")
+        assert set(told.values_list("recipient_id", flat=True)) == {s.manager.pk}
+        assert f"/handovers/{task.pk}/" in told.get().url and "5 项" in told.get().title
 
 
 def test_a_second_event_adds_to_the_open_task_and_someone_holding_nothing_gets_none(alpha, holdings, make_user):
