@@ -193,3 +193,25 @@ def test_repair_report_totals_cost_and_downtime_of_what_the_reader_may_see(alpha
         # The teacher sees only the ticket they reported.
         mine = list(build(user=people.teacher, params={}).rows)
         assert [r[3] for r in mine] == ["键盘失灵"]
+
+
+def test_repair_report_prints_in_chinese(alpha, people, tmp_path):
+    import re
+    import subprocess
+
+    from django.utils import translation
+
+    from modules.equipment.reports.repairs import build
+    from zhengtong.reports.pipeline import DocumentHeader, render_table_report
+
+    pc = make_device(alpha, device_type=make_type(alpha), name="打印测试电脑")
+    with schema_context(alpha.schema_name), translation.override("zh-hans"):
+        ticket = services.fault_report(actor=people.teacher, device=pc, symptom="电源指示灯不亮")
+        services.ticket_transition(actor=people.tech, ticket=ticket, status="fixed", cost=Decimal("88.00"))
+        report = build(user=people.tech, params={})
+        header = DocumentHeader(unit_name="甲单位", title=report.title, number="ALPHA-2026-000001",
+                                generated_at="2026-11-27 10:00", prepared_by="张技术员")
+        result = render_table_report(report, header=header, target=tmp_path / "repairs.pdf")
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-layout", str(result.path), "-"], capture_output=True,
+                                             text=True, check=True).stdout)
+    assert "设备维修统计" in text and "电源指示灯不亮" in text and "维修费用合计（元）" in text and "88.00" in text
