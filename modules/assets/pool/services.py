@@ -389,6 +389,11 @@ def pool_transfer_execute(*, actor, transfer_id: int) -> PoolTransfer:
                          after={"from_unit": giver.name, "from_number": asset.number, "decision_number": number,
                                 "values": values, "history": history},
                          detail=f"{ref} · {number}")
+            # The receiving unit's roll-up summary follows its new card (the giving unit's
+            # follows through asset_status_set above).
+            from ..district.services import summary_refresh_on_commit
+
+            summary_refresh_on_commit()
 
         transfer.status = PoolTransfer.Status.EXECUTED
         transfer.decision_number = number
