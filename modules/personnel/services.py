@@ -438,6 +438,7 @@ def transfer_request(*, actor, person: Person, kind: str, effective_date: date, 
     return transfer
 
 
+@transaction.atomic
 def transfer_status_set(*, transfer_id: int, status: str, actor) -> Transfer:
     """Called by the approval handler as the request moves (in the engine's transaction)."""
     transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
