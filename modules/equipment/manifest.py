@@ -62,7 +62,7 @@ MANIFEST = ModuleManifest(
         *custody.ROLES,
     ),
     rules=RULES,
-    periodic_tasks=(PeriodicTask("equipment.maintenance_schedule", 24 * 3600),),
+    periodic_tasks=(PeriodicTask("equipment.maintenance_schedule", 24 * 3600), *custody.PERIODIC_TASKS),
     # e2custody: custody sub-app entries (modules/equipment/custody/manifest_parts.py)
     navigation=(
         NavEntry("equipment:device_list", "设备", "Devices", permission="equipment.view_device"),

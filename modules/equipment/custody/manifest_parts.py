@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from zhengtong.registry.handover import PERSON_LEAVING_POST
 from zhengtong.registry.manifest import (
-    ApprovalStepSpec, ApprovalType, ConditionField, NavEntry, ReportSpec, RoleSpec,
+    ApprovalStepSpec, ApprovalType, ConditionField, NavEntry, PeriodicTask, ReportSpec, RoleSpec,
 )
 
 from .roles import CUSTODY_OFFICER, CUSTODY_PERMS, MANAGER_PERMS, UNIT_ADMIN  # noqa: F401  (MANAGER_PERMS re-exported)
@@ -47,6 +47,9 @@ REPORTS = (
                description_zh="一个学期各场所及责任人的考评得分与排名（PDF）",
                description_en="A semester's scores and ranks of places and responsible people (PDF)"),
 )
+
+# Daily reminders of hand-over items waiting for their new holder's confirmation (tasks.py).
+PERIODIC_TASKS = (PeriodicTask("equipment.custody_handover_reminders", 24 * 3600),)
 
 EVENTS_HANDLED = {PERSON_LEAVING_POST: "modules.equipment.custody.services.on_person_leaving_post"}
 HANDOVER_PROVIDER = "modules.equipment.custody.handover.handover_items"

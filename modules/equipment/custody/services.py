@@ -392,6 +392,43 @@ def handover_confirm(*, actor, item: HandoverItem | int) -> HandoverItem:
     return item
 
 
+def handover_reminders(*, today: date | None = None) -> int:
+    """Daily: remind each named new holder of the items still waiting for their confirmation,
+    and the keepers of hand-overs whose effective date has passed with items open. Once per
+    person, task and day (dedupe keys), so a re-run of the job tells nobody twice."""
+    from django.urls import reverse
+
+    from zhengtong.approvals.people import holder_ids
+    from zhengtong.notifications.services import notify
+
+    from .roles import CUSTODY_OFFICER, MANAGER
+
+    today = today or timezone.localdate()
+    sent = 0
+    for task in HandoverTask.objects.filter(status=HandoverTask.Status.OPEN).order_by("pk"):
+        url = reverse("equipment:handover_detail", args=[task.pk], urlconf="zhengtong.urls_tenant")
+        waiting = open_items(task)
+        by_holder: dict[int, list[str]] = {}
+        for item in waiting:
+            if item.new_holder_id:
+                by_holder.setdefault(item.new_holder_id, []).append(item.label)
+        for holder_id, labels in by_holder.items():
+            sent += len(notify(
+                recipients=[holder_id], kind="deadline_approaching",
+                title=f"请确认接收 {task.person_name} 移交的 {len(labels)} 项"[:200],
+                title_en=f"Please confirm receipt of {len(labels)} item(s) from {task.person_name}"[:200],
+                body="；".join(labels), body_en="; ".join(labels), url=url,
+                dedupe_key=f"equipment.handover.remind.{task.pk}.{holder_id}.{today:%Y%m%d}"))
+        if waiting and task.effective_date and task.effective_date < today:
+            sent += len(notify(
+                recipients=holder_ids(MANAGER) | holder_ids(CUSTODY_OFFICER), kind="deadline_overdue",
+                title=f"离岗移交逾期未完成：{task.person_name}（{len(waiting)} 项未确认）"[:200],
+                title_en=f"Hand-over overdue: {task.person_name} ({len(waiting)} items not confirmed)"[:200],
+                body=f"生效日期 {task.effective_date:%Y-%m-%d}", body_en=f"Effective {task.effective_date:%Y-%m-%d}",
+                url=url, dedupe_key=f"equipment.handover.overdue.{task.pk}.{today:%Y%m%d}"))
+    return sent
+
+
 def open_items(task: HandoverTask) -> list[HandoverItem]:
     return [i for i in task.items.select_related("new_holder") if i.is_open]
 

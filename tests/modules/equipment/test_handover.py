@@ -214,3 +214,24 @@ def test_the_receiver_confirms_on_the_page_and_the_close_button_explains_what_is
         assert HandoverTask.objects.get(pk=task.pk).status == HandoverTask.Status.OPEN
     # a plain teacher has no start page
     assert client_for(s.teacher).get(f"{BASE}/handovers/new/").status_code == 403
+
+
+def test_daily_reminders_tell_each_new_holder_once_a_day_and_keepers_when_overdue(alpha, holdings):
+    from zhengtong.notifications.models import Notification
+    from zhengtong.registry.registry import get_module
+
+    s = holdings
+    assert "equipment.custody_handover_reminders" in [t.name for t in get_module("equipment").periodic_tasks]
+    _leave(alpha, s.leaver)  # effective 2026-12-01
+    task = _task(alpha, s.leaver)
+    with schema_context(alpha.schema_name):
+        for item in task.items.filter(kind="key"):
+            services.handover_assign(actor=s.manager, item=item, new_holder=s.receiver)
+        assert services.handover_reminders(today=date(2026, 11, 28)) == 1  # one message for both keys
+        assert services.handover_reminders(today=date(2026, 11, 28)) == 0  # the job ran twice: nobody told twice
+        assert services.handover_reminders(today=date(2026, 12, 2)) == 2  # next day + overdue to the manager
+    with schema_context("public"):
+        reminder = Notification.objects.filter(recipient=s.receiver, title__startswith="请确认接收").first()
+        assert "机房门钥匙" in reminder.body and "核心交换机管理账号" in reminder.body
+        overdue = Notification.objects.get(recipient=s.manager, title__startswith="离岗移交逾期未完成")
+        assert "5 项未确认" in overdue.title
