@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhengtong.audit.services import audit_denied
 from zhengtong.core.permissions import visible
 
 from ..models import Asset
@@ -18,6 +19,10 @@ from .models import LeaseContract
 
 
 def _fail(request, exc) -> None:
+    if isinstance(exc, PermissionDenied):
+        # Outside the refused (rolled back) transaction, so the attempt stays in the trail.
+        audit_denied(action="assets.lending.refused", actor=request.user, object_repr=request.path[:200],
+                     detail=str(exc))
     messages.error(request, "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 

@@ -344,6 +344,8 @@ def pool_transfer_execute(*, actor, transfer_id: int) -> PoolTransfer:
                     .get(pk=transfer_id))
         if actor is not None and not (may_decide(actor, transfer, "bureau") or transfer.bureau_approved_by_id == actor.pk):
             raise PermissionDenied(_("Only the district finance bureau executes a transfer (只有区财政局可以执行调剂)."))
+        if transfer.status == PoolTransfer.Status.EXECUTED:
+            return transfer  # a second click (or a retry racing the first) moves nothing twice
         if transfer.status != PoolTransfer.Status.APPROVED or not all(by for _p, by, _at in transfer.signatures):
             raise ValidationError(_("The transfer needs the approval of both units and the bureau first "
                                     "(调剂须经调出单位、调入单位和财政局审批)."))

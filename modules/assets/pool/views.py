@@ -10,6 +10,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from zhengtong.audit.services import audit_denied
+
 from ..models import Asset
 from . import selectors, services
 
@@ -22,6 +24,10 @@ def _unit(request):
 
 
 def _fail(request, exc) -> None:
+    if isinstance(exc, PermissionDenied):
+        # Outside the refused (rolled back) transaction, so the attempt stays in the trail.
+        audit_denied(action="assets.pool.refused", actor=request.user, object_repr=request.path[:200],
+                     detail=str(exc))
     messages.error(request, "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 

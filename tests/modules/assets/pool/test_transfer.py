@@ -53,6 +53,8 @@ def test_transfer_moves_the_card_with_its_values_and_history_to_exactly_one_unit
     transfer = _decide(None, cast.bureau, transfer, "bureau")
 
     assert transfer.status == PoolTransfer.Status.EXECUTED
+    with schema_context("public"):  # executing again (a second click) moves nothing twice
+        services.pool_transfer_execute(actor=cast.bureau, transfer_id=transfer.pk)
     assert transfer.decision_number.startswith(f"调剂〔{date.today().year}〕")
     # Exactly one unit has it on its books.
     assert _active_in(alpha, "池测投影仪") == []
@@ -247,6 +249,9 @@ def test_offer_request_and_withdraw_through_the_pages(alpha, beta, cast, make_as
     client_for(cast.officer_a, ALPHA_HOST).post(f"/m/assets/pool/transfers/{transfer.pk}/decide/",
                                                 {"decision": "withdraw"})
     assert PoolTransfer.objects.get(pk=transfer.pk).status == PoolTransfer.Status.PENDING
+    with schema_context(alpha.schema_name):  # the refused attempt is in alpha's trail
+        assert AuditEvent.objects.filter(action="assets.pool.refused", actor_id=cast.officer_a.pk,
+                                         result=AuditEvent.Result.DENIED).exists()
     # Beta's officer withdraws it: the asset is offered again.
     officer_b.post(f"/m/assets/pool/transfers/{transfer.pk}/decide/", {"decision": "withdraw"})
     assert PoolTransfer.objects.get(pk=transfer.pk).status == PoolTransfer.Status.WITHDRAWN
