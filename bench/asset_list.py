@@ -180,8 +180,10 @@ def run(args):
         print(f"{what}: queries per reader over page sizes and data sizes: "
               + ", ".join(f"{k} {sorted(v)}" for k, v in counts.items())
               + ("  (constant)" if all(len(v) == 1 for v in counts.values()) else "  (NOT constant)"))
-    worst = max(r[6] / r[7] for r in results if r[7])
-    print(f"worst filtered/unfiltered ratio: {worst:.2f}x (target ≤ 1.3x)")
+    for what, label in (("view", "the list page (view, what a person waits for)"),
+                        ("selector", "the selector alone (count + page queries)")):
+        worst = max(r[6] / r[7] for r in results if r[0] == what and r[7])
+        print(f"worst filtered/unfiltered ratio, {label}: {worst:.2f}x (target ≤ 1.3x)")
 
 
 if __name__ == "__main__":
