@@ -24,6 +24,7 @@ class Campaign(models.Model):
         PUBLISHED = "published", _("Results in public notice")
         IN_APPROVAL = "in_approval", _("Adjustments in approval")
         ADJUSTED = "adjusted", _("Books adjusted")
+        CLOSED = "closed", _("Closed: the count matched the books")
 
     title = models.CharField(_("title"), max_length=200)
     # Scope: every card on the books, or only these classes (with their subclasses) and/or

@@ -303,6 +303,13 @@ def check_adjustable(campaign: Campaign, *, now=None) -> None:
     """Why the books may not be adjusted yet, as a ValidationError (zh and en), or nothing."""
     from .selectors import discrepancies
 
+    _check_notice_over(campaign, now=now)
+    if not discrepancies(campaign).any:
+        raise ValidationError(_("The count matches the books: there is nothing to adjust "
+                                "(账实相符，无需调账)."), code="nothing_to_adjust")
+
+
+def _check_notice_over(campaign: Campaign, *, now=None) -> None:
     now = now or timezone.now()
     if campaign.status == Campaign.Status.COUNTING:
         raise ValidationError(_("Publish the results first: book adjustments follow the public notice "
@@ -318,9 +325,26 @@ def check_adjustable(campaign: Campaign, *, now=None) -> None:
     if campaign.objections.filter(answered_at__isnull=True).exists():
         raise ValidationError(_("Answer every objection before adjusting the books "
                                 "(尚有异议未答复，答复后才能调账)."), code="open_objections")
-    if not discrepancies(campaign).any:
-        raise ValidationError(_("The count matches the books: there is nothing to adjust "
-                                "(账实相符，无需调账)."), code="nothing_to_adjust")
+
+
+@transaction.atomic
+def campaign_close(*, actor, campaign: Campaign | int) -> Campaign:
+    """End a stocktake whose count matched the books: after the notice, with every objection
+    answered, and with nothing to adjust (otherwise the adjustments go to approval)."""
+    from .selectors import discrepancies
+
+    _require_manager(actor)
+    campaign = _lock(campaign)
+    _check_notice_over(campaign)
+    if discrepancies(campaign).any:
+        raise ValidationError(_("The count differs from the books: submit the book adjustments for approval "
+                                "(账实不符，须提交调账审批)."), code="discrepancies")
+    before = campaign.status
+    campaign.status = Campaign.Status.CLOSED
+    campaign.save(update_fields=["status"])
+    audit_record(action="assets.stocktake.close", actor=actor, obj=campaign, before={"status": before},
+                 after={"status": campaign.status})
+    return campaign
 
 
 def adjustments_submit(*, actor, campaign: Campaign | int, reason: str = ""):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/objections/", views.objection_raise, name="objection_raise"),
     path("<int:pk>/objections/<int:objection_id>/answer/", views.objection_answer, name="objection_answer"),
     path("<int:pk>/adjust/", views.adjust, name="adjust"),
+    path("<int:pk>/close/", views.close, name="close"),
 ]
 
 label_urlpatterns = [

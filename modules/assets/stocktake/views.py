@@ -62,6 +62,7 @@ def campaign_detail(request, pk):
     d = selectors.discrepancies(campaign) if notice_open else None
     return render(request, "stocktake/campaign_detail.html", {
         # An objection may name the card it is about: one of the discrepancies, usually.
+        "matches_books": campaign.status == campaign.Status.PUBLISHED and not selectors.discrepancies(campaign).any,
         "objection_lines": sorted([*d.shortages, *d.mismatched_lines], key=lambda ln: ln.number) if d else [],
         "campaign": campaign, "progress": selectors.progress(campaign), "can_manage": manager,
         "is_counter": services.is_counter(request.user, campaign),
@@ -225,6 +226,21 @@ def adjust(request, pk):
         return redirect("assets:stocktake:detail", pk=campaign.pk)
     messages.success(request, _("Book adjustments sent for approval."))
     return redirect("approvals:detail", pk=req.pk)
+
+
+@login_required
+@require_POST
+def close(request, pk):
+    campaign = selectors.campaign_get(user=request.user, pk=pk)
+    if not services.can_manage(request.user):
+        raise PermissionDenied
+    try:
+        services.campaign_close(actor=request.user, campaign=campaign)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Stocktake closed: the count matched the books."))
+    return redirect("assets:stocktake:detail", pk=campaign.pk)
 
 
 # ------------------------------------------------------------------ labels

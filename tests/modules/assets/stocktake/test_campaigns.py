@@ -287,7 +287,8 @@ def test_a_rejected_adjustment_changes_nothing_and_can_be_submitted_again(alpha,
     assert cards(alpha, books)["printer"].status == "disposed"
 
 
-def test_a_count_that_matches_the_books_has_nothing_to_adjust(alpha, people, books):
+def test_a_count_that_matches_the_books_has_nothing_to_adjust_and_is_closed_after_the_notice(
+        alpha, people, books, client_for):
     from modules.assets.stocktake import services
 
     campaign = start(alpha, people.officer, [people.counter])
@@ -295,9 +296,31 @@ def test_a_count_that_matches_the_books_has_nothing_to_adjust(alpha, people, boo
         for line in campaign.lines.all():
             services.line_count(actor=people.counter, line=line, result="found")
     publish(alpha, people, campaign)
+    with schema_context(alpha.schema_name), pytest.raises(ValidationError, match="公示期满后"):
+        services.campaign_close(actor=people.officer, campaign=campaign)
     end_notice(alpha, campaign)
     with schema_context(alpha.schema_name), pytest.raises(ValidationError, match="账实相符"):
         services.adjustments_submit(actor=people.officer, campaign=campaign)
+    officer = client_for(people.officer, ALPHA_HOST)
+    page = officer.get(f"/m/assets/stocktake/{campaign.pk}/").content.decode()
+    assert "结束清查（账实相符）" in page and "提交调账审批" not in page
+    assert client_for(people.staff, ALPHA_HOST).post(f"/m/assets/stocktake/{campaign.pk}/close/").status_code == 403
+    assert officer.post(f"/m/assets/stocktake/{campaign.pk}/close/").status_code == 302
+    with schema_context(alpha.schema_name):
+        campaign.refresh_from_db()
+        assert campaign.status == "closed"
+        assert AuditEvent.objects.filter(action="assets.stocktake.close", object_id=str(campaign.pk)).exists()
+
+
+def test_a_count_with_discrepancies_cannot_be_closed_without_adjusting(alpha, people, books):
+    from modules.assets.stocktake import services
+
+    campaign = start(alpha, people.officer, [people.counter, people.counter2])
+    count_all(alpha, people, books, campaign)
+    publish(alpha, people, campaign)
+    end_notice(alpha, campaign)
+    with schema_context(alpha.schema_name), pytest.raises(ValidationError, match="账实不符"):
+        services.campaign_close(actor=people.officer, campaign=campaign)
 
 
 def test_discrepancy_report_pdf_for_those_who_may_read_the_campaign(alpha, people, books, client_for):
