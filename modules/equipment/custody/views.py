@@ -335,15 +335,16 @@ def evaluation_setup(request):
     """Module admins: the checklist items and the semesters."""
     if not is_module_admin(request.user):
         raise PermissionDenied
-    item_form = forms.EvaluationItemForm(request.POST if request.POST.get("what") == "item" else None)
+    editing = None
+    if request.GET.get("item") or request.POST.get("item_id"):
+        editing = get_object_or_404(EvaluationItem, pk=request.GET.get("item") or request.POST.get("item_id"))
+    item_form = forms.EvaluationItemForm(request.POST if request.POST.get("what") == "item" else None,
+                                         instance=editing)
     semester_form = forms.SemesterForm(request.POST if request.POST.get("what") == "semester" else None)
     if request.method == "POST":
         try:
             if request.POST.get("what") == "item" and item_form.is_valid():
-                existing = None
-                if request.POST.get("item_id"):
-                    existing = get_object_or_404(EvaluationItem, pk=request.POST["item_id"])
-                services.evaluation_item_save(actor=request.user, item=existing, **item_form.cleaned_data)
+                services.evaluation_item_save(actor=request.user, item=editing, **item_form.cleaned_data)
                 messages.success(request, _("Checklist item saved."))
                 return redirect("equipment:evaluation_setup")
             if request.POST.get("what") == "semester" and semester_form.is_valid():
@@ -354,4 +355,4 @@ def evaluation_setup(request):
             _errors(request, exc)
     return render(request, "equipment/custody/evaluation_setup.html", {
         "items": EvaluationItem.objects.all(), "semesters": Semester.objects.order_by("-starts_on"),
-        "item_form": item_form, "semester_form": semester_form})
+        "item_form": item_form, "semester_form": semester_form, "editing": editing})

@@ -189,3 +189,31 @@ def test_results_print_to_a_pdf_with_the_chinese_font_embedded(alpha, school, cl
     # a responsible person may not request it
     assert client_for(s.li).post("/reports/new/equipment.evaluation_results/",
                                  {"semester": s.autumn.pk}).status_code in (403, 404)
+
+
+def test_module_admin_sets_the_checklist_and_semesters_on_the_setup_page(alpha, school, client_for):
+    s = school
+    admin = client_for(s.admin)
+    r = admin.post(f"{BASE}/evaluations/setup/", {"what": "item", "name": "杀毒软件及时更新", "guidance": "抽查三台",
+                                                  "max_points": "10", "position": "4", "active": "on"})
+    assert r.status_code == 302
+    with schema_context(alpha.schema_name):
+        from modules.equipment.custody.models import EvaluationItem, Semester
+
+        added = EvaluationItem.objects.get(name="杀毒软件及时更新")
+        assert added.max_points == D("10.00")
+    assert "杀毒软件及时更新" in admin.get(f"{BASE}/evaluations/setup/?item={added.pk}").content.decode()
+    admin.post(f"{BASE}/evaluations/setup/", {"what": "item", "item_id": added.pk, "name": "杀毒软件及时更新",
+                                              "max_points": "15", "position": "4"})
+    r = admin.post(f"{BASE}/evaluations/setup/", {"what": "semester", "name": "2026—2027学年第一学期",
+                                                  "starts_on": "2026-09-01", "ends_on": "2027-01-20"})
+    assert r.status_code == 302
+    with schema_context(alpha.schema_name):
+        added.refresh_from_db()
+        assert (added.max_points, added.active) == (D("15.00"), False)
+        assert Semester.objects.filter(name="2026—2027学年第一学期").exists()
+    # the information centre scores but does not set the rules
+    assert client_for(s.manager).get(f"{BASE}/evaluations/setup/").status_code == 403
+    assert client_for(s.manager).post(f"{BASE}/evaluations/setup/", {"what": "semester", "name": "x",
+                                                                      "starts_on": "2027-02-01",
+                                                                      "ends_on": "2027-07-01"}).status_code == 403
