@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
@@ -379,7 +378,9 @@ def transfer_request(*, actor, person: Person, kind: str, effective_date: date, 
     if person.external:
         raise ValidationError(_("This record is kept by the person's own unit and is read-only here "
                                 "(该人员档案由其所在单位维护，本单位只读)."))
-    if person.status not in (S.IN_POST, S.SECONDED_OUT) or (person.status == S.SECONDED_OUT and kind != K.RETIREMENT
+    # A seconded-out person keeps their place here, but only leaving moves (retirement,
+    # resignation, transfer out) make sense before they are back.
+    if person.status not in (S.IN_POST, S.SECONDED_OUT) or (person.status == S.SECONDED_OUT
                                                             and kind not in LEAVING_KINDS):
         raise ValidationError(_("%(name)s is %(status)s; this move is not possible now (当前状态不能办理此调配).")
                               % {"name": person.name, "status": person.get_status_display()})
@@ -751,7 +752,9 @@ def person_transfer_out_complete(*, person_id: int, to_unit_name: str, effective
     """
     with transaction.atomic():
         if transfer_id is not None:
-            transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
+            transfer = Transfer.objects.select_for_update().get(pk=transfer_id, person_id=person_id)
+            if transfer.status not in (Transfer.Status.APPROVED, Transfer.Status.APPLIED):
+                raise ValidationError(_("Only an approved move can take effect (仅已批准的调配可以生效)."))
             if transfer.status == Transfer.Status.APPROVED:
                 transfer_apply(transfer_id=transfer_id, actor=actor, today=max(effective_date,
                                                                                 timezone.localdate()))
