@@ -11,7 +11,6 @@ rather than queued to the report worker.
 from __future__ import annotations
 
 import base64
-import io
 import os
 import tempfile
 

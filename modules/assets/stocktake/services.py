@@ -501,7 +501,8 @@ def deadline_warnings_issue(*, today: date | None = None) -> int:
             total = campaign.lines.count()
             if threshold == "passed":
                 title = f"资产清查“{campaign.title}”已超过截止日期{campaign.deadline}（已盘点{counted}/{total}）"
-                title_en = f"Stocktake “{campaign.title}” passed its deadline {campaign.deadline} ({counted}/{total} counted)"
+                title_en = (f"Stocktake “{campaign.title}” passed its deadline {campaign.deadline} "
+                            f"({counted}/{total} counted)")
                 kind = Notification.Kind.DEADLINE_OVERDUE
             else:
                 title = f"资产清查“{campaign.title}”将于{campaign.deadline}截止（已盘点{counted}/{total}）"

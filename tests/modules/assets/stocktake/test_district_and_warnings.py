@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 
 from zhengtong.notifications.models import Notification
 
-from ....conftest import ALPHA_HOST, DISTRICT_HOST
+from ....conftest import DISTRICT_HOST
 from .conftest import card, line_of, start, text
 
 
