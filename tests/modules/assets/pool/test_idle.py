@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 
 from modules.assets.models import Asset
 from modules.assets.pool.models import IdleFlag
+from modules.assets.pool.selectors import idle_assets_by_unit
 from modules.assets.pool.services import idle_flags_refresh
 from zhengtong.notifications.models import Notification
 
@@ -40,6 +41,7 @@ def test_unused_assets_are_flagged_once_and_the_officer_warned(alpha, beta, cast
     flags = {f.asset_name: f.reason for f in IdleFlag.objects.filter(unit=alpha)}
     assert flags == {"闲置打印机": IdleFlag.Reason.IDLE, "无人使用的扫描仪": IdleFlag.Reason.NO_CUSTODIAN}
     assert not IdleFlag.objects.filter(unit=beta).exists()
+    assert idle_assets_by_unit([alpha, beta]) == {alpha.pk: 2}  # what the district roll-up reads
     assert len(_warnings(cast.officer_a)) == 1 and _warnings(cast.officer_b) == []
 
     # The officer sees them on the idle page and may offer the idle one to the pool.
