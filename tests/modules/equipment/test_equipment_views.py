@@ -211,3 +211,22 @@ def test_the_exam_page_grants_and_the_failures_show_to_the_manager(world, client
     assert "甲老师" in page  # listed among those who failed repeatedly
     # Another teacher does not see who failed.
     assert "甲老师" not in client_for(world.a_tech).get(f"/m/equipment/training/{course.pk}/").content.decode()
+
+
+def test_the_asset_officer_requires_a_training_on_the_type_page(world, client_for, alpha, make_user):
+    from modules.equipment.models import DeviceType
+
+    officer = make_user(alpha, ["assets.asset_officer"], name="甲资产专管员")
+    course = make_course(alpha, title="专管员要求的培训")
+    client = client_for(officer)
+    page = client.get(f"/m/equipment/types/{SHARED}/")
+    assert page.status_code == 200 and "专管员要求的培训" in page.content.decode()
+    client.post(f"/m/equipment/types/{SHARED}/", {"course": course.pk})
+    with schema_context(alpha.schema_name):
+        assert DeviceType.objects.get(pk=SHARED).required_course_id == course.pk
+    # A plain member still may not.
+    assert client_for(world.a_plain).post(f"/m/equipment/types/{SHARED}/", {"course": ""}).status_code == 403
+    # The teacher reads the type but cannot change it.
+    assert client_for(world.a_teacher).post(f"/m/equipment/types/{SHARED}/", {"course": ""}).status_code == 403
+    with schema_context(alpha.schema_name):
+        assert DeviceType.objects.get(pk=SHARED).required_course_id == course.pk
