@@ -149,8 +149,10 @@ def _notify(recipients, *, unit: Unit | None, title: str, title_en: str, url: st
 
 
 def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, reason: str,
-                   effective_date: date) -> CrossUnitTransfer:
-    """The sending unit's HR issues a transfer-out (调出) naming the receiving unit."""
+                   effective_date: date, kind: str = CrossUnitTransfer.Kind.TRANSFER,
+                   end_date: date | None = None) -> CrossUnitTransfer:
+    """The sending unit's HR issues a transfer-out (调出) — or a secondment (借调) until
+    ``end_date`` — naming the receiving unit."""
     from .models import Person
 
     if not is_unit_hr(actor, sender):
@@ -161,6 +163,13 @@ def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, rea
                                 "(请选择本区已开通人员模块的调入单位)."))
     if not reason.strip():
         raise ExchangeRefused(_("Give the reason for the transfer (请填写调动理由)."))
+    if kind not in CrossUnitTransfer.Kind.values:
+        raise ExchangeRefused(_("Unknown type of move (调动类型无效)."))
+    if kind == CrossUnitTransfer.Kind.SECONDMENT:
+        if end_date is None or end_date < effective_date:
+            raise ExchangeRefused(_("A secondment needs an end date on or after its start (借调须填写不早于开始日期的结束日期)."))
+    else:
+        end_date = None
     with transaction.atomic():
         with schema_context(sender.schema_name):
             person = Person.objects.select_for_update(of=("self",)).filter(pk=person_id).select_related(
@@ -179,11 +188,12 @@ def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, rea
         transfer = CrossUnitTransfer.objects.create(
             district=sender.district, sender=sender, receiver=receiver, reason=reason.strip(),
             effective_date=effective_date, needs_district_approval=needs_district_approval(sender),
-            issued_by=actor, **snapshot)
+            issued_by=actor, kind=kind, end_date=end_date, **snapshot)
         _event(transfer, "issued", actor, sender, reason.strip())
         _audit_in(sender, action="personnel.exchange.issue", actor=actor, transfer=transfer,
-                  after={"person": transfer.person_name, "receiver": receiver.name,
-                         "effective_date": effective_date, "district_approval": transfer.needs_district_approval})
+                  after={"person": transfer.person_name, "receiver": receiver.name, "kind": kind,
+                         "effective_date": effective_date, "end_date": end_date,
+                         "district_approval": transfer.needs_district_approval})
         url = f"/m/personnel/exchange/{transfer.pk}/"  # opened on the receiver's host (the item's unit)
         _notify(_hr_ids(receiver), unit=receiver,
                 title=f"{sender.name}拟调出{transfer.person_name}至本单位，请办理接收",
@@ -222,13 +232,18 @@ def exchange_accept(*, actor, receiver: Unit, transfer_id: int, department_id: i
         transfer = _get_open(transfer_id)
         if transfer.status != Status.ISSUED:
             raise ExchangeRefused(_("This transfer is no longer waiting for the receiving unit (该调动已不在待接收状态)."))
+        secondment = transfer.kind == CrossUnitTransfer.Kind.SECONDMENT
         with schema_context(receiver.schema_name):
             department = Department.objects.filter(pk=department_id).first()
             post = Post.objects.filter(pk=post_id, department_id=department_id).select_related("department").first()
-            if department is None or post is None:
+            if department is None or (post is None and not secondment):
                 raise ExchangeRefused(_("Choose a post of the chosen department (请选择所选部门的岗位)."))
             override_reason = override_reason.strip()
-            if vacancy_of(post) <= 0:
+            if secondment:
+                # A seconded person keeps their place in the sender's establishment and takes
+                # none here: they work in ``department`` until the end date.
+                post, override_reason = None, ""
+            elif vacancy_of(post) <= 0:
                 if not override_reason:
                     raise ExchangeRefused(_("The post %(post)s has no vacancy: accepting needs an authorised "
                                             "override with a written reason (该岗位已满编，需有权限人员写明理由后超编接收).")
@@ -237,16 +252,16 @@ def exchange_accept(*, actor, receiver: Unit, transfer_id: int, department_id: i
                     raise ExchangeRefused(_("Your role may not exceed the establishment (您的角色无权超编接收)."))
             else:
                 override_reason = ""
-        transfer.to_department_id, transfer.to_post_id = department.pk, post.pk
-        transfer.to_department, transfer.to_post = department.name, post.title
+        transfer.to_department_id, transfer.to_post_id = department.pk, post.pk if post else None
+        transfer.to_department, transfer.to_post = department.name, post.title if post else ""
         transfer.establishment_override_reason = override_reason
         transfer.accepted_by, transfer.accepted_at = actor, timezone.now()
         transfer.status = Status.DISTRICT if transfer.needs_district_approval else Status.APPROVED
         transfer.save()
-        _event(transfer, "accepted", actor, receiver, f"{department.name} / {post.title}"
+        _event(transfer, "accepted", actor, receiver, f"{department.name} / {transfer.to_post or '—'}"
                + (f"；超编理由：{override_reason}" if override_reason else ""))
         _audit_in(receiver, action="personnel.exchange.accept", actor=actor, transfer=transfer,
-                  after={"department": department.name, "post": post.title, "override_reason": override_reason,
+                  after={"department": department.name, "post": transfer.to_post, "override_reason": override_reason,
                          "status": transfer.status})
         if transfer.status == Status.DISTRICT:
             from zhengtong.approvals.people import holder_ids
@@ -373,6 +388,20 @@ def _receive_person(transfer: CrossUnitTransfer, source: dict, history: list[dic
     return person
 
 
+def _second_person_in(transfer: CrossUnitTransfer, source: dict, history: list[dict]):
+    """In the receiver's schema: a read-only "seconded in" copy of the person, working in the
+    accepted department until the end date (the sender keeps the record)."""
+    from .models import Department
+    from .services import person_secondment_in_record
+
+    department = Department.objects.get(pk=transfer.to_department_id)
+    fields = {k: source[k] for k in ("uid", "name", "gender", "id_number", "birth_date", "employment_type", "rank",
+                                     "user")}
+    return person_secondment_in_record(actor=transfer.accepted_by, from_unit_name=transfer.sender.name,
+                                       start_date=transfer.effective_date, end_date=transfer.end_date,
+                                       department=department, **fields)
+
+
 def _release_person(transfer: CrossUnitTransfer) -> None:
     """In the sender's schema, through the personnel services: a transfer-out move, applied at
     once — the hand-over checklist is generated from the modules' providers and must be clear
@@ -384,12 +413,15 @@ def _release_person(transfer: CrossUnitTransfer) -> None:
 
     person = Person.objects.select_for_update().get(pk=transfer.sender_person_id)
     ref = f"X{transfer.pk}"
-    move = Transfer.objects.filter(person=person, exchange_ref=ref, kind=Transfer.Kind.TRANSFER_OUT).first()
+    secondment = transfer.kind == CrossUnitTransfer.Kind.SECONDMENT
+    kind = Transfer.Kind.SECONDMENT if secondment else Transfer.Kind.TRANSFER_OUT
+    move = Transfer.objects.filter(person=person, exchange_ref=ref, kind=kind).first()
     if move is None:
         move = Transfer.objects.create(
-            person=person, kind=Transfer.Kind.TRANSFER_OUT, status=Transfer.Status.APPROVED, reason=transfer.reason,
-            effective_date=transfer.effective_date, before_department=person.department, before_post=person.post,
-            before_rank=person.rank, before_status=person.status, after_status=Person.Status.LEFT_TRANSFERRED,
+            person=person, kind=kind, status=Transfer.Status.APPROVED, reason=transfer.reason,
+            effective_date=transfer.effective_date, end_date=transfer.end_date, before_department=person.department,
+            before_post=person.post, before_rank=person.rank, before_status=person.status,
+            after_status=Person.Status.SECONDED_OUT if secondment else Person.Status.LEFT_TRANSFERRED,
             other_unit=transfer.receiver.name, requested_by=transfer.issued_by or _system_user(), exchange_ref=ref,
             handover_override_reason=transfer.handover_override_reason,
             handover_override_by=transfer.handover_override_by)
@@ -481,21 +513,23 @@ def exchange_complete(*, transfer_id: int, actor=None) -> CrossUnitTransfer:
                                   % {"d": transfer.effective_date.isoformat()})
         with schema_context(transfer.sender.schema_name):
             source, history = _person_source(transfer)
+        receive = _second_person_in if transfer.kind == CrossUnitTransfer.Kind.SECONDMENT else _receive_person
         with schema_context(transfer.receiver.schema_name):
-            received = _receive_person(transfer, source, history)
+            received = receive(transfer, source, history)
             audit_record(action="personnel.exchange.received", actor=actor, obj=received,
                          after={"from_unit": transfer.sender.name, "exchange": transfer.pk,
                                 "effective_date": transfer.effective_date})
         _checkpoint("receiver_inserted")
         with schema_context(transfer.sender.schema_name):
-            _release_person(transfer)
+            _release_person(transfer)  # transfer out, or secondment out
             audit_record(action="personnel.exchange.released", actor=actor, object_type="personnel.person",
                          object_id=transfer.sender_person_id, object_repr=transfer.person_name,
                          after={"to_unit": transfer.receiver.name, "exchange": transfer.pk,
                                 "effective_date": transfer.effective_date})
         _checkpoint("sender_released")
-        transfer.order_year = transfer.effective_date.year
-        transfer.order_sequence = _take_order_number(transfer.district_id, transfer.order_year)
+        if transfer.kind == CrossUnitTransfer.Kind.TRANSFER:  # a secondment has no 调令
+            transfer.order_year = transfer.effective_date.year
+            transfer.order_sequence = _take_order_number(transfer.district_id, transfer.order_year)
         transfer.status, transfer.completed_at = Status.COMPLETED, timezone.now()
         transfer.receiver_person_id = received.pk
         transfer.save()
@@ -503,7 +537,7 @@ def exchange_complete(*, transfer_id: int, actor=None) -> CrossUnitTransfer:
         _audit_in(None, action="personnel.exchange.complete", actor=actor, transfer=transfer,
                   after={"order": transfer.order_number, "receiver_person": received.pk})
         for unit, ids in ((transfer.sender, {transfer.issued_by_id}), (transfer.receiver, {transfer.accepted_by_id})):
-            _notify(ids, unit=unit, title=f"{transfer.person_name}跨单位调动已办结（{transfer.order_number}）",
+            _notify(ids, unit=unit, title=f"{transfer.person_name}跨单位调动已办结（{transfer.order_number or '借调'}）",
                     title_en=f"The transfer of {transfer.person_name} is complete ({transfer.order_number})",
                     url=f"/m/personnel/exchange/{transfer.pk}/")
     return transfer
@@ -533,6 +567,7 @@ def active_units_of(person_uid) -> list[Unit]:
     for unit in Unit.objects.exclude(schema_name="public").filter(module_switches__module_key=MODULE,
                                                                     module_switches__enabled=True):
         with schema_context(unit.schema_name):
-            if Person.objects.filter(uid=person_uid, status__in=Person.ACTIVE).exists():
+            # A seconded-in copy (external) is the receiver's read-only view, not a kept record.
+            if Person.objects.filter(uid=person_uid, status__in=Person.ACTIVE, external=False).exists():
                 units.append(unit)
     return units

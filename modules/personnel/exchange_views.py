@@ -56,8 +56,12 @@ def _error(request, exc: ValidationError) -> None:
 class IssueForm(forms.Form):
     person = forms.TypedChoiceField(label=gettext_lazy("Person"), coerce=int)
     receiver = forms.TypedChoiceField(label=gettext_lazy("Receiving unit"), coerce=int)
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=CrossUnitTransfer.Kind.choices,
+                             initial=CrossUnitTransfer.Kind.TRANSFER, required=False)
     effective_date = forms.DateField(label=gettext_lazy("Effective date"),
                                      widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=gettext_lazy("Secondment ends (secondments only)"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
     def __init__(self, *args, people, receivers, **kwargs):
@@ -70,7 +74,8 @@ class IssueForm(forms.Form):
 
 class AcceptForm(forms.Form):
     department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int)
-    post = forms.TypedChoiceField(label=gettext_lazy("Post"), coerce=int)
+    post = forms.TypedChoiceField(label=gettext_lazy("Post (not for a secondment)"), coerce=int, required=False,
+                                  empty_value=None)
     override_reason = forms.CharField(
         label=gettext_lazy("Reason for exceeding the establishment (only if the post is full)"), required=False,
         widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
@@ -81,8 +86,8 @@ class AcceptForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = [(d.pk, d.name) for d in Department.objects.all()]
         self.posts = list(Post.objects.select_related("department"))
-        self.fields["post"].choices = [(p.pk, f"{p.department.name} / {p.title}（{_('vacancies')} "
-                                              f"{services.vacancy_of(p)}）") for p in self.posts]
+        self.fields["post"].choices = [("", "—")] + [
+            (p.pk, f"{p.department.name} / {p.title}（{_('vacancies')} {services.vacancy_of(p)}）") for p in self.posts]
 
 
 class ReasonForm(forms.Form):
@@ -119,7 +124,9 @@ def exchange_issue(request):
         try:
             transfer = services.exchange_issue(actor=request.user, sender=request.tenant, person_id=d["person"],
                                                receiver_id=d["receiver"], reason=d["reason"],
-                                               effective_date=d["effective_date"])
+                                               effective_date=d["effective_date"],
+                                               kind=d["kind"] or CrossUnitTransfer.Kind.TRANSFER,
+                                               end_date=d.get("end_date"))
         except ValidationError as exc:
             _error(request, exc)
         else:
@@ -230,7 +237,7 @@ def exchange_order(request, pk: int):
 
     _hr_only(request)
     transfer = _transfer_for(request, pk)
-    if transfer.status != transfer.Status.COMPLETED:
+    if transfer.status != transfer.Status.COMPLETED or transfer.kind != transfer.Kind.TRANSFER:
         raise Http404
     try:
         document = document_request(actor=request.user, unit=request.tenant, report_key=ORDER_REPORT,

@@ -53,6 +53,10 @@ class CrossUnitTransfer(models.Model):
         DISTRICT_REJECTED = "district_rejected", _("Rejected by the district HR bureau")
         WITHDRAWN = "withdrawn", _("Withdrawn by the sending unit")
 
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer", _("Transfer (调动)")
+        SECONDMENT = "secondment", _("Secondment (借调)")
+
     OPEN = (Status.ISSUED, Status.DISTRICT, Status.APPROVED)
 
     district = models.ForeignKey("tenants.District", null=True, on_delete=models.PROTECT, related_name="+")
@@ -62,6 +66,11 @@ class CrossUnitTransfer(models.Model):
                                  related_name="+")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ISSUED,
                               db_index=True)
+    # A transfer moves the record; a secondment (借调) keeps it with the sender (seconded out,
+    # keeping their place there) and gives the receiver a read-only "seconded in" copy until
+    # ``end_date``, when both sides' daily jobs end it.
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.TRANSFER)
+    end_date = models.DateField(_("secondment ends"), null=True, blank=True)
     # The person in the sender's schema (ids repeat across units: always with ``sender``), and
     # their stable uid, kept by the copy the receiver gets.
     sender_person_id = models.BigIntegerField()

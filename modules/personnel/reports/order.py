@@ -33,7 +33,8 @@ def _transfer(user, params: dict) -> CrossUnitTransfer:
         pk = int(params["exchange"])
     except (KeyError, TypeError, ValueError):
         raise PermissionDenied("no transfer named")
-    transfer = (CrossUnitTransfer.objects.filter(pk=pk, status=CrossUnitTransfer.Status.COMPLETED)
+    transfer = (CrossUnitTransfer.objects.filter(pk=pk, status=CrossUnitTransfer.Status.COMPLETED,
+                                                 kind=CrossUnitTransfer.Kind.TRANSFER)
                 .filter(Q(sender=unit) | Q(receiver=unit)).select_related("sender", "receiver", "district",
                                                                           "district_decided_by").first())
     if unit is None or transfer is None or not is_unit_hr(user, unit):

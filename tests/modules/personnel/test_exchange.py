@@ -446,3 +446,52 @@ def test_decline_withdraw_and_district_rejection_leave_the_person_where_they_are
         exchange_district_decide(actor=ex.beta_hr, transfer_id=t4.pk, approve=True)
     assert AuditEvent.objects.filter(action="personnel.exchange.district_decide", result="denied").exists()
     assert CrossUnitTransfer.objects.get(pk=t4.pk).status == "district"
+
+
+def test_cross_unit_secondment_keeps_the_record_with_the_sender_and_ends_on_its_date(alpha, beta, exchange,
+                                                                                      client_for):
+    """借调: alpha keeps the record (seconded out, keeping the place); beta lists a read-only
+    seconded-in copy in the department it chose, taking none of its establishment; after the end
+    date both units' daily jobs end it and the person is back in post in alpha."""
+    from modules.personnel.exchange.models import CrossUnitTransfer
+    from modules.personnel.exchange_services import ExchangeRefused, active_units_of, exchange_accept, exchange_issue
+    from modules.personnel.models import Person
+    from modules.personnel.selectors import post_vacancy
+    from modules.personnel.services import secondments_check
+
+    ex = exchange
+    end = date.today() + timedelta(days=90)
+    with pytest.raises(ExchangeRefused, match="结束日期"):
+        exchange_issue(actor=ex.alpha_hr, sender=alpha, person_id=ex.person.pk, receiver_id=beta.pk, reason="支援教学",
+                       effective_date=date.today(), kind="secondment")
+    r = client_for(ex.alpha_hr, ALPHA_HOST).post("/m/personnel/exchange/new/", {
+        "person": ex.person.pk, "receiver": beta.pk, "kind": "secondment", "reason": "支援教学",
+        "effective_date": date.today().isoformat(), "end_date": end.isoformat()})
+    assert r.status_code == 302
+    t = CrossUnitTransfer.objects.get(person_uid=ex.person.uid)
+    assert t.kind == "secondment" and t.end_date == end
+    # beta's only 教务员 place is taken, which does not matter: a seconded person takes no place
+    t = exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, department_id=ex.beta_dept.pk,
+                        post_id=None)
+    assert t.status == "completed" and t.order_sequence is None  # no 调令 for a secondment
+    with schema_context(alpha.schema_name):
+        p = Person.objects.get(pk=ex.person.pk)
+        assert (p.status, p.secondment_unit, p.secondment_end, p.post_id) == ("seconded_out", "乙单位", end,
+                                                                              ex.alpha_post.pk)
+    copy = _receiver_copy(beta, ex.person.uid)
+    assert copy.status == "seconded_in" and copy.external and copy.department_id == ex.beta_dept.pk
+    with schema_context(beta.schema_name):
+        assert post_vacancy(ex.beta_post) == 0  # unchanged: beta's own person still holds it
+    assert active_units_of(ex.person.uid) == [alpha]  # the kept record stays in one unit
+    page = client_for(ex.beta_hr, BETA_HOST).get(f"/m/personnel/exchange/{t.pk}/").content.decode()
+    assert "exchange-order" not in page
+    assert client_for(ex.beta_hr, BETA_HOST).post(f"/m/personnel/exchange/{t.pk}/order/").status_code == 404
+
+    # the day after the end date, each unit's daily job ends its side
+    after = end + timedelta(days=1)
+    with schema_context(alpha.schema_name):
+        secondments_check(today=after)
+        assert Person.objects.get(pk=ex.person.pk).status == "in_post"
+    with schema_context(beta.schema_name):
+        secondments_check(today=after)
+        assert Person.objects.get(pk=copy.pk).status == "left"
