@@ -59,15 +59,13 @@ def device_get(*, user, pk: int) -> Device:
 
 
 def device_by_token(*, user, token: str) -> Device:
-    """The device behind a QR label. Any member of the unit who scans the label on the device
-    stands in front of it, so the label itself is the proof of access (404 for a wrong token)."""
+    """The device behind a QR label, if the person scanning it may see the device (staff with the
+    equipment user role see every device; others the ones they hold or are responsible for).
+    A wrong token and an invisible device are the same 404: labels do not reveal devices."""
     from django.http import Http404
 
-    if not user.is_authenticated:
-        raise Http404
     try:
-        return (Device.objects.select_related("device_type__required_course", "place", "custodian")
-                .get(qr_token=token))
+        return (device_list(user=user).select_related("device_type__required_course").get(qr_token=token))
     except Device.DoesNotExist:
         raise Http404
 

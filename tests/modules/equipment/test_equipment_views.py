@@ -230,3 +230,10 @@ def test_the_asset_officer_requires_a_training_on_the_type_page(world, client_fo
     assert client_for(world.a_teacher).post(f"/m/equipment/types/{SHARED}/", {"course": ""}).status_code == 403
     with schema_context(alpha.schema_name):
         assert DeviceType.objects.get(pk=SHARED).required_course_id == course.pk
+
+
+def test_a_qr_label_opens_only_for_people_who_may_see_the_device(world, client_for, alpha):
+    with schema_context(alpha.schema_name):
+        token = Device.objects.get(pk=SHARED).qr_token
+    assert client_for(world.a_plain).get(f"/m/equipment/q/{token}/").status_code == 404
+    assert client_for(world.a_teacher).get(f"/m/equipment/q/{token}/").status_code == 200
