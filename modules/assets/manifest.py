@@ -56,7 +56,7 @@ MANIFEST = ModuleManifest(
     roles=(
         RoleSpec(ASSET_OFFICER, "资产专管员", "Asset officer",
                  permissions=("assets.view_asset", "assets.add_asset", "assets.change_asset",
-                              *leasing.LEASING_PERMISSIONS)),
+                              *leasing.LEASING_PERMISSIONS, *stocktake.OFFICER_PERMISSIONS)),
         RoleSpec(DEPARTMENT_HEAD, "部门负责人", "Department head"),
         RoleSpec(CUSTODIAN, "资产使用人", "Custodian", permissions=("assets.add_asset",)),
     ),

@@ -44,10 +44,14 @@ NAVIGATION = (
     NavEntry("assets:labels:sheet", "资产标签", "Asset labels"),
 )
 
+# The asset officer issues the stocktake's documents (every member reads the results page).
+OFFICER_PERMISSIONS = ("assets_stocktake.view_campaign",)
+
 REPORTS = (
     ReportSpec("assets.stocktake_discrepancies", "资产清查盘点差异表", "Stocktake discrepancy report",
                builder="modules.assets.stocktake.reports.discrepancy_report",
                form="modules.assets.stocktake.reports.CampaignParameters",
+               permission="assets_stocktake.view_campaign",
                description_zh="盘亏、盘盈、地点/使用人不符及金额合计（从清查页面生成）",
                description_en="Shortages, surpluses, location/custodian mismatches and their totals "
                               "(from the stocktake page)"),

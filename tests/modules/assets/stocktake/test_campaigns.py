@@ -323,7 +323,7 @@ def test_a_count_with_discrepancies_cannot_be_closed_without_adjusting(alpha, pe
         services.campaign_close(actor=people.officer, campaign=campaign)
 
 
-def test_discrepancy_report_pdf_for_those_who_may_read_the_campaign(alpha, people, books, client_for):
+def test_discrepancy_report_pdf_for_the_asset_officer(alpha, people, books, client_for):
     import subprocess
 
     from zhengtong.reports import services as reports
@@ -354,9 +354,12 @@ def test_discrepancy_report_pdf_for_those_who_may_read_the_campaign(alpha, peopl
                      "144,000.00", "2,500.00"):
         assert expected in words, expected
 
-    # A member who may not read the campaign (counting, not a counter) gets no document of it.
+    # The PDF is the asset officer's document: others are not offered it (they read the page)...
+    staff = client_for(people.staff, ALPHA_HOST)
+    assert staff.post("/reports/new/assets.stocktake_discrepancies/", {"campaign": campaign.pk}).status_code == 404
+    # ...and a request naming a campaign this unit does not have (another unit's id) yields no document.
     with tenant_context(alpha):
-        doc = reports.document_request(actor=people.staff, unit=alpha, report_key="assets.stocktake_discrepancies",
-                                       parameters={"campaign": campaign.pk})
+        doc = reports.document_request(actor=people.officer, unit=alpha, report_key="assets.stocktake_discrepancies",
+                                       parameters={"campaign": campaign.pk + 1000})
         failed = reports.document_generate(document_id=doc.pk)
     assert failed.status == "failed" and not failed.file
