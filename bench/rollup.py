@@ -58,7 +58,7 @@ def cards_sql() -> tuple[str, list]:
     return sql, params
 
 
-ROLLUP_TABLES = ("assets_category", "assets_asset", "assets_quotaitem")
+ROLLUP_TABLES = ("assets_category", "assets_asset", "assets_quotaitem", "assets_leasing_incomeentry")
 
 
 def _tables_only(schema: str) -> None:

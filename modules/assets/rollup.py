@@ -12,7 +12,7 @@ text. Archived units and units without the assets module are left out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -20,7 +20,8 @@ from psycopg import sql
 
 from tenants.models import Unit, UnitModule
 
-from .district.models import UnitAssetSummary, UnitDisposalMonth, UnitQuotaUsage, UnitSummaryState
+from .district.models import (UnitAssetSummary, UnitDisposalMonth, UnitIncomeMonth, UnitQuotaUsage,
+                              UnitSummaryState)
 
 ZERO = Decimal("0.00")
 
@@ -253,3 +254,26 @@ def disposals_in_period(units: list[Unit], *, start: date, end: date) -> list[Di
         t[0] += n
         t[1] += value
     return [Disposals(by_id[uid], n, v) for uid, (n, v) in sorted(totals.items(), key=lambda x: by_id[x[0]].name)]
+
+
+def lending_income_in_period(units: list[Unit], *, start: date, end: date) -> dict[int, Decimal]:
+    """Rent received in the months from ``start`` to ``end`` (inclusive) per unit id: the
+    summaries, and the leasing sub-app's live reading for units without one yet."""
+    from .leasing.selectors import lending_income_by_unit
+
+    states = summary_states(units)
+    first = start.replace(day=1)
+    out: dict[int, Decimal] = {}
+    for uid, amount in (UnitIncomeMonth.objects.filter(unit_id__in=list(states), month__gte=first, month__lte=end)
+                        .values_list("unit_id", "amount")):
+        out[uid] = out.get(uid, ZERO) + amount
+    live = [u for u in units if u.pk not in states]
+    if live:
+        last = _month_end(end)
+        out.update({uid: v for uid, v in lending_income_by_unit(live, first, last).items() if v})
+    return out
+
+
+def _month_end(day: date) -> date:
+    nxt = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt - timedelta(days=1)

@@ -68,7 +68,8 @@ class RollupView:
 
     @property
     def period_label(self) -> str:
-        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+        # The flow figures are kept by month: the period counts whole months.
+        return f"{self.start:%Y-%m} – {self.end:%Y-%m}"
 
     @property
     def unit_rows(self):
@@ -102,9 +103,7 @@ class RollupView:
     @cached_property
     def lending_income(self) -> dict[int, Decimal]:
         """Rent received in the period per unit id (the leasing sub-app's selector)."""
-        from .leasing.selectors import lending_income_by_unit
-
-        return lending_income_by_unit(self.units, self.start, self.end)
+        return rollup.lending_income_in_period(self.units, start=self.start, end=self.end)
 
     @cached_property
     def period_rows(self):

@@ -42,6 +42,17 @@ class UnitDisposalMonth(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "month"], name="assets_district_disposal_month")]
 
 
+class UnitIncomeMonth(models.Model):
+    """Rent a unit received from lending/renting its assets, by month (出租出借收入)."""
+
+    unit = models.ForeignKey("tenants.Unit", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))  # first day of the month
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "month"], name="assets_district_income_month")]
+
+
 class UnitQuotaUsage(models.Model):
     """An approved allocation quota of a unit against its stock of the class and below."""
 

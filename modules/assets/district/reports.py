@@ -64,12 +64,10 @@ def _build(*, user, params: dict, city: bool) -> TableReport:
     units = rollup.rollup_units()
     figures = rollup.district_figures(units)
     disposals = {d.unit.pk: d for d in rollup.disposals_in_period(units, start=start, end=end)}
-    from ..leasing.selectors import lending_income_by_unit
-
-    income = lending_income_by_unit(units, start, end)
+    income = rollup.lending_income_in_period(units, start=start, end=end)
     idle = {uid: t for (uid, status), t in figures.by_unit_status.items() if status == "idle"}
     district = _district_name(portal)
-    period = _("Period %(start)s to %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
+    period = _("Period %(start)s to %(end)s") % {"start": f"{start:%Y-%m}", "end": f"{end:%Y-%m}"}
     oldest = min((t for t in figures.as_of.values() if t), default=None)
     as_of = (_("figures as of %(time)s or later") % {"time": timezone.localtime(oldest).strftime("%Y-%m-%d %H:%M")}
              if oldest else _("figures read live"))

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from zhengtong.audit.services import audit_record
 
-from .models import UnitAssetSummary, UnitDisposalMonth, UnitQuotaUsage, UnitSummaryState
+from .models import UnitAssetSummary, UnitDisposalMonth, UnitIncomeMonth, UnitQuotaUsage, UnitSummaryState
 
 _LOCK = sql.SQL("SELECT pg_advisory_xact_lock(hashtext('assets_district.refresh'), {uid})")
 _SUMMARY = sql.SQL(
@@ -31,6 +31,10 @@ _DISPOSALS = sql.SQL(
     "INSERT INTO public.{disposals} (unit_id, month, count, original_value) "
     "SELECT {uid}, date_trunc('month', a.status_changed_on)::date, count(*), sum(a.original_value) "
     "FROM {schema}.assets_asset a WHERE a.status = 'disposed' GROUP BY 2")
+_INCOME = sql.SQL(
+    "INSERT INTO public.{income} (unit_id, month, amount) "
+    "SELECT {uid}, date_trunc('month', e.received_on)::date, sum(e.amount) "
+    "FROM {schema}.assets_leasing_incomeentry e GROUP BY 2")
 _QUOTAS = sql.SQL(
     "INSERT INTO public.{quotas} (unit_id, year, class_code, class_name, quota, stock) "
     "SELECT {uid}, q.year, c.code, c.name, q.approved_quantity, "
@@ -57,7 +61,8 @@ def unit_summary_refresh(*, unit, actor=None) -> Refreshed:
     names = {"uid": sql.Literal(unit.pk), "schema": sql.Identifier(unit.schema_name),
              "summary": sql.Identifier(UnitAssetSummary._meta.db_table),
              "disposals": sql.Identifier(UnitDisposalMonth._meta.db_table),
-             "quotas": sql.Identifier(UnitQuotaUsage._meta.db_table)}
+             "quotas": sql.Identifier(UnitQuotaUsage._meta.db_table),
+             "income": sql.Identifier(UnitIncomeMonth._meta.db_table)}
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(_LOCK.format(**names).as_string(connection.connection))
         cur.execute("SELECT clock_timestamp()")
@@ -65,10 +70,12 @@ def unit_summary_refresh(*, unit, actor=None) -> Refreshed:
         UnitAssetSummary.objects.filter(unit_id=unit.pk).delete()
         UnitDisposalMonth.objects.filter(unit_id=unit.pk).delete()
         UnitQuotaUsage.objects.filter(unit_id=unit.pk).delete()
+        UnitIncomeMonth.objects.filter(unit_id=unit.pk).delete()
         cur.execute(_SUMMARY.format(**names).as_string(connection.connection))
         rows = cur.rowcount
         cur.execute(_DISPOSALS.format(**names).as_string(connection.connection))
         cur.execute(_QUOTAS.format(**names).as_string(connection.connection))
+        cur.execute(_INCOME.format(**names).as_string(connection.connection))
         cards = sum(UnitAssetSummary.objects.filter(unit_id=unit.pk).values_list("count", flat=True))
         seconds = time.perf_counter() - started
         UnitSummaryState.objects.update_or_create(
@@ -99,7 +106,8 @@ def summary_refresh_later(*, units, actor) -> int:
 def summary_refresh_on_commit() -> None:
     """Queue a refresh of the current unit's summary once the caller's transaction commits.
 
-    Called by the asset writes (modules/assets/services.py, the bulk import): the district
+    Called by the asset writes (modules/assets/services.py, the bulk import, the idle pool's
+    transfer, an approved quota, rent recorded on a lending contract): the district
     figures follow the books within seconds without the writer paying for the aggregate.
     One task per transaction and unit, however many cards it wrote; nothing is sent when the
     transaction rolls back (Django drops the callback with it). The unit is resolved from the

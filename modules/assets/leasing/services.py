@@ -140,6 +140,9 @@ def lease_income_record(*, actor, contract: LeaseContract, received_on: date, am
     entry.full_clean()
     entry.save()
     _record("income", actor, contract, after={"received_on": received_on, "amount": amount, "note": note})
+    from ..district.services import summary_refresh_on_commit
+
+    summary_refresh_on_commit()  # the district's lending income follows (roll-up summary, on commit)
     return entry
 
 

@@ -302,6 +302,11 @@ def test_disposals_and_lending_income_of_the_period_on_the_page_and_in_the_sprea
     wb = openpyxl.load_workbook(io.BytesIO(client.get("/assets/export.xlsx").content))
     rows = {r[0]: r for r in wb.worksheets[5].iter_rows(min_row=2, values_only=True)}
     assert rows[alpha.name][1:3] == (1, 3500.5) and rows[beta.name][3] == 1234.56
+    # Kept by month in the summary; a unit without one is read live from its contracts.
+    year = (date(today.year, 1, 1), date(today.year, 12, 31))
+    assert rollup.lending_income_in_period([alpha, beta], start=year[0], end=year[1]) == {beta.pk: Decimal("1234.56")}
+    UnitSummaryState.objects.filter(unit=beta).delete()
+    assert rollup.lending_income_in_period([alpha, beta], start=year[0], end=year[1]) == {beta.pk: Decimal("1234.56")}
 
 
 def test_an_archived_unit_leaves_the_rollup_though_its_summary_stays(alpha, beta, make_asset):
@@ -314,3 +319,22 @@ def test_an_archived_unit_leaves_the_rollup_though_its_summary_stays(alpha, beta
     assert beta.pk not in {u.pk for u in units} and UnitAssetSummary.objects.filter(unit=beta).exists()
     figures, _ = _assert_rollup_matches_books(units)
     assert beta.pk not in figures.by_unit and not any(uid == beta.pk for uid, _ in figures.by_unit_status)
+
+
+def test_quota_usage_comes_with_the_summary_and_the_command_refreshes_every_unit(alpha, beta, make_asset):
+    from django.core.management import call_command
+
+    from modules.assets.models import QuotaItem
+
+    _fill(alpha, beta, make_asset)
+    with schema_context(alpha.schema_name):
+        desk = Category.objects.get(name="台式计算机")
+        QuotaItem.objects.create(asset_class=desk, year=2026, status=QuotaItem.Status.APPROVED, approved_quantity=0)
+    UnitSummaryState.objects.filter(unit__in=[alpha, beta]).delete()
+    live = [(q.unit.slug, q.class_code, q.quota, q.stock, q.over) for q in rollup.quota_usage([alpha, beta])]
+    out = io.StringIO()
+    call_command("assets_rollup_refresh", "alpha", "beta", stdout=out)
+    assert f"unit {alpha.pk}: 3 cards" in out.getvalue() and f"unit {beta.pk}: 2 cards" in out.getvalue()
+    assert UnitSummaryState.objects.filter(unit__in=[alpha, beta]).count() == 2
+    from_summary = [(q.unit.slug, q.class_code, q.quota, q.stock, q.over) for q in rollup.quota_usage([alpha, beta])]
+    assert from_summary == live == [("alpha", desk.code, 0, Decimal("1.00"), True)]
