@@ -106,8 +106,8 @@ class HandoverTask(models.Model):
         MANUAL = "manual", _("Started by a manager")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", _("Open: items being handed over")
+        CLOSED = "closed", _("Closed: every item received")
 
     person = models.ForeignKey(USER, verbose_name=_("person leaving"), on_delete=models.PROTECT, related_name="+")
     person_name = models.CharField(_("name"), max_length=100)
