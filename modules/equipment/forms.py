@@ -48,6 +48,12 @@ class DeviceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["custodian"].queryset = unit_members(unit)
         self.fields["place"].queryset = Place.objects.filter(active=True).order_by("name")
+        # Checked out and under repair follow the logbook and the repair tickets, never a form.
+        moved_by_work = (Device.Status.CHECKED_OUT, Device.Status.IN_REPAIR)
+        if self.instance.pk and self.instance.status in moved_by_work:
+            self.fields["status"].disabled = True
+        else:
+            self.fields["status"].choices = [c for c in Device.Status.choices if c[0] not in moved_by_work]
 
 
 class DeviceTypeForm(forms.ModelForm):

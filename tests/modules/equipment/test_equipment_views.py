@@ -237,3 +237,20 @@ def test_a_qr_label_opens_only_for_people_who_may_see_the_device(world, client_f
         token = Device.objects.get(pk=SHARED).qr_token
     assert client_for(world.a_plain).get(f"/m/equipment/q/{token}/").status_code == 404
     assert client_for(world.a_teacher).get(f"/m/equipment/q/{token}/").status_code == 200
+
+
+def test_the_device_form_never_sets_the_statuses_work_sets(world, client_for, alpha):
+    manager = client_for(world.a_manager)
+    with schema_context(alpha.schema_name):
+        type_id = Device.objects.get(pk=SHARED).device_type_id
+    data = {"device_type": type_id, "name": "新投影仪", "status": "checked_out"}
+    page = manager.post("/m/equipment/devices/new/", data)
+    assert page.status_code == 200  # the form comes back with an error
+    with schema_context(alpha.schema_name):
+        assert not Device.objects.filter(name="新投影仪").exists()
+        Device.objects.filter(pk=SHARED).update(status="in_repair")
+    manager.post(f"/m/equipment/devices/{SHARED}/edit/", {"device_type": type_id, "name": "ALPHA投影仪改名",
+                                                           "status": "available"})
+    with schema_context(alpha.schema_name):
+        device = Device.objects.get(pk=SHARED)
+        assert device.name == "ALPHA投影仪改名" and device.status == "in_repair"
