@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from datetime import date
 
-import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import schema_context
