@@ -19,6 +19,7 @@ from zhengtong.audit.services import audit_record
 
 from .models import BudgetDeclaration, BudgetLine, Category
 from .quotas import UNIT_SIDE, current_stock, governing_quota, is_bureau
+from .warnings import tell_bureau, tell_unit
 
 
 def _unit_side(actor) -> None:
@@ -82,6 +83,9 @@ def budget_submit(*, actor, declaration: BudgetDeclaration) -> BudgetDeclaration
     declaration.save(update_fields=["status", "submitted_by", "submitted_at"])
     audit_record(action="assets.budget.submit", actor=actor, obj=declaration,
                  after={"lines": len(lines), "amount": str(sum((x.amount for x in lines), Decimal("0.00")))})
+    tell_bureau(title=f"{declaration.year}年资产配置预算待审", title_en=f"{declaration.year} asset budget to review",
+                view="assets_district:budget", args=(declaration.year,),
+                dedupe_key=f"assets.budget_submitted:{declaration.pk}")
     return declaration
 
 
@@ -141,4 +145,7 @@ def budget_review(*, actor, declaration: BudgetDeclaration, decisions: dict[int,
     declaration.save(update_fields=["status", "reviewed_by", "reviewed_at", "opinion"])
     audit_record(action="assets.budget.review", actor=actor, obj=declaration,
                  after={"opinion": opinion, "lines": {str(x.pk): [x.decision, x.approved_quantity] for x in lines}})
+    tell_unit(title=f"财政局已审核{declaration.year}年资产配置预算",
+              title_en=f"The {declaration.year} asset budget was reviewed", view="assets:budget",
+              args=(declaration.year,), dedupe_key=f"assets.budget_reviewed:{declaration.pk}")
     return declaration

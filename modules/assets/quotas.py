@@ -108,7 +108,23 @@ def quota_round_add(*, actor, item: QuotaItem, step: str, quantity: int | None =
         from .district.services import summary_refresh_on_commit
 
         summary_refresh_on_commit()  # the district's quota-usage figures show the approved quota
+    _tell_next(item, rnd)
     return rnd
+
+
+def _tell_next(item: QuotaItem, rnd: QuotaRound) -> None:
+    """The side whose turn it now is hears of it (after the unit: the bureau; after the bureau: the unit)."""
+    from .warnings import tell_bureau, tell_unit
+
+    name, key = item.asset_class.name, f"assets.quota:{item.pk}:{rnd.number}"
+    if _FLOW[QuotaRound.Step(rnd.step)][2] == "unit":
+        tell_bureau(title=f"{item.year}年{name}配置定额待审（{rnd.get_step_display()}：{rnd.quantity}）",
+                    title_en=f"{item.year} quota for {name} waits for you ({rnd.quantity})",
+                    view="assets_district:quota_unit", dedupe_key=key)
+    else:
+        tell_unit(title=f"财政局已办理{item.year}年{name}配置定额（{rnd.get_step_display()}：{rnd.quantity}）",
+                  title_en=f"The finance bureau answered on the {item.year} quota for {name} ({rnd.quantity})",
+                  view="assets:quotas", dedupe_key=key)
 
 
 def class_subtree_ids(asset_class: Category) -> list[int]:
@@ -200,6 +216,12 @@ def _acquisition_request(*, actor, asset_class, year, quantity, reason, justific
         requested_by=actor)
     audit_record(action="assets.acquisition.request", actor=actor, obj=req,
                  after={"class": asset_class.code, "quantity": quantity, "status": status})
+    if status == AcquisitionRequest.Status.BUREAU_REVIEW:
+        from .warnings import tell_bureau
+
+        tell_bureau(title=f"超定额配置申请待审：{asset_class.name} {quantity}",
+                    title_en=f"Over-quota acquisition request: {asset_class.name} {quantity}",
+                    view="assets_district:quota_unit", dedupe_key=f"assets.acquisition:{req.pk}")
     return req
 
 
@@ -216,4 +238,9 @@ def acquisition_decide(*, actor, request: AcquisitionRequest, approve: bool, not
     req.save(update_fields=["status", "decided_by", "decision_note"])
     audit_record(action="assets.acquisition.decide", actor=actor, obj=req,
                  before={"status": AcquisitionRequest.Status.BUREAU_REVIEW}, after={"status": req.status, "note": note})
+    from .warnings import tell_unit
+
+    tell_unit(title=f"超定额配置申请已审：{req.asset_class.name} {req.quantity}，{req.get_status_display()}",
+              title_en=f"Over-quota request decided: {req.asset_class.name} {req.quantity}",
+              view="assets:acquisitions", dedupe_key=f"assets.acquisition_decided:{req.pk}")
     return req

@@ -1,4 +1,10 @@
-"""Warnings of the assets module to the unit's asset officers (zhengtong.notifications):
+"""Warnings and turn notices of the assets module (zhengtong.notifications).
+
+Turn notices: whoever's turn it is in a quota negotiation, an over-quota request or a
+budget declaration hears of it — the district finance bureau on the district portal, the
+unit's asset officers on the unit portal (``tell_bureau`` / ``tell_unit``).
+
+Warnings to the unit's asset officers:
 
 * quota exceeded — the books hold more of a class than its approved quota for this year;
 * depreciation run failed — the monthly job could not book a unit's depreciation; the
@@ -98,3 +104,50 @@ def depreciation_run_reported(*, through: date | None = None) -> int | None:
         logger.exception("depreciation run failed in %s", connection.schema_name)
         depreciation_failed(error=exc, month=month)
         return None
+
+
+# ----------------------------------------------------------------------------- turn notices
+
+
+def _bureau_ids() -> list[int]:
+    from django_tenants.utils import schema_context
+    from tenant_users.permissions.models import UserTenantPermissions
+
+    from zhengtong.registry.registry import DISTRICT_FINANCE
+
+    with schema_context("public"):  # district roles are groups in the public schema
+        return list(UserTenantPermissions.objects.filter(groups__name=DISTRICT_FINANCE)
+                    .values_list("profile_id", flat=True).distinct())
+
+
+def tell_bureau(*, title: str, title_en: str, view: str, dedupe_key: str, args: tuple = ()) -> int:
+    """Tell the finance bureau that something of the current unit waits for it; the link
+    opens the bureau's page for this unit on the district portal."""
+    from tenants.urls_util import district_url
+    from zhengtong.notifications.models import Notification
+    from zhengtong.notifications.services import current_unit, notify
+
+    unit = current_unit()
+    if unit is None:
+        return 0
+    path = reverse(view, args=(unit.slug, *args), urlconf="zhengtong.urls_public")
+    created = notify(recipients=_bureau_ids(), kind=Notification.Kind.APPROVAL_WAITING,
+                     title=f"{unit.name}：{title}", title_en=f"{unit.name}: {title_en}", unit=None,
+                     url=district_url(path), dedupe_key=f"{dedupe_key}:{connection.schema_name}")
+    return len(created)
+
+
+def tell_unit(*, title: str, title_en: str, view: str, dedupe_key: str, args: tuple = ()) -> int:
+    """Tell the current unit's asset officers that the bureau has answered."""
+    from tenants.urls_util import unit_url
+    from zhengtong.notifications.models import Notification
+    from zhengtong.notifications.services import current_unit, notify
+
+    unit = current_unit()
+    if unit is None:
+        return 0
+    path = reverse(view, args=args, urlconf="zhengtong.urls_tenant")
+    created = notify(recipients=_officer_ids(), kind=Notification.Kind.REQUEST_DECIDED, title=title,
+                     title_en=title_en, unit=unit, url=unit_url(unit, path),
+                     dedupe_key=f"{dedupe_key}:{connection.schema_name}")
+    return len(created)

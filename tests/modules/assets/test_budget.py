@@ -64,6 +64,11 @@ def test_declare_review_and_read_the_opinion(alpha, beta, make_user, sides, clie
     with schema_context(alpha.schema_name):
         assert BudgetLine.objects.filter(declaration__year=year).count() == 2
 
+    from zhengtong.notifications.models import Notification
+
+    with schema_context("public"):
+        told = list(Notification.objects.filter(recipient=sides.bureau).values_list("title", "url"))
+    assert any(f"{year}年资产配置预算待审" in t and u.endswith(f"/assets/budgets/alpha/{year}/") for t, u in told)
     bureau = client_for(sides.bureau, DISTRICT_HOST)
     assert str(year) in text(bureau.get("/assets/budgets/alpha/"))
     page = text(bureau.get(f"/assets/budgets/alpha/{year}/"))

@@ -28,6 +28,13 @@ def text(response) -> str:
     return response.content.decode()
 
 
+def inbox(user) -> list[tuple[str, str]]:
+    from zhengtong.notifications.models import Notification
+
+    with schema_context("public"):
+        return list(Notification.objects.filter(recipient=user).values_list("title", "url"))
+
+
 def item_of(unit, year=2027) -> QuotaItem:
     with schema_context(unit.schema_name):
         return QuotaItem.objects.select_related("asset_class").get(year=year)
@@ -56,7 +63,14 @@ def test_two_up_two_down_through_the_pages(alpha, beta, make_user, sides, client
     step(unit, unit_prefix, "propose", 45, "新增窗口岗位")
     step(unit, unit_prefix, "return", 10, "自己下达")  # not the unit's step: refused
     assert rounds_of(alpha) == [("propose", 45)]
+    # Whose turn it is hears of it: the bureau after the proposal, the unit's officer after the return.
+    told = inbox(sides.bureau)
+    assert len(told) == 1 and "甲单位" in told[0][0] and "计算机设备" in told[0][0]
+    assert told[0][1].endswith("/assets/quotas/alpha/")
+    assert inbox(sides.officer) == []
     step(bureau, bureau_prefix, "return", 40, "按岗位核定")
+    told = inbox(sides.officer)
+    assert len(told) == 1 and "财政局已办理" in told[0][0] and told[0][1].endswith("/m/assets/quotas/")
     step(unit, unit_prefix, "revise", 42, "含两个共享终端")
     step(bureau, bureau_prefix, "approve")  # no figure: approves the unit's revision
     done = item_of(alpha)
