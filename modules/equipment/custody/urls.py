@@ -15,6 +15,7 @@ urlpatterns = [
     path("damage/", views.damage_list, name="damage_list"),
     path("damage/new/", views.damage_create, name="damage_create"),
     path("damage/<int:pk>/", views.damage_detail, name="damage_detail"),
+    path("damage/<int:pk>/edit/", views.damage_edit, name="damage_edit"),
     path("damage/<int:pk>/shares/", views.damage_shares, name="damage_shares"),
     path("damage/<int:pk>/payments/<int:share_pk>/", views.damage_payment, name="damage_payment"),
     path("evaluations/", views.evaluation_home, name="evaluation_home"),

@@ -197,6 +197,26 @@ def damage_create(request):
 
 
 @login_required
+def damage_edit(request, pk):
+    incident = selectors.damage_incident_get(user=request.user, pk=pk)
+    _require_perm(request, "equipment_custody.change_damageincident")
+    fields = ("title", "occurred_on", "kind", "cost", "device", "place", "description")
+    form = forms.DamageIncidentForm(request.POST or None,
+                                    initial={f: getattr(incident, f) for f in fields})
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in fields if form.cleaned_data[f] != getattr(incident, f)}
+        try:
+            if changes:
+                services.damage_incident_update(actor=request.user, incident=incident, **changes)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Incident saved."))
+            return redirect("equipment:damage_detail", pk=incident.pk)
+    return render(request, "equipment/custody/form.html", {"form": form, "title": incident.title})
+
+
+@login_required
 def damage_detail(request, pk):
     incident = selectors.damage_incident_get(user=request.user, pk=pk)
     manages = request.user.has_perm("equipment_custody.change_damageincident")
@@ -207,6 +227,7 @@ def damage_detail(request, pk):
         initial[f"person_{n}"], initial[f"share_{n}"] = s.person_id, s.share
     return render(request, "equipment/custody/damage_detail.html", {
         "incident": incident, "shares": shares, "manages": manages, "editable": editable,
+        "editable_incident": manages and services.damage_editable(incident),
         "shares_form": forms.DamageSharesForm(initial=initial) if editable else None,
         "payment_form": forms.PaymentForm() if manages and incident.status == DamageIncident.Status.APPROVED else None,
         "total_share": sum((s.share for s in shares), 0), "total_amount": sum((s.amount for s in shares), 0)})

@@ -181,3 +181,16 @@ def test_role_checks_and_who_sees_an_incident(alpha, people, client_for):
                                                                 "person_2": p.c.pk, "share_2": "33.34"}, follow=True)
     assert r.status_code == 200
     assert [a for _p, _s, a in _amounts(alpha, incident)] == [D("29.60"), D("29.60"), D("29.60")]
+
+
+def test_the_edit_page_changes_the_cost_and_the_amounts_follow(alpha, people, client_for):
+    p = people
+    incident = _incident(alpha, p.manager, cost="100.00")
+    with schema_context(alpha.schema_name):
+        services.damage_shares_set(actor=p.manager, incident=incident, shares=[(p.a, D("50.00")), (p.b, D("50.00"))])
+    form = {"title": "投影仪灯泡被撞碎", "occurred_on": "2026-10-15", "kind": "human_damage", "cost": "0.03",
+            "description": "更换灯泡后核价"}
+    assert client_for(p.a).post(f"{BASE}/damage/{incident.pk}/edit/", form).status_code == 403
+    r = client_for(p.manager).post(f"{BASE}/damage/{incident.pk}/edit/", form)
+    assert r.status_code == 302
+    assert [a for _p, _s, a in _amounts(alpha, incident)] == [D("0.02"), D("0.01")]  # the odd fen: earlier line
