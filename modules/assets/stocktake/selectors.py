@@ -79,6 +79,12 @@ def line_search(*, campaign: Campaign, q: str, hosts=(), limit: int = 20) -> lis
     return list(lines.filter(Q(number__icontains=q) | Q(name__icontains=q)).order_by("number")[:limit])
 
 
+def pending_lines(*, campaign: Campaign, limit: int = 30) -> list[StocktakeLine]:
+    """Cards not counted yet, room by room (the order a counter walks), for counting without a
+    scanner."""
+    return list(campaign.lines.filter(result=StocktakeLine.Result.PENDING).order_by("location", "number")[:limit])
+
+
 def progress(campaign: Campaign) -> dict[str, int]:
     figures = campaign.lines.aggregate(
         total=Count("pk"), pending=Count("pk", filter=Q(result=StocktakeLine.Result.PENDING)))

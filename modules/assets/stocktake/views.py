@@ -97,6 +97,7 @@ def count(request, pk):
         messages.error(request, _("This label belongs to another unit (该标签属于其他单位的资产)."))
     return render(request, "stocktake/count.html", {
         "campaign": campaign, "q": q, "lines": lines, "progress": selectors.progress(campaign),
+        "pending": [] if q else selectors.pending_lines(campaign=campaign),
         "people": selectors.unit_people(), "conditions": CountForm.base_fields["condition"].choices,
         "counting": campaign.status == campaign.Status.COUNTING})
 

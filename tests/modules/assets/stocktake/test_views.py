@@ -33,6 +33,10 @@ def test_officer_starts_a_campaign_and_a_counter_counts_it_on_the_phone_page(alp
     counter = client_for(people.counter, ALPHA_HOST)
     page = counter.get(f"/m/assets/stocktake/{campaign.pk}/count/")
     assert page.status_code == 200
+    # Without a scanner: the cards not counted yet, room by room, each a tap away.
+    pending = text(page).split("st-pending")[-1]
+    assert pending.index("ALPHA-ST-001") < pending.index("ALPHA-ST-002") < pending.index("ALPHA-ST-005")
+    assert "?q=ALPHA-ST-002" in pending
     assert 'name="viewport"' in page.content.decode() and "stocktake/stocktake.css" in page.content.decode()
     # A scanned label gives the card's URL: it finds the card's line.
     scanned = label_url(alpha, books["printer"])
