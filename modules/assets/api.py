@@ -19,8 +19,8 @@ class AssetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Asset
-        fields = ("id", "number", *EDITABLE_FIELDS, "status", "custodian", "custodian_name", "version",
-                  "created_at", "updated_at")
+        fields = ("id", "number", *EDITABLE_FIELDS, "status", "status_changed_on", "status_reason", "decision_number",
+                  "custodian", "custodian_name", "version", "created_at", "updated_at")
         read_only_fields = fields
 
     def get_custodian_name(self, asset) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from django.utils import timezone
 
 import pytest
 from django.db import connection
@@ -75,6 +76,9 @@ def test_custodian_sees_and_edits_only_their_own(people, cards, client_for):
     assert r.status_code == 302
     page = c.get(f"/m/assets/{cards['li'].pk}/").content.decode()
     assert "屏幕损坏" in page
+    card = c.get(f"/api/assets/cards/{cards['li'].pk}/").json()
+    assert (card["status"], card["status_reason"], card["version"]) == ("repair", "屏幕损坏", 2)
+    assert card["status_changed_on"] == timezone.localdate().isoformat()
 
 
 def test_department_head_sees_their_departments_cards_read_only(alpha, people, cards, client_for):
