@@ -64,12 +64,18 @@ def test_label_sheet_pdf_has_the_cjk_font_the_texts_and_a_qr_of_the_card_url(alp
     assert printed != qr_matrix(label_url(alpha, books["laptop"]))  # the check can tell cards apart
 
 
-def test_labels_are_offered_only_for_cards_the_person_may_see(alpha, people, books, client_for):
+def test_labels_are_offered_only_for_cards_the_person_may_see(alpha, people, books, client_for, monkeypatch):
     staff = client_for(people.staff, ALPHA_HOST)  # custodian of the desktop, laptop and chair
     listing = staff.get("/m/assets/labels/").content.decode()
     assert "ALPHA-ST-001" in listing and "ALPHA-ST-002" not in listing
     r = staff.post("/m/assets/labels/", {"asset": [books["printer"].pk]}, follow=True)
     assert r["Content-Type"].startswith("text/html") and "请至少选择一项资产" in r.content.decode()
+    # A batch above the limit is refused with the limit named (it is rendered in the request).
+    from modules.assets.stocktake import labels
+
+    monkeypatch.setattr(labels, "MAX_LABELS", 1)
+    r = staff.post("/m/assets/labels/", {"asset": [books["desktop"].pk, books["laptop"].pk]})
+    assert r["Content-Type"].startswith("text/html") and "每次最多打印1张标签" in r.content.decode()
 
 
 def test_scanning_a_label_opens_the_card_only_with_permission(alpha, beta, people, books, make_user, client_for):
