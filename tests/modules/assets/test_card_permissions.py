@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-from django.utils import timezone
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from modules.assets import selectors, services
