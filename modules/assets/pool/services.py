@@ -128,7 +128,8 @@ def idle_flags_refresh(*, today: date | None = None) -> int:
             recipients = _officers(connection.schema_name, ASSET_OFFICER)
             _notify(unit, recipients,
                     f"{new}项资产闲置超过{days}天，请处置或发布到区闲置资产库",
-                    f"{new} asset(s) unused for more than {days} days: dispose of them or offer them in the district pool",
+                    f"{new} asset(s) unused for more than {days} days: dispose of them or offer them in the "
+                    "district pool",
                     "/m/assets/pool/idle/",
                     # One warning per run that found something new; a rerun finds nothing new.
                     dedupe_key=f"assets.idle:{connection.schema_name}:{today.isoformat()}:{new}")
@@ -252,8 +253,8 @@ def pool_transfer_decide(*, actor, transfer_id: int, party: str, decision: str, 
     if party not in PARTIES or decision not in ("approve", "reject"):
         raise ValueError("party must be giver/receiver/bureau and decision approve/reject")
     with transaction.atomic():
-        transfer = (PoolTransfer.objects.select_for_update(of=("self",)).select_related("listing__unit", "receiving_unit")
-                    .get(pk=transfer_id))
+        transfer = (PoolTransfer.objects.select_for_update(of=("self",))
+                    .select_related("listing__unit", "receiving_unit").get(pk=transfer_id))
         if not may_decide(actor, transfer, party):
             raise PermissionDenied(_("You may not decide for this party (您无权代表该方审批)."))
         if transfer.status != PoolTransfer.Status.PENDING:
@@ -340,9 +341,10 @@ def pool_transfer_execute(*, actor, transfer_id: int) -> PoolTransfer:
     offering unit, unchanged.
     """
     with transaction.atomic():
-        transfer = (PoolTransfer.objects.select_for_update(of=("self",)).select_related("listing__unit", "receiving_unit")
-                    .get(pk=transfer_id))
-        if actor is not None and not (may_decide(actor, transfer, "bureau") or transfer.bureau_approved_by_id == actor.pk):
+        transfer = (PoolTransfer.objects.select_for_update(of=("self",))
+                    .select_related("listing__unit", "receiving_unit").get(pk=transfer_id))
+        bureau_signer = actor is not None and transfer.bureau_approved_by_id == actor.pk
+        if actor is not None and not (bureau_signer or may_decide(actor, transfer, "bureau")):
             raise PermissionDenied(_("Only the district finance bureau executes a transfer (只有区财政局可以执行调剂)."))
         if transfer.status == PoolTransfer.Status.EXECUTED:
             return transfer  # a second click (or a retry racing the first) moves nothing twice

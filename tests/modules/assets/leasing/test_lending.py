@@ -23,6 +23,7 @@ from zhengtong.notifications.models import Notification
 from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
 
 LENDING = "assets.lending"
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -186,8 +187,7 @@ def test_filing_with_the_bureau_and_the_district_page(alpha, beta, staff, make_a
         with pytest.raises(ValidationError):  # the contract text first
             services.lease_file_with_bureau(actor=staff["officer"], contract=contract)
         attachment_add(actor=staff["officer"], owner=contract, use=CONTRACT_TEXT,
-                          upload=SimpleUploadedFile("合同.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
-                                                    content_type="application/pdf"))
+                       upload=SimpleUploadedFile("合同.pdf", PDF, content_type="application/pdf"))
         services.lease_file_with_bureau(actor=staff["officer"], contract=contract)
     _b_asset, b_contract = _active(beta, {**staff, "officer": staff["officer_b"],
                                           "head": staff["head_b"]}, make_asset, counterparty="乙方未备案")

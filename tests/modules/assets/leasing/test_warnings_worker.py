@@ -35,9 +35,9 @@ def test_the_tick_warns_each_units_officer_of_its_own_expiring_contract_and_idle
                 Asset.objects.filter(pk=idle.pk).update(status=Asset.Status.IDLE,
                                                         status_changed_on=today - timedelta(days=400))
                 contract = LeaseContract.objects.create(
-                    asset_id=rented.pk, kind="rent", counterparty=f"{unit.slug}承租方", term_start=today - timedelta(days=360),
-                    term_end=today + timedelta(days=5), rent=Decimal("5000.00"), status="active",
-                    requested_by=users["officer"])
+                    asset_id=rented.pk, kind="rent", counterparty=f"{unit.slug}承租方",
+                    term_start=today - timedelta(days=360), term_end=today + timedelta(days=5),
+                    rent=Decimal("5000.00"), status="active", requested_by=users["officer"])
                 ids[unit.schema_name] = (contract.pk, idle.pk)
         assert ids[one.schema_name] == ids[two.schema_name]  # same ids in both units
         officers = [one_users["officer"], two_users["officer"]]

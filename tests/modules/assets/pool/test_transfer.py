@@ -74,7 +74,8 @@ def test_transfer_moves_the_card_with_its_values_and_history_to_exactly_one_unit
     # History travels: alpha's events on the card (its creation, the offer) are in beta's trail.
     actions = [h["action"] for h in moved_in.after["history"]]
     assert "data.create" in actions and "assets.pool.publish" in actions
-    assert moved_in.after["from_number"] == asset.number and moved_in.after["decision_number"] == transfer.decision_number
+    assert moved_in.after["from_number"] == asset.number
+    assert moved_in.after["decision_number"] == transfer.decision_number
     assert [h["action"] for h in transfer.history] == actions
     assert PoolListing.objects.get(pk=listing.pk).status == PoolListing.Status.TRANSFERRED
     # who/when of each approval is kept
