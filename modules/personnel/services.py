@@ -243,9 +243,16 @@ def _open_entry(person: Person, *, start_date: date, kind: str, transfer: Transf
 
 
 def _unit_name() -> str:
+    """The current unit's name, kept on history entries so they still read right in another unit."""
     from django.db import connection
 
-    return getattr(getattr(connection, "tenant", None), "name", "") or ""
+    from tenants.models import Unit
+
+    name = getattr(getattr(connection, "tenant", None), "name", "")
+    if name or connection.schema_name == "public":
+        return name or ""
+    # schema_context() sets a FakeTenant without a name: look the unit up (public table).
+    return Unit.objects.filter(schema_name=connection.schema_name).values_list("name", flat=True).first() or ""
 
 
 @transaction.atomic
@@ -804,12 +811,14 @@ def person_receive(*, actor, uid, name: str, gender: str, id_number: str, birth_
     # as it was (one *active* record per ID number, see the model's constraint).
     _save_unique(person)
     for e in history:
+        if e.get("status") == S.LEFT_TRANSFERRED and not e.get("end_date"):
+            continue  # the sender's "left (transferred)" line: here the move itself stands for it
         PositionHistory.objects.create(
             person=person, kind=PositionHistory.Kind.CARRIED, start_date=date.fromisoformat(e["start_date"]),
             end_date=date.fromisoformat(e["end_date"]) if e.get("end_date") else effective_date - timedelta(days=1),
             unit_name=e.get("unit_name", ""), department_name=e.get("department_name", ""),
             post_title=e.get("post_title", ""), rank=e.get("rank", ""),
-            status=e.get("status") if e.get("status") != S.IN_POST or e.get("end_date") else S.LEFT_TRANSFERRED,
+            status=e.get("status") or S.IN_POST,
             note=e.get("note", "")[:200])
     transfer = Transfer.objects.create(
         person=person, kind=K.TRANSFER_IN, status=Transfer.Status.APPLIED, applied_at=timezone.now(),

@@ -279,8 +279,12 @@ def test_cross_unit_move_send_and_receive_with_history(org, beta, make_user):
             from_unit_name="甲单位", post=beta_org.accountant, history=history, exchange_ref="X1")
         assert again.pk == received.pk
     timeline = _timeline(beta_org, received)
-    assert [t[0] for t in timeline] == ["carried", "carried", "change"]
+    assert [t[0] for t in timeline] == ["carried", "change"]
     assert timeline[0][1:4] == (date(2018, 7, 1), D0 - timedelta(days=1), "办公室")
+    with schema_context(beta.schema_name):
+        units = list(PositionHistory.objects.filter(person=received).order_by("start_date", "pk")
+                     .values_list("unit_name", flat=True))
+    assert units == ["甲单位", "乙单位"]  # the earlier career reads with its unit's name
     assert timeline[-1][1:5] == (D0, None, "财务科", "会计")
 
 
