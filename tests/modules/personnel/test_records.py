@@ -182,3 +182,17 @@ def test_key_rotation_re_encrypts_and_search_keeps_working(org, monkeypatch):
         monkeypatch.setenv("ZT_FIELD_KEY", "a-new-field-secret-2026")  # old secret dropped
         assert crypto.id_number_decrypt(new_token) == number
         assert set(people_search(org.hr, q=number).values_list("pk", flat=True)) == {person.pk}
+
+
+def test_every_change_of_a_record_is_in_the_audit_trail_without_the_encrypted_number(org):
+    person = org.person("审计测试")
+    with schema_context(org.unit.schema_name):
+        Person.objects.filter(pk=person.pk).update(rank="二级主任科员")  # even a bulk update
+        services.person_update(actor=org.hr, person=Person.objects.get(pk=person.pk), id_number=id_number())
+        events = list(AuditEvent.objects.filter(action="data.update", object_id=str(person.pk),
+                                                object_type__iexact="personnel.person").order_by("pk"))
+    assert events, "no trigger-written events for personnel.Person"
+    assert any((e.after or {}).get("rank") == "二级主任科员" for e in events)
+    for e in events:
+        blob = str(e.before) + str(e.after)
+        assert "id_number_encrypted" not in blob and "id_number_hash" not in blob
