@@ -637,6 +637,11 @@ def ticket_transition(*, actor, ticket: RepairTicket, status: str, technician=No
         audit_record(action="equipment.ticket.transition", actor=actor, obj=ticket,
                      before={k: before[k] for k in after if after[k] != before[k]},
                      after={k: after[k] for k in after if after[k] != before[k]})
+        if status == T.ASSIGNED and ticket.technician_id not in (None, actor.pk):
+            notify(recipients=[ticket.technician_id], kind="module_warning",
+                   title=f"报修单已分配给您：{ticket.device.name}",
+                   title_en=f"Repair ticket assigned to you: {ticket.device.name}", body=ticket.symptom[:500],
+                   body_en=ticket.symptom[:500], url=f"/m/equipment/repairs/{ticket.pk}/")
         if status in (T.FIXED, T.SCRAPPED) and ticket.reported_by_id != actor.pk:
             notify(recipients=[ticket.reported_by_id], kind="request_decided",
                    title=f"报修已处理：{ticket.device.name}（{T(status).label}）",

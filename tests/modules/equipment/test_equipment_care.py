@@ -215,3 +215,19 @@ def test_repair_report_prints_in_chinese(alpha, people, tmp_path):
     text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-layout", str(result.path), "-"], capture_output=True,
                                              text=True, check=True).stdout)
     assert "设备维修统计" in text and "电源指示灯不亮" in text and "维修费用合计（元）" in text and "88.00" in text
+
+
+def test_assigning_a_ticket_tells_the_technician_and_fixing_tells_the_reporter(alpha, people, make_user):
+    from zhengtong.notifications.models import Notification
+
+    second_tech = make_user(alpha, [TECHNICIAN], name="李技术员")
+    pc = make_device(alpha, device_type=make_type(alpha), name="分配测试电脑")
+    with schema_context(alpha.schema_name):
+        ticket = services.fault_report(actor=people.teacher, device=pc, symptom="风扇噪音大")
+        ticket = services.ticket_transition(actor=people.tech, ticket=ticket, status="assigned", technician=second_tech)
+        assert ticket.technician == second_tech
+    assert Notification.objects.filter(recipient=second_tech, title__contains="已分配给您").exists()
+    with schema_context(alpha.schema_name):
+        services.ticket_transition(actor=second_tech, ticket=ticket, status="fixed")
+    assert Notification.objects.filter(recipient=people.teacher, title__contains="分配测试电脑",
+                                       kind="request_decided").exists()
