@@ -53,3 +53,10 @@ class DepartmentHeadForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = get_user_model().objects.filter(pk__in=[u.pk for u in users])
+
+
+class DisposalRecordForm(forms.Form):
+    method = forms.ChoiceField(label=_("Disposal method"), choices=Asset.DisposalMethod.choices)
+    proceeds = forms.DecimalField(label=_("Proceeds (yuan)"), required=False, min_value=0, max_digits=16,
+                                  decimal_places=2)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

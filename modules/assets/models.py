@@ -67,6 +67,20 @@ class Asset(models.Model):
     status_reason = models.CharField(_("reason for the status"), max_length=500, blank=True, editable=False)
     decision_number = models.CharField(_("decision number"), max_length=100, blank=True, editable=False)
 
+    class DisposalMethod(models.TextChoices):
+        TRANSFER = "transfer", _("Transfer to another unit")
+        SALE = "sale", _("Sale")
+        SCRAP = "scrap", _("Scrap")
+        DONATION = "donation", _("Donation")
+        WRITE_OFF = "write_off", _("Loss write-off")
+
+    # How a disposed card left the books and what it brought in (处置收入, turned over to the
+    # treasury), recorded by the asset officer once the disposal is approved.
+    disposal_method = models.CharField(_("disposal method"), max_length=20, choices=DisposalMethod.choices,
+                                       blank=True, editable=False)
+    disposal_proceeds = models.DecimalField(_("disposal proceeds (yuan)"), max_digits=16, decimal_places=2, null=True,
+                                            blank=True, editable=False)
+
     class AcquisitionMethod(models.TextChoices):
         PURCHASE = "purchase", _("Purchase")
         TRANSFER_IN = "transfer_in", _("Transfer in")

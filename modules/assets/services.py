@@ -177,6 +177,32 @@ def asset_status_set(*, actor, asset: Asset | int, status: str, reason: str = ""
     return asset
 
 
+@transaction.atomic
+def asset_disposal_record(*, actor, asset: Asset | int, method: str, proceeds: Decimal | None = None,
+                          expected_version: int | None = None) -> Asset:
+    """After an approved disposal, the asset officer records how the card left the books
+    (transfer, sale, scrap, donation, loss write-off) and its proceeds (处置收入), if any."""
+    asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
+    if not actor.has_perm("assets.change_asset"):
+        raise PermissionDenied(_("Only the asset officer records disposals (只有资产专管员可以登记处置结果)."))
+    if asset.status != Asset.Status.DISPOSED:
+        raise ValidationError(_("Only an approved disposal can be recorded (资产处置批准后才能登记处置结果)."))
+    if method not in Asset.DisposalMethod.values:
+        raise ValidationError(_("Choose how the asset was disposed of (请选择处置方式)."))
+    if proceeds is not None and proceeds < 0:
+        raise ValidationError(_("Proceeds cannot be negative (处置收入不能为负数)."))
+    if expected_version is not None and asset.version != expected_version:
+        raise AssetChangedElsewhere(asset)
+    before = {"disposal_method": asset.disposal_method, "disposal_proceeds": asset.disposal_proceeds}
+    asset.disposal_method = method
+    asset.disposal_proceeds = None if proceeds is None else Decimal(proceeds).quantize(Decimal("0.01"))
+    asset.version += 1
+    asset.save(update_fields=["disposal_method", "disposal_proceeds", "version", "updated_at"])
+    audit_record(action="assets.asset.disposal_record", actor=actor, obj=asset, before=before,
+                 after={"disposal_method": method, "disposal_proceeds": asset.disposal_proceeds})
+    return asset
+
+
 def may_assign_heads(actor) -> bool:
     from zhengtong.registry.registry import UNIT_ADMIN
 

@@ -13,7 +13,7 @@ from zhengtong.core.permissions import can
 
 from . import selectors, services
 from .depreciation import asset_terms
-from .forms import AssetEditForm, AssetForm, AssetStatusForm, DepartmentHeadForm
+from .forms import AssetEditForm, AssetForm, AssetStatusForm, DepartmentHeadForm, DisposalRecordForm
 from .manifest import DEPARTMENT_HEAD
 from .models import Asset, DepartmentHead
 
@@ -36,8 +36,12 @@ def asset_detail(request, pk):
     can_edit = can(request.user, "assets.change_asset", asset)
     status_form = (AssetStatusForm(initial={"version": asset.version})
                    if can_edit and asset.status not in services.AUTHORITY_STATUSES else None)
+    disposal_form = None
+    if asset.status == Asset.Status.DISPOSED and request.user.has_perm("assets.change_asset"):
+        disposal_form = DisposalRecordForm(initial={"version": asset.version, "method": asset.disposal_method,
+                                                    "proceeds": asset.disposal_proceeds})
     return render(request, "assets/asset_detail.html",
-                  {"asset": asset, "can_edit": can_edit, "status_form": status_form,
+                  {"asset": asset, "can_edit": can_edit, "status_form": status_form, "disposal_form": disposal_form,
                    "life_years": life_years if depreciable else None, "depreciable": depreciable})
 
 
@@ -57,6 +61,25 @@ def asset_status(request, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Status of %(n)s saved.") % {"n": asset.number})
+    return redirect("assets:detail", pk=asset.pk)
+
+
+@login_required
+@require_POST
+def asset_disposal_record(request, pk):
+    asset = selectors.asset_get(user=request.user, pk=pk)
+    form = DisposalRecordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the disposal method and proceeds (请检查处置方式和处置收入)."))
+        return redirect("assets:detail", pk=asset.pk)
+    try:
+        services.asset_disposal_record(actor=request.user, asset=asset, method=form.cleaned_data["method"],
+                                       proceeds=form.cleaned_data["proceeds"],
+                                       expected_version=form.cleaned_data["version"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Disposal of %(n)s recorded.") % {"n": asset.number})
     return redirect("assets:detail", pk=asset.pk)
 
 

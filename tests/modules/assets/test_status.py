@@ -56,3 +56,27 @@ def test_registered_card_is_in_use_since_acquisition(alpha, make_user):
         asset = services.asset_register(actor=officer, name="打印机", original_value="2000.00",
                                         acquired_on=date(2025, 3, 2))
         assert asset.status_changed_on == date(2025, 3, 2)
+
+
+def test_officer_records_the_disposal_method_and_proceeds_once_approved(alpha, make_user, make_asset, client_for):
+    officer = make_user(alpha, ["assets.asset_officer"])
+    holder = make_user(alpha, ["assets.custodian"])
+    asset = make_asset(alpha, name="旧公务车", value="180000.00", custodian=holder)
+    c = client_for(officer)
+    c.post(f"/m/assets/{asset.pk}/disposal/", {"method": "sale", "proceeds": "12000.50", "version": 1})
+    with schema_context(alpha.schema_name):
+        assert Asset.objects.get(pk=asset.pk).disposal_method == ""  # not disposed yet: refused
+        services.asset_status_set(actor=officer, asset=asset, status="disposed", authority="approval #1",
+                                  decision_number="测财资〔2026〕3号")
+        with pytest.raises(PermissionDenied):  # the custodian does not record it
+            services.asset_disposal_record(actor=holder, asset=asset, method="sale", proceeds=None)
+    version = 2
+    r = c.post(f"/m/assets/{asset.pk}/disposal/", {"method": "sale", "proceeds": "12000.50", "version": version})
+    assert r.status_code == 302
+    page = c.get(f"/m/assets/{asset.pk}/").content.decode()
+    assert "¥12,000.50" in page and "测财资〔2026〕3号" in page
+    with schema_context(alpha.schema_name):
+        done = Asset.objects.get(pk=asset.pk)
+        assert (done.disposal_method, str(done.disposal_proceeds)) == ("sale", "12000.50")
+        assert AuditEvent.objects.filter(action="assets.asset.disposal_record", object_id=str(asset.pk),
+                                         actor_id=officer.pk).exists()
