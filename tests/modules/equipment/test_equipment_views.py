@@ -254,3 +254,27 @@ def test_the_device_form_never_sets_the_statuses_work_sets(world, client_for, al
     with schema_context(alpha.schema_name):
         device = Device.objects.get(pk=SHARED)
         assert device.name == "ALPHA投影仪改名" and device.status == "in_repair"
+
+
+def test_a_fault_report_carries_its_photo(world, client_for, alpha):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from zhengtong.files.models import Attachment
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "PNG")
+    photo = SimpleUploadedFile("投影仪故障.png", out.getvalue(), content_type="image/png")
+    client = client_for(world.a_teacher)
+    response = client.post(f"/m/equipment/devices/{SHARED}/act/fault/", {"symptom": "灯泡爆裂", "photo": photo})
+    assert response.status_code == 302
+    with schema_context(alpha.schema_name):
+        ticket = RepairTicket.objects.get(symptom="灯泡爆裂")
+        attachment = Attachment.objects.get(owner_id=ticket.pk, use="equipment.fault_photo")
+        assert attachment.extension == "png"
+    assert "投影仪故障" in client.get(response["Location"]).content.decode()
+    # The technician sees the photo on the ticket too; a plain member cannot open the ticket at all.
+    assert "投影仪故障" in client_for(world.a_tech).get(f"/m/equipment/repairs/{ticket.pk}/").content.decode()
+    assert client_for(world.a_plain).get(f"/m/equipment/repairs/{ticket.pk}/").status_code == 404
