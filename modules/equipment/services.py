@@ -696,9 +696,13 @@ def maintenance_schedule(*, today: date | None = None, devices=None) -> int:
     return created
 
 
+CERTIFICATION_NOTICE_DAYS = 14
+
+
 def overdue_warn(*, today: date | None = None) -> int:
     """Warn technicians and managers about overdue tasks and stale antivirus scans (once per
-    task; once per computer and day for scans). Returns the number of warnings sent."""
+    task; once per day for scans), and people whose certification lapses within two weeks (once
+    per certification). Returns the number of warnings sent."""
     today = today or _today()
     sent = 0
     recipients = holder_ids(TECHNICIAN) | holder_ids(MANAGER)
@@ -713,6 +717,23 @@ def overdue_warn(*, today: date | None = None) -> int:
         sent += 1
     if overdue:
         MaintenanceTask.objects.filter(pk__in=[t.pk for t in overdue]).update(overdue_warned_on=today)
+    # Certifications about to lapse: the holder hears of it in time to retake the exam, once.
+    soon = today + timedelta(days=CERTIFICATION_NOTICE_DAYS)
+    lapsing = (Certification.objects.filter(revoked=False, valid_until__gte=today, valid_until__lte=soon)
+               .select_related("course"))
+    for cert in lapsing:
+        newer = Certification.objects.filter(user_id=cert.user_id, course_id=cert.course_id, revoked=False,
+                                             valid_until__gt=cert.valid_until).exists()
+        if newer:
+            continue
+        created = notify(recipients=[cert.user_id], kind="deadline_approaching",
+                         title=f"培训合格证“{cert.course.title}”将于 {cert.valid_until} 到期",
+                         title_en=f"Your certification “{cert.course.title}” expires on {cert.valid_until}",
+                         body="请在到期前重新参加考试，否则将不能借用或登记使用相关设备。",
+                         body_en="Retake the exam before it expires, or you will not be able to use those devices.",
+                         url=f"/m/equipment/training/{cert.course_id}/",
+                         dedupe_key=f"equipment.cert_expiry.{connection.schema_name}.{cert.pk}")
+        sent += len(created)
     limit = today - timedelta(days=rules()["antivirus_max_age_days"])
     stale = list(Device.objects.filter(device_type__tracks_antivirus=True).exclude(status=D.SCRAPPED)
                  .filter(Q(antivirus_scanned_on__isnull=True) | Q(antivirus_scanned_on__lt=limit))

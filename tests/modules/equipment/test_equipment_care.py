@@ -231,3 +231,22 @@ def test_assigning_a_ticket_tells_the_technician_and_fixing_tells_the_reporter(a
         services.ticket_transition(actor=second_tech, ticket=ticket, status="fixed")
     assert Notification.objects.filter(recipient=people.teacher, title__contains="分配测试电脑",
                                        kind="request_decided").exists()
+
+
+def test_a_lapsing_certification_is_announced_once_to_its_holder(alpha, people):
+    from modules.equipment.models import Certification
+    from zhengtong.notifications.models import Notification
+
+    from .equipment_factories import make_course
+
+    course = make_course(alpha, title="即将到期的培训")
+    today = timezone.localdate()
+    with schema_context(alpha.schema_name):
+        Certification.objects.create(course=course, user=people.teacher, granted_on=today - timedelta(days=355),
+                                     valid_until=today + timedelta(days=10))
+        Certification.objects.create(course=course, user=people.manager, granted_on=today - timedelta(days=300),
+                                     valid_until=today + timedelta(days=60))
+        services.overdue_warn(today=today)
+        services.overdue_warn(today=today + timedelta(days=1))
+    assert Notification.objects.filter(recipient=people.teacher, title__contains="即将到期的培训").count() == 1
+    assert not Notification.objects.filter(recipient=people.manager, title__contains="即将到期的培训").exists()
