@@ -7,7 +7,6 @@ from __future__ import annotations
 from zhengtong.imports.definitions import ExportColumn, ExportDefinition
 from zhengtong.imports.registry import register_export
 
-from .models import Evaluation, Semester
 from .selectors import evaluations
 
 
@@ -43,5 +42,3 @@ class EvaluationExport(ExportDefinition):
 def register() -> None:
     register_export(EvaluationExport())
 
-
-__all__ = ["EvaluationExport", "Evaluation", "Semester", "register"]

@@ -75,7 +75,9 @@ def handover_items_to_confirm(*, user) -> QuerySet[HandoverItem]:
 # ----------------------------------------------------------------------------- damage incidents
 def damage_incidents(*, user, status: str = "") -> QuerySet[DamageIncident]:
     qs = DamageIncident.objects.select_related("device", "place", "created_by")
-    if not (_all(user, "equipment_custody.view_damageincident") or (user.is_authenticated and user.has_role(UNIT_ADMIN))):
+    # The unit's leadership approves the apportionment, so it sees the incidents too.
+    approver = user.is_authenticated and user.has_role(UNIT_ADMIN)
+    if not (_all(user, "equipment_custody.view_damageincident") or approver):
         if not user.is_authenticated:
             return qs.none()
         qs = qs.filter(shares__person_id=user.pk).distinct()
@@ -125,7 +127,8 @@ def may_see_rankings(user) -> bool:
 def place_ranking(*, user, semester: Semester) -> list[tuple[Ranked, Evaluation]]:
     """Final evaluations of the semester, best first, competition ranks."""
     evs = {e.pk: e for e in evaluations(user=user, semester=semester).filter(status=Evaluation.Status.FINAL)}
-    return [(r, evs[r.key]) for r in rank((pk, e.percent) for pk, e in sorted(evs.items(), key=lambda kv: kv[1].place.name))]
+    by_name = sorted(evs.items(), key=lambda kv: kv[1].place.name)  # equal scores: alphabetical
+    return [(r, evs[r.key]) for r in rank((pk, e.percent) for pk, e in by_name)]
 
 
 def person_ranking(*, user, semester: Semester) -> list[tuple[Ranked, object, int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -595,7 +595,8 @@ def damage_status_set(*, incident_id: int, status: str, actor, approval_ref: str
 @transaction.atomic
 def damage_payment_record(*, actor, share: DamageShare | int, paid_on: date, note: str = "") -> DamageShare:
     _require(actor, "equipment_custody.change_damageincident", _("You may not record payments (您无权登记赔偿款)."))
-    share = DamageShare.objects.select_for_update().select_related("incident", "person").get(pk=getattr(share, "pk", share))
+    share = (DamageShare.objects.select_for_update().select_related("incident", "person")
+             .get(pk=getattr(share, "pk", share)))
     incident = DamageIncident.objects.select_for_update().get(pk=share.incident_id)
     if incident.status != DamageIncident.Status.APPROVED:
         raise ValidationError(_("Payments are recorded only after the apportionment is approved "
@@ -723,7 +724,3 @@ def evaluation_finalise(*, actor, evaluation: Evaluation | int) -> Evaluation:
     audit_record(action="equipment.evaluation.finalise", actor=actor, obj=evaluation,
                  after={"percent": evaluation.percent})
     return evaluation
-
-
-def people_named(users: Iterable) -> str:
-    return "、".join(_name(u) for u in users)

@@ -155,7 +155,8 @@ def test_results_export_to_xlsx_with_what_the_page_shows(alpha, school, client_f
     assert sorted(body) == sorted([("学生机房", "李管理员", 90.0), ("初一（1）班教室", "王班主任", 90.0)])
     # a responsible person's export holds only their own place
     r = client_for(s.li).get(f"/imports/export/equipment.evaluation.xlsx?semester={s.autumn.pk}")
-    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(b"".join(r.streaming_content))).active.iter_rows()]
+    sheet = load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert [row[1] for row in rows[1:] if row[1]] == ["学生机房"]
 
 

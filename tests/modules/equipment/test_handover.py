@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from modules.equipment.custody import services
 from modules.equipment.custody.handover import handover_items
-from modules.equipment.custody.models import CustodyItem, CustodyMovement, HandoverItem, HandoverTask
+from modules.equipment.custody.models import CustodyItem, CustodyMovement, HandoverTask
 from modules.equipment.models import Device, Place
 from zhengtong.audit.models import AuditEvent
 from zhengtong.registry.handover import PERSON_LEAVING_POST, emit, handover_items_for
