@@ -59,11 +59,14 @@ def campaign_detail(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     manager = services.can_manage(request.user)
     notice_open = services.notice_open(campaign)
-    d = selectors.discrepancies(campaign) if notice_open else None
+    published = campaign.status == campaign.Status.PUBLISHED
+    d = selectors.discrepancies(campaign) if published else None
     return render(request, "stocktake/campaign_detail.html", {
+        # Nothing to adjust: the officer closes it instead of sending adjustments to approval.
+        "matches_books": published and not d.any,
         # An objection may name the card it is about: one of the discrepancies, usually.
-        "matches_books": campaign.status == campaign.Status.PUBLISHED and not selectors.discrepancies(campaign).any,
-        "objection_lines": sorted([*d.shortages, *d.mismatched_lines], key=lambda ln: ln.number) if d else [],
+        "objection_lines": sorted([*d.shortages, *d.mismatched_lines], key=lambda ln: ln.number)
+        if notice_open else [],
         "campaign": campaign, "progress": selectors.progress(campaign), "can_manage": manager,
         "is_counter": services.is_counter(request.user, campaign),
         "counters": campaign.counters.order_by("name", "email"),
