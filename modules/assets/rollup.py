@@ -90,9 +90,20 @@ def asset_rollup_live(units: list[Unit]) -> list[Row]:
 
 
 def summary_states(units: list[Unit]) -> dict[int, datetime]:
-    """unit id → when its summary rows were taken (units without rows are missing)."""
-    return dict(UnitSummaryState.objects.filter(unit_id__in=[u.pk for u in units])
-                .values_list("unit_id", "refreshed_at"))
+    """unit id → when its summary rows were taken (units without rows are missing).
+
+    The summary tables are read whole and filtered here: one row per unit (or a few), where
+    an ``IN`` list of 500 ids cost Django more to prepare than PostgreSQL to read the table."""
+    wanted = {u.pk for u in units}
+    return {uid: at for uid, at in UnitSummaryState.objects.values_list("unit_id", "refreshed_at")
+            if uid in wanted}
+
+
+def _of_units(manager, states: dict):
+    """Summary rows of the units in ``states``: one unit by its id, many by reading the table."""
+    if len(states) <= 20:
+        return manager.filter(unit_id__in=list(states))
+    return (row for row in manager.all() if row.unit_id in states)
 
 
 def asset_rollup(units: list[Unit] | None = None) -> list[Row]:
@@ -105,7 +116,7 @@ def asset_rollup(units: list[Unit] | None = None) -> list[Row]:
     states = summary_states(units)
     rows = [Row(by_id[s.unit_id], s.class_code, s.class_name, s.status, s.count, s.quantity, s.original_value,
                 s.net_value, s.department, states[s.unit_id])
-            for s in UnitAssetSummary.objects.filter(unit_id__in=list(states))]
+            for s in _of_units(UnitAssetSummary.objects, states)]
     return rows + asset_rollup_live([u for u in units if u.pk not in states])
 
 
@@ -222,7 +233,7 @@ def quota_usage(units: list[Unit] | None = None) -> list[QuotaUsage]:
     by_id = {u.pk: u for u in units}
     states = summary_states(units)
     out = [QuotaUsage(by_id[q.unit_id], q.year, q.class_code, q.class_name, q.quota, q.stock)
-           for q in UnitQuotaUsage.objects.filter(unit_id__in=list(states))]
+           for q in UnitQuotaUsage.objects.all() if q.unit_id in states]
     live = [u for u in units if u.pk not in states]
     if live:
         query = sql.SQL(" UNION ALL ").join(
@@ -247,9 +258,10 @@ def disposals_in_period(units: list[Unit], *, start: date, end: date) -> list[Di
     by_id = {u.pk: u for u in units}
     first = start.replace(day=1)
     totals: dict[int, list] = {}
-    for uid, n, value in (UnitDisposalMonth.objects.filter(unit_id__in=list(by_id), month__gte=first,
-                                                           month__lte=end)
+    for uid, n, value in (UnitDisposalMonth.objects.filter(month__gte=first, month__lte=end)
                           .values_list("unit_id", "count", "original_value")):
+        if uid not in by_id:
+            continue
         t = totals.setdefault(uid, [0, ZERO])
         t[0] += n
         t[1] += value
@@ -264,8 +276,10 @@ def lending_income_in_period(units: list[Unit], *, start: date, end: date) -> di
     states = summary_states(units)
     first = start.replace(day=1)
     out: dict[int, Decimal] = {}
-    for uid, amount in (UnitIncomeMonth.objects.filter(unit_id__in=list(states), month__gte=first, month__lte=end)
+    for uid, amount in (UnitIncomeMonth.objects.filter(month__gte=first, month__lte=end)
                         .values_list("unit_id", "amount")):
+        if uid not in states:
+            continue
         out[uid] = out.get(uid, ZERO) + amount
     live = [u for u in units if u.pk not in states]
     if live:

@@ -16,6 +16,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -75,7 +77,7 @@ class RollupView:
     def unit_rows(self):
         return [(u, self.figures.unit_totals(u)) for u in self.units]
 
-    @property
+    @cached_property
     def idle_by_unit(self) -> dict[int, int]:
         return {uid: t.count for (uid, status), t in self.figures.by_unit_status.items()
                 if status == Asset.Status.IDLE}
@@ -139,9 +141,28 @@ def district_rollup(request):
     view = RollupView(rollup.rollup_units(), start=start, end=end)
     return render(request, "assets/district_rollup.html", {
         "view": view, "form": form, "figures": view.figures, "total": view.figures.total,
-        "units": [(u, t, view.figures.as_of.get(u.pk), view.idle_by_unit.get(u.pk, 0)) for u, t in view.unit_rows],
-        "quota_usage": view.quota_usage, "query": request.GET.urlencode(),
+        "unit_rows": _unit_rows_html(view), "quota_usage": view.quota_usage, "query": request.GET.urlencode(),
     })
+
+
+def _money(value) -> str:
+    return f"¥{value:,.2f}"
+
+
+def _unit_rows_html(view: RollupView) -> str:
+    """The by-unit table's rows, formatted here: 500 units through template tags and
+    intcomma took half a second of the page; format_html escapes every value the same way."""
+    link = reverse("assets_district:unit", args=["-slug-"])
+    live = _("live")
+    rows = []
+    for u, t in view.unit_rows:
+        as_of = view.figures.as_of.get(u.pk)
+        rows.append((u.slug, link.replace("-slug-", u.slug), u.name, t.count, _money(t.original_value),
+                     _money(t.net_value), view.idle_by_unit.get(u.pk, 0),
+                     timezone.localtime(as_of).strftime("%Y-%m-%d %H:%M") if as_of else live))
+    return format_html_join(
+        "\n", '<tr data-unit="{}"><td><a href="{}">{}</a></td><td class="num">{}</td><td class="num">{}</td>'
+               '<td class="num">{}</td><td class="num">{}</td><td class="as-of">{}</td></tr>', rows)
 
 
 def _unit_or_404(slug: str):
