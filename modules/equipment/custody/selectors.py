@@ -90,6 +90,18 @@ def damage_incident_get(*, user, pk: int) -> DamageIncident:
     return _get(damage_incidents(user=user), pk)
 
 
+def training_on_the_day(incident: DamageIncident, people) -> dict[int, bool] | None:
+    """For a damaged device whose type requires a training: did each person hold a valid
+    certification on the day? (篇五: 教师未经过培训使用电教器材而造成器材损坏，应由教师本人承担经济赔偿 —
+    a fact the people establishing the shares weigh.) None when no training is required."""
+    from modules.equipment.services import valid_certification
+
+    course = incident.device.device_type.required_course if incident.device_id else None
+    if course is None:
+        return None
+    return {p.pk: valid_certification(user=p, course=course, on=incident.occurred_on) is not None for p in people}
+
+
 def incident_visible(*, user, incident: DamageIncident) -> bool:
     return damage_incidents(user=user).filter(pk=incident.pk).exists()
 

@@ -221,6 +221,9 @@ def damage_detail(request, pk):
     incident = selectors.damage_incident_get(user=request.user, pk=pk)
     manages = request.user.has_perm("equipment_custody.change_damageincident")
     shares = list(incident.shares.select_related("person", "payment_recorded_by"))
+    trained = selectors.training_on_the_day(incident, [s.person for s in shares])
+    for share in shares:
+        share.trained = None if trained is None else trained.get(share.person_id)
     editable = manages and services.damage_editable(incident) and incident.charges_people
     initial = {}
     for n, s in enumerate(shares):

@@ -3,6 +3,7 @@ add up to exactly 100 %; amounts to the fen add up to exactly the cost; the unit
 approves through the approval engine; payments are recorded per person."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -194,3 +195,26 @@ def test_the_edit_page_changes_the_cost_and_the_amounts_follow(alpha, people, cl
     r = client_for(p.manager).post(f"{BASE}/damage/{incident.pk}/edit/", form)
     assert r.status_code == 302
     assert [a for _p, _s, a in _amounts(alpha, incident)] == [D("0.02"), D("0.01")]  # the odd fen: earlier line
+
+
+def test_the_incident_shows_who_had_no_valid_training_for_the_device_that_day(alpha, people, client_for):
+    from modules.equipment import services as equipment_services
+
+    from .equipment_factories import answers_all_right, make_course, make_device, make_type
+
+    p = people
+    course = make_course(alpha, title="投影仪操作培训（赔偿测试）")
+    projector = make_device(alpha, device_type=make_type(alpha, name="投影仪（赔偿测试）", course=course),
+                            name="三楼投影仪")
+    with schema_context(alpha.schema_name):
+        equipment_services.exam_submit(actor=p.a, course=course, answers=answers_all_right(course, alpha))
+        from django.utils import timezone
+
+        incident = services.damage_incident_create(actor=p.manager, title="投影仪镜头摔裂",
+                                                   occurred_on=timezone.localdate(), kind="human_damage",
+                                                   cost=D("600.00"), device=projector)
+        services.damage_shares_set(actor=p.manager, incident=incident, shares=[(p.a, D("20.00")), (p.b, D("80.00"))])
+    page = client_for(p.manager).get(f"{BASE}/damage/{incident.pk}/").content.decode()
+    rows = re.findall(r"<tr><td>(.*?)</td>", page)
+    assert any("甲老师" in r and "当日持有该设备的有效培训认证" in r for r in rows)
+    assert any("乙老师" in r and "当日未取得该设备的有效培训认证" in r for r in rows)
