@@ -104,6 +104,7 @@ MANIFEST = ModuleManifest(
     imports=("assets.asset",),  # modules/assets/imports.py; export: modules/assets/exports.py
     # Cards in a person's custody, for personnel's hand-over checklist.
     handover_provider="modules.assets.handover.handover_items",
+    events_handled={**stocktake.EVENTS_HANDLED},
     navigation=(
         NavEntry("assets:list", "资产卡片", "Asset cards"),
         NavEntry("assets:create", "登记资产", "Register asset", permission="assets.add_asset"),

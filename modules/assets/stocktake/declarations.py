@@ -56,3 +56,8 @@ REPORTS = (
                description_en="Shortages, surpluses, location/custodian mismatches and their totals "
                               "(from the stocktake page)"),
 )
+
+# A counter leaving their post: the asset officer is told which campaigns lose a counter.
+EVENTS_HANDLED = {
+    "personnel.person_leaving_post": "modules.assets.stocktake.handover.on_person_leaving_post",
+}

@@ -86,3 +86,30 @@ def test_the_warning_task_runs_in_the_unit_s_schema(alpha, people, books):
     assert stocktake_deadline_warnings() == 0  # in the public schema: nothing to do
     with schema_context(alpha.schema_name):
         assert stocktake_deadline_warnings() == 1
+
+
+def test_a_counter_leaving_their_post_is_reported_to_the_asset_officer(alpha, people, books):
+    from zhengtong.registry.handover import PERSON_LEAVING_POST, emit
+
+    alone = start(alpha, people.officer, [people.counter], title="办公室清查")
+    shared = start(alpha, people.officer, [people.counter, people.counter2], title="财务科清查")
+    start(alpha, people.officer, [people.counter2], title="车库清查")
+
+    def inbox(user):
+        with schema_context("public"):
+            return list(Notification.objects.filter(recipient=user, kind="module_warning").order_by("title")
+                        .values_list("title", flat=True))
+
+    with schema_context(alpha.schema_name):
+        for _ in range(2):  # personnel may send it again: the officer is told once
+            emit(PERSON_LEAVING_POST, user_id=people.counter.pk, person_id=1, person_name="张盘点",
+                 reason="调出本单位", effective_date=timezone.localdate())
+    day = timezone.localdate()
+    assert inbox(people.officer) == [
+        f"盘点人张盘点离岗（{day}）：清查“办公室清查”，本次清查已无其他盘点人，请指定新的盘点人",
+        f"盘点人张盘点离岗（{day}）：清查“财务科清查”，请确认是否调整盘点人"]
+    assert inbox(people.counter2) == []
+    with schema_context(alpha.schema_name):
+        # Nothing changed behind the officer's back: the officer decides who counts.
+        assert list(alone.counters.values_list("pk", flat=True)) == [people.counter.pk]
+        assert shared.counters.count() == 2
