@@ -85,3 +85,21 @@ def test_hr_reverses_an_applied_move_from_its_page(org, client_for):
         assert Person.objects.get(pk=person.pk).post_id == org.clerk.pk
     page = client.get(f"/m/personnel/people/{person.pk}/").content.decode()
     assert "history-reversal" in page and 'class="history-change reversed"' in page
+
+
+def test_list_filters_by_rank_and_entry_date_and_pages(org, client_for):
+    for n, post in enumerate((org.clerk, org.clerk, org.accountant)):
+        org.person(f"早期{n}", entry=date(2010, 1, 1), rank="二级主任科员", post=post)
+    org.person("新人", entry=date(2025, 9, 1), rank="一级科员", post=org.archivist)
+    client = client_for(org.hr)
+    page = client.get("/m/personnel/", {"rank": "二级主任科员"}).content.decode()
+    assert "早期0" in page and "新人" not in page
+    page = client.get("/m/personnel/", {"entry_from": "2025-01-01"}).content.decode()
+    assert "新人" in page and "早期0" not in page
+    from modules.personnel.selectors import people_page
+
+    with schema_context(org.unit.schema_name):
+        first = people_page(org.hr, page=1, per_page=3)
+        second = people_page(org.hr, page=2, per_page=3)
+        assert first.paginator.count == 4 and len(first) == 3 and len(second) == 1
+        assert not {p.pk for p in first} & {p.pk for p in second}
