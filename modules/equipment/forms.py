@@ -36,7 +36,7 @@ class PlaceForm(forms.ModelForm):
 
 
 class DeviceForm(forms.ModelForm):
-    custodian = MemberChoiceField(label=_("custodian"), queryset=None, required=False)
+    custodian = MemberChoiceField(label=_("keeper (custodian)"), queryset=None, required=False)
 
     class Meta:
         model = Device

@@ -154,7 +154,7 @@ class Device(models.Model):
     serial = models.CharField(_("serial number"), max_length=100, blank=True)
     place = models.ForeignKey(Place, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="devices")
-    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("custodian"), null=True, blank=True,
+    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("keeper (custodian)"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.AVAILABLE)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
@@ -264,7 +264,7 @@ class RepairTicket(models.Model):
 
     class Status(models.TextChoices):
         REPORTED = "reported", _("Reported")
-        ASSIGNED = "assigned", _("Assigned")
+        ASSIGNED = "assigned", _("Assigned to a technician")
         IN_REPAIR = "in_repair", _("In repair")
         WAITING_PARTS = "waiting_parts", _("Waiting for parts")
         FIXED = "fixed", _("Fixed")
@@ -286,7 +286,7 @@ class RepairTicket(models.Model):
     # What the device was before the repair took it out of use, so "fixed" puts it back there.
     device_status_before = models.CharField(max_length=20, blank=True, editable=False)
     reported_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("time closed"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -310,7 +310,7 @@ class MaintenanceTask(models.Model):
         INSPECTION = "inspection", _("Routine inspection")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("To do")
         DONE = "done", _("Done")
 
     device = models.ForeignKey(Device, verbose_name=_("device"), on_delete=models.CASCADE,

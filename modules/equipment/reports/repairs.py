@@ -81,7 +81,7 @@ def build(*, user, params: dict) -> TableReport:
             Column(_("Reported by"), 7),
             Column(_("Technician"), 7),
             Column(_("Status"), 7, "center"),
-            Column(_("Cost (yuan)"), 8, "right"),
+            Column(_("Repair cost (yuan)"), 8, "right"),
             Column(_("Downtime (hours)"), 7, "right"),
         ],
         rows=rows(),
