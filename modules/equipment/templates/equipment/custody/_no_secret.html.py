@@ -1,1 +1,0 @@
-BBBB BBBBXX XXXXXXXXXXXXX XXXXXXXXXXXXXXXXXXX gettext(u'Passwords are never stored here.') XXXXXXXXX  gettext(u"This register records who keeps each key, card and account and every hand-over. Keep passwords and PINs sealed and offline, as the unit's rules say; change a password when its keeper changes.") XXXX
