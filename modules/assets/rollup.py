@@ -20,8 +20,8 @@ from psycopg import sql
 
 from tenants.models import Unit, UnitModule
 
-from .district.models import (UnitAssetSummary, UnitDisposalMonth, UnitIncomeMonth, UnitQuotaUsage,
-                              UnitSummaryState)
+from .district.models import (UnitAssetDimension, UnitAssetSummary, UnitDisposalMonth, UnitIncomeMonth,
+                              UnitQuotaUsage, UnitSummaryState)
 
 ZERO = Decimal("0.00")
 
@@ -120,18 +120,17 @@ def asset_rollup(units: list[Unit] | None = None) -> list[Row]:
     return rows + asset_rollup_live([u for u in units if u.pk not in states])
 
 
-# The district page's totals in one statement over the summary rows: GROUPING SETS give the
-# totals by unit, class, status and department and the grand total (a few hundred rows for
-# 500 units, where the summary itself holds tens of thousands).
+# The district page's totals from the per-unit dimension rows (a few dozen a unit, written
+# with the summary): the district totals by status, class and department in one GROUP BY,
+# and each unit's totals by status (hence by unit) as they are.
 _TOTALS = """
-SELECT GROUPING(unit_id, class_code, status, department) AS g, unit_id, class_code, max(class_name), status,
-       department, coalesce(sum(count), 0), coalesce(sum(quantity), 0), coalesce(sum(original_value), 0),
-       coalesce(sum(net_value), 0)
-FROM {table} {where}
-GROUP BY GROUPING SETS ((unit_id), (unit_id, status), (class_code), (status), (department), ())
+SELECT dimension, key, max(name), sum(count), sum(quantity), sum(original_value), sum(net_value)
+FROM {table} {where} GROUP BY dimension, key
 """
-# GROUPING() bit per column, highest first: a set of one column leaves the other three set.
-_G_UNIT, _G_UNIT_STATUS, _G_CLASS, _G_STATUS, _G_DEPT, _G_ALL = 0b0111, 0b0101, 0b1011, 0b1101, 0b1110, 0b1111
+_UNIT_STATUS = """
+SELECT unit_id, key, count, quantity, original_value, net_value FROM {table}
+WHERE dimension = 'status' {and_where}
+"""
 
 
 @dataclass
@@ -172,25 +171,28 @@ def district_figures(units: list[Unit] | None = None) -> DistrictFigures:
         # read of the table), otherwise leave out the few that are not (archived, module off)
         # — cheaper than matching 500 wanted ids row by row.
         left_out = [uid for uid in all_states if uid not in wanted]
-        table = connection.ops.quote_name(UnitAssetSummary._meta.db_table)
-        where = "WHERE NOT (unit_id = ANY(%s))" if left_out else ""
+        table = "public." + connection.ops.quote_name(UnitAssetDimension._meta.db_table)
+        params = [left_out] if left_out else None
         with connection.cursor() as cur:
-            cur.execute(_TOTALS.format(table=f"public.{table}", where=where), [left_out] if left_out else None)
-            fetched = cur.fetchall()
-        for g, uid, code, name, status, dept, n, qty, orig, net in fetched:
+            cur.execute(_TOTALS.format(table=table, where="WHERE NOT (unit_id = ANY(%s))" if left_out else ""),
+                        params)
+            totals = cur.fetchall()
+            cur.execute(_UNIT_STATUS.format(table=table, and_where="AND NOT (unit_id = ANY(%s))" if left_out else ""),
+                        params)
+            unit_status = cur.fetchall()
+        for dimension, key, name, n, qty, orig, net in totals:
             t = Totals(n, qty, orig, net)
-            if g == _G_UNIT:
-                out.by_unit[uid] = t
-            elif g == _G_UNIT_STATUS:
-                out.by_unit_status[(uid, status)] = t
-            elif g == _G_CLASS:
-                out.by_class[(code, name if code else "")] = t
-            elif g == _G_STATUS:
-                out.by_status[status] = t
-            elif g == _G_DEPT:
-                out.by_department[dept] = t
-            elif g == _G_ALL:
-                out.total = t
+            if dimension == "status":
+                out.by_status[key] = t
+                out.total.add(t)
+            elif dimension == "class":
+                out.by_class[(key, name if key else "")] = t
+            elif dimension == "department":
+                out.by_department[key] = t
+        for uid, status, n, qty, orig, net in unit_status:
+            t = Totals(n, qty, orig, net)
+            out.by_unit_status[(uid, status)] = t
+            _merge(out.by_unit, uid, t)
     for row in asset_rollup_live([u for u in units if u.pk not in states]):
         _merge(out.by_unit, row.unit.pk, row)
         _merge(out.by_unit_status, (row.unit.pk, row.status), row)

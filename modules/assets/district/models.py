@@ -30,6 +30,29 @@ class UnitAssetSummary(models.Model):
                                                name="assets_district_summary_key")]
 
 
+class UnitAssetDimension(models.Model):
+    """A unit's totals along one dimension (by status, by class, by department), taken from
+    its summary rows at the same refresh. The district totals add these up: a few dozen rows
+    a unit instead of every class × status × department combination."""
+
+    class Dimension(models.TextChoices):
+        STATUS = "status"
+        CLASS = "class"
+        DEPARTMENT = "department"
+
+    unit = models.ForeignKey("tenants.Unit", on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    key = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=100, blank=True)
+    count = models.PositiveIntegerField()
+    quantity = models.DecimalField(max_digits=16, decimal_places=2)
+    original_value = models.DecimalField(max_digits=18, decimal_places=2)
+    net_value = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "dimension", "key"], name="assets_district_dimension_key")]
+
+
 class UnitDisposalMonth(models.Model):
     """Disposed cards of a unit by the month they were disposed (the period figures)."""
 

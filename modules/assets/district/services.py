@@ -16,7 +16,8 @@ from psycopg import sql
 
 from zhengtong.audit.services import audit_record
 
-from .models import UnitAssetSummary, UnitDisposalMonth, UnitIncomeMonth, UnitQuotaUsage, UnitSummaryState
+from .models import (UnitAssetDimension, UnitAssetSummary, UnitDisposalMonth, UnitIncomeMonth, UnitQuotaUsage,
+                     UnitSummaryState)
 
 _LOCK = sql.SQL("SELECT pg_advisory_xact_lock(hashtext('assets_district.refresh'), {uid})")
 _SUMMARY = sql.SQL(
@@ -27,6 +28,15 @@ _SUMMARY = sql.SQL(
     "coalesce(sum(a.original_value - a.accumulated_depreciation), 0) "
     "FROM {schema}.assets_asset a LEFT JOIN {schema}.assets_category c ON c.id = a.asset_class_id "
     "GROUP BY 2, 3, 4, 5")
+_DIMENSIONS = sql.SQL(
+    "INSERT INTO public.{dimensions} (unit_id, dimension, key, name, count, quantity, original_value, net_value) "
+    "SELECT {uid}, 'status', status, '', sum(count), sum(quantity), sum(original_value), sum(net_value) "
+    "FROM public.{summary} WHERE unit_id = {uid} GROUP BY status "
+    "UNION ALL SELECT {uid}, 'class', class_code, CASE WHEN class_code = '' THEN '' ELSE max(class_name) END, "
+    "sum(count), sum(quantity), sum(original_value), sum(net_value) "
+    "FROM public.{summary} WHERE unit_id = {uid} GROUP BY class_code "
+    "UNION ALL SELECT {uid}, 'department', department, '', sum(count), sum(quantity), sum(original_value), "
+    "sum(net_value) FROM public.{summary} WHERE unit_id = {uid} GROUP BY department")
 _DISPOSALS = sql.SQL(
     "INSERT INTO public.{disposals} (unit_id, month, count, original_value) "
     "SELECT {uid}, date_trunc('month', a.status_changed_on)::date, count(*), sum(a.original_value) "
@@ -60,6 +70,7 @@ def unit_summary_refresh(*, unit, actor=None) -> Refreshed:
     started = time.perf_counter()
     names = {"uid": sql.Literal(unit.pk), "schema": sql.Identifier(unit.schema_name),
              "summary": sql.Identifier(UnitAssetSummary._meta.db_table),
+             "dimensions": sql.Identifier(UnitAssetDimension._meta.db_table),
              "disposals": sql.Identifier(UnitDisposalMonth._meta.db_table),
              "quotas": sql.Identifier(UnitQuotaUsage._meta.db_table),
              "income": sql.Identifier(UnitIncomeMonth._meta.db_table)}
@@ -68,11 +79,13 @@ def unit_summary_refresh(*, unit, actor=None) -> Refreshed:
         cur.execute("SELECT clock_timestamp()")
         as_of = cur.fetchone()[0]
         UnitAssetSummary.objects.filter(unit_id=unit.pk).delete()
+        UnitAssetDimension.objects.filter(unit_id=unit.pk).delete()
         UnitDisposalMonth.objects.filter(unit_id=unit.pk).delete()
         UnitQuotaUsage.objects.filter(unit_id=unit.pk).delete()
         UnitIncomeMonth.objects.filter(unit_id=unit.pk).delete()
         cur.execute(_SUMMARY.format(**names).as_string(connection.connection))
         rows = cur.rowcount
+        cur.execute(_DIMENSIONS.format(**names).as_string(connection.connection))
         cur.execute(_DISPOSALS.format(**names).as_string(connection.connection))
         cur.execute(_QUOTAS.format(**names).as_string(connection.connection))
         cur.execute(_INCOME.format(**names).as_string(connection.connection))
