@@ -1,6 +1,6 @@
 """District roll-up of the asset books: the project's way (the per-unit summary rows in the
-public schema, modules/assets/district, read by rollup.district_figures in one GROUPING SETS
-query) versus a plain loop that switches to each unit's schema and runs the aggregate there.
+public schema, modules/assets/district, whose per-unit totals by status, class and department
+rollup.district_figures adds up in two small queries) versus a plain loop that switches to each unit's schema and runs the aggregate there.
 For reference it also times the live UNION ALL statement (one branch per schema: what the
 page falls back to for a unit without a summary) and the refresh of one unit's summary (what
 an asset write costs the worker).
