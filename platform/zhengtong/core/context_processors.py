@@ -1,7 +1,7 @@
 from django.urls import NoReverseMatch, reverse
 
 from zhengtong.registry.middleware import enabled_modules
-from zhengtong.registry.registry import DISTRICT_OPERATOR, all_modules, localized
+from zhengtong.registry.registry import DISTRICT_FINANCE, DISTRICT_HR, DISTRICT_OPERATOR, all_modules, localized
 from zhengtong.registry.rules import can_edit_rules
 
 
@@ -45,11 +45,17 @@ def portal(request):
             module_nav=module_navigation(request),
             district_url=district_url(),
             is_operator=_is_operator(user, unit),
+            is_finance_bureau=_has_district_role(user, unit, DISTRICT_FINANCE),
+            is_hr_bureau=_has_district_role(user, unit, DISTRICT_HR),
         )
     return ctx
 
 
 def _is_operator(user, unit) -> bool:
+    return _has_district_role(user, unit, DISTRICT_OPERATOR)
+
+
+def _has_district_role(user, unit, role: str) -> bool:
     if unit is None or not unit.is_district_portal:
         return False
-    return user.has_role(DISTRICT_OPERATOR)
+    return user.has_role(role)
