@@ -299,7 +299,17 @@ def use_refusal(*, user, device: Device, with_students: bool = False, on: date |
     return None
 
 
+def _require_visible_device(actor, device: Device) -> None:
+    # The pages look devices up through the selectors; the services refuse on their own too, so
+    # no other caller (an API, a task) can act on a device the person may not see.
+    from . import selectors
+
+    if not selectors.device_list(user=actor).filter(pk=device.pk).exists():
+        raise PermissionDenied(_("You may not use this device."))
+
+
 def _check_use(*, actor, device: Device, with_students: bool, acknowledge_rules: bool) -> None:
+    _require_visible_device(actor, device)
     refusal = use_refusal(user=actor, device=device, with_students=with_students)
     if refusal:
         raise Refused(refusal, code="not_allowed")
@@ -374,6 +384,11 @@ def session_log(*, actor, device: Device | None = None, place: Place | None = No
     """Log a use session (使用登记) of a device or a room."""
     if device is None and place is None:
         raise Refused(_("Name the device or the place you used."), code="what")
+    if device is None:
+        from . import selectors
+
+        if not selectors.place_list(user=actor).filter(pk=place.pk).exists():
+            raise PermissionDenied(_("You may not log the use of this place."))
     if ended_at < started_at:
         raise Refused(_("The end of the session is before its start."), code="times")
     if ended_at > timezone.now() + timedelta(minutes=5):
@@ -542,6 +557,7 @@ def fault_report(*, actor, device: Device, symptom: str, photo=None) -> RepairTi
     symptom = (symptom or "").strip()
     if not symptom:
         raise Refused(_("Describe the fault."), code="symptom")
+    _require_visible_device(actor, device)
     device = Device.objects.select_for_update().get(pk=device.pk)  # serialises the repeat count per device
     ticket = RepairTicket.objects.create(device=device, reported_by=actor, symptom=symptom)
     # The reporter follows their ticket and may add photos (change = attach files); moving its

@@ -169,3 +169,21 @@ def test_damaged_on_return_opens_a_repair_ticket(alpha, setup):
         services.device_checkin(actor=s.teacher, entry=entry, condition="damaged", note="镜头有裂纹")
         ticket = RepairTicket.objects.get(device=s.projector)
         assert ticket.symptom == "镜头有裂纹" and ticket.reported_by == s.teacher
+
+
+def test_services_refuse_devices_and_places_the_person_may_not_see(alpha, setup, make_user):
+    from django.core.exceptions import PermissionDenied
+
+    from .equipment_factories import make_place
+
+    outsider = make_user(alpha, ["assets.custodian"], name="无设备角色")
+    place = make_place(alpha, responsible=setup.manager)
+    with schema_context(alpha.schema_name):
+        now = timezone.now()
+        with pytest.raises(PermissionDenied):
+            services.device_checkout(actor=outsider, device=setup.projector, acknowledge_rules=True)
+        with pytest.raises(PermissionDenied):
+            services.fault_report(actor=outsider, device=setup.projector, symptom="坏了")
+        with pytest.raises(PermissionDenied):
+            services.session_log(actor=outsider, place=place, started_at=now - timedelta(hours=1), ended_at=now)
+        assert not LogbookEntry.objects.filter(user=outsider).exists()
