@@ -7,9 +7,17 @@ Between ``disposal_unit_head_limit`` and the bureau threshold — a gap only whe
 raises the threshold above the limit — the unit's leadership decides collectively (two
 unit administrators).
 
+The disposal type (transfer, sale, scrap, donation, loss write-off) is chosen on the card's
+disposal request form (services.asset_disposal_request), kept on the card and in the request's
+facts as ``disposal_type``, so chain steps route by it too (the default chain sends every loss
+write-off to the bureau). Types listed in the rule ``disposal_appraisal_required_for`` need a
+technical appraisal (技术鉴定) attached to the card before the request is accepted.
+
+A request sent without a type (the generic approval page) routes by value alone, as before;
+the asset officer then records the method after approval.
+
 The asset shows "pending disposal" while in approval and becomes "disposed" on final
-approval, with the approval as its decision reference, through services.asset_status_set. The full disposal feature (sale, scrap,
-transfer, donation, public notice) comes with the assets module itself.
+approval, with the approval as its decision reference, through services.asset_status_set.
 """
 from __future__ import annotations
 
@@ -23,7 +31,7 @@ from zhengtong.approvals.handlers import ApprovalHandler
 from zhengtong.core.permissions import can
 
 from .models import Asset
-from .services import asset_status_set
+from .services import asset_disposal_type_clear, asset_status_set, disposal_appraisal_missing
 
 DISPOSABLE = (Asset.Status.IN_USE, Asset.Status.IDLE, Asset.Status.REPAIR)
 
@@ -42,15 +50,20 @@ class AssetDisposalHandler(ApprovalHandler):
         return can(user, "assets.view_asset", subject)
 
     def check_submittable(self, subject: Asset, *, resubmission: bool = False) -> None:
-        if resubmission and subject.status == Asset.Status.PENDING_DISPOSAL:
-            return
-        if subject.status not in DISPOSABLE:
+        if not (resubmission and subject.status == Asset.Status.PENDING_DISPOSAL) and subject.status not in DISPOSABLE:
             raise ValidationError(
                 _("Only assets in use, idle or under repair can be disposed; this one is %(s)s "
                   "(只有在用、闲置或维修中的资产可以申请处置).") % {"s": subject.get_status_display()})
+        # Also on resubmission: a returned request may have been returned for the missing appraisal.
+        if disposal_appraisal_missing(subject):
+            raise ValidationError(
+                _("A %(t)s needs a technical appraisal: attach it to the card (use “Technical appraisal”) "
+                  "before requesting the disposal (%(t)s须先在资产卡片上附技术鉴定报告).")
+                % {"t": subject.get_disposal_method_display()})
 
     def facts(self, subject: Asset) -> dict[str, Any]:
-        return {"amount": subject.original_value, "category": subject.category}
+        return {"amount": subject.original_value, "category": subject.category,
+                "disposal_type": subject.disposal_method}
 
     def describe(self, subject: Asset) -> str:
         return f"{subject.number} {subject.name}"
@@ -75,3 +88,5 @@ class AssetDisposalHandler(ApprovalHandler):
         restore = request.facts.get("status_before") or Asset.Status.IN_USE
         asset_status_set(actor=actor, asset=subject.pk, status=restore,
                          authority=f"approval #{request.pk} {request.status}", audit_action="assets.asset.disposal")
+        # A rejected or withdrawn request leaves no disposal type on a card still on the books.
+        asset_disposal_type_clear(actor=actor, asset=subject.pk, authority=f"approval #{request.pk} {request.status}")

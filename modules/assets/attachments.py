@@ -10,3 +10,9 @@ PHOTO = register_use(AttachmentUse(
     key="assets.photo", model="assets.Asset", label_zh="实物照片", label_en="Photos",
     types=("jpg", "png"), max_bytes=10 * 1024 * 1024,
 ))
+# 技术鉴定: the technical appraisal behind a scrap or loss write-off (the types that need one are the
+# rule ``disposal_appraisal_required_for``); a signed report, scanned or as PDF/OFD.
+APPRAISAL = register_use(AttachmentUse(
+    key="assets.appraisal", model="assets.Asset", label_zh="技术鉴定报告", label_en="Technical appraisal",
+    types=("pdf", "ofd", "jpg", "png"),
+))

@@ -56,7 +56,15 @@ class DepartmentHeadForm(forms.Form):
 
 
 class DisposalRecordForm(forms.Form):
-    method = forms.ChoiceField(label=_("Disposal method"), choices=Asset.DisposalMethod.choices)
+    # The method comes from the disposal request; asked for only when the request had none.
+    method = forms.ChoiceField(label=_("Disposal method"), choices=Asset.DisposalMethod.choices, required=False)
     proceeds = forms.DecimalField(label=_("Proceeds (yuan)"), required=False, min_value=0, max_digits=16,
                                   decimal_places=2)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class DisposalRequestForm(forms.Form):
+    disposal_type = forms.ChoiceField(label=_("Disposal type"), choices=Asset.DisposalMethod.choices,
+                                      widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason for the disposal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

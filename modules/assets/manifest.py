@@ -19,10 +19,35 @@ def validate_rules(values: dict) -> dict[str, str]:
             errors["disposal_bureau_threshold"] = (
                 "财政局审批起点不能低于单位负责人审批上限 / The bureau threshold cannot be below the unit head's limit."
             )
+    unknown = [t for t in disposal_types_listed(values.get("disposal_appraisal_required_for") or "")
+               if t not in DISPOSAL_TYPES]
+    if unknown:
+        errors["disposal_appraisal_required_for"] = (
+            "未知的处置方式：%s（可用：%s） / Unknown disposal types: %s (known: %s)"
+            % (", ".join(unknown), ", ".join(DISPOSAL_TYPES), ", ".join(unknown), ", ".join(DISPOSAL_TYPES)))
     return errors
 
 
-# 资产处置: routed by original value against the unit's rules (see modules/assets/approvals.py).
+# The values of Asset.DisposalMethod (models cannot be imported here: the manifest loads first).
+DISPOSAL_TYPES = ("transfer", "sale", "scrap", "donation", "write_off")
+
+
+def disposal_types_listed(text: str) -> list[str]:
+    """The disposal types named in a rule written as "scrap, write_off" (commas of either width)."""
+    return [t.strip() for t in str(text).replace("，", ",").split(",") if t.strip()]
+
+
+# 资产处置: routed by the asset's original value AND the disposal type chosen on the request
+# (see modules/assets/approvals.py). Defaults, from 篇二 (处置细则 must "明确界定资产处置的审批权限",
+# "防止国有资产流失") and the issue's example:
+# - the unit head signs every disposal;
+# - from ``disposal_bureau_threshold`` (50,000 yuan original value) the district finance bureau
+#   (国资办) signs after them, whatever the type;
+# - a loss write-off (损失核销) goes to the bureau at any value: nothing comes back for the asset
+#   (no buyer, no receiving unit, no scrap proceeds), so it is where state assets are lost and the
+#   unit may not close it alone. Other types below the threshold stay with the unit.
+# The platform has no competent-department (主管部门) role; a unit that has one adds the step in
+# the chain editor (/approvals/chains/), where ``disposal_type`` is offered as a condition.
 DISPOSAL = ApprovalType(
     key="assets.disposal",
     name_zh="资产处置",
@@ -37,11 +62,20 @@ DISPOSAL = ApprovalType(
         ApprovalStepSpec("finance_bureau", "区财政局（国资办）审批", "District finance bureau",
                          role="district.finance_bureau", deadline_hours=240,
                          conditions=(StepCondition("amount", ">=", rule="disposal_bureau_threshold"),)),
+        # Conditions of a step all have to hold (no "or"): the below-threshold loss write-off is
+        # its own bureau step, never both with the one above.
+        ApprovalStepSpec("finance_bureau_loss", "区财政局（国资办）审批损失核销", "District finance bureau (loss write-off)",
+                         role="district.finance_bureau", deadline_hours=240,
+                         conditions=(StepCondition("disposal_type", "in", ["write_off"]),
+                                     StepCondition("amount", "<", rule="disposal_bureau_threshold"))),
     ),
     condition_fields=(ConditionField("amount", "decimal", "原值（元）", "Original value (yuan)"),
-                      ConditionField("category", "text", "资产分类", "Asset class")),
+                      ConditionField("category", "text", "资产分类", "Asset class"),
+                      ConditionField("disposal_type", "text",
+                                     "处置方式（transfer 调拨, sale 出售, scrap 报废, donation 捐赠, write_off 损失核销）",
+                                     "Disposal type (transfer, sale, scrap, donation, write_off)")),
     # The unit head who signed may not also sign for the bureau (one person holding both roles).
-    separation_of_duties=(("unit_head", "finance_bureau"),),
+    separation_of_duties=(("unit_head", "finance_bureau"), ("unit_head", "finance_bureau_loss")),
 )
 
 MANIFEST = ModuleManifest(
@@ -67,6 +101,11 @@ MANIFEST = ModuleManifest(
         RuleField("disposal_bureau_threshold", "decimal", Decimal("50000.00"),
                   "报财政局审批起点（元，原值）", "Finance bureau approval from (yuan, original value)",
                   min_value=Decimal("0")),
+        # 技术鉴定: the disposal request is refused until an appraisal is attached to the card.
+        RuleField("disposal_appraisal_required_for", "text", "scrap, write_off",
+                  "需技术鉴定的处置方式", "Disposal types that need a technical appraisal",
+                  help_zh="以逗号分隔：transfer 调拨, sale 出售, scrap 报废, donation 捐赠, write_off 损失核销",
+                  help_en="Comma-separated: transfer, sale, scrap, donation, write_off"),
         RuleField("idle_after_days", "int", 180, "闲置认定天数", "Days unused before an asset counts as idle",
                   min_value=30, max_value=3650),
         RuleField("stocktake_notice_days", "int", 7, "清查结果公示天数", "Stocktake public notice (days)",

@@ -13,7 +13,7 @@ from zhengtong.audit.services import audit_record
 from zhengtong.core.permissions import can, grant, revoke
 
 from .district.services import summary_refresh_on_commit
-from .manifest import DEPARTMENT_HEAD
+from .manifest import DEPARTMENT_HEAD, disposal_types_listed
 from .models import Asset, DepartmentHead
 
 CUSTODIAN_PERMS = ("assets.view_asset", "assets.change_asset")
@@ -177,16 +177,84 @@ def asset_status_set(*, actor, asset: Asset | int, status: str, reason: str = ""
     return asset
 
 
+def disposal_appraisal_missing(asset: Asset) -> bool:
+    """Whether the card's requested disposal type needs a technical appraisal (技术鉴定, rule
+    ``disposal_appraisal_required_for``) and none is attached to the card yet."""
+    from zhengtong.files.selectors import attachments_of
+    from zhengtong.registry.rules import rules_for
+
+    from .attachments import APPRAISAL
+    from .manifest import MANIFEST
+
+    if not asset.disposal_method:
+        return False
+    needing = disposal_types_listed(rules_for(MANIFEST)["disposal_appraisal_required_for"])
+    return asset.disposal_method in needing and not attachments_of(asset).filter(use=APPRAISAL.key).exists()
+
+
 @transaction.atomic
-def asset_disposal_record(*, actor, asset: Asset | int, method: str, proceeds: Decimal | None = None,
+def asset_disposal_request(*, actor, asset: Asset | int, disposal_type: str, reason: str,
+                           expected_version: int | None = None):
+    """Request the disposal of a card as ``disposal_type`` (transfer, sale, scrap, donation,
+    loss write-off): the type goes on the card and into the approval's facts, where the
+    unit's chain routes by it and by the original value. Returns the approval request.
+
+    One transaction: if the approval engine refuses (appraisal missing, already in approval,
+    not disposable), the card keeps no type.
+    """
+    from zhengtong.approvals.services import approval_submit
+
+    asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
+    if not can(actor, "assets.change_asset", asset):
+        raise PermissionDenied(_("You may not request the disposal of this asset (您无权申请处置此资产)."))
+    if disposal_type not in Asset.DisposalMethod.values:
+        raise ValidationError(_("Choose the disposal type (请选择处置方式)."))
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for the disposal (请填写处置理由)."))
+    if expected_version is not None and asset.version != expected_version:
+        raise AssetChangedElsewhere(asset)
+    before = asset.disposal_method
+    if before != disposal_type:
+        asset.disposal_method = disposal_type
+        asset.version += 1
+        asset.save(update_fields=["disposal_method", "version", "updated_at"])
+    audit_record(action="assets.asset.disposal_request", actor=actor, obj=asset,
+                 before={"disposal_method": before}, after={"disposal_method": disposal_type},
+                 detail=reason.strip()[:500])
+    return approval_submit(type_key="assets.disposal", subject_id=asset.pk, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def asset_disposal_type_clear(*, actor, asset: Asset | int, authority: str) -> Asset:
+    """Take the requested type off a card whose disposal was rejected or withdrawn (called by
+    the approval handler; ``authority`` names the request)."""
+    asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
+    if asset.status == Asset.Status.DISPOSED or not asset.disposal_method:
+        return asset
+    before = asset.disposal_method
+    asset.disposal_method = ""
+    asset.version += 1
+    asset.save(update_fields=["disposal_method", "version", "updated_at"])
+    audit_record(action="assets.asset.disposal_request", actor=actor, obj=asset,
+                 before={"disposal_method": before}, after={"disposal_method": ""}, detail=authority)
+    return asset
+
+
+@transaction.atomic
+def asset_disposal_record(*, actor, asset: Asset | int, method: str = "", proceeds: Decimal | None = None,
                           expected_version: int | None = None) -> Asset:
-    """After an approved disposal, the asset officer records how the card left the books
-    (transfer, sale, scrap, donation, loss write-off) and its proceeds (处置收入), if any."""
+    """After an approved disposal, the asset officer records its proceeds (处置收入: sale price,
+    transfer consideration), if any. The method is the type chosen on the request; only a
+    disposal requested without one (the generic approval page) takes ``method`` here."""
     asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
     if not actor.has_perm("assets.change_asset"):
         raise PermissionDenied(_("Only the asset officer records disposals (只有资产专管员可以登记处置结果)."))
     if asset.status != Asset.Status.DISPOSED:
         raise ValidationError(_("Only an approved disposal can be recorded (资产处置批准后才能登记处置结果)."))
+    if asset.disposal_method and method and method != asset.disposal_method:
+        raise ValidationError(_("The disposal type was decided with the approval and cannot be changed "
+                                "(处置方式已随审批确定，不能更改)."))
+    method = asset.disposal_method or method
     if method not in Asset.DisposalMethod.values:
         raise ValidationError(_("Choose how the asset was disposed of (请选择处置方式)."))
     if proceeds is not None and proceeds < 0:

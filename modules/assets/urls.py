@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.asset_edit, name="edit"),
     path("<int:pk>/status/", views.asset_status, name="status"),
     path("<int:pk>/disposal/", views.asset_disposal_record, name="disposal_record"),
+    path("<int:pk>/disposal/request/", views.asset_disposal_request, name="disposal_request"),
     path("department-heads/", views.department_head_list, name="department_heads"),
     path("department-heads/<int:pk>/remove/", views.department_head_remove, name="department_head_remove"),
     path("quotas/", views_quota.quota_list, name="quotas"),

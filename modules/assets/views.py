@@ -9,12 +9,16 @@ from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.selectors import unit_members
+from zhengtong.approvals.selectors import open_request_for_subject
 from zhengtong.core.permissions import can
+from zhengtong.registry.rules import rules_for
 
 from . import selectors, services
+from .approvals import DISPOSABLE
 from .depreciation import asset_terms
-from .forms import AssetEditForm, AssetForm, AssetStatusForm, DepartmentHeadForm, DisposalRecordForm
-from .manifest import DEPARTMENT_HEAD
+from .forms import (AssetEditForm, AssetForm, AssetStatusForm, DepartmentHeadForm, DisposalRecordForm,
+                    DisposalRequestForm)
+from .manifest import DEPARTMENT_HEAD, DISPOSAL, MANIFEST, disposal_types_listed
 from .models import Asset, DepartmentHead
 
 
@@ -40,8 +44,11 @@ def asset_detail(request, pk):
     if asset.status == Asset.Status.DISPOSED and request.user.has_perm("assets.change_asset"):
         disposal_form = DisposalRecordForm(initial={"version": asset.version, "method": asset.disposal_method,
                                                     "proceeds": asset.disposal_proceeds})
+    may_request_disposal = (can_edit and asset.status in DISPOSABLE
+                            and open_request_for_subject(DISPOSAL.key, asset.pk) is None)
     return render(request, "assets/asset_detail.html",
                   {"asset": asset, "can_edit": can_edit, "status_form": status_form, "disposal_form": disposal_form,
+                   "may_request_disposal": may_request_disposal,
                    "life_years": life_years if depreciable else None, "depreciable": depreciable})
 
 
@@ -81,6 +88,34 @@ def asset_disposal_record(request, pk):
     else:
         messages.success(request, _("Disposal of %(n)s recorded.") % {"n": asset.number})
     return redirect("assets:detail", pk=asset.pk)
+
+
+@login_required
+def asset_disposal_request(request, pk):
+    """The disposal request form on the card: type, reason, and the card's attachments (the
+    technical appraisal among them) uploaded here before sending."""
+    asset = selectors.asset_get(user=request.user, pk=pk)
+    if not can(request.user, "assets.change_asset", asset):
+        raise PermissionDenied
+    form = DisposalRequestForm(request.POST or None, initial={"version": asset.version,
+                                                              "disposal_type": asset.disposal_method or None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            approval = services.asset_disposal_request(
+                actor=request.user, asset=asset, disposal_type=form.cleaned_data["disposal_type"],
+                reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
+        except services.AssetChangedElsewhere as exc:
+            form.add_error(None, exc)
+            form.data = form.data.copy()
+            form.data["version"] = exc.current.version
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        else:
+            messages.success(request, _("Disposal of %(n)s requested.") % {"n": asset.number})
+            return redirect("approvals:detail", pk=approval.pk)
+    return render(request, "assets/disposal_request.html", {
+        "asset": asset, "form": form, "appraisal_required_for": [Asset.DisposalMethod(t).label for t in disposal_types_listed(
+            rules_for(MANIFEST)["disposal_appraisal_required_for"]) if t in Asset.DisposalMethod.values]})
 
 
 def _head_admin(request) -> None:

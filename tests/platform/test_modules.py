@@ -41,20 +41,23 @@ def test_rules_form_validates_and_audits_changes(alpha, make_user, client_for):
     r = c.post("/modules/assets/rules/", {"disposal_unit_head_limit": "50000", "disposal_bureau_threshold": "50000",
                                           "idle_after_days": "5", "stocktake_notice_days": "7",
                                           "contract_expiry_warning_days": "30,7", "over_quota_policy": "refuse",
-                                          "lending_bureau_threshold": "50000"})
+                                          "lending_bureau_threshold": "50000",
+                                          "disposal_appraisal_required_for": "scrap, write_off"})
     assert r.status_code == 200 and "has-error" in r.content.decode()
     # cross-field rule from the manifest
     r = c.post("/modules/assets/rules/", {"disposal_unit_head_limit": "80000", "disposal_bureau_threshold": "50000",
                                           "idle_after_days": "200", "stocktake_notice_days": "7",
                                           "contract_expiry_warning_days": "30,7", "over_quota_policy": "refuse",
-                                          "lending_bureau_threshold": "50000"})
+                                          "lending_bureau_threshold": "50000",
+                                          "disposal_appraisal_required_for": "scrap, write_off"})
     assert r.status_code == 200 and "不能低于" in r.content.decode()
     with schema_context(alpha.schema_name):
         assert rules_for(get_module("assets"))["idle_after_days"] == 180
     r = c.post("/modules/assets/rules/", {"disposal_unit_head_limit": "50000", "disposal_bureau_threshold": "100000",
                                           "idle_after_days": "200", "stocktake_notice_days": "10",
                                           "contract_expiry_warning_days": "60，30,7", "over_quota_policy": "justify",
-                                          "lending_bureau_threshold": "50000"})
+                                          "lending_bureau_threshold": "50000",
+                                          "disposal_appraisal_required_for": "scrap, write_off"})
     assert r.status_code == 302
     with schema_context(alpha.schema_name):
         rules = rules_for(get_module("assets"))
