@@ -1,4 +1,4 @@
-"""A demo district to click through: three units, one user per role, some assets.
+"""A demo district to click through: three units, one user per role, assets, staff records and IT equipment.
 
 Idempotent: a second run reuses what exists. Demo accounts exist only here — production
 has no default accounts (see docs/security.md).
@@ -11,12 +11,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django_tenants.utils import schema_context
 from tenant_users.permissions.models import UserTenantPermissions
 
+from modules.equipment.demo import seed as seed_equipment
 from modules.inspection.demo import seed as seed_inspection_bureau
+from modules.personnel.demo import seed as seed_personnel
 from tenants.models import Unit
-from tenants.services import unit_onboard
+from tenants.services import unit_module_set, unit_onboard
 from tenants.urls_util import district_url, unit_url
 from zhengtong.accounts.models import User
 from zhengtong.accounts.services import member_roles_set
@@ -36,12 +39,29 @@ PEOPLE = [
     ("jyj-sec", "安全管理员 周杰", {"jyj": ["platform.security_admin"]}, []),
     ("jyj-audit", "审计管理员 吴丽", {"jyj": ["platform.audit_admin"]}, []),
     ("jyj-officer", "资产专管员 孙伟", {"jyj": ["assets.asset_officer"]}, []),
-    ("jyj-head", "部门负责人 郑涛", {"jyj": ["assets.department_head"]}, []),
+    ("jyj-head", "部门负责人 郑涛", {"jyj": ["assets.department_head", "personnel.department_head"]}, []),
     ("jyj-custodian", "使用人 钱进", {"jyj": ["assets.custodian"]}, []),
     ("zhang", "张老师（两个单位）", {"jyj": ["assets.custodian"], "syxx": ["assets.asset_officer"]}, []),
     ("syxx-admin", "实验小学管理员 冯楠", {"syxx": ["platform.unit_admin", "assets.module_admin"]}, []),
-    ("wjj-admin", "卫健委管理员 何平", {"wjj": ["platform.unit_admin", "assets.module_admin"]}, []),
+    # The health commission has no asset officer of its own: its admin registers its assets.
+    # (Held here, not granted while seeding assets, so a second run does not take it away.)
+    ("wjj-admin", "卫健委管理员 何平", {"wjj": ["platform.unit_admin", "assets.module_admin",
+                                             "assets.asset_officer"]}, []),
+    # Personnel (modules/personnel/demo.py) and IT equipment (modules/equipment/demo.py).
+    ("jyj-hr", "人事科 韩梅", {"jyj": ["personnel.hr"]}, []),
+    ("jyj-leader", "局长 邓辉", {"jyj": ["personnel.leader"]}, []),
+    ("syxx-hr", "人事干事 杨柳", {"syxx": ["personnel.hr"]}, []),
+    ("syxx-office", "办公室主任 曹宁（人事审核）", {"syxx": ["personnel.hr"]}, []),
+    ("syxx-principal", "校长 袁博", {"syxx": ["personnel.leader"]}, []),
+    ("syxx-head", "教务主任 罗敏", {"syxx": ["personnel.department_head", "equipment.user"]}, []),
+    ("syxx-eqm", "信息中心主任 谢军", {"syxx": ["equipment.manager"]}, []),
+    ("syxx-tech", "信息技术教师 蒋超", {"syxx": ["equipment.technician"]}, []),
+    ("syxx-teacher", "语文教师 林静（已通过多媒体培训）", {"syxx": ["equipment.user"]}, []),
+    ("syxx-teacher2", "数学教师 马明（未通过多媒体培训）", {"syxx": ["equipment.user"]}, []),
+    ("wjj-hr", "人事科 田甜", {"wjj": ["personnel.hr"]}, []),
 ]
+# Modules switched on per demo unit (besides assets, which every demo unit has from onboarding).
+MODULES = {"jyj": ["personnel", "equipment"], "syxx": ["personnel", "equipment"], "wjj": ["personnel"]}
 ASSET_NAMES = [("台式计算机", "办公设备", "5200.00"), ("笔记本电脑", "办公设备", "7800.00"),
                ("激光打印机", "办公设备", "2300.00"), ("投影仪", "教学设备", "4600.00"),
                ("办公桌", "家具", "1200.00"), ("文件柜", "家具", "900.00"), ("交换机", "网络设备", "15800.00"),
@@ -55,7 +75,8 @@ def credit_code(first17: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Seed the demo district (units, users per role, assets) and print URLs and logins."
+    help = ("Seed the demo district (units, users per role, assets, staff records, IT equipment) and print URLs "
+            "and logins.")
 
     def handle(self, *args, **options):
         if not getattr(settings, "ZT_DEMO_ALLOWED", True):
@@ -84,8 +105,17 @@ class Command(BaseCommand):
         with schema_context("public"):
             UserTenantPermissions.objects.filter(profile=users["operator"]).update(is_staff=True)
         self._assets(units, users)
-        self._print(units, password, self._second_factors(users))
-        seed_inspection_bureau(password=password, stdout=self.stdout)  # 区税务局稽查局: modules/inspection/demo.py
+        for slug, keys in MODULES.items():  # idempotent: a module already on is left alone
+            for key in keys:
+                unit_module_set(unit=units[slug], module_key=key, enabled=True, actor=users["operator"])
+        # The demo's notifications stay in the app (the bell); their e-mails to the made-up
+        # @demo.zt addresses would only be printed by the console backend into the output that
+        # run.sh keeps as var/demo-logins.txt, burying the logins.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            seed_personnel(units=units, users=users)  # modules/personnel/demo.py
+            seed_equipment(unit=units["syxx"], users=users)  # modules/equipment/demo.py
+            self._print(units, password, self._second_factors(users))
+            seed_inspection_bureau(password=password, stdout=self.stdout)  # 区税务局稽查局: modules/inspection/demo.py
 
     def _second_factors(self, users):
         """Administrators and operators sign in with a TOTP code: enrol a device for each demo
@@ -114,10 +144,6 @@ class Command(BaseCommand):
                 if Asset.objects.exists():
                     continue
                 actor = officers[slug] or users[f"{slug}-admin"]
-                if actor is users.get(f"{slug}-admin"):
-                    member_roles_set(unit=unit, user=actor, role_keys=["platform.unit_admin", "assets.module_admin",
-                                                                      "assets.asset_officer"],
-                                     actor=None, enforce_grantor=False)
                 for i in range(30):
                     name, cls, value = ASSET_NAMES[i % len(ASSET_NAMES)]
                     asset_register(
