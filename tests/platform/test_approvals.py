@@ -464,7 +464,8 @@ def test_module_admins_edit_a_chain_validated_and_audited(alpha, staff, make_use
     with schema_context(alpha.schema_name):
         event = AuditEvent.objects.get(action="approvals.chain.update")
         assert event.actor_id == admin.pk
-        assert [s["key"] for s in event.before["steps"]] == ["unit_head", "leadership", "finance_bureau"]
+        assert [s["key"] for s in event.before["steps"]] == ["unit_head", "leadership", "finance_bureau",
+                                                             "finance_bureau_loss"]
         assert [s["key"] for s in event.after["steps"]] == ["unit_head", "it_check", "finance_bureau"]
         assert event.after["steps"][1]["conditions"] == [{"field": "category", "op": "=", "value": "计算机设备"}]
         # The request already in approval keeps the route it was given.
