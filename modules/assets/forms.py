@@ -66,5 +66,6 @@ class DisposalRecordForm(forms.Form):
 class DisposalRequestForm(forms.Form):
     disposal_type = forms.ChoiceField(label=_("Disposal type"), choices=Asset.DisposalMethod.choices,
                                       widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Reason for the disposal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("Reason for the disposal"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.audit.services import audit_record
+from zhengtong.audit.services import audit_denied, audit_record
 from zhengtong.core.permissions import can, grant, revoke
 
 from .district.services import summary_refresh_on_commit
@@ -192,7 +192,6 @@ def disposal_appraisal_missing(asset: Asset) -> bool:
     return asset.disposal_method in needing and not attachments_of(asset).filter(use=APPRAISAL.key).exists()
 
 
-@transaction.atomic
 def asset_disposal_request(*, actor, asset: Asset | int, disposal_type: str, reason: str,
                            expected_version: int | None = None):
     """Request the disposal of a card as ``disposal_type`` (transfer, sale, scrap, donation,
@@ -200,8 +199,21 @@ def asset_disposal_request(*, actor, asset: Asset | int, disposal_type: str, rea
     unit's chain routes by it and by the original value. Returns the approval request.
 
     One transaction: if the approval engine refuses (appraisal missing, already in approval,
-    not disposable), the card keeps no type.
+    not disposable), the card keeps no type. A refused permission is written to the audit
+    trail here, after that transaction rolled back (the engine's own record went with it).
     """
+    try:
+        return _asset_disposal_request(actor=actor, asset=asset, disposal_type=disposal_type, reason=reason,
+                                       expected_version=expected_version)
+    except PermissionDenied as exc:
+        audit_denied(action="assets.asset.disposal_request", actor=actor, object_type="assets.Asset",
+                     object_id=str(getattr(asset, "pk", asset)), detail=getattr(exc, "code", "") or "may_not_request")
+        raise
+
+
+@transaction.atomic
+def _asset_disposal_request(*, actor, asset: Asset | int, disposal_type: str, reason: str,
+                            expected_version: int | None):
     from zhengtong.approvals.services import approval_submit
 
     asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))

@@ -113,9 +113,10 @@ def asset_disposal_request(request, pk):
         else:
             messages.success(request, _("Disposal of %(n)s requested.") % {"n": asset.number})
             return redirect("approvals:detail", pk=approval.pk)
+    needing = disposal_types_listed(rules_for(MANIFEST)["disposal_appraisal_required_for"])
     return render(request, "assets/disposal_request.html", {
-        "asset": asset, "form": form, "appraisal_required_for": [Asset.DisposalMethod(t).label for t in disposal_types_listed(
-            rules_for(MANIFEST)["disposal_appraisal_required_for"]) if t in Asset.DisposalMethod.values]})
+        "asset": asset, "form": form,
+        "appraisal_required_for": [Asset.DisposalMethod(t).label for t in needing if t in Asset.DisposalMethod.values]})
 
 
 def _head_admin(request) -> None:

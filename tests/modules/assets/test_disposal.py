@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
@@ -215,6 +215,15 @@ def test_beta_cannot_request_or_approve_alphas_disposal_with_the_same_ids(
     stranger = client_for(make_user(alpha, ["assets.custodian"]), ALPHA_HOST)
     assert stranger.get(f"/m/assets/{asset.pk}/disposal/request/").status_code in (403, 404)
     assert post_request(stranger, alpha, asset, "sale").status_code in (403, 404)
+    # Nor through the service: refused, and the refusal stays in alpha's audit trail.
+    from modules.assets import services as asset_services
+
+    with schema_context(alpha.schema_name):
+        with pytest.raises(PermissionDenied):
+            asset_services.asset_disposal_request(actor=beta_officer, asset=asset.pk, disposal_type="sale",
+                                                  reason="越权")
+        assert AuditEvent.objects.filter(action="assets.asset.disposal_request", object_id=str(asset.pk),
+                                         actor_id=beta_officer.pk, result="denied").exists()
     assert (card(alpha, asset).status, card(alpha, asset).disposal_method) == ("in_use", "")
 
     # On its own host beta's officer disposes of beta's card with the same id, not alpha's.
