@@ -66,6 +66,9 @@ class AssetDisposalHandler(ApprovalHandler):
                 "disposal_type": subject.disposal_method}
 
     def describe(self, subject: Asset) -> str:
+        # The type goes with the subject so that approvers see in their list what they decide on.
+        if subject.disposal_method:
+            return f"{subject.number} {subject.name} · {subject.get_disposal_method_display()}"
         return f"{subject.number} {subject.name}"
 
     def subject_path(self, subject: Asset) -> str:

@@ -159,6 +159,7 @@ def test_approved_card_ends_disposed_with_decision_number_and_type(alpha, staff,
     assert "待处置" in pending and "出售" in pending and "disposal/request/" not in pending
 
     head = client_for(staff["head"], ALPHA_HOST)
+    assert "公务车 · 出售" in text(head.get("/approvals/"))  # the approver sees what kind of disposal
     with schema_context(alpha.schema_name):
         step = ApprovalStep.objects.get(request_id=req.pk, status="active")
     assert head.post(f"/approvals/{req.pk}/act/", {"action": "approve", "step": step.pk,
