@@ -72,6 +72,9 @@ def test_seed_demo_twice_gives_hr_people_transfers_and_school_equipment(db, clie
     page = syxx_hr.get("/m/personnel/exchange/").content.decode()
     assert pending.person_name in page and "区教育局" in page
     assert syxx_hr.get(f"/m/personnel/exchange/{pending.pk}/").status_code == 200
+    # The head of academic affairs sees her office and its teaching groups, not the principal's office.
+    page = client_for(_user("syxx-head"), SYXX_HOST).get("/m/personnel/").content.decode()
+    assert moved.name in page and seconded.name in page and "袁博" not in page
     # The bureau's HR sees its own staff, not the school's.
     page = client_for(_user("jyj-hr"), JYJ_HOST).get("/m/personnel/").content.decode()
     assert pending.person_name in page and moved.name not in page
