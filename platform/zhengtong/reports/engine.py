@@ -309,6 +309,17 @@ def _worker_main(static_roots: list[str]) -> None:
         out.flush()
 
 
+def _absolute_pythonpath() -> dict[str, str]:
+    """The environment for a render worker, with PYTHONPATH's relative entries made absolute:
+    the worker runs in this folder, where a relative "." would put our selectors.py in front
+    of the standard library's again."""
+    env = dict(os.environ)
+    entries = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if entries:
+        env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in entries)
+    return env
+
+
 class RenderPool:
     """A few render worker processes fed from one queue of chunk jobs.
 
@@ -329,7 +340,7 @@ class RenderPool:
                 # shadow the standard library's (subprocess imports it).
                 [sys.executable, "-P", __file__, "--worker", json.dumps(self.static_roots)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1,
-                cwd=str(Path(__file__).parent)))
+                cwd=str(Path(__file__).parent), env=_absolute_pythonpath()))
         return self
 
     def kill(self) -> None:
