@@ -61,6 +61,16 @@ class AssetDisposalHandler(ApprovalHandler):
                   "before requesting the disposal (%(t)s须先在资产卡片上附技术鉴定报告).")
                 % {"t": subject.get_disposal_method_display()})
 
+    def check_request(self, subject: Asset) -> None:
+        # The chain routes by type as well as value (a loss write-off goes to the bureau at any
+        # value): a request without a type would slip past that routing.
+        if not subject.disposal_method:
+            raise ValidationError(_("Choose the disposal type on the disposal request page "
+                                    "(请在处置申请页选择处置方式)."))
+
+    def submit_path(self, subject: Asset) -> str:
+        return reverse("assets:disposal_request", args=[subject.pk], urlconf="zhengtong.urls_tenant")
+
     def facts(self, subject: Asset) -> dict[str, Any]:
         return {"amount": subject.original_value, "category": subject.category,
                 "disposal_type": subject.disposal_method}

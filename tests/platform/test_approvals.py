@@ -35,7 +35,11 @@ def staff(alpha, make_user):
 
 
 def submit(unit, user, asset, reason="设备老化，无法修复"):
+    """A disposal as the card's request page makes it: the type on the card, then the approval."""
+    from modules.assets.models import Asset
+
     with schema_context(unit.schema_name):
+        Asset.objects.filter(pk=asset.pk, disposal_method="").update(disposal_method="sale")
         return services.approval_submit(type_key=DISPOSAL, subject_id=asset.pk, actor=user, reason=reason)
 
 
@@ -70,15 +74,24 @@ def test_small_disposal_is_offered_on_the_asset_page_decided_by_the_unit_head_an
     asset = make_asset(alpha, name="旧打印机", value="3200.00")
     officer = client_for(staff["officer"], ALPHA_HOST)
     page = text(officer.get(f"/m/assets/{asset.pk}/"))
-    assert "申请资产处置" in page and f"/approvals/new/{DISPOSAL}/{asset.pk}/" in page
-
-    preview = text(officer.get(f"/approvals/new/{DISPOSAL}/{asset.pk}/"))
-    assert "单位负责人审批" in preview and "区财政局" not in preview  # 3,200 < 50,000: the unit decides
+    # A disposal needs its type: the panel and the generic request page lead to the card's own form.
+    request_page = f"/m/assets/{asset.pk}/disposal/request/"
+    assert "申请资产处置" in page and request_page in page
+    assert f"/approvals/new/{DISPOSAL}/{asset.pk}/" not in page
+    generic = officer.post(f"/approvals/new/{DISPOSAL}/{asset.pk}/", {"reason": "没有处置方式"})
+    assert generic.status_code == 302 and generic["Location"] == request_page
+    with schema_context(alpha.schema_name):
+        assert not ApprovalRequest.objects.filter(subject_id=asset.pk).exists()
+        with pytest.raises(ValidationError, match="处置方式"):  # the service refuses an untyped request too
+            services.approval_submit(type_key=DISPOSAL, subject_id=asset.pk, actor=staff["officer"], reason="无类型")
 
     with django_capture_on_commit_callbacks(execute=True):
-        r = officer.post(f"/approvals/new/{DISPOSAL}/{asset.pk}/", {"reason": "打印机老化，维修成本高于重置成本"})
+        r = officer.post(request_page, {"disposal_type": "sale", "reason": "打印机老化，维修成本高于重置成本",
+                                        "version": asset.version})
     assert r.status_code == 302
     req_id = int(r["Location"].rstrip("/").split("/")[-1])
+    with schema_context(alpha.schema_name):  # 3,200 < 50,000 and a sale: the unit decides
+        assert list(ApprovalStep.objects.filter(request_id=req_id).values_list("key", flat=True)) == ["unit_head"]
     assert asset_status(alpha, asset) == "pending_disposal"
     # The unit heads were told, in the inbox and by mail; the requester was not.
     assert any("待您审批" in t for t in inbox_titles(staff["head"]))

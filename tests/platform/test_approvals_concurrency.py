@@ -70,8 +70,10 @@ def committed_asset(unit, value: str):
     from modules.assets.models import Asset
 
     with schema_context(unit.schema_name):
+        # disposal_method: the type the card's disposal request page sets before submitting
         return Asset.objects.create(number=f"T-{uuid.uuid4().hex[:8]}", name="并发处置资产",
-                                    original_value=Decimal(value), acquired_on=date(2020, 5, 1))
+                                    original_value=Decimal(value), acquired_on=date(2020, 5, 1),
+                                    disposal_method="sale")
 
 
 def race(unit, calls: dict[str, callable], *, hold: float = 0.6) -> tuple[dict, dict]:

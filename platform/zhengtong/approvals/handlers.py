@@ -28,6 +28,16 @@ class ApprovalHandler:
     def check_submittable(self, subject: Model, *, resubmission: bool = False) -> None:
         """Raise ValidationError when the subject cannot go into approval (e.g. already disposed)."""
 
+    def check_request(self, subject: Model) -> None:
+        """Raise ValidationError when a request lacks what the module's own request page asks
+        (see ``submit_path``). Called on submission only, not when offering the request."""
+
+    def submit_path(self, subject: Model) -> str:
+        """Path of the module's own request page, when a request needs more than a reason (a
+        disposal's type and appraisal …). The approval panel links there and the generic
+        request page sends people there; "" keeps the generic page."""
+        return ""
+
     def facts(self, subject: Model) -> dict[str, Any]:
         """Values the chain's conditions test: every field of the type's ``condition_fields``."""
         return {}

@@ -236,6 +236,7 @@ def _submit(*, type_key: str, subject_id: int, actor, reason: str) -> ApprovalRe
     if not handler.can_submit(actor, subject):
         raise ApprovalRefused(_("You may not submit this request (您无权提交此申请)."), code="may_not_submit")
     handler.check_submittable(subject)
+    handler.check_request(subject)
     if ApprovalRequest.objects.filter(type_key=type_key, subject_id=subject.pk,
                                       status__in=ApprovalRequest.OPEN).exists():
         raise ValidationError(_("This is already in approval (该事项已在审批中)."))

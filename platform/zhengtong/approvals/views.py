@@ -189,6 +189,9 @@ def submit(request, type_key, subject_id):
     if open_req is not None:
         messages.info(request, _("This is already in approval (该事项已在审批中)."))
         return redirect("approvals:detail", pk=open_req.pk)
+    own_page = handler.submit_path(subject)
+    if own_page:  # the module asks for more than a reason (e.g. a disposal's type)
+        return redirect(own_page)
     form = SubmitForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():

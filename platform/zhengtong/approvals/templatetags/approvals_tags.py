@@ -53,7 +53,7 @@ def approval_panel(context, subject, type_key: str):
         except ValidationError as exc:
             blocked = " ".join(exc.messages)
         else:
-            submit_url = reverse("approvals:submit", args=[type_key, subject.pk])
+            submit_url = handler.submit_path(subject) or reverse("approvals:submit", args=[type_key, subject.pk])
     latest = requests[0] if requests else None
     return {
         "show": bool(submit_url or requests or blocked), "type_name": type_name(atype), "submit_url": submit_url,
