@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.selectors import unit_members
+from zhengtong.core.feedback import error_messages, form_error_messages
 
 from . import forms, selectors, services
 from .manifest import TECHNICIAN
@@ -27,21 +28,6 @@ ANY_ROLE = "equipment.view_devicetype"
 def _require_perm(request, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied
-
-
-def _show_errors(request, exc: Exception) -> None:
-    if isinstance(exc, ValidationError):
-        for m in exc.messages:
-            messages.error(request, m)
-    else:
-        messages.error(request, str(exc) or _("You may not do this."))
-
-
-def _form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for e in errors:
-            messages.error(request, f"{label}: {e}" if label else e)
 
 
 def _technicians(unit):
@@ -86,7 +72,7 @@ def device_create(request):
         try:
             device = services.device_register(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Device %(n)s registered.") % {"n": device.name})
             return redirect("equipment:device_detail", pk=device.pk)
@@ -103,7 +89,7 @@ def device_edit(request, pk):
         try:
             services.device_update(actor=request.user, device=Device.objects.get(pk=device.pk), **changes)
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Device saved."))
             return redirect("equipment:device_detail", pk=device.pk)
@@ -175,14 +161,14 @@ def device_act(request, pk, action):
                 messages.success(request, _("%(d)s checked out to you. Check it in when you bring it back.")
                                  % {"d": device.name})
             else:
-                _form_errors(request, form)
+                form_error_messages(request, form)
         elif action == "session":
             form = forms.SessionForm(request.POST)
             if form.is_valid():
                 services.session_log(actor=user, device=device, **form.cleaned_data)
                 messages.success(request, _("Use of %(d)s logged.") % {"d": device.name})
             else:
-                _form_errors(request, form)
+                form_error_messages(request, form)
         elif action == "fault":
             form = forms.FaultForm(request.POST, request.FILES)
             if form.is_valid():
@@ -191,14 +177,14 @@ def device_act(request, pk, action):
                 messages.success(request, _("Fault reported (ticket %(n)d). A technician will take it up.")
                                  % {"n": ticket.pk})
                 return redirect("equipment:ticket_detail", pk=ticket.pk)
-            _form_errors(request, form)
+            form_error_messages(request, form)
         elif action == "acknowledge":
             services.rules_acknowledge(actor=user, device_type=device.device_type)
             messages.success(request, _("Usage rules accepted."))
         else:
             raise PermissionDenied
     except (ValidationError, PermissionDenied) as exc:
-        _show_errors(request, exc)
+        error_messages(request, exc)
     return redirect(target)
 
 
@@ -217,11 +203,11 @@ def checkin(request, pk):
             services.device_checkin(actor=request.user, entry=entry, condition=form.cleaned_data["condition"],
                                     note=form.cleaned_data["note"])
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("%(d)s checked in.") % {"d": entry.device.name})
     else:
-        _form_errors(request, form)
+        form_error_messages(request, form)
     if request.POST.get("next_page") == "device":
         return redirect("equipment:device_detail", pk=entry.device_id)
     return redirect("equipment:my_equipment")
@@ -242,7 +228,7 @@ def device_inspect(request, pk):
                 inspected_on=data["inspected_on"], antivirus_scanned_on=data.get("antivirus_scanned_on"),
                 antivirus_definitions_on=data.get("antivirus_definitions_on"), patched_on=data.get("patched_on"))
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Inspection recorded."))
             return redirect("equipment:device_detail", pk=device.pk)
@@ -268,7 +254,7 @@ def place_create(request):
         try:
             place = services.place_create(actor=request.user, **data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Place %(n)s registered.") % {"n": place.name})
             return redirect("equipment:place_detail", pk=place.pk)
@@ -286,7 +272,7 @@ def place_edit(request, pk):
         try:
             services.place_update(actor=request.user, place=place, deputies=deputies, **data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Place saved."))
             return redirect("equipment:place_detail", pk=place.pk)
@@ -302,12 +288,12 @@ def place_detail(request, pk):
             try:
                 services.session_log(actor=request.user, place=place, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as exc:
-                _show_errors(request, exc)
+                error_messages(request, exc)
             else:
                 messages.success(request, _("Use of %(p)s logged.") % {"p": place.name})
                 return redirect("equipment:place_detail", pk=place.pk)
         else:
-            _form_errors(request, form)
+            form_error_messages(request, form)
     return render(request, "equipment/place_detail.html", {
         "place": place, "devices": selectors.device_list(user=request.user, place_id=place.pk),
         "log": selectors.logbook_for_place(user=request.user, place=place)[:30], "form": form})
@@ -337,7 +323,7 @@ def type_create(request):
         try:
             dtype = services.device_type_save(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Device type %(n)s saved.") % {"n": dtype.name})
             return redirect("equipment:type_detail", pk=dtype.pk)
@@ -365,10 +351,10 @@ def type_detail(request, pk):
                 services.device_type_require_training(actor=request.user, device_type=dtype,
                                                       course=require_form.cleaned_data["course"])
             else:
-                _form_errors(request, form or require_form)
+                form_error_messages(request, form or require_form)
                 raise ValidationError([])
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Device type saved."))
             return redirect("equipment:type_detail", pk=dtype.pk)
@@ -393,7 +379,7 @@ def course_create(request):
         try:
             course = services.course_save(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
         else:
             return redirect("equipment:course_detail", pk=course.pk)
     return render(request, "equipment/form.html", {"form": form, "title": _("New training course")})
@@ -409,7 +395,7 @@ def course_edit(request, pk):
             services.course_save(actor=request.user, course=course,
                                  **{f: form.cleaned_data[f] for f in form.changed_data})
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
         else:
             return redirect("equipment:course_detail", pk=course.pk)
     return render(request, "equipment/form.html", {"form": form, "title": _("Edit %(n)s") % {"n": course.title}})
@@ -427,7 +413,7 @@ def course_detail(request, pk):
             try:
                 result = services.exam_submit(actor=request.user, course=course, answers=exam.answers())
             except ValidationError as exc:
-                _show_errors(request, exc)
+                error_messages(request, exc)
             else:
                 if result.attempt.passed:
                     messages.success(request, _("Passed with %(s)d%%. Your certification is valid until %(d)s.")
@@ -462,9 +448,9 @@ def question_add(request, pk):
                                   options=form.cleaned_data["options"].splitlines(),
                                   correct_option=form.cleaned_data["correct_option"] - 1)
         except (ValidationError, PermissionDenied) as exc:
-            _show_errors(request, exc)
+            error_messages(request, exc)
     else:
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return redirect("equipment:course_detail", pk=course.pk)
 
 
@@ -513,7 +499,7 @@ def ticket_status(request, pk):
         if not services.is_technician(request.user):
             # Refuse before reporting form errors: only technicians move tickets.
             services.ticket_transition(actor=request.user, ticket=ticket, status=request.POST.get("status", ""))
-        _form_errors(request, form)
+        form_error_messages(request, form)
         return redirect("equipment:ticket_detail", pk=ticket.pk)
     data = form.cleaned_data
     try:
@@ -521,7 +507,7 @@ def ticket_status(request, pk):
                                    technician=data.get("technician"), cost=data.get("cost"),
                                    resolution=data.get("resolution"))
     except ValidationError as exc:
-        _show_errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Ticket updated."))
     return redirect("equipment:ticket_detail", pk=ticket.pk)

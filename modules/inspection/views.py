@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.registry.registry import localized
+from zhengtong.core.feedback import error_messages
 
 from . import forms, scoring, selectors, services
 from .indicators import BY_KEY, FIELD_LABELS, FILING_FIELDS, INDICATORS
@@ -30,23 +31,6 @@ R = CaseAssignment.Role
 def _require_perm(request, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied
-
-
-def _error_messages(request, exc: Exception) -> None:
-    if isinstance(exc, services.Refused):
-        messages.error(request, exc.message)
-    elif isinstance(exc, ValidationError):
-        for m in exc.messages:
-            messages.error(request, m)
-    else:
-        messages.error(request, str(exc))
-
-
-def _form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for e in errors:
-            messages.error(request, f"{label}: {e}" if label else e)
 
 
 # ---------------------------------------------------------------- taxpayers and filings
@@ -68,7 +52,7 @@ def entity_create(request):
         try:
             entity = services.entity_register(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _error_messages(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Taxpayer %(n)s registered.") % {"n": entity.name})
             return redirect("inspection:entity_detail", pk=entity.pk)
@@ -88,7 +72,7 @@ def entity_detail(request, pk):
                 services.filing_save(actor=request.user, entity=entity, period=data.pop("period"),
                                      filed_on=data.pop("filed_on"), **data)
             except (ValidationError, PermissionDenied) as exc:
-                _error_messages(request, exc)
+                error_messages(request, exc)
             else:
                 messages.success(request, _("Filing saved."))
                 return redirect("inspection:entity_detail", pk=entity.pk)
@@ -109,7 +93,7 @@ def filings_import(request):
         try:
             result = services.filings_import(actor=request.user, filename=upload.name, data=upload.read())
         except PermissionDenied as exc:
-            _error_messages(request, exc)
+            error_messages(request, exc)
         else:
             if not result.errors:
                 messages.success(request, _("Imported: %(e)d new taxpayers, %(f)d new filings, %(u)d corrected "
@@ -143,7 +127,7 @@ def benchmark_list(request):
         try:
             outcomes = services.benchmark_compute(actor=request.user, **compute.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _error_messages(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Benchmarks computed."))
     rows = selectors.benchmark_list(user=request.user, period=period, industry=industry)
@@ -165,7 +149,7 @@ def benchmarks_import(request):
         try:
             result = services.benchmarks_import(actor=request.user, filename=upload.name, data=upload.read())
         except PermissionDenied as exc:
-            _error_messages(request, exc)
+            error_messages(request, exc)
         else:
             if not result.errors:
                 messages.success(request, _("%(n)d benchmarks imported.") % {"n": result.benchmarks_saved})
@@ -203,7 +187,7 @@ def regulation_create(request):
         try:
             article = services.regulation_add(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _error_messages(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Article saved."))
             return redirect("inspection:regulation_detail", pk=article.pk)
@@ -234,7 +218,7 @@ def candidates(request):
         try:
             period = str(Period.parse(period))
         except ValidationError as exc:
-            _error_messages(request, exc)
+            error_messages(request, exc)
             period = ""
         else:
             ranking = selectors.candidate_ranking(period=period, include_all=show_all)
@@ -255,7 +239,7 @@ def candidate_select(request):
     try:
         case = services.case_select(actor=request.user, entity=entity, period=period)
     except (ValidationError, PermissionDenied) as exc:
-        _error_messages(request, exc)
+        error_messages(request, exc)
         return redirect(f"{_url('inspection:candidates')}?period={period}")
     messages.success(request, _("Case %(n)s opened.") % {"n": case.number})
     return redirect("inspection:case_detail", pk=case.pk)
@@ -277,7 +261,7 @@ def case_manual(request):
         try:
             case = services.case_open_manual(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _error_messages(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Case %(n)s opened.") % {"n": case.number})
             return redirect("inspection:case_detail", pk=case.pk)
@@ -544,7 +528,7 @@ def case_document(request, pk, key):
     except ValueError:
         raise Http404
     except (ValidationError, PermissionDenied) as exc:
-        _error_messages(request, exc)
+        error_messages(request, exc)
         return redirect("inspection:case_detail", pk=pk)
     messages.success(request, _("Document %(n)s requested: it is being generated.") % {"n": document.number})
     return redirect("reports:detail", pk=document.pk)
@@ -562,7 +546,7 @@ def case_action(request, pk, action):
     try:
         message = handler(request, case)
     except (ValidationError, PermissionDenied) as exc:
-        _error_messages(request, exc)
+        error_messages(request, exc)
     else:
         if message:
             messages.success(request, message)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.selectors import unit_members
+from zhengtong.core.feedback import error_messages, form_error_messages
 
 from . import forms, selectors, services
 from .manifest import approval_type_key
@@ -22,18 +23,6 @@ from .models import Department, HandoverItem, Person, Post, Transfer
 def _require_perm(request, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied
-
-
-def _errors(request, exc: Exception) -> None:
-    for m in getattr(exc, "messages", None) or [str(exc)]:
-        messages.error(request, m)
-
-
-def _form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for e in errors:
-            messages.error(request, f"{label}: {e}" if label else e)
 
 
 # --------------------------------------------------------------------------- people
@@ -76,12 +65,12 @@ def person_create(request):
         try:
             person = services.person_create(actor=request.user, **data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Record of %(n)s created.") % {"n": person.name})
             return redirect("personnel:person_detail", pk=person.pk)
     elif request.method == "POST":
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return render(request, "personnel/form.html", {"form": form, "title": _("New staff record"),
                                                    "back": "personnel:person_list"})
 
@@ -100,12 +89,12 @@ def person_edit(request, pk):
         try:
             services.person_update(actor=request.user, person=person, **data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Record of %(n)s saved.") % {"n": data["name"]})
             return redirect("personnel:person_detail", pk=person.pk)
     elif request.method == "POST":
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return render(request, "personnel/form.html", {"form": form, "title": _("Edit %(n)s") % {"n": person.name},
                                                    "person": person})
 
@@ -158,12 +147,12 @@ def transfer_create(request, pk):
         try:
             transfer = services.transfer_request(actor=request.user, person=person, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("The move was recorded and sent for approval."))
             return redirect("personnel:transfer_detail", pk=transfer.pk)
     elif request.method == "POST":
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return render(request, "personnel/form.html", {
         "form": form, "title": _("New move for %(n)s") % {"n": person.name}, "person": person})
 
@@ -196,9 +185,9 @@ def handover_add(request, pk):
         try:
             services.handover_item_add(actor=request.user, transfer=transfer, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
     else:
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return redirect("personnel:transfer_detail", pk=transfer.pk)
 
 
@@ -210,7 +199,7 @@ def handover_done(request, pk, item_pk):
     try:
         services.handover_item_done(actor=request.user, item=item, note=request.POST.get("note", ""))
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     return redirect("personnel:transfer_detail", pk=transfer.pk)
 
 
@@ -232,7 +221,7 @@ def handover_override(request, pk):
         services.transfer_handover_override(actor=request.user, transfer=transfer,
                                             reason=request.POST.get("reason", ""))
     except ValidationError as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("The move may complete with the open items; your reason is on record."))
     return redirect("personnel:transfer_detail", pk=transfer.pk)
@@ -246,7 +235,7 @@ def transfer_reverse(request, pk):
         services.transfer_reverse(actor=request.user, transfer=transfer, reason=request.POST.get("reason", ""),
                                   establishment_override_reason=request.POST.get("establishment_override_reason", ""))
     except ValidationError as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("The move was reversed; the history keeps both entries."))
     return redirect("personnel:transfer_detail", pk=transfer.pk)
@@ -262,7 +251,7 @@ def secondment_end(request, pk):
     try:
         services.secondment_return(transfer_id=transfer.pk, actor=request.user, on=timezone.localdate())
     except ValidationError as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     return redirect("personnel:transfer_detail", pk=transfer.pk)
 
 
@@ -294,11 +283,11 @@ def department_create(request):
         try:
             services.department_create(actor=request.user, **data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             return redirect("personnel:organisation")
     elif request.method == "POST":
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return render(request, "personnel/form.html", {"form": form, "title": _("New department"),
                                                    "back": "personnel:organisation"})
 
@@ -317,11 +306,11 @@ def department_edit(request, pk):
                                        parent=d["parent"], set_parent=True, head=d["head"], set_head=True,
                                        sort_order=d.get("sort_order") or 0)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             return redirect("personnel:organisation")
     elif request.method == "POST":
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return render(request, "personnel/form.html", {"form": form, "title": _("Edit %(n)s") % {"n": dept.name},
                                                    "back": "personnel:organisation"})
 
@@ -334,11 +323,11 @@ def post_create(request):
         try:
             services.post_create(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             return redirect("personnel:organisation")
     elif request.method == "POST":
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return render(request, "personnel/form.html", {"form": form, "title": _("New post"),
                                                    "back": "personnel:organisation"})
 
@@ -353,7 +342,7 @@ def post_establishment(request, pk):
         try:
             services.post_establishment_set(actor=request.user, post=post, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
     else:
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return redirect("personnel:organisation")

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from zhengtong.core.feedback import error_messages, form_error_messages
 
 from . import forms, selectors, services
 from .models import CustodyItem, DamageIncident, DamageShare, Evaluation, EvaluationItem, HandoverItem, Semester
@@ -23,21 +24,6 @@ from .scoring import sparkline_points
 def _require_perm(request, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied
-
-
-def _errors(request, exc: Exception) -> None:
-    if isinstance(exc, ValidationError):
-        for m in exc.messages:
-            messages.error(request, m)
-    else:
-        messages.error(request, str(exc))
-
-
-def _form_errors(request, form) -> None:
-    for field, errs in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for e in errs:
-            messages.error(request, f"{label}: {e}" if label else e)
 
 
 # ============================================================================ custody register
@@ -61,7 +47,7 @@ def custody_create(request):
         try:
             item = services.custody_item_register(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("%(name)s registered.") % {"name": item.name})
             return redirect("equipment:custody_detail", pk=item.pk)
@@ -98,11 +84,11 @@ def custody_move(request, pk, action):
         try:
             move(actor=request.user, item=item, **kwargs)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Custody updated."))
     else:
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return redirect("equipment:custody_detail", pk=item.pk)
 
 
@@ -124,7 +110,7 @@ def handover_start(request):
         try:
             task = services.handover_start(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             if not task.items.exists():
                 messages.info(request, _("This person holds nothing in the equipment module."))
@@ -158,7 +144,7 @@ def handover_action(request, pk, action):
             if action == "assign":
                 form = forms.HandoverAssignForm(request.POST)
                 if not form.is_valid():
-                    _form_errors(request, form)
+                    form_error_messages(request, form)
                     return redirect("equipment:handover_detail", pk=task.pk)
                 services.handover_assign(actor=request.user, item=item, new_holder=form.cleaned_data["new_holder"])
                 messages.success(request, _("New holder named; they confirm receipt themselves."))
@@ -168,7 +154,7 @@ def handover_action(request, pk, action):
         else:
             raise PermissionDenied
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     return redirect("equipment:handover_detail", pk=task.pk)
 
 
@@ -190,7 +176,7 @@ def damage_create(request):
         try:
             incident = services.damage_incident_create(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             return redirect("equipment:damage_detail", pk=incident.pk)
     return render(request, "equipment/custody/form.html", {"form": form, "title": _("Record a damage incident")})
@@ -209,7 +195,7 @@ def damage_edit(request, pk):
             if changes:
                 services.damage_incident_update(actor=request.user, incident=incident, **changes)
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Incident saved."))
             return redirect("equipment:damage_detail", pk=incident.pk)
@@ -244,12 +230,12 @@ def damage_shares(request, pk):
     form = forms.DamageSharesForm(request.POST)
     try:
         if not form.is_valid():
-            _form_errors(request, form)
+            form_error_messages(request, form)
         else:
             services.damage_shares_set(actor=request.user, incident=incident, shares=form.lines())
             messages.success(request, _("Shares saved; the amounts add up to the cost."))
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     return redirect("equipment:damage_detail", pk=incident.pk)
 
 
@@ -265,9 +251,9 @@ def damage_payment(request, pk, share_pk):
             services.damage_payment_record(actor=request.user, share=share, **form.cleaned_data)
             messages.success(request, _("Payment recorded."))
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
     else:
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return redirect("equipment:damage_detail", pk=incident.pk)
 
 
@@ -305,11 +291,11 @@ def evaluation_start(request, semester_pk):
         try:
             ev = services.evaluation_start(actor=request.user, semester=semester, place=form.cleaned_data["place"])
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         else:
             return redirect("equipment:evaluation_detail", pk=ev.pk)
     else:
-        _form_errors(request, form)
+        form_error_messages(request, form)
     return redirect(f"{reverse('equipment:evaluation_home')}?semester={semester.pk}")
 
 
@@ -339,7 +325,7 @@ def evaluation_detail(request, pk):
                                           remarks=request.POST.get("remarks", ""))
                 messages.success(request, _("Scores saved."))
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
         return redirect("equipment:evaluation_detail", pk=ev.pk)
     return render(request, "equipment/custody/evaluation_detail.html",
                   {"ev": ev, "scores": ev.scores.all(), "can_score": can_score})
@@ -376,7 +362,7 @@ def evaluation_setup(request):
                 messages.success(request, _("Semester added."))
                 return redirect("equipment:evaluation_setup")
         except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
+            error_messages(request, exc)
     return render(request, "equipment/custody/evaluation_setup.html", {
         "items": EvaluationItem.objects.all(), "semesters": Semester.objects.order_by("-starts_on"),
         "item_form": item_form, "semester_form": semester_form, "editing": editing})
