@@ -26,14 +26,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from guardian.models import UserObjectPermission
 
 from zhengtong.accounts.models import User
 from zhengtong.audit.services import audit_record
 from zhengtong.imports.definitions import Column, CommitResult, ImportDefinition, model_column
 from zhengtong.imports.registry import register_import
 
-from .models import Asset
+from .models import Asset, AssetUserObjectPermission
 from .services import CUSTODIAN_PERMS, next_asset_number
 
 IMPORT_PERMISSIONS = ("assets.add_asset", "assets.change_asset")  # the asset officer's pair
@@ -172,21 +171,21 @@ class AssetBulkRegistration:
         return Asset(*values)
 
     def _grant(self, held: list[tuple[int, int]]) -> None:
-        """The rows guardian's bulk_assign_perm writes (UserObjectPermission: permission,
-        user, content type, object pk as text), made by the database in one statement
-        instead of one model instance per row. The assets are new, so there is nothing
-        to de-duplicate. The table exists only in unit schemas (guardian is a tenant
-        app), so the search_path's unit schema is the only place this can write."""
-        meta = UserObjectPermission._meta
+        """The rows guardian's bulk_assign_perm writes into the cards' direct-FK grant table
+        (AssetUserObjectPermission: permission, user, card), made by the database in one
+        statement instead of one model instance per row. The assets are new, so there is
+        nothing to de-duplicate. The table exists only in unit schemas, so the search_path's
+        unit schema is the only place this can write."""
+        meta = AssetUserObjectPermission._meta
         table = connection.ops.quote_name(meta.db_table)
         cols = ", ".join(connection.ops.quote_name(meta.get_field(f).column)
-                         for f in ("permission", "user", "content_type", "object_pk"))
+                         for f in ("permission", "user", "content_object"))
         with connection.cursor() as cur:
             cur.execute(
-                f"INSERT INTO {table} ({cols}) SELECT p.id, x.user_id, %s, x.asset_id::text "
+                f"INSERT INTO {table} ({cols}) SELECT p.id, x.user_id, x.asset_id "
                 "FROM unnest(%s::bigint[], %s::bigint[]) AS x(asset_id, user_id) "
                 "CROSS JOIN unnest(%s::bigint[]) AS p(id)",
-                [self.content_type.pk, [a for a, _ in held], [u for _, u in held], self.permission_ids])
+                [[a for a, _ in held], [u for _, u in held], self.permission_ids])
 
 
 @transaction.atomic

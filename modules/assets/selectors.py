@@ -17,31 +17,23 @@ from django.http import Http404
 from zhengtong.registry.registry import UNIT_ADMIN
 
 from .manifest import DEPARTMENT_HEAD
-from .models import Asset, DepartmentHead
+from .models import Asset, AssetGroupObjectPermission, AssetUserObjectPermission, DepartmentHead
 
 VIEW = "assets.view_asset"
 
 
 def _held(user) -> Q:
     """Cards on which ``user`` holds the view permission object by object (custody), directly
-    or through their roles in this unit: two small subqueries on guardian's tables, the object
-    id cast once per grant. (guardian's get_objects_for_user, which zhengtong.core.permissions
-    .visible uses, also matches every card's id cast to text against the grants — a pass over
-    the whole book for each list and count: 4-10x the unfiltered list at 10,000 cards, where
-    this stays close to it; bench/asset_list.py.)"""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import BigIntegerField
-    from django.db.models.functions import Cast
-    from guardian.models import GroupObjectPermission, UserObjectPermission
-
+    or through their roles in this unit: two small subqueries on the cards' direct-FK grant
+    tables (models.AssetUserObjectPermission), joined on an integer. (guardian's
+    get_objects_for_user, which zhengtong.core.permissions.visible uses, is slower here; see
+    bench/asset_list.py.)"""
     codename = VIEW.split(".")[1]
-    grant = {"content_type": ContentType.objects.get_for_model(Asset), "permission__codename": codename}
-
-    def ids(grants):
-        return grants.annotate(asset_id=Cast("object_pk", BigIntegerField())).values("asset_id")
-
-    return (Q(pk__in=ids(UserObjectPermission.objects.filter(user_id=user.pk, **grant)))
-            | Q(pk__in=ids(GroupObjectPermission.objects.filter(group__in=user.groups.all(), **grant))))
+    return (Q(pk__in=AssetUserObjectPermission.objects.filter(user_id=user.pk, permission__codename=codename)
+              .values("content_object_id"))
+            | Q(pk__in=AssetGroupObjectPermission.objects.filter(group__in=user.groups.all(),
+                                                                 permission__codename=codename)
+                .values("content_object_id")))
 
 
 def _visible_cards(user, queryset: QuerySet[Asset]) -> QuerySet[Asset]:

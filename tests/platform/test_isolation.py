@@ -84,13 +84,18 @@ def test_object_permissions_live_in_the_unit_schema(alpha, beta, make_user, make
     asset = make_asset(alpha, pk=3001, custodian=custodian)
     make_asset(beta, pk=3001, name="乙资产")
     with connection.cursor() as cur:
-        cur.execute("SELECT table_schema FROM information_schema.tables "
-                    "WHERE table_name = 'guardian_userobjectpermission' ORDER BY 1")
-        schemas = [r[0] for r in cur.fetchall()]
-        assert "public" not in schemas and {"u_alpha", "u_beta", "unit_template"} <= set(schemas)
-        cur.execute("SELECT count(*) FROM u_alpha.guardian_userobjectpermission WHERE user_id = %s", [custodian.pk])
+        # Cards keep their grants in a direct-FK table (modules/assets/models.py); other objects
+        # in guardian's generic one. Both exist only in unit schemas.
+        for table in ("guardian_userobjectpermission", "assets_assetuserobjectpermission"):
+            cur.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = %s ORDER BY 1",
+                        [table])
+            schemas = [r[0] for r in cur.fetchall()]
+            assert "public" not in schemas and {"u_alpha", "u_beta", "unit_template"} <= set(schemas)
+        cur.execute("SELECT count(*) FROM u_alpha.assets_assetuserobjectpermission WHERE user_id = %s",
+                    [custodian.pk])
         assert cur.fetchone()[0] == 2
-        cur.execute("SELECT count(*) FROM u_beta.guardian_userobjectpermission WHERE user_id = %s", [custodian.pk])
+        cur.execute("SELECT count(*) FROM u_beta.assets_assetuserobjectpermission WHERE user_id = %s",
+                    [custodian.pk])
         assert cur.fetchone()[0] == 0
     with schema_context(alpha.schema_name):
         assert custodian.has_perm("assets.view_asset", asset)

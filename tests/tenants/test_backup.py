@@ -108,7 +108,7 @@ def test_backup_then_restore_into_a_new_unit_gives_the_same_tables(django_db_set
             assert before == after
             print(f"\n{len(before)} tables, {sum(n for n, _ in before.values())} rows compared")
             assert before["assets_asset"][0] == 5 and before["files_attachment"][0] == 1
-            assert before["guardian_userobjectpermission"][0] >= 6
+            assert before["assets_assetuserobjectpermission"][0] >= 6  # custody grants on cards (direct-FK table)
             assert before["permissions_usertenantpermissions"][0] == 2
             # its rows in shared tables, and its files
             assert shared_rows(restored) == shared_rows(unit)
@@ -163,12 +163,12 @@ def test_restore_after_the_unit_and_its_accounts_are_gone(django_db_setup, djang
             after = fingerprint(restored.schema_name)
             assert {t: n for t, (n, _) in after.items()} == {t: n for t, (n, _) in before.items()}
             # tables without account references are identical, checksums included
-            for table in ("assets_asset", "guardian_userobjectpermission", "permissions_usertenantpermissions"):
+            for table in ("assets_asset", "assets_assetuserobjectpermission", "permissions_usertenantpermissions"):
                 assert after[table][1] != before[table][1]  # account ids had to change here
             assert {t: v for t, v in after.items() if t not in (
-                "assets_asset", "guardian_userobjectpermission", "permissions_usertenantpermissions",
+                "assets_asset", "assets_assetuserobjectpermission", "permissions_usertenantpermissions",
                 "files_attachment")} == {t: v for t, v in before.items() if t not in (
-                "assets_asset", "guardian_userobjectpermission", "permissions_usertenantpermissions",
+                "assets_asset", "assets_assetuserobjectpermission", "permissions_usertenantpermissions",
                 "files_attachment")}
             assert shared_rows(restored) == shared
             c = sign_in(restored.primary_host, custodian.email)
