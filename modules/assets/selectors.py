@@ -29,11 +29,11 @@ def _held(user) -> Q:
     get_objects_for_user, which zhengtong.core.permissions.visible uses, is slower here; see
     bench/asset_list.py.)"""
     codename = VIEW.split(".")[1]
-    return (Q(pk__in=AssetUserObjectPermission.objects.filter(user_id=user.pk, permission__codename=codename)
-              .values("content_object_id"))
-            | Q(pk__in=AssetGroupObjectPermission.objects.filter(group__in=user.groups.all(),
-                                                                 permission__codename=codename)
-                .values("content_object_id")))
+    own = AssetUserObjectPermission.objects.filter(user_id=user.pk, permission__codename=codename)
+    by_role = AssetGroupObjectPermission.objects.filter(group__in=user.groups.all(), permission__codename=codename)
+    # One IN over a UNION ALL: PostgreSQL hashes the few granted ids once, where "IN a OR IN b"
+    # tests both subplans for every card.
+    return Q(pk__in=own.values("content_object_id").union(by_role.values("content_object_id"), all=True))
 
 
 def _visible_cards(user, queryset: QuerySet[Asset]) -> QuerySet[Asset]:
