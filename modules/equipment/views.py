@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.selectors import unit_members
 from zhengtong.core.feedback import error_messages, form_error_messages
+from zhengtong.core.permissions import require_perm
 
 from . import forms, selectors, services
 from .manifest import TECHNICIAN
@@ -23,11 +24,6 @@ from .models import Device, ExamQuestion, LogbookEntry, MaintenanceTask, RepairT
 # Every equipment role holds this; members without any equipment role see only what they are
 # responsible for (their devices and rooms, their tickets).
 ANY_ROLE = "equipment.view_devicetype"
-
-
-def _require_perm(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 def _technicians(unit):
@@ -66,7 +62,7 @@ def device_list(request):
 
 @login_required
 def device_create(request):
-    _require_perm(request, "equipment.add_device")
+    require_perm(request, "equipment.add_device")
     form = forms.DeviceForm(request.POST or None, unit=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:
@@ -81,7 +77,7 @@ def device_create(request):
 
 @login_required
 def device_edit(request, pk):
-    _require_perm(request, "equipment.change_device")
+    require_perm(request, "equipment.change_device")
     device = selectors.device_get(user=request.user, pk=pk)
     form = forms.DeviceForm(request.POST or None, instance=device, unit=request.tenant)
     if request.method == "POST" and form.is_valid():
@@ -215,7 +211,7 @@ def checkin(request, pk):
 
 @login_required
 def device_inspect(request, pk):
-    _require_perm(request, "equipment.add_inspectionrecord")
+    require_perm(request, "equipment.add_inspectionrecord")
     device = selectors.device_get(user=request.user, pk=pk)
     dtype = device.device_type
     form = forms.InspectionForm(request.POST or None, checklist=dtype.checklist, tracks_antivirus=dtype.tracks_antivirus,
@@ -246,7 +242,7 @@ def place_list(request):
 
 @login_required
 def place_create(request):
-    _require_perm(request, "equipment.add_place")
+    require_perm(request, "equipment.add_place")
     form = forms.PlaceForm(request.POST or None, unit=request.tenant)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -263,7 +259,7 @@ def place_create(request):
 
 @login_required
 def place_edit(request, pk):
-    _require_perm(request, "equipment.change_place")
+    require_perm(request, "equipment.change_place")
     place = selectors.place_get(user=request.user, pk=pk)
     form = forms.PlaceForm(request.POST or None, instance=place, unit=request.tenant)
     if request.method == "POST" and form.is_valid():
@@ -365,7 +361,7 @@ def type_detail(request, pk):
 # ----------------------------------------------------------------------------- training
 @login_required
 def training_list(request):
-    _require_perm(request, ANY_ROLE)
+    require_perm(request, ANY_ROLE)
     certs = {c.course_id: c for c in reversed(list(selectors.my_certifications(user=request.user)))}
     return render(request, "equipment/training_list.html", {
         "courses": selectors.course_list(user=request.user), "certs": certs, "today": timezone.localdate()})
@@ -373,7 +369,7 @@ def training_list(request):
 
 @login_required
 def course_create(request):
-    _require_perm(request, "equipment.add_trainingcourse")
+    require_perm(request, "equipment.add_trainingcourse")
     form = forms.CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -387,7 +383,7 @@ def course_create(request):
 
 @login_required
 def course_edit(request, pk):
-    _require_perm(request, "equipment.change_trainingcourse")
+    require_perm(request, "equipment.change_trainingcourse")
     course = selectors.course_get(user=request.user, pk=pk)
     form = forms.CourseForm(request.POST or None, instance=course)
     if request.method == "POST" and form.is_valid():
@@ -403,7 +399,7 @@ def course_edit(request, pk):
 
 @login_required
 def course_detail(request, pk):
-    _require_perm(request, ANY_ROLE)
+    require_perm(request, ANY_ROLE)
     course = selectors.course_get(user=request.user, pk=pk)
     questions = list(course.questions.all())
     exam = forms.ExamForm(request.POST or None, questions=questions)
@@ -439,7 +435,7 @@ def course_detail(request, pk):
 @login_required
 @require_POST
 def question_add(request, pk):
-    _require_perm(request, "equipment.change_trainingcourse")
+    require_perm(request, "equipment.change_trainingcourse")
     course = selectors.course_get(user=request.user, pk=pk)
     form = forms.QuestionForm(request.POST)
     if form.is_valid():
@@ -457,7 +453,7 @@ def question_add(request, pk):
 @login_required
 @require_POST
 def question_remove(request, pk, question_id):
-    _require_perm(request, "equipment.change_trainingcourse")
+    require_perm(request, "equipment.change_trainingcourse")
     course = selectors.course_get(user=request.user, pk=pk)
     question = get_object_or_404(ExamQuestion, pk=question_id, course=course)
     services.question_remove(actor=request.user, question=question)
@@ -516,7 +512,7 @@ def ticket_status(request, pk):
 # ----------------------------------------------------------------------------- maintenance
 @login_required
 def maintenance_list(request):
-    _require_perm(request, "equipment.view_maintenancetask")
+    require_perm(request, "equipment.view_maintenancetask")
     overdue_only = request.GET.get("overdue") == "1"
     today = timezone.localdate()
     return render(request, "equipment/maintenance_list.html", {

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from zhengtong.registry.registry import localized
 from zhengtong.core.feedback import error_messages
+from zhengtong.core.permissions import require_perm
 
 from . import forms, scoring, selectors, services
 from .indicators import BY_KEY, FIELD_LABELS, FILING_FIELDS, INDICATORS
@@ -28,15 +29,10 @@ S = InspectionCase.Status
 R = CaseAssignment.Role
 
 
-def _require_perm(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
 # ---------------------------------------------------------------- taxpayers and filings
 @login_required
 def entity_list(request):
-    _require_perm(request, "inspection.view_inspectedentity")
+    require_perm(request, "inspection.view_inspectedentity")
     q = request.GET.get("q", "").strip()
     industry = request.GET.get("industry", "").strip()
     page = Paginator(selectors.entity_list(user=request.user, search=q, industry=industry), 25).get_page(
@@ -46,7 +42,7 @@ def entity_list(request):
 
 @login_required
 def entity_create(request):
-    _require_perm(request, "inspection.add_inspectedentity")
+    require_perm(request, "inspection.add_inspectedentity")
     form = forms.EntityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -85,7 +81,7 @@ def entity_detail(request, pk):
 
 @login_required
 def filings_import(request):
-    _require_perm(request, "inspection.add_financialfiling")
+    require_perm(request, "inspection.add_financialfiling")
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -107,7 +103,7 @@ def filings_import(request):
 
 @login_required
 def filings_template(request):
-    _require_perm(request, "inspection.add_financialfiling")
+    require_perm(request, "inspection.add_financialfiling")
     response = HttpResponse(services.import_template(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="filings-template.xlsx"'
@@ -117,7 +113,7 @@ def filings_template(request):
 # ---------------------------------------------------------------- benchmarks
 @login_required
 def benchmark_list(request):
-    _require_perm(request, "inspection.view_industrybenchmark")
+    require_perm(request, "inspection.view_industrybenchmark")
     period = request.GET.get("period", "").strip()
     industry = request.GET.get("industry", "").strip()
     compute = forms.BenchmarkComputeForm(request.POST or None) if request.user.has_perm(
@@ -141,7 +137,7 @@ def benchmark_list(request):
 
 @login_required
 def benchmarks_import(request):
-    _require_perm(request, "inspection.add_industrybenchmark")
+    require_perm(request, "inspection.add_industrybenchmark")
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -163,7 +159,7 @@ def benchmarks_import(request):
 # ---------------------------------------------------------------- regulation library
 @login_required
 def regulation_list(request):
-    _require_perm(request, "inspection.view_regulationarticle")
+    require_perm(request, "inspection.view_regulationarticle")
     q = request.GET.get("q", "").strip()
     on = request.GET.get("on", "").strip()
     in_force = None
@@ -181,7 +177,7 @@ def regulation_list(request):
 
 @login_required
 def regulation_create(request):
-    _require_perm(request, "inspection.add_regulationarticle")
+    require_perm(request, "inspection.add_regulationarticle")
     form = forms.RegulationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -696,7 +692,7 @@ ACTIONS = {
 # ---------------------------------------------------------------- supervision
 @login_required
 def dashboard(request):
-    _require_perm(request, "inspection.view_dashboard")
+    require_perm(request, "inspection.view_dashboard")
     return render(request, "inspection/dashboard.html", {"d": selectors.dashboard(), "today": timezone.localdate()})
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from zhengtong.core.feedback import error_messages
 
 from . import exchange_services as services
 from .reports import views as reports_views
@@ -46,11 +47,6 @@ def _transfer_for(request, pk: int) -> CrossUnitTransfer:
     if transfer is None:
         raise Http404
     return transfer
-
-
-def _error(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 class IssueForm(forms.Form):
@@ -128,7 +124,7 @@ def exchange_issue(request):
                                                kind=d["kind"] or CrossUnitTransfer.Kind.TRANSFER,
                                                end_date=d.get("end_date"))
         except ValidationError as exc:
-            _error(request, exc)
+            error_messages(request, exc)
         else:
             messages.success(request, _("Transfer out issued: %(unit)s has been notified.")
                              % {"unit": transfer.receiver.name})
@@ -178,7 +174,7 @@ def exchange_accept(request, pk: int):
                                             post_id=form.cleaned_data["post"],
                                             override_reason=form.cleaned_data["override_reason"])
     except ValidationError as exc:
-        _error(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, transfer.get_status_display())
     return redirect("personnel:exchange_detail", pk=pk)
@@ -197,7 +193,7 @@ def _close(request, pk: int, *, as_sender: bool):
         else:
             services.exchange_decline(actor=request.user, receiver=request.tenant, transfer_id=pk, reason=reason)
     except ValidationError as exc:
-        _error(request, exc)
+        error_messages(request, exc)
     return redirect("personnel:exchange_detail", pk=pk)
 
 
@@ -225,7 +221,7 @@ def exchange_handover_override(request, pk: int):
         services.exchange_handover_override(actor=request.user, sender=request.tenant, transfer_id=pk,
                                             reason=form.cleaned_data["reason"] if form.is_valid() else "")
     except ValidationError as exc:
-        _error(request, exc)
+        error_messages(request, exc)
     return redirect("personnel:exchange_detail", pk=pk)
 
 

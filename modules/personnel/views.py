@@ -14,15 +14,11 @@ from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.selectors import unit_members
 from zhengtong.core.feedback import error_messages, form_error_messages
+from zhengtong.core.permissions import require_perm
 
 from . import forms, selectors, services
 from .manifest import approval_type_key
 from .models import Department, HandoverItem, Person, Post, Transfer
-
-
-def _require_perm(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 # --------------------------------------------------------------------------- people
@@ -58,7 +54,7 @@ def person_detail(request, pk):
 
 @login_required
 def person_create(request):
-    _require_perm(request, "personnel.add_person")
+    require_perm(request, "personnel.add_person")
     form = forms.PersonForm(request.POST or None, users=unit_members(request.tenant))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -140,7 +136,7 @@ def transfer_list(request):
 
 @login_required
 def transfer_create(request, pk):
-    _require_perm(request, "personnel.add_transfer")
+    require_perm(request, "personnel.add_transfer")
     person = selectors.person_get(request.user, pk)
     form = forms.TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -216,7 +212,7 @@ def handover_refresh(request, pk):
 @require_POST
 def handover_override(request, pk):
     transfer = selectors.transfer_get(request.user, pk)
-    _require_perm(request, "personnel.override_handover")
+    require_perm(request, "personnel.override_handover")
     try:
         services.transfer_handover_override(actor=request.user, transfer=transfer,
                                             reason=request.POST.get("reason", ""))
@@ -260,7 +256,7 @@ def secondment_end(request, pk):
 @login_required
 def organisation(request):
     """The department tree and the establishment with live vacancies (HR and unit leaders)."""
-    _require_perm(request, "personnel.view_post")
+    require_perm(request, "personnel.view_post")
     figures = selectors.establishment_figures()
     by_dept: dict[int, list] = {}
     for f in figures:
@@ -275,7 +271,7 @@ def organisation(request):
 
 @login_required
 def department_create(request):
-    _require_perm(request, "personnel.add_department")
+    require_perm(request, "personnel.add_department")
     form = forms.DepartmentForm(request.POST or None, users=unit_members(request.tenant))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -294,7 +290,7 @@ def department_create(request):
 
 @login_required
 def department_edit(request, pk):
-    _require_perm(request, "personnel.change_department")
+    require_perm(request, "personnel.change_department")
     dept = get_object_or_404(Department, pk=pk)
     form = forms.DepartmentForm(request.POST or None, users=unit_members(request.tenant), initial={
         "name": dept.name, "code": dept.code, "parent": dept.parent_id, "head": dept.head_id,
@@ -317,7 +313,7 @@ def department_edit(request, pk):
 
 @login_required
 def post_create(request):
-    _require_perm(request, "personnel.add_post")
+    require_perm(request, "personnel.add_post")
     form = forms.PostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -335,7 +331,7 @@ def post_create(request):
 @login_required
 @require_POST
 def post_establishment(request, pk):
-    _require_perm(request, "personnel.change_post")
+    require_perm(request, "personnel.change_post")
     post = get_object_or_404(Post, pk=pk)
     form = forms.EstablishmentForm(request.POST)
     if form.is_valid():

@@ -15,15 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.approvals.models import ApprovalRequest
+from zhengtong.core.feedback import error_messages
 
 from .. import selectors as asset_selectors
 from . import labels, selectors, services
 from .forms import AnswerForm, CampaignForm, CountersForm, CountForm, ObjectionForm, SurplusForm
 from .models import Objection
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 @login_required
@@ -120,7 +117,7 @@ def line_count(request, pk, line_id):
         try:
             services.line_count(actor=request.user, line=line, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            error_messages(request, exc)
         else:
             messages.success(request, _("%(n)s: %(r)s") % {"n": line.number, "r": dict(
                 line.Result.choices)[form.cleaned_data["result"]]})
@@ -157,7 +154,7 @@ def counters(request, pk):
             raise ValidationError(_("Assign at least one counter (请至少指定一名盘点人)."))
         services.counters_set(actor=request.user, campaign=campaign, counters=form.cleaned_data["counters"])
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        error_messages(request, exc)
     else:
         messages.success(request, _("Counters saved."))
     return redirect("assets:stocktake:detail", pk=campaign.pk)
@@ -172,7 +169,7 @@ def publish(request, pk):
     try:
         campaign = services.campaign_publish(actor=request.user, campaign=campaign)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        error_messages(request, exc)
     else:
         messages.success(request, _("Results published for public notice until %(t)s.")
                          % {"t": timezone.localtime(campaign.notice_ends_at).strftime("%Y-%m-%d %H:%M")})
@@ -189,7 +186,7 @@ def objection_raise(request, pk):
             services.objection_raise(actor=request.user, campaign=campaign, text=form.cleaned_data["text"],
                                      line=form.cleaned_data.get("line"))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            error_messages(request, exc)
         else:
             messages.success(request, _("Your objection was recorded."))
     else:
@@ -226,7 +223,7 @@ def adjust(request, pk):
         req = services.adjustments_submit(actor=request.user, campaign=campaign,
                                           reason=request.POST.get("reason", ""))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+        error_messages(request, exc)
         return redirect("assets:stocktake:detail", pk=campaign.pk)
     messages.success(request, _("Book adjustments sent for approval."))
     return redirect("approvals:detail", pk=req.pk)
@@ -241,7 +238,7 @@ def close(request, pk):
     try:
         services.campaign_close(actor=request.user, campaign=campaign)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        error_messages(request, exc)
     else:
         messages.success(request, _("Stocktake closed: the count matched the books."))
     return redirect("assets:stocktake:detail", pk=campaign.pk)

@@ -14,16 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from zhengtong.core.feedback import error_messages, form_error_messages
+from zhengtong.core.permissions import require_perm
 
 from . import forms, selectors, services
 from .models import CustodyItem, DamageIncident, DamageShare, Evaluation, EvaluationItem, HandoverItem, Semester
 from .roles import is_module_admin
 from .scoring import sparkline_points
-
-
-def _require_perm(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 # ============================================================================ custody register
@@ -41,7 +37,7 @@ def custody_list(request):
 
 @login_required
 def custody_create(request):
-    _require_perm(request, "equipment_custody.add_custodyitem")
+    require_perm(request, "equipment_custody.add_custodyitem")
     form = forms.CustodyItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,7 +68,7 @@ _MOVES = {"issue": services.custody_issue, "return": services.custody_return,
 @require_POST
 def custody_move(request, pk, action):
     item = selectors.custody_item_get(user=request.user, pk=pk)
-    _require_perm(request, "equipment_custody.change_custodyitem")
+    require_perm(request, "equipment_custody.change_custodyitem")
     move = _MOVES.get(action)
     form = forms.CustodyMoveForm(request.POST)
     if move is None:
@@ -104,7 +100,7 @@ def handover_list(request):
 
 @login_required
 def handover_start(request):
-    _require_perm(request, "equipment_custody.add_handovertask")
+    require_perm(request, "equipment_custody.add_handovertask")
     form = forms.HandoverStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -170,7 +166,7 @@ def damage_list(request):
 
 @login_required
 def damage_create(request):
-    _require_perm(request, "equipment_custody.add_damageincident")
+    require_perm(request, "equipment_custody.add_damageincident")
     form = forms.DamageIncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -185,7 +181,7 @@ def damage_create(request):
 @login_required
 def damage_edit(request, pk):
     incident = selectors.damage_incident_get(user=request.user, pk=pk)
-    _require_perm(request, "equipment_custody.change_damageincident")
+    require_perm(request, "equipment_custody.change_damageincident")
     fields = ("title", "occurred_on", "kind", "cost", "device", "place", "description")
     form = forms.DamageIncidentForm(request.POST or None,
                                     initial={f: getattr(incident, f) for f in fields})
@@ -226,7 +222,7 @@ def damage_detail(request, pk):
 @require_POST
 def damage_shares(request, pk):
     incident = selectors.damage_incident_get(user=request.user, pk=pk)
-    _require_perm(request, "equipment_custody.change_damageincident")
+    require_perm(request, "equipment_custody.change_damageincident")
     form = forms.DamageSharesForm(request.POST)
     try:
         if not form.is_valid():
@@ -243,7 +239,7 @@ def damage_shares(request, pk):
 @require_POST
 def damage_payment(request, pk, share_pk):
     incident = selectors.damage_incident_get(user=request.user, pk=pk)
-    _require_perm(request, "equipment_custody.change_damageincident")
+    require_perm(request, "equipment_custody.change_damageincident")
     share = get_object_or_404(DamageShare, pk=share_pk, incident=incident)
     form = forms.PaymentForm(request.POST)
     if form.is_valid():
@@ -284,7 +280,7 @@ def evaluation_home(request):
 @login_required
 @require_POST
 def evaluation_start(request, semester_pk):
-    _require_perm(request, "equipment_custody.add_evaluation")
+    require_perm(request, "equipment_custody.add_evaluation")
     semester = get_object_or_404(Semester, pk=semester_pk)
     form = forms.EvaluationStartForm(request.POST)
     if form.is_valid():

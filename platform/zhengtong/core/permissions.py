@@ -7,6 +7,7 @@ this unit. Everything runs in the active unit's schema, so grants never cross un
 """
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
@@ -27,6 +28,12 @@ def get_visible(user, perm: str, queryset: QuerySet, **lookup) -> Model:
         return visible(user, perm, queryset).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404
+
+
+def require_perm(request, perm: str) -> None:
+    """A view's model-level check: 403 unless the user holds ``perm`` in this unit."""
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
 
 
 def can(user, perm: str, obj: Model) -> bool:
