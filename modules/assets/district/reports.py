@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_denied
-from zhengtong.reports.content import Column, TableReport
+from zhengtong.reports.content import Column, TableReport, money
 
 ROLLUP = "assets.district_rollup"
 CITY_RETURN = "assets.city_return"
@@ -37,10 +37,6 @@ class Parameters(forms.Form):
             raise forms.ValidationError(_("The period must start before it ends (起始日期不能晚于截止日期)."))
         # JSON-serialisable: the parameters are stored with the document.
         return {k: v.isoformat() for k, v in data.items() if v}
-
-
-def money(value) -> str:
-    return f"{value:,.2f}"
 
 
 def _district_name(unit) -> str:

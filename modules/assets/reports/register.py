@@ -11,7 +11,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhengtong.reports.content import Column, TableReport
+from zhengtong.reports.content import Column, TableReport, money
 
 from ..models import Asset
 from ..selectors import asset_list
@@ -21,10 +21,6 @@ class RegisterParameters(forms.Form):
     q = forms.CharField(label=gettext_lazy("Number, name, model or location"), required=False, max_length=100)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
                                choices=[("", gettext_lazy("All statuses")), *Asset.Status.choices])
-
-
-def money(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 def _label(field: str) -> str:

@@ -4,24 +4,18 @@ posts for the public notice (公示) and files with the adjustment. Built from t
 the requester: a person gets it only for a campaign they may read."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from zhengtong.reports.content import Column, TableReport
+from zhengtong.reports.content import Column, TableReport, money
 
 from . import selectors
 
 
 class CampaignParameters(forms.Form):
     campaign = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-
-
-def money(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 def discrepancy_report(*, user, params: dict) -> TableReport:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhengtong.reports.content import Column, TableReport
+from zhengtong.reports.content import Column, TableReport, money
 
 from ..models import RepairTicket
 from ..selectors import ticket_list
@@ -32,10 +32,6 @@ class RepairParameters(forms.Form):
             if data.get(key):
                 data[key] = data[key].isoformat()
         return data
-
-
-def money(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 def _bound(day: str, end: bool) -> datetime:

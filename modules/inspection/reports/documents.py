@@ -8,14 +8,12 @@ on every page; the decision documents also carry their own official numbers (稽
 """
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from zhengtong.reports.content import Column, TableReport
+from zhengtong.reports.content import Column, TableReport, money
 
 from .. import selectors
 from ..models import InspectionCase, ReviewDecision
@@ -29,10 +27,6 @@ REMEDY = ("如对本决定不服，可以依法申请行政复议或者提起行
 
 class CaseParameters(forms.Form):
     case = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-
-
-def money(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 def _case(user, params: dict) -> tuple[InspectionCase, ReviewDecision]:

@@ -7,7 +7,12 @@ from typing import Callable, Iterable, Sequence, Union
 
 from .layout import Column
 
-__all__ = ["Column", "TableReport"]
+__all__ = ["Column", "TableReport", "money"]
+
+
+def money(value) -> str:
+    """Yuan as reports print them: thousands separated, two places (1,234,567.80)."""
+    return f"{value:,.2f}"
 
 
 @dataclass
