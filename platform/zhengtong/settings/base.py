@@ -105,6 +105,10 @@ PUBLIC_SCHEMA_NAME = "public"
 TENANT_BASE_SCHEMA = "unit_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+# migrate_platform migrates the unit schemas that are behind in this many processes
+# (django-tenants' multiprocessing executor); one per core keeps PostgreSQL busy without queueing.
+TENANT_MULTIPROCESSING_MAX_PROCESSES = int(os.environ.get("ZT_MIGRATE_PROCESSES", os.cpu_count() or 2))
+TENANT_MULTIPROCESSING_CHUNKS = 4
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 PUBLIC_SCHEMA_URLCONF = "zhengtong.urls_public"
 ROOT_URLCONF = "zhengtong.urls_tenant"
@@ -219,6 +223,8 @@ MIDDLEWARE = [
     "zhengtong.registry.middleware.ModuleGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After access checks (non-members still get 404): refuses control characters in any input.
+    "zhengtong.core.middleware.ControlCharacterMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the "locked" page
 ]
 TEMPLATES = [
