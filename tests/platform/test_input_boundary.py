@@ -1,0 +1,100 @@
+"""The input boundary (issue 13): control characters in any request are refused with a
+message, stored ones never break an export, absurd dates are refused, and a create form
+sent twice (double click) creates one record."""
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pytest
+from django_tenants.utils import schema_context
+
+from tests.conftest import DISTRICT_HOST
+from zhengtong.registry.registry import THREE_ADMINS, unit_roles
+
+# The nine list pages that answered ?q=%00 with a 500 (the search reached PostgreSQL).
+UNIT_LIST_PAGES = ["/m/assets/", "/members/", "/m/equipment/devices/", "/m/equipment/repairs/",
+                   "/m/equipment/custody/keys/", "/m/inspection/entities/", "/m/inspection/cases/",
+                   "/m/inspection/regulations/"]
+DISTRICT_LIST_PAGES = ["/units/"]
+REFUSAL = "控制字符"
+
+
+@pytest.fixture
+def staff(alpha, make_user):
+    """A member holding every ordinary role of alpha (sees every list page)."""
+    return make_user(alpha, [r.key for r in unit_roles() if r.key not in THREE_ADMINS])
+
+
+@pytest.fixture
+def staff_client(staff, client_for):
+    return client_for(staff)
+
+
+# ----------------------------------------------------------------------------- control characters
+@pytest.mark.parametrize("path", UNIT_LIST_PAGES)
+@pytest.mark.parametrize("query", ["q=%00", "q=a%0bb", "status=%01"])
+def test_list_page_refuses_control_characters_in_the_query(staff_client, path, query):
+    assert staff_client.get(path).status_code == 200  # the page is there for this person
+    response = staff_client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert REFUSAL in response.content.decode()
+
+
+@pytest.mark.parametrize("path", DISTRICT_LIST_PAGES)
+def test_district_list_page_refuses_a_nul_in_the_query(operator, client_for, path):
+    client = client_for(operator, DISTRICT_HOST)
+    assert client.get(path).status_code == 200
+    response = client.get(f"{path}?q=%00")
+    assert response.status_code == 400
+    assert REFUSAL in response.content.decode()
+
+
+def test_plain_search_still_works(staff_client, make_asset, alpha, staff):
+    make_asset(alpha, name="投影仪\t甲", custodian=staff)  # tab is text, not a control character here
+    response = staff_client.get("/m/assets/?q=投影仪")
+    assert response.status_code == 200
+    assert "投影仪" in response.content.decode()
+
+
+def test_the_asset_form_refuses_a_vertical_tab_and_stores_nothing(staff_client, alpha):
+    from modules.assets.models import Asset
+
+    response = staff_client.post("/m/assets/new/", asset_form(name="台式\x0b计算机"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert REFUSAL in body and "name" in body
+    with schema_context(alpha.schema_name):
+        assert not Asset.objects.filter(name__startswith="台式").exists()
+
+
+def test_the_api_refuses_control_characters_in_json_and_query(staff_client, alpha):
+    from modules.assets.models import Asset
+
+    card = {"name": "打印机\u000b", "category": "办公设备", "original_value": "100.00",
+            "acquired_on": "2024-01-02"}
+    response = staff_client.post("/api/assets/cards/", json.dumps(card), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "name"
+    assert REFUSAL in response.json()["detail"]
+    nested = staff_client.post("/api/assets/cards/", json.dumps({"x": [{"y": "\u0000"}]}),
+                               content_type="application/json")
+    assert nested.status_code == 400 and nested.json()["field"] == "x.0.y"
+    assert staff_client.get("/api/assets/cards/?q=%00").status_code == 400
+    with schema_context(alpha.schema_name):
+        assert not Asset.objects.filter(name__startswith="打印机").exists()
+
+
+def test_the_api_still_takes_clean_json(staff_client):
+    card = {"name": "打印机", "category": "办公设备", "original_value": "100.00", "acquired_on": "2024-01-02"}
+    response = staff_client.post("/api/assets/cards/", json.dumps(card), content_type="application/json")
+    assert response.status_code == 201, response.content
+
+
+def asset_form(**overrides) -> dict:
+    data = {"name": "台式计算机", "category": "计算机", "spec": "", "quantity": "1", "unit_of_measure": "台",
+            "original_value": "4800.00", "acquired_on": "2024-03-01", "acquisition_method": "purchase",
+            "funding_source": "", "service_life_years": "", "department": "", "location": ""}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
