@@ -203,6 +203,14 @@ def unit_status_set(*, unit: Unit, status: str, actor) -> None:
         audit_record(action="unit.status", actor=actor, obj=unit, before={"status": before}, after={"status": status})
 
 
+def _refuse_if_archived(unit: Unit) -> None:
+    # An archived unit takes no new members: its link may have been sent before it closed.
+    if unit.status == Unit.Status.ARCHIVED:
+        raise ValidationError(_("%(unit)s has been archived: it takes no new members and its invitations can no "
+                                "longer be accepted (该单位已归档，不再接受新成员，邀请已失效).") % {"unit": unit.name},
+                              code="unit_archived")
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -213,6 +221,7 @@ def invitation_create(*, unit: Unit, email: str, name: str = "", role_keys: list
     """A one-time link to join ``unit``; returns the invitation and the link (shown once)."""
     if check_actor:
         require_operator(actor)
+    _refuse_if_archived(unit)
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         unit=unit, email=email.strip().lower(), name=name, role_keys=list(role_keys),
@@ -250,6 +259,7 @@ def invitation_accept(*, token: str, name: str, password: str) -> User:
             token_hash=_token_hash(token)).first()
         if inv is None or inv.accepted_at is not None or inv.expires_at < timezone.now():
             raise ValidationError(_("This invitation link is invalid or has expired (邀请链接无效或已过期)."))
+        _refuse_if_archived(inv.unit)
         user = User.objects.filter(email=inv.email).first()
         if user is None:
             validate_password(password, User(email=inv.email, name=name))

@@ -123,8 +123,12 @@ def unit_invite(request, pk):
     unit = get_object_or_404(Unit.objects.exclude(schema_name="public"), pk=pk)
     form = InviteForm(request.POST, role_choices=_role_choices())
     if form.is_valid():
-        _inv, url = services.invitation_create(unit=unit, actor=request.user, **form.cleaned_data)
-        messages.success(request, _("Invitation sent. Link: %(url)s") % {"url": url})
+        try:
+            _inv, url = services.invitation_create(unit=unit, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Invitation sent. Link: %(url)s") % {"url": url})
     else:
         messages.error(request, _("Check the invitation form: %(e)s") % {"e": form.errors.as_text()})
     return redirect("tenants:unit_detail", pk=pk)

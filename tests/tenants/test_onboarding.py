@@ -2,7 +2,7 @@ import io
 
 import openpyxl
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -94,7 +94,7 @@ def test_only_operators_onboard(make_user, alpha, client_for):
     unit_admin = make_user(alpha, ["platform.unit_admin"])
     r = client_for(unit_admin, DISTRICT_HOST).post("/units/new/", {"name": "x", "slug": "xx"})
     assert r.status_code == 403
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         unit_onboard(name="x", slug="xyz", actor=unit_admin)
     assert not Unit.objects.filter(slug="xyz").exists()
 
@@ -184,3 +184,27 @@ def test_invitation_accept_validates_password(alpha, operator):
     user = invitation_accept(token=token, name="新人", password="Good-Pass-2026")
     with schema_context("u_alpha"):
         assert user.role_keys == frozenset({"assets.custodian"})
+
+
+def test_an_invitation_into_an_archived_unit_is_refused_with_a_clear_message(alpha, operator, client_for):
+    from tenants.models import Invitation
+    from tenants.services import invitation_create, unit_status_set
+
+    inv, url = invitation_create(unit=alpha, email="late@alpha.cn", role_keys=["assets.custodian"], actor=operator,
+                                 send=False)
+    token = url.split("/invite/")[1].strip("/")
+    unit_status_set(unit=alpha, status="archived", actor=operator)
+    r = client_for(None, DISTRICT_HOST).post(f"/invite/{token}/", {"name": "迟到者", "password1": "Good-Pass-2026",
+                                                                   "password2": "Good-Pass-2026"})
+    assert r.status_code == 200 and "已归档" in r.content.decode()
+    with pytest.raises(ValidationError) as exc:
+        invitation_accept(token=token, name="迟到者", password="Good-Pass-2026")
+    assert exc.value.code == "unit_archived"
+    inv.refresh_from_db()
+    assert inv.accepted_at is None
+    assert not alpha.user_set.filter(email="late@alpha.cn").exists()
+    # and the district cannot send a new one into the archived unit
+    r = client_for(operator, DISTRICT_HOST).post(f"/units/{alpha.pk}/invite/", {
+        "email": "later@alpha.cn", "role_keys": ["assets.custodian"]})
+    assert r.status_code == 302
+    assert not Invitation.objects.filter(email="later@alpha.cn").exists()
