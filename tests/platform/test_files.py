@@ -15,7 +15,7 @@ from django_tenants.utils import schema_context
 from tests.conftest import ALPHA_HOST, BETA_HOST
 
 OFFICER = ["assets.asset_officer"]
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+from tests.support.documents import PDF  # noqa: E402  (a real one-page PDF)
 
 
 def png_bytes(color=(200, 30, 30)) -> bytes:
@@ -124,6 +124,43 @@ def test_type_is_judged_by_content_not_name(alpha, make_user, client_for, make_a
         assert "文件内容不是允许的类型" in html and "PDF, OFD, JPG, PNG" in html
     assert attachments(alpha, asset) == []
     assert not any((Path(settings.MEDIA_ROOT) / "u_alpha" / "attachments").rglob("*.exe"))
+
+
+@pytest.mark.parametrize("name,content", [
+    ("invoice.pdf", b"%PDF-1.7\n<html><body><script>document.location='//evil'</script></body></html>\n"),
+    ("invoice.pdf", b"%PDF-1.4\n<html><body>fake</body></html>\n%%EOF\n"),
+    ("photo.png", b"\x89PNG\r\n\x1a\n" + b"<html><script>alert(1)</script></html>" * 4),
+    ("photo.jpg", b"\xff\xd8\xff\xe0" + b"<svg onload=alert(1)>" * 8),
+])
+def test_magic_bytes_with_something_else_behind_are_refused(alpha, make_user, client_for, make_asset,
+                                                            media_cleanup, name, content):
+    officer = make_user(alpha, OFFICER)
+    asset = make_asset(alpha)
+    r = upload(client_for(officer), "assets.invoice", asset, name, content, follow=True)
+    html = r.content.decode()
+    assert "不是可读取的" in html and "重新保存或导出" in html
+    assert attachments(alpha, asset) == []
+
+
+def test_an_office_package_without_its_document_part_is_refused(alpha, make_user, client_for, make_asset,
+                                                               media_cleanup):
+    """OOXML by its zip entries but no workbook inside: not an xlsx, whatever filetype guessed."""
+    import zipfile
+
+    from zhengtong.files.filetypes import FILE_TYPES, content_is_intact
+
+    fake = io.BytesIO()
+    with zipfile.ZipFile(fake, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/evil.html", "<html></html>")
+    fake.seek(0)
+    assert not content_is_intact(FILE_TYPES["xlsx"], fake)
+    real = io.BytesIO()
+    import openpyxl
+
+    openpyxl.Workbook().save(real)
+    real.seek(0)
+    assert content_is_intact(FILE_TYPES["xlsx"], real) and real.tell() == 0
 
 
 def test_refusal_messages_in_english_too(alpha, make_user, client_for, make_asset, media_cleanup):

@@ -26,7 +26,9 @@ from tests.conftest import PASSWORD
 from tests.platform.test_reliability import drop_unit, drop_users, scratch_unit
 
 OFFICER = "assets.asset_officer"
-PDF = b"%PDF-1.4\n% invoice of the backed-up unit\n%%EOF\n"
+from tests.support.documents import pdf_bytes  # noqa: E402
+
+PDF = pdf_bytes("invoice of the backed-up unit")  # uploads must be real PDFs
 
 
 def fill(unit):

@@ -6,6 +6,8 @@ file gets the extension of what it really is.
 """
 from __future__ import annotations
 
+import logging
+import zipfile
 from dataclasses import dataclass
 from typing import IO
 
@@ -72,3 +74,66 @@ def sniff(fileobj: IO[bytes]) -> Sniffed:
         return Sniffed(None, "", False)
     key = _FROM_FILETYPE.get(kind.extension)
     return Sniffed(FILE_TYPES[key] if key else None, kind.extension, kind.extension in EXECUTABLE_KINDS)
+
+
+# The part each zip-based type cannot be without: a zip that lacks it is something else
+# (or a hand-made container), whatever its first bytes say.
+_REQUIRED_PART = {"xlsx": "xl/workbook.xml", "docx": "word/document.xml", "ofd": "OFD.xml"}
+
+
+def _opens_as_pdf(fileobj: IO[bytes]) -> bool:
+    import pypdf
+    from pypdf.errors import PyPdfError
+
+    # pypdf logs every repair it attempts on a broken file; the refusal says enough.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = pypdf.PdfReader(fileobj, strict=False)
+        return len(reader.pages) > 0
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+        # What pypdf raises on text dressed as a PDF: no cross-reference table, no trailer,
+        # no page tree — e.g. "%PDF-" followed by an HTML page.
+        return False
+
+
+def _opens_as_image(fileobj: IO[bytes], key: str) -> bool:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(fileobj) as image:
+            fmt = image.format
+            # verify() checks the structure and chunk checksums without decoding the pixels,
+            # so a huge declared size costs nothing here.
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    return fmt == {"jpg": "JPEG", "png": "PNG"}[key]
+
+
+def _opens_as_package(fileobj: IO[bytes], key: str) -> bool:
+    try:
+        with zipfile.ZipFile(fileobj) as package:
+            return _REQUIRED_PART[key] in package.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def content_is_intact(file_type: FileType, fileobj: IO[bytes]) -> bool:
+    """Whether ``fileobj`` really is a ``file_type`` document, judged by opening it with the
+    library that reads that format (pypdf, Pillow, zipfile), not by its first bytes only.
+
+    Magic bytes are one line an attacker writes at the top of anything: "%PDF-" followed by an
+    HTML page passes them. The read position is restored.
+    """
+    pos = fileobj.tell()
+    try:
+        fileobj.seek(0)
+        if file_type.key == "pdf":
+            return _opens_as_pdf(fileobj)
+        if file_type.key in ("jpg", "png"):
+            return _opens_as_image(fileobj, file_type.key)
+        if file_type.key in _REQUIRED_PART:
+            return _opens_as_package(fileobj, file_type.key)
+        return True
+    finally:
+        fileobj.seek(pos)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from zhengtong.audit.services import audit_record
 from zhengtong.core.permissions import can
 
-from .filetypes import sniff
+from .filetypes import content_is_intact, sniff
 from .models import Attachment
 from .uses import AttachmentUse
 
@@ -71,6 +71,14 @@ def check_upload(*, use: AttachmentUse, upload: UploadedFile):
             _("The content of this file is not an allowed type. Allowed: %(types)s (文件内容不是允许的类型).")
             % {"types": use.types_label},
             code="type",
+        )
+    if not content_is_intact(sniffed.type, upload.file):
+        raise ValidationError(
+            _("This file starts like a %(type)s but is not a readable %(type)s document (damaged, or something "
+              "else renamed): refused. Save or export it again and upload the new file (文件开头像%(type)s，"
+              "但内容不是可读取的%(type)s文档，可能已损坏或是其他文件改名，不予接收；请重新保存或导出后上传).")
+            % {"type": sniffed.type.label},
+            code="damaged",
         )
     return sniffed.type
 

@@ -87,8 +87,9 @@ def test_register_dispose_and_download_the_register(django_db_setup, django_db_b
                     custodian.click("form.disposal-request button.primary")
                 assert "技术鉴定报告" in custodian.locator("form.disposal-request .errors").inner_text()
                 appraisal = tmp_path / "技术鉴定报告.pdf"
-                appraisal.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n"
-                                      b"trailer << /Root 1 0 R >>\n%%EOF\n")
+                from tests.support.documents import PDF
+
+                appraisal.write_bytes(PDF)  # a real PDF: uploads are opened, not only sniffed
                 upload = custodian.locator("form.upload[action*='assets.appraisal']")
                 upload.locator("input[type=file]").set_input_files(str(appraisal))
                 with custodian.expect_navigation():

@@ -17,7 +17,7 @@ from zhengtong.audit.models import AuditEvent
 
 from ...conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+from tests.support.documents import PDF  # noqa: E402  (uploads must be real PDFs)
 
 
 @pytest.fixture

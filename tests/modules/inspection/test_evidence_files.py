@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context
 
 from zhengtong.audit.models import AuditEvent
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.support.documents import PDF  # noqa: E402  (uploads must be real PDFs)
 
 
 def _upload(client, paper, name="银行流水.pdf"):

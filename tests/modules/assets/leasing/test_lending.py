@@ -23,7 +23,7 @@ from zhengtong.notifications.models import Notification
 from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
 
 LENDING = "assets.lending"
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.support.documents import PDF  # noqa: E402  (uploads must be real PDFs)
 
 
 @pytest.fixture
