@@ -3,6 +3,7 @@
 # migrations, a demo district, the web server and a real Celery worker.
 set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bootstrap.sh"
+# DEBUG is off (no tracebacks or URL lists for visitors); ZT_DEBUG=1 turns it on for a developer.
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-zhengtong.settings.dev}"
 PORT="${ZT_PORT:-8000}"
 export ZT_URL_PORT="${ZT_URL_PORT:-$PORT}"
@@ -19,7 +20,7 @@ WORKER=$!
 trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
 
 cat var/demo-logins.txt
-echo "==> web server on http://zt.localhost:$PORT/ (Ctrl-C stops everything)"
+echo "==> web server on http://zt.localhost:$PORT/ (DEBUG $([ "${ZT_DEBUG:-}" = 1 ] && echo on || echo off); Ctrl-C stops everything)"
 exec_gunicorn() {
   gunicorn zhengtong.wsgi:application --bind "${ZT_BIND:-127.0.0.1}:$PORT" --workers "${ZT_WEB_WORKERS:-3}" \
     --access-logfile var/log/access.log --error-logfile - --timeout 120

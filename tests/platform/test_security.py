@@ -482,6 +482,35 @@ def test_production_settings_have_no_default_secret_and_no_demo_accounts(db):
     assert refused.returncode != 0 and "ZT_SECRET_KEY" in refused.stderr
 
 
+def _run_sh_debug(**extra) -> bool:
+    """DEBUG as the README's run command (deploy/run.sh) starts the web server."""
+    import re
+
+    from tests.support.worker import test_database_url
+
+    module = re.search(r"DJANGO_SETTINGS_MODULE:-([\w.]+)", (ROOT / "deploy" / "run.sh").read_text()).group(1)
+    env = {k: v for k, v in os.environ.items() if k not in ("ZT_DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env.update({"DJANGO_SETTINGS_MODULE": module, "DATABASE_URL": test_database_url(),
+                "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}", **extra})
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+                          "print(settings.DEBUG)"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()[-1] == "True"
+
+
+def test_the_run_command_serves_with_debug_off_unless_a_developer_asks(alpha):
+    debug = _run_sh_debug()
+    assert debug is False
+    assert _run_sh_debug(ZT_DEBUG="1") is True  # the developer's flag
+    # What an anonymous caller gets for a page that does not exist, with the run command's DEBUG:
+    # Django's own 404, not the technical page that lists every URL pattern.
+    with override_settings(DEBUG=debug):
+        r = Client(HTTP_HOST=ALPHA_HOST).get("/no-such-page/")
+    body = r.content.decode()
+    assert r.status_code == 404
+    assert "URLconf" not in body and "accounts/login/" not in body and "Traceback" not in body
+
+
 @override_settings(ZT_DEMO_ALLOWED=False)
 def test_the_demo_seed_refuses_to_run_in_production(db):
     with pytest.raises(CommandError):
