@@ -98,3 +98,52 @@ def asset_form(**overrides) -> dict:
             "funding_source": "", "service_life_years": "", "department": "", "location": ""}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+# ----------------------------------------------------------------------------- exports never break
+
+
+def test_a_stored_control_character_does_not_break_the_units_export(alpha, make_asset, make_user, client_for):
+    """Stored before the boundary existed (or written by a script): the export still opens,
+    with U+FFFD where the character was."""
+    import openpyxl
+
+    from modules.assets.models import Asset
+
+    officer = make_user(alpha, ["assets.asset_officer"])
+    card = make_asset(alpha, name="占位")
+    with schema_context(alpha.schema_name):
+        Asset.objects.filter(pk=card.pk).update(name="台式\x0b计算机甲", spec="=1+1\x1f")
+    response = client_for(officer).get("/imports/export/assets.asset.xlsx")
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    cells = {c.value: c for row in workbook.worksheets[0].iter_rows() for c in row}
+    assert "台式\ufffd计算机甲" in cells
+    assert cells["=1+1\ufffd"].data_type == "s"  # still text, never a formula
+
+
+def test_the_district_rollup_export_survives_a_control_character(alpha, make_asset, operator, client_for):
+    import openpyxl
+
+    from modules.assets.models import Asset
+    from modules.assets.district.services import unit_summary_refresh
+
+    card = make_asset(alpha)
+    with schema_context(alpha.schema_name):
+        Asset.objects.filter(pk=card.pk).update(department="办公\x0b室")
+    unit_summary_refresh(unit=alpha)
+    response = client_for(operator, DISTRICT_HOST).get("/assets/export.xlsx")
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [c for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert "办公\ufffd室" in cells
+
+
+def test_the_problem_report_of_an_import_survives_a_control_character():
+    import openpyxl
+
+    from zhengtong.imports.writers import problems_workbook
+
+    data = problems_workbook([(2, "名称\x0b", "不是有效日期：\x01")], headers=("行", "列", "问题"))
+    rows = list(openpyxl.load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
+    assert rows[1] == (2, "名称\ufffd", "不是有效日期：\ufffd")

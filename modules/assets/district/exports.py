@@ -1,7 +1,8 @@
 """The district roll-up as a spreadsheet: one sheet per view of the figures (by unit, class,
 status, department, quota usage, disposals in the period), the same figures the page shows.
 Unit names and departments are typed by people: text that a spreadsheet would run as a
-formula is written as text (zhengtong.imports.writers.csv_safe)."""
+formula is written as text, and characters an xlsx cannot hold are replaced
+(zhengtong.imports.writers.xlsx_safe)."""
 from __future__ import annotations
 
 import io
@@ -11,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.imports.writers import XLSX_TYPE, csv_safe  # noqa: F401  (XLSX_TYPE: the views' content type)
+from zhengtong.imports.writers import XLSX_TYPE, xlsx_safe  # noqa: F401  (XLSX_TYPE: the views' content type)
 
 MONEY = "#,##0.00"
 
@@ -25,7 +26,7 @@ def _sheet(wb, title: str, headers: list[str], rows, money_cols: set[int]):
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([csv_safe(str(v) if isinstance(v, Promise) else v) for v in row])
+        ws.append([xlsx_safe(str(v) if isinstance(v, Promise) else v) for v in row])
         for idx in money_cols:
             ws.cell(row=ws.max_row, column=idx).number_format = MONEY
     for idx, header in enumerate(headers, start=1):

@@ -3,6 +3,8 @@
 Exports are read by people in Excel and WPS, so two rules hold for every file we write:
 text that looks like a formula (=, +, -, @) is written as text, never as a formula
 (CSV/formula injection), and CSV carries a UTF-8 BOM so Excel shows Chinese correctly.
+And an xlsx never breaks on stored text: characters XML cannot hold (a vertical tab pasted
+from Word made a unit's whole export unreadable) are written as U+FFFD (zhengtong.core.text).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+
+from zhengtong.core.text import xml_safe
 
 from .definitions import ExportColumn, ImportDefinition
 
@@ -42,6 +46,12 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
+def xlsx_safe(value: Any) -> Any:
+    """A value for an openpyxl cell written in normal mode (``ws.append``): never a formula,
+    never a character that makes the file unreadable."""
+    return csv_safe(xml_safe(value))
+
+
 def _xlsx_cell(ws, value: Any, number_format: str | None = None):
     from openpyxl.cell import WriteOnlyCell
 
@@ -50,7 +60,7 @@ def _xlsx_cell(ws, value: Any, number_format: str | None = None):
     if isinstance(value, str):
         # Assigning a str starting with "=" would make openpyxl write a formula; set the
         # value and type by hand so it stays text.
-        cell._value = value
+        cell._value = xml_safe(value)  # set by hand, so openpyxl's own check does not run
         cell.data_type = "s"
     if number_format:
         cell.number_format = number_format
@@ -128,7 +138,7 @@ def write_xlsx(columns: Sequence[ExportColumn], objects: Iterable[Any], *, title
     bold = Font(bold=True)
     header = []
     for col in columns:
-        cell = WriteOnlyCell(ws, value=col.header)
+        cell = WriteOnlyCell(ws, value=xml_safe(str(col.header)))
         cell.font = bold
         header.append(cell)
     ws.append(header)
