@@ -67,12 +67,27 @@ def totals_by(rows, key) -> dict:
     return out
 
 
-_BRANCH = sql.SQL(
-    "SELECT {uid}::int AS unit_id, coalesce(c.code, '') AS class_code, coalesce(c.name, a.category) AS class_name, "
-    "a.status, a.department, count(*) AS n, sum(a.quantity) AS qty, sum(a.original_value) AS original, "
-    "sum(a.original_value - a.accumulated_depreciation) AS net "
-    "FROM {schema}.assets_asset a LEFT JOIN {schema}.assets_category c ON c.id = a.asset_class_id "
-    "GROUP BY 1, 2, 3, 4, 5")
+# A unit's cards by class, status and department. A card's class is its classification
+# (asset_class); a card registered with the class only as text (the import, the API and the
+# demo write ``category``) is placed in the classification when the text is a class's code or
+# the name of exactly one class, and otherwise under its text. Grouping by the classification
+# alone put every such card under "no class" (90 of 91 cards in a district). The cards are
+# grouped first and the few distinct texts resolved after, so the cost stays one pass over
+# the cards. Both the summary refresh (district/services.py) and the live reading use it.
+CARD_GROUPS = (
+    "WITH g AS (SELECT asset_class_id, category, status, department, count(*) AS n, "
+    " coalesce(sum(quantity), 0) AS qty, coalesce(sum(original_value), 0) AS orig, "
+    " coalesce(sum(original_value - accumulated_depreciation), 0) AS net "
+    " FROM {schema}.assets_asset GROUP BY 1, 2, 3, 4), "
+    "named AS (SELECT name, min(code) AS code FROM {schema}.assets_category GROUP BY name HAVING count(*) = 1) "
+    "SELECT {uid}::int, coalesce(c.code, bc.code, bn.code, ''), "
+    "left(coalesce(c.name, bc.name, bn.name, g.category), 100), g.status, g.department, "
+    "sum(g.n), sum(g.qty), sum(g.orig), sum(g.net) "
+    "FROM g LEFT JOIN {schema}.assets_category c ON c.id = g.asset_class_id "
+    "LEFT JOIN {schema}.assets_category bc ON g.asset_class_id IS NULL AND bc.code = g.category "
+    "LEFT JOIN named bn ON g.asset_class_id IS NULL AND bc.id IS NULL AND bn.name = g.category "
+    "GROUP BY 2, 3, 4, 5")
+_BRANCH = sql.SQL("(" + CARD_GROUPS + ")")  # parenthesised: the live reading joins branches with UNION ALL
 
 
 def asset_rollup_live(units: list[Unit]) -> list[Row]:
@@ -187,6 +202,8 @@ def district_figures(units: list[Unit] | None = None) -> DistrictFigures:
                 out.total.add(t)
             elif dimension == "class":
                 out.by_class[(key, name if key else "")] = t
+            elif dimension == "class_text":  # cards whose text class is not in the classification
+                out.by_class[("", key)] = t
             elif dimension == "department":
                 out.by_department[key] = t
         for uid, status, n, qty, orig, net in unit_status:
@@ -196,7 +213,7 @@ def district_figures(units: list[Unit] | None = None) -> DistrictFigures:
     for row in asset_rollup_live([u for u in units if u.pk not in states]):
         _merge(out.by_unit, row.unit.pk, row)
         _merge(out.by_unit_status, (row.unit.pk, row.status), row)
-        _merge(out.by_class, (row.class_code, row.class_name if row.class_code else ""), row)
+        _merge(out.by_class, (row.class_code, row.class_name), row)
         _merge(out.by_status, row.status, row)
         _merge(out.by_department, row.department, row)
         out.total.add(row)

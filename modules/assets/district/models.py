@@ -37,7 +37,8 @@ class UnitAssetDimension(models.Model):
 
     class Dimension(models.TextChoices):
         STATUS = "status"
-        CLASS = "class"
+        CLASS = "class"  # classified cards, by class code
+        CLASS_TEXT = "class_text"  # cards whose class is only a text outside the classification, by the text
         DEPARTMENT = "department"
 
     unit = models.ForeignKey("tenants.Unit", on_delete=models.CASCADE, related_name="+")

@@ -16,25 +16,27 @@ from psycopg import sql
 
 from zhengtong.audit.services import audit_record
 
+from ..rollup import CARD_GROUPS
 from .models import (UnitAssetDimension, UnitAssetSummary, UnitDisposalMonth, UnitIncomeMonth, UnitQuotaUsage,
                      UnitSummaryState)
 
 _LOCK = sql.SQL("SELECT pg_advisory_xact_lock(hashtext('assets_district.refresh'), {uid})")
 _SUMMARY = sql.SQL(
     "INSERT INTO public.{summary} (unit_id, class_code, class_name, status, department, count, quantity, "
-    "original_value, net_value) "
-    "SELECT {uid}, coalesce(c.code, ''), left(coalesce(c.name, a.category), 100), a.status, a.department, "
-    "count(*), coalesce(sum(a.quantity), 0), coalesce(sum(a.original_value), 0), "
-    "coalesce(sum(a.original_value - a.accumulated_depreciation), 0) "
-    "FROM {schema}.assets_asset a LEFT JOIN {schema}.assets_category c ON c.id = a.asset_class_id "
-    "GROUP BY 2, 3, 4, 5")
+    "original_value, net_value) " + CARD_GROUPS)
+# By class: classified cards by code ("class"), the others by their text class ("class_text",
+# keyed by the text: the key is unique per unit and dimension), cards with no class at all
+# under the empty code.
 _DIMENSIONS = sql.SQL(
     "INSERT INTO public.{dimensions} (unit_id, dimension, key, name, count, quantity, original_value, net_value) "
     "SELECT {uid}, 'status', status, '', sum(count), sum(quantity), sum(original_value), sum(net_value) "
     "FROM public.{summary} WHERE unit_id = {uid} GROUP BY status "
-    "UNION ALL SELECT {uid}, 'class', class_code, CASE WHEN class_code = '' THEN '' ELSE max(class_name) END, "
+    "UNION ALL SELECT {uid}, 'class', class_code, max(class_name), "
     "sum(count), sum(quantity), sum(original_value), sum(net_value) "
-    "FROM public.{summary} WHERE unit_id = {uid} GROUP BY class_code "
+    "FROM public.{summary} WHERE unit_id = {uid} AND (class_code <> '' OR class_name = '') GROUP BY class_code "
+    "UNION ALL SELECT {uid}, 'class_text', class_name, class_name, "
+    "sum(count), sum(quantity), sum(original_value), sum(net_value) "
+    "FROM public.{summary} WHERE unit_id = {uid} AND class_code = '' AND class_name <> '' GROUP BY class_name "
     "UNION ALL SELECT {uid}, 'department', department, '', sum(count), sum(quantity), sum(original_value), "
     "sum(net_value) FROM public.{summary} WHERE unit_id = {uid} GROUP BY department")
 _DISPOSALS = sql.SQL(

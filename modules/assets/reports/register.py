@@ -1,6 +1,10 @@
 """资产登记簿 (asset register): every asset card the requesting person may see, with the total of
 original values. Rows come from ``selectors.asset_list`` with the list page's own filters, so
-the register holds exactly what that person sees there (a custodian: their own assets)."""
+the register holds exactly what that person sees there (a custodian: their own assets).
+
+"All statuses" means the cards on the books: a disposed card has left them (its value is no
+longer the unit's), so it is counted only when the person asks for it — the "disposed"
+status, or "include disposed cards", which the header then says."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -21,6 +25,9 @@ class RegisterParameters(forms.Form):
     q = forms.CharField(label=gettext_lazy("Number, name, model or location"), required=False, max_length=100)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
                                choices=[("", gettext_lazy("All statuses")), *Asset.Status.choices])
+    include_disposed = forms.BooleanField(label=gettext_lazy("Include disposed cards"), required=False,
+                                          help_text=gettext_lazy("Off: the register and its totals hold the cards "
+                                                                 "on the books"))
 
 
 def _label(field: str) -> str:
@@ -30,7 +37,12 @@ def _label(field: str) -> str:
 def build(*, user, params: dict) -> TableReport:
     search = (params.get("q") or "").strip()
     status = params.get("status") or ""
-    assets = asset_list(user=user, search=search, status=status).only(
+    # The stored parameters are the form's raw values ("on" from a ticked box).
+    include_disposed = forms.BooleanField().to_python(params.get("include_disposed"))
+    assets = asset_list(user=user, search=search, status=status)
+    if not status and not include_disposed:
+        assets = assets.exclude(status=Asset.Status.DISPOSED)
+    assets = assets.only(
         "number", "name", "spec", "category", "acquired_on", "original_value", "department", "location", "status",
         "custodian__name", "custodian__email")
     total = {"value": Decimal("0.00"), "count": 0}
@@ -51,6 +63,10 @@ def build(*, user, params: dict) -> TableReport:
     scope = [_("As of %(date)s") % {"date": timezone.localdate().isoformat()}]
     if status:
         scope.append(_("Status: %(s)s") % {"s": statuses.get(status, status)})
+    elif include_disposed:
+        scope.append(_("Disposed cards included"))
+    else:
+        scope.append(_("Cards on the books (disposed cards not included)"))
     if search:
         scope.append(_("Search: %(q)s") % {"q": search})
     return TableReport(

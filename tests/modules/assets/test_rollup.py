@@ -5,6 +5,7 @@ readers only."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -338,3 +339,51 @@ def test_quota_usage_comes_with_the_summary_and_the_command_refreshes_every_unit
     assert UnitSummaryState.objects.filter(unit__in=[alpha, beta]).count() == 2
     from_summary = [(q.unit.slug, q.class_code, q.quota, q.stock, q.over) for q in rollup.quota_usage([alpha, beta])]
     assert from_summary == live == [("alpha", desk.code, 0, Decimal("1.00"), True)]
+
+
+def _classes(alpha, beta, make_asset):
+    """Cards of several classes in two units: by classification, by a class name or code typed as
+    text (the import, the API and the demo write the text only), by a text outside the
+    classification, and one card with no class at all."""
+    for unit in (alpha, beta):
+        cards = [make_asset(unit, value=v) for v in ("5000.00", "3000.00", "2000.00", "800.00", "650.00", "100.00")]
+        with schema_context(unit.schema_name):
+            Asset.objects.filter(pk=cards[0].pk).update(asset_class=Category.objects.get(code="30201"),
+                                                        category="台式计算机")
+            for card, text in zip(cards[1:5], ("办公设备", "办公设备", "30204", "教学设备")):
+                Asset.objects.filter(pk=card.pk).update(category=text)
+            Asset.objects.filter(pk=cards[5].pk).update(category="")
+
+
+EXPECTED_BY_CLASS = {("30201", "台式计算机"): (2, Decimal("10000.00")), ("303", "办公设备"): (4, Decimal("10000.00")),
+                     ("30204", "网络设备"): (2, Decimal("1600.00")), ("", "教学设备"): (2, Decimal("1300.00")),
+                     ("", ""): (2, Decimal("200.00"))}
+
+
+@pytest.mark.parametrize("source", ["summary", "live"])
+def test_figures_by_class_follow_the_cards_classes(alpha, beta, make_asset, source):
+    _classes(alpha, beta, make_asset)
+    units = [alpha, beta]
+    if source == "summary":
+        _refresh(alpha, beta)
+    else:
+        UnitSummaryState.objects.filter(unit__in=units).delete()
+    figures = rollup.district_figures(units)
+    assert all((figures.as_of[u.pk] is None) == (source == "live") for u in units)
+    got = {key: (t.count, t.original_value) for key, t in figures.by_class.items()}
+    assert got == EXPECTED_BY_CLASS
+    assert figures.total.count == sum(n for n, _ in EXPECTED_BY_CLASS.values()) == 12
+
+
+def test_the_district_page_shows_the_cards_under_their_classes(alpha, beta, make_asset, make_user, client_for):
+    _classes(alpha, beta, make_asset)
+    _refresh(alpha, beta)
+    bureau = make_user(district_roles=["district.finance_bureau"])
+    html = client_for(bureau, DISTRICT_HOST).get("/assets/").content.decode()
+    table = html[html.index('class="table by-class"'):]
+    table = table[:table.index("</table>")]
+    rows = {" ".join(name.split()): int(n)
+            for name, n in re.findall(r"<tr><td>([^<]*)</td><td class=\"num\">(\d+)</td>", table)}
+    assert rows.get("303 办公设备") == 4 and rows.get("30204 网络设备") == 2 and rows.get("30201 台式计算机") == 2
+    assert rows.get("教学设备") == 2
+    assert rows.get("—") == 2  # only the cards that have no class at all
