@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.selectors import unit_members
 from zhengtong.approvals.selectors import open_request_for_subject
 from zhengtong.core.permissions import can
+from zhengtong.core.submissions import once_per_submission
 from zhengtong.registry.rules import rules_for
 
 from . import selectors, services
@@ -154,6 +155,7 @@ def department_head_remove(request, pk):
 
 
 @login_required
+@once_per_submission
 def asset_create(request):
     if not request.user.has_perm("assets.add_asset"):
         raise PermissionDenied

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from zhengtong.accounts.selectors import unit_members
 from zhengtong.core.feedback import error_messages, form_error_messages
 from zhengtong.core.permissions import require_perm
+from zhengtong.core.submissions import once_per_submission
 
 from . import forms, selectors, services
 from .manifest import TECHNICIAN
@@ -61,6 +62,7 @@ def device_list(request):
 
 
 @login_required
+@once_per_submission
 def device_create(request):
     require_perm(request, "equipment.add_device")
     form = forms.DeviceForm(request.POST or None, unit=request.tenant)
@@ -241,6 +243,7 @@ def place_list(request):
 
 
 @login_required
+@once_per_submission
 def place_create(request):
     require_perm(request, "equipment.add_place")
     form = forms.PlaceForm(request.POST or None, unit=request.tenant)
@@ -311,6 +314,7 @@ def type_list(request):
 
 
 @login_required
+@once_per_submission
 def type_create(request):
     if not services.is_type_admin(request.user):
         raise PermissionDenied
@@ -368,6 +372,7 @@ def training_list(request):
 
 
 @login_required
+@once_per_submission
 def course_create(request):
     require_perm(request, "equipment.add_trainingcourse")
     form = forms.CourseForm(request.POST or None)

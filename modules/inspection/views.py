@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from zhengtong.registry.registry import localized
 from zhengtong.core.feedback import error_messages
 from zhengtong.core.permissions import require_perm
+from zhengtong.core.submissions import once_per_submission
 
 from . import forms, scoring, selectors, services
 from .indicators import BY_KEY, FIELD_LABELS, FILING_FIELDS, INDICATORS
@@ -41,6 +42,7 @@ def entity_list(request):
 
 
 @login_required
+@once_per_submission
 def entity_create(request):
     require_perm(request, "inspection.add_inspectedentity")
     form = forms.EntityForm(request.POST or None)
@@ -176,6 +178,7 @@ def regulation_list(request):
 
 
 @login_required
+@once_per_submission
 def regulation_create(request):
     require_perm(request, "inspection.add_regulationarticle")
     form = forms.RegulationForm(request.POST or None)
@@ -248,6 +251,7 @@ def _url(name: str, **kw) -> str:
 
 
 @login_required
+@once_per_submission
 def case_manual(request):
     if not request.user.has_perm("inspection.add_inspectioncase"):
         raise PermissionDenied

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from zhengtong.accounts.selectors import unit_members
 from zhengtong.core.feedback import error_messages, form_error_messages
 from zhengtong.core.permissions import require_perm
+from zhengtong.core.submissions import once_per_submission
 
 from . import forms, selectors, services
 from .manifest import approval_type_key
@@ -53,6 +54,7 @@ def person_detail(request, pk):
 
 
 @login_required
+@once_per_submission
 def person_create(request):
     require_perm(request, "personnel.add_person")
     form = forms.PersonForm(request.POST or None, users=unit_members(request.tenant))
@@ -135,6 +137,7 @@ def transfer_list(request):
 
 
 @login_required
+@once_per_submission
 def transfer_create(request, pk):
     require_perm(request, "personnel.add_transfer")
     person = selectors.person_get(request.user, pk)
@@ -270,6 +273,7 @@ def organisation(request):
 
 
 @login_required
+@once_per_submission
 def department_create(request):
     require_perm(request, "personnel.add_department")
     form = forms.DepartmentForm(request.POST or None, users=unit_members(request.tenant))
@@ -312,6 +316,7 @@ def department_edit(request, pk):
 
 
 @login_required
+@once_per_submission
 def post_create(request):
     require_perm(request, "personnel.add_post")
     form = forms.PostForm(request.POST or None)

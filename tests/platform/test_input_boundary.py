@@ -147,3 +147,84 @@ def test_the_problem_report_of_an_import_survives_a_control_character():
     data = problems_workbook([(2, "名称\x0b", "不是有效日期：\x01")], headers=("行", "列", "问题"))
     rows = list(openpyxl.load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
     assert rows[1] == (2, "名称\ufffd", "不是有效日期：\ufffd")
+
+
+# ----------------------------------------------------------------------------- once per submission
+CREATE_PAGES = ["/m/assets/new/", "/m/assets/lending/new/", "/m/assets/stocktake/new/", "/m/equipment/devices/new/",
+                "/m/equipment/places/new/", "/m/equipment/types/new/", "/m/equipment/training/new/",
+                "/m/equipment/custody/keys/new/", "/m/equipment/custody/damage/new/", "/m/personnel/people/new/",
+                "/m/personnel/organisation/departments/new/", "/m/personnel/organisation/posts/new/",
+                "/m/inspection/entities/new/", "/m/inspection/regulations/new/", "/m/inspection/cases/new/"]
+
+
+def token_of(page: str) -> str:
+    import re
+
+    match = re.search(r'name="submission_token" value="([^"]+)"', page)
+    assert match, "the form carries no submission token"
+    return match.group(1)
+
+
+def test_two_identical_posts_of_the_asset_form_register_one_card(staff_client, alpha):
+    from modules.assets.models import Asset
+
+    token = token_of(staff_client.get("/m/assets/new/").content.decode())
+    data = {**asset_form(name="双击测试机"), "submission_token": token}
+    first = staff_client.post("/m/assets/new/", data)
+    second = staff_client.post("/m/assets/new/", data)  # the double click
+    with schema_context(alpha.schema_name):
+        cards = list(Asset.objects.filter(name="双击测试机"))
+    assert len(cards) == 1
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == f"/m/assets/{cards[0].pk}/"
+    page = staff_client.get(second["Location"]).content.decode()
+    assert "未重复处理" in page  # says why nothing new was made
+    # A new form (a new token) registers a second card, as the person then means it.
+    again = {**data, "submission_token": token_of(staff_client.get("/m/assets/new/").content.decode())}
+    assert staff_client.post("/m/assets/new/", again).status_code == 302
+    with schema_context(alpha.schema_name):
+        assert Asset.objects.filter(name="双击测试机").count() == 2
+
+
+def test_a_refused_form_sent_again_after_correction_acts(staff_client, alpha):
+    from modules.assets.models import Asset
+
+    token = token_of(staff_client.get("/m/assets/new/").content.decode())
+    refused = staff_client.post("/m/assets/new/", {**asset_form(name="更正测试", original_value="-1"),
+                                                   "submission_token": token})
+    assert refused.status_code == 200  # the form again, with its error
+    corrected = staff_client.post("/m/assets/new/", {**asset_form(name="更正测试"), "submission_token": token})
+    assert corrected.status_code == 302
+    with schema_context(alpha.schema_name):
+        assert Asset.objects.filter(name="更正测试").count() == 1
+
+
+def test_someone_elses_token_leads_nowhere(staff_client, alpha, make_user, client_for):
+    token = token_of(staff_client.get("/m/assets/new/").content.decode())
+    assert staff_client.post("/m/assets/new/", {**asset_form(name="甲的卡片"), "submission_token": token}
+                             ).status_code == 302
+    other = client_for(make_user(alpha, ["assets.asset_officer"]))
+    response = other.post("/m/assets/new/", {**asset_form(name="乙的卡片"), "submission_token": token})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", CREATE_PAGES)
+def test_every_create_form_carries_a_submission_token(staff_client, path):
+    response = staff_client.get(path)
+    assert response.status_code == 200
+    token_of(response.content.decode())
+
+
+def test_two_identical_posts_of_the_regulation_form_add_one_article(staff_client, alpha):
+    from modules.inspection.models import RegulationArticle
+
+    page = staff_client.get("/m/inspection/regulations/new/").content.decode()
+    data = {"law_name": "中华人民共和国税收征收管理法", "doc_number": "", "article_no": "第六十三条",
+            "title": "双击测试", "text": "纳税人伪造、变造、隐匿、擅自销毁账簿……", "effective_from": "2015-04-24",
+            "effective_to": "", "submission_token": token_of(page)}
+    first = staff_client.post("/m/inspection/regulations/new/", data)
+    second = staff_client.post("/m/inspection/regulations/new/", data)
+    assert first.status_code == 302, first.content.decode()[:2000]
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    with schema_context(alpha.schema_name):
+        assert RegulationArticle.objects.filter(title="双击测试").count() == 1

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from zhengtong.audit.services import audit_denied
 from zhengtong.core.permissions import visible
+from zhengtong.core.submissions import once_per_submission
 
 from ..models import Asset
 from . import selectors, services
@@ -37,6 +38,7 @@ def lending_list(request):
 
 
 @login_required
+@once_per_submission
 def lending_create(request):
     if not services.is_officer(request.user):
         raise PermissionDenied

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from zhengtong.approvals.models import ApprovalRequest
 from zhengtong.core.feedback import error_messages
+from zhengtong.core.submissions import once_per_submission
 
 from .. import selectors as asset_selectors
 from . import labels, selectors, services
@@ -32,6 +33,7 @@ def campaign_list(request):
 
 
 @login_required
+@once_per_submission
 def campaign_create(request):
     if not services.can_manage(request.user):
         raise PermissionDenied

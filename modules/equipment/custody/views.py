@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from zhengtong.core.feedback import error_messages, form_error_messages
 from zhengtong.core.permissions import require_perm
+from zhengtong.core.submissions import once_per_submission
 
 from . import forms, selectors, services
 from .models import CustodyItem, DamageIncident, DamageShare, Evaluation, EvaluationItem, HandoverItem, Semester
@@ -36,6 +37,7 @@ def custody_list(request):
 
 
 @login_required
+@once_per_submission
 def custody_create(request):
     require_perm(request, "equipment_custody.add_custodyitem")
     form = forms.CustodyItemForm(request.POST or None)
@@ -165,6 +167,7 @@ def damage_list(request):
 
 
 @login_required
+@once_per_submission
 def damage_create(request):
     require_perm(request, "equipment_custody.add_damageincident")
     form = forms.DamageIncidentForm(request.POST or None)
