@@ -8,6 +8,7 @@ import csv
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -85,9 +86,9 @@ def test_department_head_sees_their_departments_cards_read_only(alpha, people, c
     c = client_for(people.head)
     assert listed(c) == [] == exported(c) == api_numbers(c)  # no department assigned yet
     with schema_context(alpha.schema_name):
-        with pytest.raises(Exception):  # a custodian cannot make themselves a head
+        with pytest.raises(PermissionDenied):  # a custodian cannot make themselves a head
             services.department_head_assign(actor=people.li, user=people.head, department="财务科")
-        with pytest.raises(Exception):  # only holders of the role can be heads
+        with pytest.raises(ValidationError, match="部门负责人角色"):  # only holders of the role can be heads
             services.department_head_assign(actor=people.admin, user=people.li, department="财务科")
     admin = client_for(people.admin)
     assert admin.get("/m/assets/department-heads/").status_code == 200
