@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -18,6 +19,13 @@ class UnitLoginForm(AuthenticationForm):
         if user.is_system or (
             unit is not None and not unit.is_district_portal and not unit.user_set.filter(pk=user.pk).exists()
         ):
+            # The password was right, but this is not the person's unit. Report it as Django
+            # reports a wrong password (the signal the lockout counter and the trail listen
+            # to): otherwise a guesser would learn the password on any unit's login page from
+            # the counter alone — wrong guesses count, the right one would not.
+            user_login_failed.send(sender=__name__, request=self.request,
+                                   credentials={"username": self.cleaned_data.get("username"),
+                                                "password": "********"})
             raise self.get_invalid_login_error()
 
 

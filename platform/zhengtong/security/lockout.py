@@ -1,12 +1,13 @@
-"""Sign-in lockout with django-axes, scoped per unit (等保 8.1.4.1 b).
+"""Sign-in lockout with django-axes, counted per account (等保 8.1.4.1 b).
 
-One account signs in on every unit's host. If attempts were keyed by e-mail alone, a
-colleague mistyping on unit A's host — or someone guessing there — would lock the same
-person out of unit B and of the district portal. Attempts are therefore keyed
-"<schema of the host>:<e-mail>": N failures on A's host lock the account on A's host only.
-The trade-off: someone guessing gets N tries per host instead of N in all. With a limit of
-5 and a few dozen hosts that stays far below what guessing a policy-compliant password
-takes, and every failure is in the trail of the unit where it happened.
+One account signs in on every unit's host and on the district portal. Failures are counted
+per account across all of them: N failures anywhere lock the account everywhere. Counting
+per host (as this once did) gave a guesser N tries on every unit's login page, and every
+unit's login page is public.
+
+A non-member's attempt on a unit's host counts as a failure whether the password was right
+or wrong (UnitLoginForm sends Django's user_login_failed for it), so the page, the counter
+and the lockout tell an outsider nothing about the password.
 
 The limit and the cool-off come from the security policy; these callables are named in
 settings (AXES_FAILURE_LIMIT, AXES_COOLOFF_TIME, AXES_USERNAME_CALLABLE).
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection
 from django.dispatch import receiver
 
 from axes.signals import user_locked_out
@@ -30,13 +30,9 @@ from .selectors import security_policy
 UNTIL_UNLOCKED = timedelta(days=3650)
 
 
-def attempt_key(schema: str, email: str) -> str:
-    return f"{schema}:{email.strip().lower()}"
-
-
-def split_attempt_key(key: str) -> tuple[str, str]:
-    schema, _, email = key.partition(":")
-    return schema, email
+def attempt_key(email: str) -> str:
+    """The account an attempt counts against: the e-mail, whatever host it was tried on."""
+    return email.strip().lower()
 
 
 def axes_username(request, credentials) -> str | None:
@@ -46,9 +42,7 @@ def axes_username(request, credentials) -> str | None:
         raw = request.POST.get("username") or request.POST.get("email")
     if not raw:
         return None
-    unit = getattr(request, "tenant", None) if request is not None else None
-    schema = unit.schema_name if unit is not None else connection.schema_name
-    return attempt_key(schema, str(raw))
+    return attempt_key(str(raw))
 
 
 def failure_limit(request, credentials) -> int:
@@ -72,7 +66,6 @@ def lockout_response(request, original_response=None, credentials=None):
 def _audit_lockout(sender, request, username, ip_address, **kwargs):
     # Sent for the attempt that reaches the limit and again for each attempt made while
     # locked: each one is a refused sign-in worth keeping in the trail.
-    _schema, email = split_attempt_key(username or "")
-    audit_record(action="auth.lockout", object_type="accounts.User", object_repr=email[:200],
+    audit_record(action="auth.lockout", object_type="accounts.User", object_repr=(username or "")[:200],
                  result="denied", detail=f"failures={getattr(request, 'axes_failures_since_start', '') or ''}",
                  ip=ip_address or (client_ip(request) if request is not None else None))

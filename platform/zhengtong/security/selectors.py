@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 from tenant_users.permissions.models import UserTenantPermissions
@@ -66,10 +67,13 @@ def two_factor_required(user) -> bool:
 def locked_out_attempts(*, unit) -> QuerySet:
     """Sign-in lockouts the security admin of ``unit`` may lift.
 
-    Attempts are keyed "<schema>:<email>" (see lockout.py); a unit's security admin sees
-    its own unit's, the district's security admin sees every unit's.
+    Attempts are keyed by the account's e-mail (see lockout.py) and lock it on every host.
+    A unit's security admin sees the lockouts of the unit's own members; the district's
+    security admin sees every one (including accounts that belong to no unit).
     """
     from axes.models import AccessAttempt
+
+    from zhengtong.accounts.models import User
 
     policy = security_policy()
     qs = AccessAttempt.objects.filter(failures_since_start__gte=policy.lockout_threshold)
@@ -77,5 +81,6 @@ def locked_out_attempts(*, unit) -> QuerySet:
         # Older attempts have cooled off: axes no longer counts them.
         qs = qs.filter(attempt_time__gte=timezone.now() - timedelta(minutes=policy.lockout_minutes))
     if unit.schema_name != get_public_schema_name():
-        qs = qs.filter(username__startswith=f"{unit.schema_name}:")
+        members = User.objects.filter(tenants=unit).annotate(key=Lower("email")).values("key")
+        qs = qs.filter(username__in=Subquery(members))
     return qs.order_by("-attempt_time")

@@ -25,7 +25,6 @@ from zhengtong.registry.registry import (
     SECURITY_ADMIN,
 )
 
-from .lockout import split_attempt_key
 from .models import POLICY_BOUNDS, SecurityPolicy
 from .selectors import security_policy
 
@@ -81,17 +80,19 @@ def security_policy_update(*, actor, values: dict[str, Any]) -> SecurityPolicy:
 
 
 def lockout_unlock(*, actor, unit, attempt_key: str) -> int:
-    """Lift a sign-in lockout. A unit's security admin lifts lockouts on the unit's own host;
-    the district's security admin lifts any. Nobody lifts their own."""
+    """Lift a sign-in lockout (it locks the account on every host, so lifting it frees it
+    everywhere). A unit's security admin lifts the lockouts of the unit's own members; the
+    district's security admin lifts any. Nobody lifts their own."""
     from axes.handlers.proxy import AxesProxyHandler
 
-    schema, email = split_attempt_key(attempt_key)
-    district = unit.schema_name == get_public_schema_name()
+    from .selectors import locked_out_attempts
+
+    email = attempt_key
     with schema_context(unit.schema_name):
-        allowed = is_security_admin(actor, unit) and (district or schema == unit.schema_name)
+        allowed = is_security_admin(actor, unit) and locked_out_attempts(unit=unit).filter(username=email).exists()
         if not allowed:
             audit_denied(action="auth.unlock", actor=actor, object_type="accounts.User", object_repr=email[:200],
-                         detail=f"not a security admin for {schema}")
+                         detail=f"not a security admin for {email} in {unit.schema_name}")
             raise PermissionDenied(_("Only a security administrator may unlock sign-ins."))
         if email == actor.email.lower():
             audit_denied(action="auth.unlock", actor=actor, object_type="accounts.User", object_repr=email[:200],
@@ -100,7 +101,7 @@ def lockout_unlock(*, actor, unit, attempt_key: str) -> int:
         with transaction.atomic():
             count = AxesProxyHandler.reset_attempts(username=attempt_key)
             audit_record(action="auth.unlock", actor=actor, object_type="accounts.User", object_repr=email[:200],
-                         before={"locked_on": schema}, after={"locked_on": None}, detail=f"attempts reset={count}")
+                         before={"locked": True}, after={"locked": False}, detail=f"attempts reset={count}")
     return count
 
 

@@ -9,12 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
-from tenants.models import Unit
 from zhengtong.accounts.models import User
 
 from . import selectors, services
 from .forms import SecurityPolicyForm, TwoFactorResetForm
-from .lockout import split_attempt_key
 
 
 def security_admin_required(view):
@@ -58,11 +56,7 @@ def policy(request):
 
 @security_admin_required
 def lockouts(request):
-    units = dict(Unit.objects.values_list("schema_name", "name"))
-    rows = []
-    for attempt in selectors.locked_out_attempts(unit=request.tenant)[:200]:
-        schema, email = split_attempt_key(attempt.username or "")
-        rows.append({"attempt": attempt, "email": email, "where": units.get(schema, schema)})
+    rows = [{"attempt": a, "email": a.username} for a in selectors.locked_out_attempts(unit=request.tenant)[:200]]
     return render(request, "security/lockouts.html", {"rows": rows, "policy": selectors.security_policy()})
 
 
@@ -75,7 +69,7 @@ def unlock(request, pk):
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("You may not do this."))
     else:
-        messages.success(request, _("%(email)s can sign in again.") % {"email": split_attempt_key(attempt.username)[1]})
+        messages.success(request, _("%(email)s can sign in again.") % {"email": attempt.username})
     return redirect("security:lockouts")
 
 
