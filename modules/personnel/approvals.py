@@ -16,7 +16,7 @@ from zhengtong.core.permissions import can
 
 from .models import Transfer
 from .selectors import transfer_can_view
-from .services import transfer_status_set
+from .services import transfer_check_changes, transfer_status_set
 
 
 class TransferHandler(ApprovalHandler):
@@ -37,6 +37,7 @@ class TransferHandler(ApprovalHandler):
         if subject.status not in allowed:
             raise ValidationError(_("This move is %(s)s and cannot go into approval (该调配当前状态不能提交审批).")
                                   % {"s": subject.get_status_display()})
+        transfer_check_changes(subject)  # the person may have been moved since it was recorded
 
     def facts(self, subject: Transfer) -> dict[str, Any]:
         dept = subject.after_department or subject.before_department

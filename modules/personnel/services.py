@@ -364,11 +364,26 @@ def _after_values(transfer: Transfer) -> dict:
         values["post_id"] = None  # moved to a department without naming a post there
     if rule.get("clears_post"):
         values["post_id"] = None
-    if transfer.after_rank:
+    # A rank is changed only when the move names another one; the rank a move was recorded
+    # with when none was asked (transfer_request fills it in) keeps the person's own.
+    if transfer.after_rank and transfer.after_rank != transfer.before_rank:
         values["rank"] = transfer.after_rank
     if transfer.after_status:
         values["status"] = transfer.after_status
     return values
+
+
+def transfer_check_changes(transfer: Transfer) -> None:
+    """Refuse a move that leaves the person exactly as they are now (same department, post,
+    rank and status): it would only write a history entry that records no change. Checked
+    when the move is recorded and again whenever it goes into approval (a draft or a
+    rejected move submitted later, through the approvals pages too)."""
+    person = transfer.person
+    if _after_values(transfer) == _snapshot(person):
+        raise ValidationError(
+            _("This move changes nothing: %(name)s already has this department, post and rank. Change at least "
+              "one of them (调配前后没有变化，请至少变更部门、岗位或职级中的一项).") % {"name": person.name},
+            code="no_change")
 
 
 @transaction.atomic
@@ -423,6 +438,11 @@ def transfer_request(*, actor, person: Person, kind: str, effective_date: date, 
         after_rank=after_rank.strip(), after_status=KIND_RULES[kind]["status"] or "", other_unit=other_unit.strip(),
         requested_by=actor, exchange_ref=exchange_ref,
     )
+    # A rank left blank is kept: the move records the person's rank as its rank after, so the
+    # move's page, the list and the approvers see it stays (a blank read as "no rank").
+    if not transfer.after_rank:
+        transfer.after_rank = person.rank
+    transfer_check_changes(transfer)
     target_post = after_post if kind != K.SECONDMENT else None
     if _check_establishment(post=target_post, person=person, actor=actor,
                             override_reason=establishment_override_reason):
