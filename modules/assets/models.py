@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from zhengtong.core.dates import DateRangesMixin, HAPPENED
+
 
 class Category(models.Model):
     """A class of the asset classification (GB/T 14885 固定资产等资产基础分类与代码).
@@ -34,8 +36,11 @@ class Category(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Asset(models.Model):
+class Asset(DateRangesMixin, models.Model):
     """An asset card (资产卡片). Values are yuan with 2 decimal places."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"acquired_on": HAPPENED}
 
     class Status(models.TextChoices):
         IN_USE = "in_use", _("In use")

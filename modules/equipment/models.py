@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core.dates import DateRangesMixin, HAPPENED, PLANNED
+
 
 class Place(models.Model):
     """A room with a responsible person (班主任 for a classroom, the room manager otherwise)."""
@@ -140,7 +142,11 @@ def _qr_token() -> str:
     return uuid.uuid4().hex
 
 
-class Device(models.Model):
+class Device(DateRangesMixin, models.Model):
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"purchase_date": HAPPENED, "antivirus_scanned_on": HAPPENED, "antivirus_definitions_on": HAPPENED,
+                   "patched_on": HAPPENED}
+
     class Status(models.TextChoices):
         AVAILABLE = "available", _("Available")
         IN_USE = "in_use", _("In use (installed)")
@@ -302,8 +308,11 @@ class RepairTicket(models.Model):
         return (self.closed_at or timezone.now()) - self.reported_at
 
 
-class MaintenanceTask(models.Model):
+class MaintenanceTask(DateRangesMixin, models.Model):
     """Preventive maintenance or an inspection due on a date, generated from the type's interval."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"due_on": PLANNED, "done_on": HAPPENED}
 
     class Kind(models.TextChoices):
         MAINTENANCE = "maintenance", _("Preventive maintenance")
@@ -335,8 +344,11 @@ class MaintenanceTask(models.Model):
         ]
 
 
-class InspectionRecord(models.Model):
+class InspectionRecord(DateRangesMixin, models.Model):
     """An inspection or maintenance visit with its checklist results."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"inspected_on": HAPPENED}
 
     device = models.ForeignKey(Device, verbose_name=_("device"), on_delete=models.PROTECT,
                                related_name="inspections")

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tenants.validators import validate_credit_code
+from zhengtong.core.dates import DateRangesMixin, HAPPENED, PLANNED
 
 from .indicators import INDICATOR_CHOICES
 from .validators import validate_industry_code, validate_period
@@ -61,9 +62,12 @@ class InspectedEntity(models.Model):
         return self.name
 
 
-class FinancialFiling(models.Model):
+class FinancialFiling(DateRangesMixin, models.Model):
     """One period's financial filing of a taxpayer. Empty figures mean "not reported" and
     stay empty: the indicators say so instead of treating them as zero."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"filed_on": HAPPENED}
 
     entity = models.ForeignKey(InspectedEntity, on_delete=models.CASCADE, related_name="filings",
                                verbose_name=_("taxpayer"))
@@ -124,8 +128,11 @@ class IndustryBenchmark(models.Model):
         return f"{self.industry_code} {self.period} {self.indicator}"
 
 
-class RegulationArticle(models.Model):
+class RegulationArticle(DateRangesMixin, models.Model):
     """An article of the regulation library (政策法规库) that findings cite."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"effective_from": PLANNED, "effective_to": PLANNED}
 
     law_name = models.CharField(_("law or regulation"), max_length=200)
     doc_number = models.CharField(_("official document number"), max_length=100, blank=True)
@@ -280,9 +287,12 @@ class WorkingPaper(models.Model):
         return reverse("inspection:case_detail", args=[self.case_id]) + "#inspection"
 
 
-class EvidenceItem(models.Model):
+class EvidenceItem(DateRangesMixin, models.Model):
     """One piece of evidence on a working paper. Described in text: the platform has no
     shared file store yet (zhengtong.files), so scans are referenced, not uploaded."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"obtained_on": HAPPENED}
 
     paper = models.ForeignKey(WorkingPaper, on_delete=models.CASCADE, related_name="evidence")
     description = models.TextField(_("description"))
@@ -346,8 +356,11 @@ class ReviewReturn(models.Model):
         ordering = ["id"]
 
 
-class ReviewDecision(models.Model):
+class ReviewDecision(DateRangesMixin, models.Model):
     """The review's conclusion (审理意见) and the amounts decided."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"payment_due_on": PLANNED}
 
     class Kind(models.TextChoices):
         TAX_AND_PENALTY = "tax_and_penalty", _("Tax treatment and penalty")
@@ -371,7 +384,10 @@ class ReviewDecision(models.Model):
         return self.tax_amount + self.late_fee_amount + self.penalty_amount
 
 
-class Payment(models.Model):
+class Payment(DateRangesMixin, models.Model):
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"received_on": HAPPENED}
+
     class Kind(models.TextChoices):
         TAX = "tax", _("Tax")
         LATE_FEE = "late_fee", _("Late fees")
@@ -389,7 +405,10 @@ class Payment(models.Model):
         ordering = ["received_on", "id"]
 
 
-class EnforcementMeasure(models.Model):
+class EnforcementMeasure(DateRangesMixin, models.Model):
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"started_on": PLANNED, "ended_on": PLANNED}
+
     class Kind(models.TextChoices):
         NOTICE = "notice", _("Notice to pay")
         FREEZE = "freeze", _("Freeze of bank deposits")

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core.dates import HAPPENED, PLANNED
+
 from .models import Department, Person, Post, Transfer
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -10,13 +12,13 @@ class PersonForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     gender = forms.ChoiceField(label=_("Gender"), choices=Person.Gender.choices)
     id_number = forms.CharField(label=_("ID number"), max_length=20)
-    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=_DATE,
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=_DATE, validators=[HAPPENED],
                                  help_text=_("Taken from the ID number when left empty"))
     education = forms.ChoiceField(label=_("Education"), choices=[("", "—")] + Person.Education.choices,
                                   required=False)
     political_status = forms.ChoiceField(label=_("Political status"),
                                          choices=[("", "—")] + Person.PoliticalStatus.choices, required=False)
-    entry_date = forms.DateField(label=_("Entry date"), widget=_DATE)
+    entry_date = forms.DateField(label=_("Entry date"), widget=_DATE, validators=[PLANNED])
     employment_type = forms.ChoiceField(label=_("Employment type"), choices=Person.EmploymentType.choices)
     post = forms.ModelChoiceField(label=_("Post"), queryset=Post.objects.select_related("department"))
     rank = forms.CharField(label=_("Rank / grade"), max_length=50, required=False)
@@ -54,14 +56,15 @@ class PersonEditForm(forms.Form):
 
 class TransferForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=[c for c in Transfer.Kind.choices if c[0] != "transfer_in"])
-    effective_date = forms.DateField(label=_("Effective date"), widget=_DATE)
+    effective_date = forms.DateField(label=_("Effective date"), widget=_DATE, validators=[PLANNED])
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     after_department = forms.ModelChoiceField(label=_("New department (or department seconded to)"),
                                               queryset=Department.objects.all(), required=False)
     after_post = forms.ModelChoiceField(label=_("New post"), queryset=Post.objects.select_related("department"),
                                         required=False)
     after_rank = forms.CharField(label=_("New rank / grade"), max_length=50, required=False)
-    end_date = forms.DateField(label=_("End date (secondment)"), required=False, widget=_DATE)
+    end_date = forms.DateField(label=_("End date (secondment)"), required=False, widget=_DATE,
+                               validators=[PLANNED])
     other_unit = forms.CharField(label=_("Other unit"), max_length=200, required=False)
     establishment_override_reason = forms.CharField(
         label=_("Reason for exceeding the establishment"), required=False, widget=forms.Textarea(attrs={"rows": 2}),

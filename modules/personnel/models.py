@@ -19,6 +19,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core.dates import DateRangesMixin, HAPPENED, PLANNED
+
 
 class Department(models.Model):
     """A department (内设机构) of the unit; departments form a tree."""
@@ -69,8 +71,11 @@ class Post(models.Model):
         return f"{self.department.name} / {self.title}"
 
 
-class Person(models.Model):
+class Person(DateRangesMixin, models.Model):
     """A staff record (人员档案) of this unit."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"birth_date": HAPPENED, "entry_date": PLANNED, "secondment_end": PLANNED}
 
     class Gender(models.TextChoices):
         MALE = "male", _("Male")
@@ -174,12 +179,15 @@ class Person(models.Model):
         return f"{self.id_number_region or '****'}{'*' * 10}{self.id_number_last4}"
 
 
-class Transfer(models.Model):
+class Transfer(DateRangesMixin, models.Model):
     """A move (调配) of one person: before/after values, reason, effective date.
 
     It goes through the approval chain of its kind, takes effect on its effective date
     (periodic job), and can be reversed after it took effect; both entries stay in history.
     """
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"effective_date": PLANNED, "end_date": PLANNED}
 
     class Kind(models.TextChoices):
         INTERNAL = "internal", _("Internal transfer")
@@ -248,13 +256,16 @@ class Transfer(models.Model):
         return f"{self.person.name} {self.get_kind_display()} {self.effective_date}"
 
 
-class PositionHistory(models.Model):
+class PositionHistory(DateRangesMixin, models.Model):
     """One period of a person's career in this unit (or, carried over, in a previous one).
 
     start_date..end_date inclusive; end_date empty = the current entry. When a new entry
     starts, the open one ends the day before. An entry that was reversed on the day it
     started ends the day before it started (it lasted no day) and stays, marked reversed.
     """
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"start_date": PLANNED, "end_date": PLANNED}
 
     class Kind(models.TextChoices):
         ENTRY = "entry", _("Entered the unit")

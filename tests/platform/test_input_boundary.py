@@ -228,3 +228,79 @@ def test_two_identical_posts_of_the_regulation_form_add_one_article(staff_client
     assert second.status_code == 302 and second["Location"] == first["Location"]
     with schema_context(alpha.schema_name):
         assert RegulationArticle.objects.filter(title="双击测试").count() == 1
+
+
+# ----------------------------------------------------------------------------- plausible dates
+def test_the_asset_form_refuses_an_absurd_acquisition_date(staff_client, alpha):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from modules.assets.models import Asset
+
+    for typed, reason in (("0719-08-10", "早于1900-01-01"),
+                          ((timezone.localdate() + timedelta(days=1)).isoformat(), "晚于今天")):
+        response = staff_client.post("/m/assets/new/", asset_form(name="日期测试", acquired_on=typed))
+        assert response.status_code == 200  # the form again, with the reason
+        assert reason in response.content.decode(), typed
+    with schema_context(alpha.schema_name):
+        assert not Asset.objects.filter(name="日期测试").exists()
+    assert staff_client.post("/m/assets/new/", asset_form(name="日期测试", acquired_on="2019-08-10")
+                             ).status_code == 302
+
+
+def test_the_api_refuses_an_absurd_acquisition_date(staff_client, alpha):
+    from modules.assets.models import Asset
+
+    card = {"name": "日期测试", "category": "办公设备", "original_value": "100.00", "acquired_on": "0719-08-10"}
+    response = staff_client.post("/api/assets/cards/", json.dumps(card), content_type="application/json")
+    assert response.status_code == 400
+    assert "早于1900-01-01" in " ".join(response.json()["acquired_on"])
+    with schema_context(alpha.schema_name):
+        assert not Asset.objects.filter(name="日期测试").exists()
+
+
+def test_the_staff_record_form_refuses_absurd_dates():
+    from modules.personnel.forms import PersonForm, TransferForm
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="1900-01-01"):
+        PersonForm.base_fields["birth_date"].clean("1850-03-01")
+    with pytest.raises(ValidationError, match="3026"):
+        TransferForm.base_fields["effective_date"].clean("3026-03-01")
+    assert PersonForm.base_fields["birth_date"].clean("1985-03-01") == date(1985, 3, 1)
+
+
+def _typed_date_rules():
+    from django.apps import apps
+
+    from zhengtong.core.dates import DateRangesMixin
+
+    return [(model, name, rule) for model in apps.get_models() if issubclass(model, DateRangesMixin)
+            for name, rule in model.date_ranges.items()]
+
+
+def test_typed_dates_of_every_module_are_ranged():
+    """The wiring: each listed date of each model is checked by full_clean (pages, API,
+    imports) and the models people type dates into are listed."""
+    from datetime import timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    rules = _typed_date_rules()
+    labels = {m._meta.label for m, _, _ in rules}
+    assert {"assets.Asset", "assets_leasing.LeaseContract", "equipment.Device", "personnel.Person",
+            "inspection.Payment", "equipment_custody.DamageIncident"} <= labels, labels
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    for model, name, rule in rules:
+        others = [f.name for f in model._meta.get_fields() if f.name != name]
+        for value, refused in ((date(719, 8, 10), True), (date(2019, 8, 10), False),
+                               (tomorrow, not rule.future), (date(3026, 1, 1), True)):
+            obj = model(**{name: value})
+            if refused:
+                with pytest.raises(ValidationError) as caught:
+                    obj.clean_fields(exclude=others)
+                assert name in caught.value.message_dict, (model, name, value)
+            else:
+                obj.clean_fields(exclude=others)

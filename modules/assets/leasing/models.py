@@ -15,8 +15,13 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core.dates import DateRangesMixin, HAPPENED, PLANNED
 
-class LeaseContract(models.Model):
+
+class LeaseContract(DateRangesMixin, models.Model):
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"term_start": PLANNED, "term_end": PLANNED, "returned_on": HAPPENED}
+
     class Kind(models.TextChoices):
         RENT = "rent", _("Rent out")
         LEND = "lend", _("Lend")
@@ -69,8 +74,11 @@ class LeaseContract(models.Model):
         return self.income_entries.aggregate(s=models.Sum("amount"))["s"] or Decimal("0.00")
 
 
-class IncomeEntry(models.Model):
+class IncomeEntry(DateRangesMixin, models.Model):
     """Rent received on a contract (one entry per payment)."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"received_on": HAPPENED}
 
     contract = models.ForeignKey(LeaseContract, on_delete=models.PROTECT, related_name="income_entries")
     received_on = models.DateField(_("received on"))

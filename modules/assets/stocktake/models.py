@@ -17,8 +17,13 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core.dates import DateRangesMixin, PLANNED
 
-class Campaign(models.Model):
+
+class Campaign(DateRangesMixin, models.Model):
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"deadline": PLANNED}
+
     class Status(models.TextChoices):
         COUNTING = "counting", _("Counting")
         PUBLISHED = "published", _("Results in public notice")

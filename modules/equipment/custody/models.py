@@ -21,11 +21,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core.dates import DateRangesMixin, HAPPENED, PLANNED
+
 USER = settings.AUTH_USER_MODEL
 
 
-class CustodyItem(models.Model):
+class CustodyItem(DateRangesMixin, models.Model):
     """A key, access card or credential (an account whose password someone keeps) and its holder."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"held_since": HAPPENED}
 
     class Kind(models.TextChoices):
         KEY = "key", _("Key")
@@ -97,9 +102,12 @@ class CustodyMovement(models.Model):
         ordering = ["-at", "-id"]
 
 
-class HandoverTask(models.Model):
+class HandoverTask(DateRangesMixin, models.Model):
     """Everything a person leaving a post holds in this module, each item to a new holder who
     confirms receipt. Closed only when every item is confirmed."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"effective_date": PLANNED}
 
     class Source(models.TextChoices):
         EVENT = "event", _("Personnel: leaving the post")
@@ -165,8 +173,11 @@ class HandoverItem(models.Model):
         return self.confirmed_at is None and not self.dropped_note
 
 
-class DamageIncident(models.Model):
+class DamageIncident(DateRangesMixin, models.Model):
     """A device lost or damaged, its cost, and who pays what (赔偿)."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"occurred_on": HAPPENED}
 
     class Kind(models.TextChoices):
         LOSS = "loss", _("Loss")
@@ -207,8 +218,11 @@ class DamageIncident(models.Model):
         return self.kind != self.Kind.WEAR
 
 
-class DamageShare(models.Model):
+class DamageShare(DateRangesMixin, models.Model):
     """One responsible person's share of an incident and the amount it comes to."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"paid_on": HAPPENED}
 
     incident = models.ForeignKey(DamageIncident, on_delete=models.CASCADE, related_name="shares")
     person = models.ForeignKey(USER, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
@@ -244,7 +258,10 @@ class EvaluationItem(models.Model):
         return self.name
 
 
-class Semester(models.Model):
+class Semester(DateRangesMixin, models.Model):
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"starts_on": PLANNED, "ends_on": PLANNED}
+
     name = models.CharField(_("semester"), max_length=60, unique=True)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core.dates import DateRangesMixin, PLANNED
+
 
 class ExchangeSettings(models.Model):
     """The district HR bureau's setting: must it approve every cross-unit transfer?
@@ -41,8 +43,11 @@ class OrderSequence(models.Model):
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="personnel_exchange_order_seq")]
 
 
-class CrossUnitTransfer(models.Model):
+class CrossUnitTransfer(DateRangesMixin, models.Model):
     """One transfer of a person from one unit (sender) to another (receiver)."""
+
+    # Typed dates outside a plausible range are refused (zhengtong.core.dates).
+    date_ranges = {"effective_date": PLANNED, "end_date": PLANNED}
 
     class Status(models.TextChoices):
         ISSUED = "issued", _("Waiting for the receiving unit")
