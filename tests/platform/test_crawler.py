@@ -32,6 +32,7 @@ with the same ids in both units.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import logging
 import re
@@ -127,7 +128,11 @@ OBJECT_PARAM = re.compile(r"^(pk|id|object_id|.+_id|.+_pk)$")
 
 # Parameters that name something a module registered ("<module>.<thing>" keys, or the module
 # itself): filled from the registry, and the route then belongs to that module for case (d).
+# The route is crawled once with EVERY registered value (one Route per value): a view may
+# filter one key's rows and forget another's, so the first key alone proves nothing.
+# Looked up by the route's full name first, then its namespace (innermost first), then "*".
 PARAM_SOURCES = {
+    ("imports:export", "key"): "export",  # export keys are their own list (not every export imports)
     ("registry", "key"): "module",
     ("imports", "key"): "import",
     ("reports", "key"): "report",
@@ -146,6 +151,11 @@ def registry_values(source: str) -> list[str]:
         return [m.key for m in modules]
     if source == "import":
         return [k for m in modules for k in m.imports]
+    if source == "export":
+        from zhengtong.imports import registry
+
+        registry.get_export("")  # loads every module's exports (the registry has no public list)
+        return sorted(registry._exports)
     if source == "report":
         return [r.key for m in modules for r in m.reports]
     if source == "approval_type":
@@ -157,8 +167,9 @@ def registry_values(source: str) -> list[str]:
     raise KeyError(source)
 
 
-def param_source(namespaces: tuple[str, ...], name: str) -> str | None:
-    for ns in (*reversed(namespaces), "*"):
+def param_source(namespaces: tuple[str, ...], name: str, route_name: str | None = None) -> str | None:
+    full_name = ":".join((*namespaces, route_name)) if route_name else None
+    for ns in (full_name, *reversed(namespaces), "*"):
         if (ns, name) in PARAM_SOURCES:
             return PARAM_SOURCES[(ns, name)]
     return None
@@ -181,7 +192,8 @@ class Route:
     @property
     def label(self) -> str:
         full = ":".join((*self.namespaces, self.name or "<unnamed>"))
-        return f"{'tenant' if self.urlconf == TENANT_URLS else 'public'} {full} /{self.route_text}"
+        keys = "".join(f" {k}={v}" for k, v in self.keyed.items())
+        return f"{'tenant' if self.urlconf == TENANT_URLS else 'public'} {full} /{self.route_text}{keys}"
 
     @property
     def full_name(self) -> str:
@@ -247,21 +259,33 @@ def classify(route: Route) -> str | None:
     return None
 
 
+def keyed_values(namespaces: tuple[str, ...], route_name: str | None, params: dict[str, str]) -> dict[str, list[str]]:
+    """Registry values for each parameter that names a registered thing (see PARAM_SOURCES)."""
+    out = {}
+    for name in params:
+        source = param_source(namespaces, name, route_name)
+        if source and registry_values(source):
+            out[name] = registry_values(source)
+    return out
+
+
 def collect_routes(urlconf: str) -> list[Route]:
+    """Every route of ``urlconf``; a route with registry-keyed parameters once per combination
+    of registered values (``/reports/new/<key>/`` once per report)."""
     routes = []
     for patterns, namespaces, entry in _walk(get_resolver(urlconf)):
-        route = Route(urlconf, namespaces, entry.name, patterns, entry.callback, params=_params(patterns))
-        route.cls = classify(route)
-        for name in route.params:
-            source = param_source(namespaces, name)
-            if source and registry_values(source):
-                route.keyed[name] = registry_values(source)[0]
-        if urlconf == TENANT_URLS:
-            gated = [ns for ns in namespaces if ns in module_keys()]
-            owners = [v.split(".", 1)[0] for v in route.keyed.values() if v.split(".", 1)[0] in module_keys()]
-            route.module = (gated or owners or [None])[0]
-            route.gated_by_namespace = bool(gated)
-        routes.append(route)
+        params = _params(patterns)
+        keyed = keyed_values(namespaces, entry.name, params)
+        for values in itertools.product(*keyed.values()):  # one empty combination for unkeyed routes
+            route = Route(urlconf, namespaces, entry.name, patterns, entry.callback, params=params,
+                          keyed=dict(zip(keyed, values)))
+            route.cls = classify(route)
+            if urlconf == TENANT_URLS:
+                gated = [ns for ns in namespaces if ns in module_keys()]
+                owners = [v.split(".", 1)[0] for v in route.keyed.values() if v.split(".", 1)[0] in module_keys()]
+                route.module = (gated or owners or [None])[0]
+                route.gated_by_namespace = bool(gated)
+            routes.append(route)
     return routes
 
 
@@ -719,6 +743,27 @@ def test_crawler_classifies_new_routes_by_their_area_and_refuses_unknown_areas()
     assert classify(_route(TENANT_URLS, ("somewhere_new",), "page", "somewhere/<int:pk>/")) is None
     assert classify(_route(TENANT_URLS, (), "dashboard_v2", "dashboard/")) is None
     assert classify(_route(PUBLIC_URLS, ("assets",), "list", "m/assets/")) is None  # modules live on unit hosts
+
+
+def test_crawler_tries_every_registered_key_of_a_keyed_route():
+    routes = collect_routes(TENANT_URLS)
+
+    def tried(full_name, param="key"):
+        return sorted(r.keyed[param] for r in routes if r.full_name == full_name)
+
+    assert tried("reports:request") == sorted(registry_values("report"))
+    assert len(tried("reports:request")) >= 13
+    assert tried("imports:upload") == tried("imports:template") == sorted(registry_values("import"))
+    # every export, each one also crawled as readers who may see part of the unit or none of it
+    assert tried("imports:export") == sorted(registry_values("export"))
+    assert {"assets.asset", "personnel.person", "personnel.movements", "equipment.evaluation"} <= set(
+        tried("imports:export"))
+    assert tried("approvals:submit", "type_key") == sorted(registry_values("approval_type"))
+    assert tried("files:upload", "use_key") == sorted(registry_values("file_use"))
+    assert tried("registry:rules") == sorted(module_keys())
+    # the module a keyed page belongs to follows its key (case (d): that module switched off)
+    assert {r.keyed["key"]: r.module for r in routes if r.full_name == "reports:request"}[
+        "personnel.flows"] == "personnel"
 
 
 def test_crawler_builds_resolvable_urls_for_every_route():
