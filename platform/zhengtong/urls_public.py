@@ -10,6 +10,7 @@ admin.site.site_header = "政通 Zhengtong"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("my-units/", core_views.my_units, name="my_units"),
     path("accounts/", include("zhengtong.accounts.urls")),
     path("invite/<str:token>/", account_views.invitation, name="invitation"),
     path("units/", include("tenants.urls")),
