@@ -176,3 +176,37 @@ def test_beat_tick_fans_deadline_checks_out_to_each_unit_in_its_own_schema(djang
         for unit in (one, two):
             with schema_context(unit.schema_name):
                 assert ApprovalAction.objects.filter(step_id=steps[unit.schema_name], kind="overdue").count() == 1
+
+
+def test_the_tick_claims_per_job_not_per_unit(alpha, beta):
+    """One claim statement per job, whatever the number of units (issue 12: ~5,950 claim
+    transactions per tick at ~500 units); and a second tick at the same moment sends nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.models import Domain, Unit
+    from zhengtong.notifications.periodic import unit_jobs
+
+    def tick(now):
+        sent: list[tuple[str, str]] = []
+        with CaptureQueriesContext(connection) as ctx:
+            periodic_tick(now=now, send=lambda task, schema: sent.append((task, schema)))
+        claims = [q for q in ctx.captured_queries if "notifications_periodicrun" in q["sql"]]
+        return sent, claims
+
+    now = timezone.now() + timedelta(days=400)  # every job is due for every unit
+    _, claims_two_units = tick(now)
+    # Forty more active units (rows only: the tick reads unit rows, the sends are collected here).
+    extra = Unit.objects.bulk_create(
+        Unit(name=f"定时单位{i}", slug=f"tick-{i:02d}", schema_name=f"u_tick_{i:02d}", owner=alpha.owner,
+             district=alpha.district) for i in range(40))
+    Domain.objects.bulk_create(Domain(domain=f"tick-{i:02d}.zt.test", tenant=u) for i, u in enumerate(extra))
+
+    later = now + timedelta(days=400)
+    sent, claims_many_units = tick(later)
+    assert len(claims_many_units) == len(claims_two_units) == len(unit_jobs())
+    every_unit_job = [j.task for j in unit_jobs() if j.module_key is None]
+    for task in every_unit_job:
+        assert {s for t, s in sent if t == task} >= {u.schema_name for u in extra} | {"u_alpha", "u_beta"}
+    again, _ = tick(later)  # the same moment again (a second beat): nothing is sent twice
+    assert again == []

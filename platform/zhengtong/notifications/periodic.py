@@ -5,15 +5,15 @@ Beat sends ``zhengtong.notifications.periodic_tick`` every minute. The tick list
 ``per_unit=True``), and for every active unit where the job applies and is due, sends the
 job's task *from that unit's schema*: tenant-schemas-celery stamps the schema on the message
 and the worker runs the task in it, so a job never reads another unit's data. When each
-(job, unit) pair last went out is kept in ``PeriodicRun`` (public schema), under a row lock,
-so two ticks never send a job twice.
+(job, unit) pair last went out is kept in ``PeriodicRun`` (public schema), claimed per job for
+all its units in one statement (row locks, so two ticks never send a job twice).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -57,30 +57,39 @@ def periodic_tick(*, now: datetime | None = None, send=None) -> list[tuple[str, 
             enabled.setdefault(unit_id, set()).add(key)
         sent: list[tuple[str, str]] = []
         for job in unit_jobs():
-            for unit_id, schema in units:
-                if job.module_key and job.module_key not in enabled.get(unit_id, set()):
-                    continue
-                if _claim(job, schema, now):
-                    sent.append((job.task, schema))
+            schemas = [schema for unit_id, schema in units
+                       if not job.module_key or job.module_key in enabled.get(unit_id, set())]
+            sent.extend((job.task, schema) for schema in _claim_due(job, schemas, now))
     for task, schema in sent:
         send(task, schema)
     return sent
 
 
-@transaction.atomic
-def _claim(job: UnitJob, schema: str, now: datetime) -> bool:
+def _claim_due(job: UnitJob, schemas: list[str], now: datetime) -> list[str]:
+    """Claim, in one statement, every unit of ``schemas`` where ``job`` is due; returns them.
+
+    A claim per (job, unit) was one transaction each: ~5,950 per tick at ~500 units, 6-11 s of
+    every minute. Here the upsert's conflict clause updates only the rows that are due, and
+    returns inserted and updated rows alone. Two ticks at once cannot both claim a unit: the
+    second waits for the first's row lock, then sees the new last_sent_at and skips it.
+    """
     from .models import PeriodicRun
 
-    run, created = PeriodicRun.objects.select_for_update().get_or_create(
-        job=job.task, schema_name=schema, defaults={"last_sent_at": now})
-    if created:
-        return True
+    if not schemas:
+        return []
     # A little slack so a job due "every 60 s" is not skipped by a tick that fires at 59.9 s.
-    if now - run.last_sent_at < timedelta(seconds=job.every_seconds) - timedelta(seconds=5):
-        return False
-    run.last_sent_at = now
-    run.save(update_fields=["last_sent_at"])
-    return True
+    due_before = now - timedelta(seconds=job.every_seconds) + timedelta(seconds=5)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO {PeriodicRun._meta.db_table} (job, schema_name, last_sent_at)
+                SELECT %s, s, %s FROM unnest(%s::text[]) AS s
+                ON CONFLICT (job, schema_name) DO UPDATE SET last_sent_at = EXCLUDED.last_sent_at
+                 WHERE {PeriodicRun._meta.db_table}.last_sent_at <= %s
+                RETURNING schema_name""",
+            [job.task, now, schemas, due_before],
+        )
+        claimed = {row[0] for row in cur.fetchall()}
+    return [s for s in schemas if s in claimed]
 
 
 def _send_in_schema(task: str, schema: str) -> None:
