@@ -21,7 +21,11 @@ the restore verifies before it commits.
 The restore clones the template schema for the new unit (so the DDL — tables, indexes,
 constraints, triggers — is this installation's), empties it, loads the backup's rows with
 user triggers disabled (they would audit or refuse the load), maps accounts by e-mail
-(existing accounts are reused, missing ones recreated) and gives shared rows new ids.
+(existing accounts are reused, missing ones recreated) and gives shared rows new ids. Shared
+rows also name their unit in text: keys that are unique across units (a notification's dedupe
+key holds the schema name) and links to the unit's host. The usual recovery restores
+yesterday's copy next to the live unit, whose rows still hold those keys, so the copies are
+re-keyed to the new unit's schema and host (``_rekey``).
 Everything happens in one transaction: a failed restore leaves nothing behind.
 """
 from __future__ import annotations
@@ -30,6 +34,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import zipfile
@@ -404,7 +409,9 @@ def _restore_database(zf: zipfile.ZipFile, manifest: dict, *, slug: str, name: s
         result.notes.append(f"host {unit.primary_host} (the backup's hosts were not restored)")
 
         maps: dict[str, dict[int, int]] = {USER_TABLE: users.mapping, UNIT_TABLE: {old_unit_id: unit.pk}}
-        result.rows += _restore_public_rows(cur, zf, manifest, maps, result)
+        rename = _Rename(old_schema=manifest["source"]["schema"], new_schema=unit.schema_name,
+                         old_host=manifest["source"].get("host") or "", new_host=unit.primary_host)
+        result.rows += _restore_public_rows(cur, zf, manifest, maps, rename, result)
         result.tables, rows = _restore_schema(cur, zf, manifest, unit.schema_name, maps)
         result.rows += rows
         with schema_context(PUBLIC):
@@ -451,9 +458,10 @@ def _restore_users(cur, zf, manifest) -> _UserMap:
     return _UserMap(mapping, reused, len(new_rows))
 
 
-def _restore_public_rows(cur, zf, manifest, maps: dict[str, dict[int, int]], result: RestoreResult) -> int:
+def _restore_public_rows(cur, zf, manifest, maps: dict[str, dict[int, int]], rename: _Rename,
+                         result: RestoreResult) -> int:
     """The unit's rows in shared tables, with new ids and references mapped to the new unit,
-    its accounts and each other."""
+    its accounts and each other, and the unit's names in them re-keyed (``_rekey``)."""
     fks = foreign_keys(cur, PUBLIC)
     tables = [p for p in manifest["public"] if p["table"] not in (UNIT_TABLE, DOMAIN_TABLE)]
     names = {p["table"] for p in tables}
@@ -492,9 +500,102 @@ def _restore_public_rows(cur, zf, manifest, maps: dict[str, dict[int, int]], res
                     r[at] = _mapped(r[at], maps[fk.target_table], f"{table}.{fk.column}")
         if table == INVITATION_TABLE:
             _fresh_tokens_if_taken(cur, columns, rows, result)
+        unit_columns = {fk.column for fk in fks if fk.table == table and fk.target_table == UNIT_TABLE}
+        _rekey(cur, table, columns, rows, unit_columns, rename, result)
         _copy_in(cur, PUBLIC, table, columns, (b"\t".join(r) for r in rows))
         total += len(rows)
     return total
+
+
+@dataclass(frozen=True)
+class _Rename:
+    """The backed-up unit's names (schema, host) and the restored unit's."""
+
+    old_schema: str
+    new_schema: str
+    old_host: str
+    new_host: str
+
+    def key(self, value: str) -> str:
+        """The schema name as a whole word (keys read like ``u_x:step:5:waiting``)."""
+        return re.sub(rf"(?<![\w-]){re.escape(self.old_schema)}(?![\w-])", self.new_schema, value)
+
+    def url(self, value: str) -> str:
+        """Links to the unit's host (``http://x.zt.example:8000/…``) lead to the new unit."""
+        if not self.old_host:
+            return value
+        return re.sub(rf"(?<=://){re.escape(self.old_host)}(?=[:/?#]|$)", self.new_host, value)
+
+
+def _text_columns(cur, table: str) -> dict[str, int | None]:
+    """Text columns of a shared table and their length limits (None: no limit)."""
+    cur.execute("""SELECT a.attname, CASE WHEN a.atttypid = 'varchar'::regtype AND a.atttypmod > 4
+                                          THEN a.atttypmod - 4 END
+                     FROM pg_attribute a
+                    WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                      AND a.atttypid IN ('text'::regtype, 'varchar'::regtype)""", [_q(PUBLIC, table)])
+    return dict(cur.fetchall())
+
+
+def _unique_keys(cur, table: str) -> list[list[str]]:
+    """The columns of each unique index of a shared table (primary key and expression indexes left out)."""
+    cur.execute("""SELECT array_agg(a.attname ORDER BY k.ord), bool_and(k.attnum > 0)
+                     FROM pg_index i
+                    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                     LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                    WHERE i.indrelid = %s::regclass AND i.indisunique AND NOT i.indisprimary
+                    GROUP BY i.indexrelid""", [_q(PUBLIC, table)])
+    return [list(cols) for cols, plain in cur.fetchall() if plain]
+
+
+def _rekey(cur, table: str, columns: list[str], rows: list[list[bytes]], unit_columns: set[str],
+           rename: _Rename, result: RestoreResult) -> None:
+    """Give the restored rows the new unit's names where they carry the old unit's.
+
+    A unique key that does not include the unit column is shared with every other unit's
+    rows (a notification's recipient and dedupe key): its text names the schema, which
+    becomes the new schema's name — and the restored unit's own later checks, which build
+    their keys from its schema, still find them (told once stays once). A key that does not
+    name the unit but is taken all the same gets the new schema appended, so the copy stays
+    apart from the original's row. Links to the old host lead to the new one.
+    """
+    text = _text_columns(cur, table)
+    keys = [k for k in _unique_keys(cur, table) if not set(k) & unit_columns and set(k) & set(text)]
+    key_text = {c for k in keys for c in k if c in text}
+    at = {c: columns.index(c) for c in text if c in columns}
+    changed: set[int] = set()
+    rekeyed: set[int] = set()  # rows whose key now names the new unit: unique by that alone
+    for n, r in enumerate(rows):
+        for column, i in at.items():
+            value = _unescape(r[i])
+            if value is None:
+                continue
+            new = rename.url(value)
+            if column in key_text and rename.key(new) != new:
+                new = rename.key(new)
+                rekeyed.add(n)
+            if new != value:
+                r[i] = _escape(new)
+                changed.add(n)
+    suffix = ":" + rename.new_schema
+    for key in keys:
+        where = " AND ".join(f"{_q(c)}::text = %s" for c in key)
+        first_text = next(c for c in key if c in text)
+        for n, r in enumerate(rows):
+            values = [_unescape(r[columns.index(c)]) for c in key]
+            # An empty or missing value is no key (e.g. notifications without a dedupe key).
+            if n in rekeyed or any(v is None or v == "" for v in values):
+                continue
+            cur.execute(f"SELECT 1 FROM {_q(PUBLIC, table)} WHERE {where} LIMIT 1", values)
+            if cur.fetchone():
+                i = columns.index(first_text)
+                limit = text[first_text]
+                base = _unescape(r[i])
+                r[i] = _escape((base[:limit - len(suffix)] if limit else base) + suffix)
+                rekeyed.add(n)
+                changed.add(n)
+    if changed:
+        result.notes.append(f"{len(changed)} shared row(s) of {table} re-keyed to the new unit")
 
 
 def _fresh_tokens_if_taken(cur, columns, rows, result: RestoreResult) -> None:

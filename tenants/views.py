@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
 from zhengtong.accounts.selectors import unit_members
-from zhengtong.accounts.services import MEMBER_MANAGERS, ROLE_GRANTORS, member_roles_set
+from zhengtong.accounts.services import MEMBER_MANAGERS, ROLE_GRANTORS, member_roles_set, role_request_pending
 from zhengtong.registry.middleware import enabled_modules
 from zhengtong.registry.registry import DISTRICT_OPERATOR, all_modules, localized, role_label, unit_roles
 
@@ -174,9 +174,17 @@ def member_roles(request, user_id):
             form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc) or
                            _("You may not change these roles."))
         else:
-            messages.success(request, _("Roles saved."))
+            waiting = role_request_pending(unit=request.tenant, user=member)
+            if waiting is not None and waiting.requested_by_id == request.user.pk:
+                messages.success(request, _("Roles saved. The administrator roles (三员) change once the district "
+                                            "security administrator confirms (三员角色须经区级安全管理员确认后生效)."))
+            else:
+                messages.success(request, _("Roles saved."))
             return redirect("members")
-    return render(request, "tenants/member_roles.html", {"member": member, "form": form})
+    pending = role_request_pending(unit=request.tenant, user=member)
+    return render(request, "tenants/member_roles.html", {
+        "member": member, "form": form, "pending": pending,
+        "pending_roles": [role_label(k) for k in pending.role_keys] if pending else []})
 
 
 @login_required

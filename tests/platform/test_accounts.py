@@ -44,19 +44,22 @@ def test_django_admin_is_for_platform_operators_only(alpha, make_user, operator)
     from tenant_users.permissions.models import UserTenantPermissions
 
     unit_admin = make_user(alpha, ["platform.unit_admin"])
+    from tests.support.two_factor import verified_session
+
     c = Client(HTTP_HOST=DISTRICT_HOST)
     c.force_login(unit_admin)
-    assert c.get("/admin/").status_code == 302  # to the admin login: not staff
+    verified_session(c, unit_admin)
+    r = c.get("/admin/")
+    assert r.status_code == 302 and r["Location"].startswith("/admin/login/")  # not staff
     with schema_context("public"):
         UserTenantPermissions.objects.filter(profile=operator).update(is_staff=True)
     c.force_login(operator)
-    from tests.support.two_factor import verified_session
-
     verified_session(c, operator)  # operators sign in with a second factor (test_security.py)
     assert c.get("/admin/").status_code == 200
     # there is no admin on a unit's host
     c2 = Client(HTTP_HOST=ALPHA_HOST)
     c2.force_login(unit_admin)
+    verified_session(c2, unit_admin)  # unit administrators grant roles: second factor too
     assert c2.get("/admin/").status_code == 404
 
 

@@ -1,5 +1,6 @@
 """In a real browser: a district operator onboards a unit, its first administrator accepts
-the invitation, signs in on the unit's own host and finds the enabled module."""
+the invitation, signs in on the unit's own host (enrolling a second factor) and finds the
+enabled module."""
 import re
 import uuid
 
@@ -56,6 +57,13 @@ def test_operator_onboards_a_unit_and_its_admin_signs_in(django_db_setup, django
             page2.wait_for_url(f"http://{slug}.zt.test:{port}/accounts/login/")
             page2.fill("input[name=username]", f"head-{slug}@test.cn")
             page2.fill("input[name=password]", "Li-Juzhang#2026")
+            page2.click("button.primary")
+            # a unit administrator grants roles, so they enrol a second factor at first sign-in
+            page2.wait_for_url(re.compile(r".*/accounts/2fa/setup/.*"))
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            enrolling = TOTPDevice.objects.get(user__email=f"head-{slug}@test.cn", confirmed=False)
+            page2.fill("input[name=token]", current_code(enrolling))
             page2.click("button.primary")
             page2.wait_for_url(f"http://{slug}.zt.test:{port}/")
             body = page2.locator("main").inner_text()

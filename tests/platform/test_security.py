@@ -358,6 +358,7 @@ def test_sessions_of_a_deactivated_user_end_at_once(alpha, make_user, client_for
 
 
 @pytest.mark.parametrize("roles,district_roles,host", [
+    (["platform.unit_admin"], [], ALPHA_HOST),  # grants roles
     (["platform.system_admin"], [], ALPHA_HOST),
     (["platform.security_admin"], [], ALPHA_HOST),
     (["platform.audit_admin"], [], ALPHA_HOST),
@@ -374,6 +375,16 @@ def test_administrators_and_operators_must_pass_a_second_factor(alpha, make_user
     for path in ("/", "/accounts/profile/", "/security/lockouts/"):
         r = c.get(path)
         assert r.status_code == 302 and r["Location"].startswith("/accounts/2fa/"), path
+
+
+def test_every_role_that_grants_roles_or_changes_security_settings_needs_the_second_factor():
+    from zhengtong.accounts.services import ROLE_GRANTORS
+    from zhengtong.registry.registry import DISTRICT_OPERATOR, DISTRICT_SECURITY_ADMIN, SECURITY_ADMIN
+    from zhengtong.security.selectors import TWO_FACTOR_ROLES
+
+    # role grantors in a unit; the district operator invites with roles; the security admins
+    # change the policy, lockouts and second factors
+    assert {*ROLE_GRANTORS, DISTRICT_OPERATOR, SECURITY_ADMIN, DISTRICT_SECURITY_ADMIN} <= set(TWO_FACTOR_ROLES)
 
 
 def test_enrolment_with_a_qr_code_then_sign_in_with_codes_and_replay_refused(alpha, make_user):

@@ -117,6 +117,10 @@ def lockout_unlock(ctx):
     return not AccessAttempt.objects.filter(pk=attempt.pk).exists()
 
 
+def role_changes_view(ctx):
+    return ctx.client.get("/security/roles/").status_code == 200
+
+
 def units_list(ctx):
     return ctx.client.get("/units/").status_code == 200
 
@@ -169,6 +173,7 @@ UNIT_MATRIX: dict[str, tuple[Callable, str, bool, set[str]]] = {
     "audit.export": (audit_export, "/audit/export/csv/", False, {AUDIT}),
     "security.lockouts": (lockouts_view, "/security/lockouts/", False, {SECURITY}),
     "security.unlock": (lockout_unlock, "/security/lockouts/1/unlock/", True, {SECURITY}),
+    "security.role_changes": (role_changes_view, "/security/roles/", False, {SECURITY}),
 }
 DISTRICT_MATRIX: dict[str, tuple[Callable, str, bool, set[str]]] = {
     "units.list": (units_list, "/units/", False, {D_OPERATOR}),
@@ -179,6 +184,7 @@ DISTRICT_MATRIX: dict[str, tuple[Callable, str, bool, set[str]]] = {
     "security.policy.change": (policy_change, "/security/policy/", True, {D_SECURITY}),
     "security.lockouts": (lockouts_view, "/security/lockouts/", False, {D_SECURITY}),
     "security.2fa_reset": (second_factor_reset, "/security/two-factor/reset/", True, {D_SECURITY}),
+    "security.role_requests": (role_changes_view, "/security/roles/", False, {D_SECURITY}),
     "audit.trail": (audit_trail, "/audit/", False, {D_AUDIT}),
     "audit.export": (audit_export, "/audit/export/csv/", False, {D_AUDIT}),
 }
@@ -317,3 +323,132 @@ def test_an_administrator_cannot_grant_themselves_roles_by_inviting_their_own_ad
         invitation_accept(token=token, name="自己", password=PASSWORD)
     with schema_context(alpha.schema_name):
         assert sec.role_keys == {SECURITY}
+
+
+# ---------------------------------------------------------------- granting the 三员 roles
+
+
+def _pending(unit, user):
+    from zhengtong.accounts.models import RoleRequest
+
+    return list(RoleRequest.objects.filter(unit=unit, user=user, status="pending"))
+
+
+def _fresh_roles(unit, user) -> set[str]:
+    with schema_context(unit.schema_name):
+        user.__dict__.pop("_tenant_cache", None)
+        from tenant_users.permissions.models import UserTenantPermissions
+
+        return set(UserTenantPermissions.objects.get(profile=user).groups.values_list("name", flat=True))
+
+
+@pytest.mark.parametrize("asker_role", ["platform.unit_admin", SECURITY])
+def test_a_unit_grantor_alone_cannot_make_someone_a_three_admin_the_district_confirms(
+        alpha, make_user, client_for, asker_role):
+    asker = make_user(alpha, [asker_role])
+    member = make_user(alpha, ["assets.custodian"])
+    r = client_for(asker).post(f"/members/{member.pk}/roles/", {"role_keys": [SECURITY, "assets.custodian"]},
+                               follow=True)
+    assert "区级安全管理员确认" in r.content.decode()
+    assert _fresh_roles(alpha, member) == {"assets.custodian"}  # nothing granted yet
+    [request] = _pending(alpha, member)
+    assert request.role_keys == [SECURITY] and request.requested_by_id == asker.pk
+    page = client_for(asker).get(f"/members/{member.pk}/roles/").content.decode()
+    assert "等待区级安全管理员确认" in page or "Waiting for the district security administrator" in page
+    with schema_context(alpha.schema_name):
+        assert AuditEvent.objects.filter(action="role.request", actor_id=asker.pk, object_id=str(member.pk)).exists()
+        assert not AuditEvent.objects.filter(action="role.change", object_id=str(member.pk),
+                                             after__roles__contains=[SECURITY]).exists()
+
+    # the district security administrator sees it among every unit's waiting requests and confirms
+    d_sec = make_user(district_roles=[D_SECURITY])
+    c = client_for(d_sec, DISTRICT_HOST)
+    assert member.email in c.get("/security/roles/").content.decode()
+    r = c.post(f"/security/roles/{request.pk}/decide/", {"decision": "confirm"})
+    assert r.status_code == 302
+    assert _fresh_roles(alpha, member) == {SECURITY, "assets.custodian"}
+    with schema_context(alpha.schema_name):
+        change = AuditEvent.objects.filter(action="role.change", object_id=str(member.pk)).order_by("-id").first()
+        assert change.actor_id == d_sec.pk and SECURITY in change.after["roles"]
+        assert asker.email in change.detail  # who asked is on the record too
+        assert AuditEvent.objects.filter(action="role.confirm", actor_id=d_sec.pk).exists()
+    assert _pending(alpha, member) == []
+
+
+def test_the_confirmer_is_neither_the_asker_nor_the_person_concerned(alpha, make_user, client_for):
+    from django.core.exceptions import PermissionDenied
+
+    from zhengtong.accounts.services import member_roles_set, role_request_decide
+
+    # one person may be unit admin of alpha and district security admin (different scopes)
+    both = make_user(alpha, ["platform.unit_admin"], district_roles=[D_SECURITY])
+    member = make_user(alpha, [])
+    member_roles_set(unit=alpha, user=member, role_keys=[AUDIT], actor=both)
+    [request] = _pending(alpha, member)
+    with pytest.raises(PermissionDenied):
+        role_request_decide(request_id=request.pk, actor=both, confirm=True)
+    # a district security admin asked to confirm their own appointment in a unit cannot either
+    other_sec = make_user(alpha, [], district_roles=[D_SECURITY])
+    member_roles_set(unit=alpha, user=other_sec, role_keys=[SYSTEM], actor=both)
+    [own] = _pending(alpha, other_sec)
+    with pytest.raises(PermissionDenied):
+        role_request_decide(request_id=own.pk, actor=other_sec, confirm=True)
+    # the unit's own security administrator does not confirm: the district does
+    unit_sec = make_user(alpha, [SECURITY])
+    with pytest.raises(PermissionDenied):
+        role_request_decide(request_id=request.pk, actor=unit_sec, confirm=True)
+    assert client_for(unit_sec).post(f"/security/roles/{request.pk}/decide/",
+                                     {"decision": "confirm"}).status_code == 404
+    assert _fresh_roles(alpha, member) == set() and _fresh_roles(alpha, other_sec) == set()
+    with schema_context("public"):
+        assert AuditEvent.objects.filter(action="role.confirm", result="denied", actor_id=both.pk).exists()
+    # a second district security admin may; a refusal leaves the roles as they were
+    third = make_user(district_roles=[D_SECURITY])
+    role_request_decide(request_id=own.pk, actor=third, confirm=False)
+    role_request_decide(request_id=request.pk, actor=third, confirm=True)
+    assert _fresh_roles(alpha, member) == {AUDIT} and _fresh_roles(alpha, other_sec) == set()
+
+
+def test_removing_a_three_admin_role_also_waits_and_other_roles_change_at_once(alpha, make_user, client_for):
+    admin = make_user(alpha, ["platform.unit_admin"])
+    auditor = make_user(alpha, [AUDIT])
+    client_for(admin).post(f"/members/{auditor.pk}/roles/", {"role_keys": ["assets.custodian"]})
+    # the unit admin alone cannot take the auditor's role away either (the auditor audits them)
+    assert _fresh_roles(alpha, auditor) == {AUDIT, "assets.custodian"}
+    [request] = _pending(alpha, auditor)
+    assert request.role_keys == [] and request.before_keys == [AUDIT]
+
+
+def test_three_admin_roles_in_an_invitation_wait_for_the_districts_confirmation(alpha, make_user, client_for):
+    import secrets
+
+    from tenants.models import Invitation
+    from tenants.services import _token_hash, invitation_accept
+
+    from ..conftest import PASSWORD
+
+    sec = make_user(alpha, [SECURITY])
+    r = client_for(sec).post("/members/invite/", {"email": "new-auditor@test.cn", "name": "新审计",
+                                                  "role_keys": [AUDIT, "assets.custodian"]})
+    assert r.status_code == 302
+    token = secrets.token_urlsafe(16)
+    Invitation.objects.filter(unit=alpha, email="new-auditor@test.cn").update(token_hash=_token_hash(token))
+    person = invitation_accept(token=token, name="新审计", password=PASSWORD)
+    assert _fresh_roles(alpha, person) == {"assets.custodian"}
+    [request] = _pending(alpha, person)
+    assert request.role_keys == [AUDIT] and request.requested_by_id == sec.pk
+
+
+def test_the_units_security_admin_sees_every_role_change(alpha, make_user, client_for):
+    admin = make_user(alpha, ["platform.unit_admin"])
+    member = make_user(alpha, [], name="角色变更对象")
+    client_for(admin).post(f"/members/{member.pk}/roles/", {"role_keys": ["assets.asset_officer"]})
+    client_for(admin).post(f"/members/{member.pk}/roles/", {"role_keys": ["assets.asset_officer", SYSTEM]})
+    client_for(admin).post(f"/members/{admin.pk}/roles/", {"role_keys": ["platform.unit_admin", "assets.custodian"]})
+    sec = make_user(alpha, [SECURITY])
+    page = client_for(sec).get("/security/roles/").content.decode()
+    assert page.count("角色变更对象") >= 3  # the change, the request (waiting list and trail)
+    assert "role.change" in page and "role.request" in page and "role.grant" in page  # incl. the refused one
+    assert "资产专管员" in page  # roles by name
+    # the sidebar leads there
+    assert "/security/roles/" in client_for(sec).get("/").content.decode()

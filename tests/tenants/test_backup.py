@@ -227,3 +227,84 @@ def test_restore_refuses_what_is_not_a_backup(db, tmp_path):
     bogus.write_bytes(b"not a zip")
     with pytest.raises(CommandError, match="不是单位备份文件"):
         call_command("restore_unit", str(bogus), "whatever")
+
+
+def test_restore_next_to_the_live_original_rekeys_its_shared_rows(django_db_setup, django_db_blocker, tmp_path):
+    """The usual recovery: yesterday's copy restored beside the live unit. Its notifications
+    (dedupe keys naming the schema, links to the host), a disposal in approval and a file
+    come over to the new unit; the original keeps its own, untouched."""
+    from modules.assets.services import asset_disposal_request
+    from tenants.models import Unit
+    from zhengtong.approvals.models import ApprovalRequest
+    from zhengtong.approvals.services import approval_decide
+    from zhengtong.notifications.models import Notification
+    from zhengtong.notifications.services import notify
+
+    def notes(unit):
+        return sorted(Notification.objects.filter(unit=unit).values_list(
+            "pk", "recipient__email", "kind", "dedupe_key", "url", "title", "read_at"))
+
+    backup = tmp_path / "unit.zip"
+    with scratch_unit(django_db_blocker, prefix="bn") as unit:
+        officer, custodian, assets, _ = fill(unit)
+        head = unit.member(["platform.unit_admin"], "赵局长")
+        with schema_context(unit.schema_name):
+            request = asset_disposal_request(actor=officer, asset=assets[1].pk, disposal_type="sale",
+                                             reason="闲置多年，公开出售")
+            # a periodic check's item without the schema in its key, and one without a key
+            notify(recipients=[officer], kind=Notification.Kind.MODULE_WARNING, title="定额预警",
+                   dedupe_key="assets.quota_over:7:3", email=False)
+            notify(recipients=[custodian], kind=Notification.Kind.MODULE_WARNING, title="请核对资产", email=False)
+        original_notes, original_tables = notes(unit), fingerprint(unit.schema_name)
+        waiting = [n for n in original_notes if n[3].startswith(f"{unit.schema_name}:step:")]
+        assert waiting and waiting[0][1] == head.email and unit.primary_host in waiting[0][4]
+        call_command("backup_unit", unit.slug, str(backup), stdout=io.StringIO())
+
+        new_slug = f"rs-{uuid.uuid4().hex[:8]}"
+        out = io.StringIO()
+        call_command("restore_unit", str(backup), new_slug, stdout=out)  # was: UniqueViolation
+        restored = Unit.objects.get(slug=new_slug)
+        try:
+            # The restored unit has the same items, keyed and linked to itself.
+            def moved(n):
+                key = n[3].replace(unit.schema_name, restored.schema_name) if unit.schema_name in n[3] else \
+                    (f"{n[3]}:{restored.schema_name}" if n[3] else "")
+                return (n[1], n[2], key, n[4].replace(unit.primary_host, restored.primary_host), n[5], n[6])
+
+            copies = notes(restored)
+            assert sorted(c[1:] for c in copies) == sorted(moved(n) for n in original_notes)
+            assert not {c[0] for c in copies} & {n[0] for n in original_notes}
+            assert "re-keyed to the new unit" in out.getvalue()
+            # ... and the original is untouched: its items, its schema, its files.
+            assert notes(unit) == original_notes
+            assert fingerprint(unit.schema_name) == original_tables
+            assert fingerprint(restored.schema_name) == original_tables
+
+            # The head, on the restored unit's host: the inbox item opens the restored request,
+            # which is waiting for them there; the file downloads.
+            from tests.support.two_factor import verified_session
+
+            c = sign_in(restored.primary_host, head.email)
+            verified_session(c, head)  # a unit administrator signs in with the second factor
+            item = next(n for n in copies if n[1] == head.email and ":step:" in n[3])
+            r = c.post(f"/inbox/{item[0]}/open/")
+            assert r.status_code == 302 and r["Location"].startswith(f"http://{restored.primary_host}")
+            assert r["Location"].endswith(f"/approvals/{request.pk}/")
+            assert f"/approvals/{request.pk}/" in c.get("/approvals/").content.decode()
+            with schema_context(restored.schema_name):
+                from zhengtong.files.models import Attachment
+
+                attachment = Attachment.objects.get()
+            r = sign_in(restored.primary_host, officer.email).get(f"/files/{attachment.pk}/")
+            assert r.status_code == 200 and b"".join(r.streaming_content) == PDF
+            # Deciding in the restored unit leaves the original's request where it was.
+            with schema_context(restored.schema_name):
+                req = ApprovalRequest.objects.get(pk=request.pk)
+                step = req.steps.get(status="active")
+                approval_decide(request_id=req.pk, step_id=step.pk, actor=head, decision="reject", comment="暂缓")
+                assert ApprovalRequest.objects.get(pk=request.pk).status == "rejected"
+            with schema_context(unit.schema_name):
+                assert ApprovalRequest.objects.get(pk=request.pk).status == request.status
+            assert notes(unit) == original_notes
+        finally:
+            drop_unit(restored)

@@ -67,7 +67,13 @@ def test_onboard_by_operator_through_portal_and_invitation(operator, client_for,
     assert r.status_code == 302
     c2 = client_for(None, "whg.zt.test")
     r = c2.post("/accounts/login/", {"username": "head@whg.cn", "password": "Wh-Guan#2026x"})
-    assert r.status_code == 302
+    # a unit administrator grants roles: the password alone opens nothing, the second factor follows
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/2fa/")
+    assert c2.get("/")["Location"].startswith("/accounts/2fa/")
+    from tests.support.two_factor import verified_session
+    from zhengtong.accounts.models import User
+
+    verified_session(c2, User.objects.get(email="head@whg.cn"))
     assert "platform.unit_admin" in c2.get("/").content.decode() or "单位管理员" in c2.get("/").content.decode()
     # the link works once only
     r = client_for(None, DISTRICT_HOST).get(f"/invite/{token}/")

@@ -62,3 +62,47 @@ class User(UserProfile):
 
     def has_role(self, *keys: str) -> bool:
         return bool(self.role_keys.intersection(keys))
+
+
+class RoleRequest(models.Model):
+    """A change of who holds a 三员 role (system, security, audit administrator) in a unit,
+    waiting for the district security administrator's confirmation.
+
+    GB/T 22239-2019 level 3 asks for an approval procedure with approval by level for
+    important operations (安全管理机构 · 授权和审批) and for separated administrator duties
+    (8.1.4.2 d): one person of the unit asks, a second person one level up confirms, and
+    neither may be the person concerned (accounts/services.py, role_request_decide).
+    Public schema, so the district sees every unit's waiting requests in one list.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REFUSED = "refused", _("Refused")
+        REPLACED = "replaced", _("Replaced by a newer request")
+
+    unit = models.ForeignKey("tenants.Unit", on_delete=models.CASCADE, related_name="role_requests",
+                             verbose_name=_("unit"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_requests", verbose_name=_("person"))
+    # The 三员 roles the person is to hold in the unit once confirmed (empty: all removed),
+    # and those held when it was asked — the confirmer sees both.
+    role_keys = models.JSONField(_("administrator roles asked for"), default=list)
+    before_keys = models.JSONField(_("administrator roles held"), default=list)
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("asked by"))
+    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["unit", "user"], condition=models.Q(status="pending"),
+                                               name="role_request_one_pending")]
+        verbose_name = _("administrator role request")
+        verbose_name_plural = _("administrator role requests")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.user_id} → {','.join(self.role_keys) or '-'} ({self.status})"

@@ -29,7 +29,7 @@ from zhengtong.registry.registry import (
     unit_roles,
 )
 
-from .models import User
+from .models import RoleRequest, User
 
 ROLE_GRANTORS = (UNIT_ADMIN, SECURITY_ADMIN)  # who may grant roles in a unit
 MEMBER_MANAGERS = (UNIT_ADMIN, SYSTEM_ADMIN)  # who may add or remove members
@@ -80,8 +80,16 @@ def user_create(*, email: str, name: str = "", password: str | None = None, acto
     return user
 
 
-def member_roles_set(*, unit, user: User, role_keys: Iterable[str], actor, enforce_grantor: bool = True) -> list[str]:
-    """Make ``user`` a member of ``unit`` holding exactly ``role_keys`` there.
+def member_roles_set(*, unit, user: User, role_keys: Iterable[str], actor, enforce_grantor: bool = True,
+                     three_admins_asked_by=None) -> list[str]:
+    """Make ``user`` a member of ``unit`` holding ``role_keys`` there; returns the roles held now.
+
+    A change of the 三员 roles (system, security, audit administrator) of a unit is not made
+    here when a person asks for it: it becomes a RoleRequest that the district security
+    administrator confirms (role_request_decide) — GB/T 22239-2019 level 3, approval by level
+    and separated administrator duties; the other roles change at once. The asker is
+    ``actor`` when ``enforce_grantor`` (the roles page), or ``three_admins_asked_by`` (the
+    person who sent an invitation).
 
     ``enforce_grantor=False`` is for platform code acting for the district (onboarding,
     invitations, seeding), where the check was made by the caller.
@@ -91,6 +99,7 @@ def member_roles_set(*, unit, user: User, role_keys: Iterable[str], actor, enfor
     if unknown:
         raise ValidationError(_("Unknown role: %(r)s") % {"r": ", ".join(sorted(unknown))}, code="unknown_role")
     check_three_admins(keys)
+    asker = actor if enforce_grantor else three_admins_asked_by
     with schema_context(unit.schema_name):
         if enforce_grantor:
             # Checked and recorded before the write transaction, so the refusal stays
@@ -102,17 +111,114 @@ def member_roles_set(*, unit, user: User, role_keys: Iterable[str], actor, enfor
                 audit_denied(action="role.grant", actor=actor, obj=user, detail="grant to self refused")
                 raise PermissionDenied(_("Nobody may change their own roles."))
         with transaction.atomic():
-            if not unit.user_set.filter(pk=user.pk).exists():
+            member = unit.user_set.filter(pk=user.pk).exists()
+            before = _roles_held(user) if member else []
+            held_three = sorted(set(before) & UNIT_THREE_ADMINS)
+            asked_three = sorted(set(keys) & UNIT_THREE_ADMINS)
+            now_keys = keys
+            if asker is not None and held_three != asked_three and not unit.is_district_portal:
+                now_keys = sorted((set(keys) - UNIT_THREE_ADMINS) | set(held_three))
+                check_three_admins(now_keys)
+            if not member:
                 unit.add_user(user)
-            perms = UserTenantPermissions.objects.get(profile=user)
-            before = sorted(perms.groups.values_list("name", flat=True))
-            groups = list(Group.objects.filter(name__in=keys))
-            if len(groups) != len(keys):
-                raise ValidationError(_("Roles are not set up in this unit yet; run migrate_platform."))
-            perms.groups.set(groups)
-            # Forget the per-schema cached roles on this instance.
-            user.__dict__.pop(TENANT_CACHE_NAME, None)
-            if before != keys:
-                audit_record(action="role.change", actor=actor, obj=user, before={"roles": before},
-                             after={"roles": keys})
-    return keys
+            _roles_write(user=user, keys=now_keys, before=before, actor=actor)
+            if now_keys != keys:
+                _role_request_put(unit=unit, user=user, asked=asked_three, held=held_three, asker=asker)
+    return now_keys
+
+
+UNIT_THREE_ADMINS = frozenset(THREE_ADMINS)
+
+
+def _roles_held(user: User) -> list[str]:
+    """The roles ``user`` holds in the current schema, read afresh (not the cached ones)."""
+    perms = UserTenantPermissions.objects.get(profile=user)
+    return sorted(perms.groups.values_list("name", flat=True))
+
+
+def _roles_write(*, user: User, keys: list[str], before: list[str], actor, detail: str = "") -> None:
+    """Set the roles in the current schema and record the change (nothing if none)."""
+    perms = UserTenantPermissions.objects.get(profile=user)
+    groups = list(Group.objects.filter(name__in=keys))
+    if len(groups) != len(keys):
+        raise ValidationError(_("Roles are not set up in this unit yet; run migrate_platform."))
+    perms.groups.set(groups)
+    # Forget the per-schema cached roles on this instance.
+    user.__dict__.pop(TENANT_CACHE_NAME, None)
+    if before != keys:
+        audit_record(action="role.change", actor=actor, obj=user, before={"roles": before}, after={"roles": keys},
+                     detail=detail)
+
+
+def _role_request_put(*, unit, user: User, asked: list[str], held: list[str], asker) -> RoleRequest:
+    """Record (or replace) the person's waiting 三员 change in ``unit``; in the unit's trail."""
+    with schema_context("public"):
+        RoleRequest.objects.filter(unit=unit, user=user, status=RoleRequest.Status.PENDING).update(
+            status=RoleRequest.Status.REPLACED, decided_at=timezone.now())
+        request = RoleRequest.objects.create(unit=unit, user=user, role_keys=asked, before_keys=held,
+                                             requested_by=asker if getattr(asker, "pk", None) else None)
+    audit_record(action="role.request", actor=asker, obj=user, before={"roles": held}, after={"roles": asked},
+                 detail=f"request {request.pk}: waits for the district security administrator")
+    return request
+
+
+def role_request_pending(*, unit, user: User) -> RoleRequest | None:
+    with schema_context("public"):
+        return RoleRequest.objects.filter(unit=unit, user=user, status=RoleRequest.Status.PENDING).first()
+
+
+def role_request_decide(*, request_id: int, actor, confirm: bool) -> RoleRequest:
+    """The district security administrator confirms or refuses a waiting 三员 change.
+
+    Two people at two levels: the confirmer is neither the person who asked nor the
+    person concerned. Confirming sets the person's 三员 roles in the unit to those asked
+    for, keeps their other roles, and writes role.confirm and role.change into the unit's
+    trail (and role.confirm into the district's); refusing writes role.refuse.
+    """
+    from zhengtong.security.services import is_district_security_admin
+
+    action = "role.confirm" if confirm else "role.refuse"
+    with schema_context("public"):
+        request = RoleRequest.objects.select_related("unit", "user", "requested_by").filter(pk=request_id).first()
+        if request is None or request.status != RoleRequest.Status.PENDING:
+            raise ValidationError(_("This request was already decided or replaced (该申请已处理或已被新申请取代)."),
+                                  code="decided")
+        refusal = None
+        if not is_district_security_admin(actor):
+            refusal = ("not the district security admin",
+                       _("Only the district security administrator confirms administrator roles."))
+        elif actor.pk in (request.user_id, request.requested_by_id):
+            refusal = ("own request or own roles",
+                       _("Administrator roles are confirmed by someone other than the person who asked and the "
+                         "person concerned (三员授权须由申请人和被授权人以外的人确认)."))
+        if refusal:
+            audit_denied(action=action, actor=actor, obj=request.user, detail=f"request {request.pk}: {refusal[0]}")
+            raise PermissionDenied(refusal[1])
+    unit, user = request.unit, request.user
+    with transaction.atomic():
+        with schema_context("public"):
+            request = RoleRequest.objects.select_for_update().get(pk=request.pk)
+            if request.status != RoleRequest.Status.PENDING:
+                raise ValidationError(_("This request was already decided or replaced (该申请已处理或已被新申请取代)."),
+                                      code="decided")
+            request.status = RoleRequest.Status.CONFIRMED if confirm else RoleRequest.Status.REFUSED
+            request.decided_by = actor
+            request.decided_at = timezone.now()
+            request.save(update_fields=["status", "decided_by", "decided_at"])
+            audit_record(action=action, actor=actor, obj=user, object_repr=f"{unit.name} · {user.email}",
+                         before={"roles": request.before_keys}, after={"roles": request.role_keys},
+                         detail=f"request {request.pk}")
+        with schema_context(unit.schema_name):
+            asked_by = request.requested_by.email if request.requested_by else "-"
+            detail = f"request {request.pk}, asked by {asked_by}"
+            audit_record(action=action, actor=actor, obj=user, before={"roles": request.before_keys},
+                         after={"roles": request.role_keys}, detail=detail)
+            if confirm:
+                if not unit.user_set.filter(pk=user.pk).exists():
+                    raise ValidationError(_("%(who)s is no longer a member of %(unit)s (该人员已不是本单位成员).")
+                                          % {"who": user, "unit": unit.name}, code="not_member")
+                before = _roles_held(user)
+                keys = sorted((set(before) - UNIT_THREE_ADMINS) | set(request.role_keys))
+                check_three_admins(keys)
+                _roles_write(user=user, keys=keys, before=before, actor=actor, detail=detail)
+    return request

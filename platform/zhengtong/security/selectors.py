@@ -11,12 +11,23 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 from tenant_users.permissions.models import UserTenantPermissions
 
-from zhengtong.registry.registry import DISTRICT_OPERATOR, DISTRICT_THREE_ADMINS, THREE_ADMINS
+from zhengtong.registry.registry import (
+    DISTRICT_OPERATOR,
+    DISTRICT_THREE_ADMINS,
+    THREE_ADMINS,
+    UNIT_ADMIN,
+)
 
 from .models import SecurityPolicy
 
-# Holders of these roles — in any unit or in the district — must use a second factor.
-TWO_FACTOR_ROLES = (*THREE_ADMINS, *DISTRICT_THREE_ADMINS, DISTRICT_OPERATOR)
+# Holders of these roles — in any unit or in the district — must use a second factor: every
+# role that grants roles (the unit administrator and the security administrators:
+# accounts.services.ROLE_GRANTORS; the district operator, who invites with roles), changes
+# security settings (the security administrators) or administers (the three administrators).
+TWO_FACTOR_ROLES = (*THREE_ADMINS, UNIT_ADMIN, *DISTRICT_THREE_ADMINS, DISTRICT_OPERATOR)
+
+# What the security administrator's "role changes" page lists from the trail.
+ROLE_EVENTS = ("role.change", "role.request", "role.confirm", "role.refuse", "role.grant", "invitation.create")
 
 
 def security_policy() -> SecurityPolicy:
@@ -84,3 +95,24 @@ def locked_out_attempts(*, unit) -> QuerySet:
         members = User.objects.filter(tenants=unit).annotate(key=Lower("email")).values("key")
         qs = qs.filter(username__in=Subquery(members))
     return qs.order_by("-attempt_time")
+
+
+def role_changes(*, unit, limit: int = 200) -> list:
+    """Role changes, requests, confirmations, refusals and role invitations in the trail of
+    ``unit`` (the district's own on the district portal), newest first."""
+    from django_tenants.utils import schema_context
+
+    from zhengtong.audit.models import AuditEvent
+
+    with schema_context(unit.schema_name):
+        return list(AuditEvent.objects.filter(action__in=ROLE_EVENTS).order_by("-id")[:limit])
+
+
+def role_requests_pending(*, unit) -> QuerySet:
+    """Waiting 三员 changes: the unit's own, or every unit's on the district portal."""
+    from zhengtong.accounts.models import RoleRequest
+
+    qs = RoleRequest.objects.filter(status=RoleRequest.Status.PENDING).select_related("unit", "user", "requested_by")
+    if unit.schema_name != get_public_schema_name():
+        qs = qs.filter(unit=unit)
+    return qs.order_by("requested_at", "id")

@@ -1,5 +1,6 @@
 """Security administrator pages: the platform-wide policy (district), sign-in lockouts
-(each unit's own, or all of them on the district portal), second-factor resets."""
+(each unit's own members', or all of them on the district portal), second-factor resets,
+role changes (the unit's trail; on the district portal also the 三员 requests to confirm)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,8 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
 from zhengtong.accounts.models import User
+from zhengtong.accounts.services import role_request_decide as decide_role_request
+from zhengtong.registry.registry import role_label
 
 from . import selectors, services
 from .forms import SecurityPolicyForm, TwoFactorResetForm
@@ -94,3 +97,32 @@ def two_factor_reset(request):
         messages.success(request, _("%(n)d second-factor device(s) of %(email)s removed; they enrol again at "
                                     "their next sign-in.") % {"n": count, "email": person.email})
     return redirect("security:policy")
+
+
+@security_admin_required
+def role_changes(request):
+    """Who changed whose roles, and the 三员 changes waiting for the district's confirmation."""
+    pending = [{"request": r, "asked": [role_label(k) for k in r.role_keys],
+                "held": [role_label(k) for k in r.before_keys]}
+               for r in selectors.role_requests_pending(unit=request.tenant)]
+    events = [{"event": e, "before": [role_label(k) for k in (e.before or {}).get("roles", [])],
+               "after": [role_label(k) for k in (e.after or {}).get("roles", [])]}
+              for e in selectors.role_changes(unit=request.tenant)]
+    return render(request, "security/role_changes.html", {
+        "pending": pending, "events": events, "can_decide": request.tenant.is_district_portal})
+
+
+@security_admin_required
+@require_POST
+def role_request_decide(request, pk):
+    _district_only(request)
+    confirm = request.POST.get("decision") == "confirm"
+    try:
+        decided = decide_role_request(request_id=pk, actor=request.user, confirm=confirm)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+    else:
+        messages.success(request, (_("Confirmed: %(who)s's administrator roles in %(unit)s are changed.") if confirm
+                                   else _("Refused: %(who)s's administrator roles in %(unit)s stay as they were."))
+                         % {"who": decided.user, "unit": decided.unit.name})
+    return redirect("security:role_changes")
