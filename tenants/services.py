@@ -24,6 +24,7 @@ from django_tenants.utils import schema_context
 from zhengtong.accounts.models import User
 from zhengtong.accounts.services import member_roles_set
 from zhengtong.audit.services import audit_record
+from zhengtong.registry.handover import MODULE_SWITCHED_ON, emit
 from zhengtong.registry.registry import DISTRICT_OPERATOR, UNIT_ADMIN, get_module
 
 from .models import District, Domain, Invitation, Unit, UnitModule
@@ -151,6 +152,7 @@ def unit_onboard(*, name: str, slug: str, unit_type: str = Unit.UnitType.BUREAU,
         UnitModule.objects.bulk_create(
             [UnitModule(unit=unit, module_key=k, enabled=True, changed_by=_pk_user(actor)) for k in module_keys]
         )
+        _modules_switched_on(unit, module_keys)
         audit_record(action="unit.create", actor=actor, obj=unit,
                      after={"name": unit.name, "slug": slug, "type": unit_type, "modules": module_keys})
         invitation, url = (None, "")
@@ -159,6 +161,14 @@ def unit_onboard(*, name: str, slug: str, unit_type: str = Unit.UnitType.BUREAU,
                                                 role_keys=[UNIT_ADMIN], actor=actor, check_actor=False,
                                                 send=send_invite)
     return Onboarded(unit=unit, invitation=invitation, invite_url=url)
+
+
+def _modules_switched_on(unit: Unit, module_keys: list[str]) -> None:
+    """Tell the modules, in the unit's schema and the caller's transaction, that they are on
+    there (e.g. assets writes the unit's roll-up summary rows at once)."""
+    with schema_context(unit.schema_name):
+        for key in module_keys:
+            emit(MODULE_SWITCHED_ON, unit_id=unit.pk, module_key=key)
 
 
 def _pk_user(actor):
@@ -184,6 +194,9 @@ def _unit_module_set(*, unit: Unit, module_key: str, enabled: bool, actor) -> No
         switch.enabled = enabled
         switch.changed_by = actor
         switch.save()
+    if enabled and before is not True:
+        unit.__dict__.pop("_zt_enabled_modules", None)
+        _modules_switched_on(unit, [module_key])
     if before != enabled:
         audit_record(action="unit.module", actor=actor, obj=unit, object_repr=f"{unit.name}:{module_key}",
                      before={module_key: before}, after={module_key: enabled})

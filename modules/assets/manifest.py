@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from zhengtong.registry.manifest import ModuleManifest, NavEntry, RoleSpec, RuleField
 from zhengtong.registry.manifest import ApprovalStepSpec, ApprovalType, ConditionField, StepCondition
+from zhengtong.registry.handover import MODULE_SWITCHED_ON
 from zhengtong.registry.manifest import PeriodicTask, ReportSpec
 
 from .leasing import declarations as leasing  # lending/renting and the idle pool (helper a2pool)
@@ -143,7 +144,8 @@ MANIFEST = ModuleManifest(
     imports=("assets.asset",),  # modules/assets/imports.py; export: modules/assets/exports.py
     # Cards in a person's custody, for personnel's hand-over checklist.
     handover_provider="modules.assets.handover.handover_items",
-    events_handled={**stocktake.EVENTS_HANDLED},
+    events_handled={**stocktake.EVENTS_HANDLED,
+                    MODULE_SWITCHED_ON: "modules.assets.district.services.on_module_switched_on"},
     navigation=(
         NavEntry("assets:list", "资产卡片", "Asset cards"),
         NavEntry("assets:create", "登记资产", "Register asset", permission="assets.add_asset"),

@@ -66,9 +66,12 @@ def _figures(rng: random.Random, scale: int, *, tax_rate: str, margin: str) -> d
     inv_open = (cost / Decimal(rng.randint(6, 9))).quantize(Decimal("0.01"))
     inv_close = (inv_open * Decimal(rng.randint(90, 110)) / 100).quantize(Decimal("0.01"))
     rec_open = (revenue / Decimal(rng.randint(8, 12))).quantize(Decimal("0.01"))
+    tax = (revenue * Decimal(tax_rate)).quantize(Decimal("0.01"))
+    profit = (revenue * Decimal(margin) / 3).quantize(Decimal("0.01"))
     return {
-        "revenue": revenue, "cost_of_sales": cost, "taxes_paid": (revenue * Decimal(tax_rate)).quantize(Decimal("0.01")),
-        "total_profit": (revenue * Decimal(margin) / 3).quantize(Decimal("0.01")),
+        "revenue": revenue, "cost_of_sales": cost, "tax_payable": tax, "taxes_paid": tax, "total_profit": profit,
+        # what the revenue did not leave as profit: cost of sales, taxes and surcharges, expenses
+        "cost_expense_total": revenue - profit,
         "inventory_opening": inv_open, "inventory_closing": inv_close,
         "purchases": (cost * Decimal(rng.randint(95, 105)) / 100).quantize(Decimal("0.01")),
         "receivables_opening": rec_open, "receivables_closing": (rec_open * Decimal("1.05")).quantize(Decimal("0.01")),
@@ -135,10 +138,12 @@ def _data(users) -> None:
                 services.filing_save(actor=sel, entity=e, period=period, filed_on=date(int(period) + 1, 4, 30),
                                      **figures)
     # Three that stand out in 2024: low tax, purchases far above sales, revenue collapse.
-    _tweak(sel, entities["恒远电子"], taxes_paid=Decimal("2600.00"))
+    _tweak(sel, entities["恒远电子"], tax_payable=Decimal("2600.00"), taxes_paid=Decimal("2600.00"))
     _tweak(sel, entities["博达信息"], purchases=Decimal("2100000.00"))
-    _tweak(sel, entities["湘味轩"], revenue=Decimal("300000.00"), taxes_paid=Decimal("0.00"))
-    _tweak(sel, entities["鼎盛建筑"], taxes_paid=Decimal("30000.00"), total_profit=Decimal("-120000.00"))
+    _tweak(sel, entities["湘味轩"], revenue=Decimal("300000.00"), tax_payable=Decimal("0.00"),
+           taxes_paid=Decimal("0.00"))
+    _tweak(sel, entities["鼎盛建筑"], tax_payable=Decimal("30000.00"), taxes_paid=Decimal("30000.00"),
+           total_profit=Decimal("-120000.00"))
     for code, _industry, _names in INDUSTRIES:
         services.benchmark_compute(actor=sel, industry_code=code, period="2024")
     articles = [services.regulation_add(actor=reviewer, law_name=law, article_no=no, title=title, text=text,

@@ -29,6 +29,15 @@ class EntityForm(forms.ModelForm):
         fields = ["name", "credit_code", "industry_code", "industry_name", "tax_office", "size", "is_key_taxpayer"]
 
 
+FIGURE_HELP = {
+    "revenue": _("Leave empty if not reported."),
+    "cost_expense_total": _("Cost of sales + taxes and surcharges + selling, administrative and financial expenses."),
+    "tax_payable": _("Tax declared for the period (the tax burden rate is on it)."),
+    "previous_revenue": _("Only when the previous period was not filed here; a filed previous period is used "
+                          "first."),
+}
+
+
 class FilingForm(forms.Form):
     period = forms.CharField(label=_("period"), max_length=6, help_text=_("A year (2024) or a quarter (2024Q3)."))
     filed_on = forms.DateField(label=_("filed on"), required=False, widget=DATE)
@@ -40,9 +49,7 @@ class FilingForm(forms.Form):
         for key in FILING_FIELDS:
             zh, en = FIELD_LABELS[key]
             self.fields[key] = forms.DecimalField(label=localized(zh, en), required=False, max_digits=16,
-                                                  decimal_places=2,
-                                                  help_text=_("Leave empty if not reported.") if key == "revenue"
-                                                  else "")
+                                                  decimal_places=2, help_text=FIGURE_HELP.get(key, ""))
 
 
 class UploadForm(forms.Form):

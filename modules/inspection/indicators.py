@@ -9,8 +9,14 @@ Nothing here guesses. When an input was not reported, or a denominator is zero, 
 is ``None`` with the reason — never a crash and never a made-up 0 that would look like a
 real (and very suspicious) ratio and push the entity up the ranking.
 
-Ratios are kept as fractions with 4 decimal places (0.0312 = 3.12 %); money stays in the
-filing as Decimal yuan.
+Ratios are kept as fractions with 6 decimal places (0.031234 = 3.1234 %), so that the pages
+recording a selection decision can show every indicator to 4 decimals in its own unit (percent,
+times, ratio) without inventing digits; money stays in the filing as Decimal yuan.
+
+The formulas are those of 纳税评估 (the tax authority's assessment indicators, 国税发〔2005〕43号
+《纳税评估管理办法（试行）》 and its 通用分析指标): the industry benchmarks a unit imports from the tax
+authority are computed that way, so a value computed any other way would be compared with a
+benchmark that means something else.
 """
 from __future__ import annotations
 
@@ -21,13 +27,16 @@ from typing import Any, Literal
 
 from zhengtong.registry.registry import localized
 
-PLACES = Decimal("0.0001")
+PLACES = Decimal("0.000001")
+SHOWN = Decimal("0.0001")  # 4 decimals in the unit shown (percent, times, ratio)
 TWO = Decimal("2")
 
 # Filing fields (Decimal yuan) with their names, used in formulas and explanations.
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "revenue": ("营业收入", "revenue"),
     "cost_of_sales": ("营业成本", "cost of sales"),
+    "cost_expense_total": ("成本费用总额", "total cost and expense"),
+    "tax_payable": ("应纳税额", "tax payable"),
     "taxes_paid": ("实缴税额", "taxes paid"),
     "total_profit": ("利润总额", "total profit"),
     "inventory_opening": ("期初存货", "opening inventory"),
@@ -38,12 +47,14 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "current_assets": ("流动资产", "current assets"),
     "current_liabilities": ("流动负债", "current liabilities"),
     "cash": ("货币资金", "cash"),
+    # Given in the filing itself when the period before was never filed here (a taxpayer new
+    # to the register, or a first import): the revenue change rate needs it, and a made-up
+    # filing of the period before would also be read by the loss check and the benchmarks.
     "previous_revenue": ("上期营业收入", "previous period's revenue"),
     "average_inventory": ("平均存货", "average inventory"),
     "average_receivables": ("平均应收账款", "average receivables"),
 }
-FILING_FIELDS = tuple(k for k in FIELD_LABELS if k not in ("previous_revenue", "average_inventory",
-                                                             "average_receivables"))
+FILING_FIELDS = tuple(k for k in FIELD_LABELS if k not in ("average_inventory", "average_receivables"))
 
 
 def field_label(key: str) -> str:
@@ -60,6 +71,10 @@ class IndicatorResult:
     reason: str = ""
     fields: tuple[str, ...] = ()  # the inputs the reason is about
     inputs: dict[str, Decimal | None] = field(default_factory=dict)
+    # What the value rests on where that can differ from one filing to another: the revenue
+    # change rate's previous revenue comes from the previous period's filing ("previous_filing")
+    # or from the figure given in this filing ("stated_previous").
+    basis: str = ""
 
     @property
     def ok(self) -> bool:
@@ -72,11 +87,23 @@ class IndicatorResult:
         if self.reason == "zero":
             return localized(f"{names}为零，比率无意义", f"Not computed: {names} is zero")
         if self.reason == "no_previous":
-            return localized("没有上一期申报，无法计算变化率", "Not computed: no filing for the previous period")
+            return localized("没有上一期申报，也未填报上期营业收入，无法计算变化率",
+                             "Not computed: no filing for the previous period and no previous revenue given")
         return ""
 
+    def basis_text(self) -> str:
+        return basis_text(self.basis)
+
     def as_json(self) -> dict[str, Any]:
-        return {"value": _s(self.value), "reason": self.reason, "fields": list(self.fields)}
+        return {"value": _s(self.value), "reason": self.reason, "fields": list(self.fields), "basis": self.basis}
+
+
+def basis_text(basis: str) -> str:
+    if basis == "previous_filing":
+        return localized("上期营业收入取自上期申报", "previous revenue from the previous period's filing")
+    if basis == "stated_previous":
+        return localized("上期营业收入取自本期申报填报数", "previous revenue as given in this filing")
+    return ""
 
 
 def _english() -> bool:
@@ -138,15 +165,29 @@ def _ratio(key: str, inputs: dict[str, Decimal | None], numerator: Callable[[dic
 
 
 def tax_burden_rate(filing, previous=None) -> IndicatorResult:
-    """税负率 = 实缴税额 ÷ 营业收入."""
-    i = _inputs(filing, ("taxes_paid", "revenue"))
-    return _ratio("tax_burden", i, lambda d: d["taxes_paid"], lambda d: d["revenue"], ("revenue",))
+    """税负率 = 应纳税额 ÷ 营业收入.
+
+    On tax payable, not on tax paid: 纳税评估 defines 税收负担率 as 本期应纳税额 ÷ 本期应税
+    主营业务收入, and the tax authority's industry warning values are computed that way. Tax
+    paid in a period also holds arrears and prepayments of other periods and misses this
+    period's tax still unpaid, so it measures collection, not what the taxpayer declared on the
+    period's revenue, which is what case selection compares. A filing without the tax payable
+    gets no value (and the page says so) rather than a value on another basis.
+    """
+    i = _inputs(filing, ("tax_payable", "revenue"))
+    return _ratio("tax_burden", i, lambda d: d["tax_payable"], lambda d: d["revenue"], ("revenue",))
 
 
 def cost_profit_ratio(filing, previous=None) -> IndicatorResult:
-    """成本利润率 = 利润总额 ÷ 营业成本."""
-    i = _inputs(filing, ("total_profit", "cost_of_sales"))
-    return _ratio("cost_profit", i, lambda d: d["total_profit"], lambda d: d["cost_of_sales"], ("cost_of_sales",))
+    """成本利润率 = 利润总额 ÷ 成本费用总额.
+
+    成本费用总额 = 营业成本 + 税金及附加 + 销售费用 + 管理费用 + 财务费用 (纳税评估's 成本费用利润率),
+    reported as one figure. On 营业成本 alone the ratio ignored the expenses that turn a gross
+    profit into a profit and overstated every taxpayer's return on cost.
+    """
+    i = _inputs(filing, ("total_profit", "cost_expense_total"))
+    return _ratio("cost_profit", i, lambda d: d["total_profit"], lambda d: d["cost_expense_total"],
+                  ("cost_expense_total",))
 
 
 def inventory_turnover(filing, previous=None) -> IndicatorResult:
@@ -163,9 +204,12 @@ def purchase_sales_ratio(filing, previous=None) -> IndicatorResult:
 
 
 def sales_profit_tax_rate(filing, previous=None) -> IndicatorResult:
-    """销售利税率 = (利润总额 + 实缴税额) ÷ 营业收入."""
-    i = _inputs(filing, ("total_profit", "taxes_paid", "revenue"))
-    return _ratio("sales_profit_tax", i, lambda d: d["total_profit"] + d["taxes_paid"], lambda d: d["revenue"],
+    """销售利税率 = (利润总额 + 应纳税额) ÷ 营业收入.
+
+    利税 is the profit plus the taxes the period's business owes, on the same basis as the
+    tax burden rate above (tax payable, not tax paid; see tax_burden_rate)."""
+    i = _inputs(filing, ("total_profit", "tax_payable", "revenue"))
+    return _ratio("sales_profit_tax", i, lambda d: d["total_profit"] + d["tax_payable"], lambda d: d["revenue"],
                   ("revenue",))
 
 
@@ -177,13 +221,25 @@ def gross_margin(filing, previous=None) -> IndicatorResult:
 
 
 def revenue_change_rate(filing, previous=None) -> IndicatorResult:
-    """销售收入变化率 = (本期营业收入 − 上期营业收入) ÷ 上期营业收入."""
-    if previous is None:
+    """销售收入变化率 = (本期营业收入 − 上期营业收入) ÷ 上期营业收入.
+
+    上期营业收入 is the revenue of the previous period's filing; when that period was never
+    filed (or its revenue not reported), the figure given in this filing. The filed period
+    comes first: it is the record, corrected through the audited filing services."""
+    stated = getattr(filing, "previous_revenue", None)
+    if previous is not None and previous.revenue is not None:
+        basis, before = "previous_filing", previous.revenue
+    elif stated is not None:
+        basis, before = "stated_previous", stated
+    elif previous is not None:
+        basis, before = "previous_filing", None  # filed, revenue not reported: "missing"
+    else:
         return IndicatorResult("revenue_change", None, "no_previous", ("previous_revenue",),
                                {"revenue": filing.revenue, "previous_revenue": None})
-    i = {"revenue": filing.revenue, "previous_revenue": previous.revenue}
-    return _ratio("revenue_change", i, lambda d: d["revenue"] - d["previous_revenue"],
-                  lambda d: d["previous_revenue"], ("previous_revenue",))
+    i = {"revenue": filing.revenue, "previous_revenue": before}
+    r = _ratio("revenue_change", i, lambda d: d["revenue"] - d["previous_revenue"],
+               lambda d: d["previous_revenue"], ("previous_revenue",))
+    return IndicatorResult(r.key, r.value, r.reason, r.fields, r.inputs, basis)
 
 
 def receivables_turnover(filing, previous=None) -> IndicatorResult:
@@ -202,10 +258,13 @@ def quick_ratio(filing, previous=None) -> IndicatorResult:
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("tax_burden", "税负率", "Tax burden rate",
-              "税负率 = 实缴税额 ÷ 营业收入 × 100%", "Tax burden rate = taxes paid ÷ revenue × 100%",
+              "税负率 = 应纳税额 ÷ 营业收入 × 100%", "Tax burden rate = tax payable ÷ revenue × 100%",
               "percent", "low", tax_burden_rate),
     Indicator("cost_profit", "成本利润率", "Cost-profit ratio",
-              "成本利润率 = 利润总额 ÷ 营业成本 × 100%", "Cost-profit ratio = total profit ÷ cost of sales × 100%",
+              "成本利润率 = 利润总额 ÷ 成本费用总额 × 100%"
+              "（成本费用总额 = 营业成本 + 税金及附加 + 销售费用 + 管理费用 + 财务费用）",
+              "Cost-profit ratio = total profit ÷ total cost and expense × 100% (cost of sales + taxes and surcharges"
+              " + selling, administrative and financial expenses)",
               "percent", "low", cost_profit_ratio),
     Indicator("inventory_turnover", "存货周转率", "Inventory turnover",
               "存货周转率（次）= 营业成本 ÷ ((期初存货 + 期末存货) ÷ 2)",
@@ -215,8 +274,8 @@ INDICATORS: tuple[Indicator, ...] = (
               "购销比率 = 本期购进额 ÷ 营业收入 × 100%", "Purchase-sales ratio = purchases ÷ revenue × 100%",
               "percent", "high", purchase_sales_ratio),
     Indicator("sales_profit_tax", "销售利税率", "Sales profit-tax rate",
-              "销售利税率 = (利润总额 + 实缴税额) ÷ 营业收入 × 100%",
-              "Sales profit-tax rate = (total profit + taxes paid) ÷ revenue × 100%",
+              "销售利税率 = (利润总额 + 应纳税额) ÷ 营业收入 × 100%",
+              "Sales profit-tax rate = (total profit + tax payable) ÷ revenue × 100%",
               "percent", "low", sales_profit_tax_rate),
     Indicator("gross_margin", "毛利率", "Gross margin",
               "毛利率 = (营业收入 − 营业成本) ÷ 营业收入 × 100%",
@@ -245,14 +304,23 @@ def compute_all(filing, previous=None) -> dict[str, IndicatorResult]:
     return {ind.key: ind.compute(filing, previous) for ind in INDICATORS}
 
 
+def shown_number(key: str, value: Decimal) -> Decimal:
+    """The value in the unit it is shown in (percent for rates), to 4 decimals."""
+    if BY_KEY[key].display == "percent":
+        value = value * 100
+    return value.quantize(SHOWN, rounding=ROUND_HALF_UP)
+
+
 def format_value(key: str, value: Decimal | None) -> str:
-    """How a value is shown: percentages for rates, "次" for turnovers, a plain ratio otherwise."""
+    """How a value is shown: percentages for rates, "次" for turnovers, a plain ratio otherwise;
+    4 decimals, as the ranking and a case's selection basis are the record of a decision and
+    two decimals could hide that a value crossed a threshold."""
     if value is None:
         return "—"
     display = BY_KEY[key].display
+    shown = shown_number(key, value)
     if display == "percent":
-        return f"{(value * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
-    shown = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return f"{shown}%"
     if display == "times":
         return localized(f"{shown} 次", f"{shown} times")
     return f"{shown}"

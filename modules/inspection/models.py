@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -75,6 +76,11 @@ class FinancialFiling(DateRangesMixin, models.Model):
                               help_text=_("A year (2024) or a quarter (2024Q3)."))
     revenue = money(_("revenue"))
     cost_of_sales = money(_("cost of sales"))
+    # 成本费用总额: cost of sales + taxes and surcharges + selling, administrative and
+    # financial expenses, the denominator of the cost-profit ratio.
+    cost_expense_total = money(_("total cost and expense"))
+    # 应纳税额 (declared on the period's revenue): the tax burden is on it (indicators.py).
+    tax_payable = money(_("tax payable"))
     taxes_paid = money(_("taxes paid"))
     total_profit = money(_("total profit"), non_negative=False)
     inventory_opening = money(_("opening inventory"))
@@ -85,6 +91,8 @@ class FinancialFiling(DateRangesMixin, models.Model):
     current_assets = money(_("current assets"))
     current_liabilities = money(_("current liabilities"))
     cash = money(_("cash"))
+    # 上期营业收入 as given in this filing, for when the period before was never filed.
+    previous_revenue = money(_("previous period's revenue"))
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -98,6 +106,23 @@ class FinancialFiling(DateRangesMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.entity} {self.period}"
 
+    def clean(self) -> None:
+        super().clean()
+        problems = filing_problems({"cost_of_sales": self.cost_of_sales,
+                                    "cost_expense_total": self.cost_expense_total})
+        if problems:
+            raise ValidationError(problems)
+
+
+def filing_problems(figures: dict) -> dict[str, str]:
+    """Figures of one filing that contradict each other, by field (shared by the model's
+    validation and the spreadsheet import, which reports them by column)."""
+    cost, total = figures.get("cost_of_sales"), figures.get("cost_expense_total")
+    if cost is not None and total is not None and total < cost:
+        return {"cost_expense_total": str(_("The total cost and expense includes the cost of sales and cannot be "
+                                            "smaller (成本费用总额包含营业成本，不能小于营业成本)."))}
+    return {}
+
 
 class IndustryBenchmark(models.Model):
     """The industry's value of one indicator for one period (行业预警值), imported from the
@@ -110,7 +135,8 @@ class IndustryBenchmark(models.Model):
     industry_code = models.CharField(_("industry code"), max_length=5, validators=[validate_industry_code])
     period = models.CharField(_("period"), max_length=6, validators=[validate_period])
     indicator = models.CharField(_("indicator"), max_length=32, choices=INDICATOR_CHOICES)
-    value = models.DecimalField(_("benchmark value"), max_digits=14, decimal_places=4)
+    # Six places as the indicators (indicators.PLACES): 4 decimals of a percentage.
+    value = models.DecimalField(_("benchmark value"), max_digits=16, decimal_places=6)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     sample_size = models.PositiveIntegerField(_("filings in the sample"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -25,12 +25,15 @@ from typing import Any
 
 from zhengtong.registry.registry import localized
 
-from .indicators import BY_KEY, INDICATORS, IndicatorResult, compute_all, format_value
+from .indicators import BY_KEY, INDICATORS, PLACES, SHOWN, IndicatorResult, compute_all, format_value
 from .rules import InspectionRules
 from .validators import _chain, normalise_industry_code
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+# Notes of an indicator that was not compared with the industry at all: no value or nothing
+# to compare it with. (Weight 0 is the unit's choice and "within" was compared and scored 0.)
+NOT_SCORED = ("no_value", "no_benchmark", "benchmark_zero")
 
 
 def _cents(x: Decimal) -> Decimal:
@@ -68,7 +71,15 @@ class Contribution:
 
     @property
     def deviation_pct(self) -> str:
-        return "—" if self.deviation is None else f"{_cents(self.deviation * 100)}%"
+        return "—" if self.deviation is None else f"{_pct4(self.deviation)}%"
+
+    @property
+    def basis_text(self) -> str:
+        return self.result.basis_text()
+
+    @property
+    def scored(self) -> bool:
+        return self.note not in NOT_SCORED
 
     @property
     def explanation(self) -> str:
@@ -80,24 +91,31 @@ class Contribution:
             return localized("行业基准为零，无法比较", "The benchmark is zero: no comparison")
         if self.note == "weight_zero":
             return localized("权重为0，不参与评分", "Weight 0: not scored")
-        risky_pct, threshold_pct = _cents(self.risky * 100), _cents(self.threshold * 100)
-        direction = self._direction_words()
-        if self.note == "within" and self.deviation == 0:
+        # Every figure of the sentence comes from the one signed deviation shown beside it, so
+        # the text cannot contradict the number (it once printed "高于行业值0.00%" beside a
+        # deviation of 189.74%: the risky part, 0 on the harmless side, stood in for it).
+        if self.deviation == 0:
             return localized("与行业值相同", "Same as the industry")
+        words = self._deviation_words()
+        threshold_pct = _cents(self.threshold * 100)
+        if self.risky == 0:
+            return localized(f"{words}，{BY_KEY[self.key].direction_text}，不计分",
+                             f"{words}; {BY_KEY[self.key].direction_text}: no points")
         if self.note == "within":
-            return localized(f"{direction}{risky_pct}%，未达阈值{threshold_pct}%",
-                             f"{direction} {risky_pct}%, under the {threshold_pct}% threshold")
-        return localized(f"{direction}{risky_pct}%，超过阈值{threshold_pct}%：{self.weight} × {self._factor()} = {self.points}分",
-                         f"{direction} {risky_pct}%, over the {threshold_pct}% threshold: "
+            return localized(f"{words}，未达阈值{threshold_pct}%",
+                             f"{words}, under the {threshold_pct}% threshold")
+        return localized(f"{words}，超过阈值{threshold_pct}%：{self.weight} × {self._factor()} = {self.points}分",
+                         f"{words}, over the {threshold_pct}% threshold: "
                          f"{self.weight} × {self._factor()} = {self.points} points")
 
     def _factor(self) -> Decimal:
         return min(self.risky / (2 * self.threshold), Decimal(1)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
-    def _direction_words(self) -> str:
-        if self.deviation is not None and self.deviation < 0:
-            return localized("低于行业值", "Below the industry by")
-        return localized("高于行业值", "Above the industry by")
+    def _deviation_words(self) -> str:
+        pct = _pct4(abs(self.deviation))
+        if self.deviation < 0:
+            return localized(f"低于行业值{pct}%", f"Below the industry by {pct}%")
+        return localized(f"高于行业值{pct}%", f"Above the industry by {pct}%")
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -136,6 +154,15 @@ class Candidate:
     open_case: Any = None  # the entity's case in progress, if any
 
     @property
+    def unscored(self) -> list[Contribution]:
+        """The indicators left out of the score because they have no value or no benchmark."""
+        return unscored(self.contributions)
+
+    @property
+    def scored_count(self) -> int:
+        return len(self.contributions) - len(self.unscored)
+
+    @property
     def drivers(self) -> list[Contribution]:
         """The indicators that scored, largest first: what put the entity on the list."""
         return sorted((c for c in self.contributions if c.points > 0), key=lambda c: (-c.points, c.key))
@@ -150,6 +177,14 @@ class Candidate:
 
 def _s(v: Decimal | None) -> str | None:
     return None if v is None else str(v)
+
+
+def _pct4(fraction: Decimal) -> Decimal:
+    return (fraction * 100).quantize(SHOWN, rounding=ROUND_HALF_UP)
+
+
+def unscored(contributions: list[Contribution]) -> list[Contribution]:
+    return [c for c in contributions if not c.scored]
 
 
 def find_benchmark(benchmarks: dict[tuple[str, str], Decimal], industry_code: str,
@@ -175,7 +210,7 @@ def contribution(result: IndicatorResult, benchmark: Decimal | None, benchmark_c
     if benchmark == 0:
         c.note = "benchmark_zero"
         return c
-    c.deviation = ((result.value - benchmark) / abs(benchmark)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    c.deviation = ((result.value - benchmark) / abs(benchmark)).quantize(PLACES, ROUND_HALF_UP)
     direction = BY_KEY[key].risk_direction
     if direction == "low":
         c.risky = max(ZERO, -c.deviation)
@@ -235,7 +270,8 @@ def contributions_from_snapshot(snapshot: dict | None) -> list[Contribution]:
 
     out = []
     for row in snapshot.get("indicators", []):
-        result = IndicatorResult(row["key"], dec(row["value"]), row.get("reason", ""), tuple(row.get("fields", ())))
+        result = IndicatorResult(row["key"], dec(row["value"]), row.get("reason", ""), tuple(row.get("fields", ())),
+                                 basis=row.get("basis", ""))
         out.append(Contribution(
             row["key"], result, dec(row["benchmark"]), row.get("benchmark_code", ""), dec(row["deviation"]),
             dec(row["risky"]), Decimal(row["threshold"]), Decimal(row["weight"]), Decimal(row["points"]),

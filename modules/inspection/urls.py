@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("candidates/", views.candidates, name="candidates"),
     path("candidates/select/", views.candidate_select, name="candidate_select"),
+    path("candidates/export.xlsx", views.candidates_export, name="candidates_export"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_manual, name="case_manual"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +17,10 @@ from zhengtong.registry.registry import localized
 from zhengtong.core.feedback import error_messages
 from zhengtong.core.permissions import require_perm
 from zhengtong.core.submissions import once_per_submission
+from zhengtong.imports.writers import XLSX_TYPE
 
 from . import forms, scoring, selectors, services
+from .exports import ranking_export
 from .indicators import BY_KEY, FIELD_LABELS, FILING_FIELDS, INDICATORS
 from .manifest import EXECUTOR, INSPECTOR, REVIEWER, SELECTOR, SUPERVISOR
 from .models import CaseAssignment, Finding, InspectionCase, ReviewDecision
@@ -97,6 +99,9 @@ def filings_import(request):
                 messages.success(request, _("Imported: %(e)d new taxpayers, %(f)d new filings, %(u)d corrected "
                                             "filings.") % {"e": result.entities_created, "f": result.filings_created,
                                                            "u": result.filings_updated})
+                messages.info(request, _("Figures taken from the file's columns: %(c)s. Figures of columns the "
+                                         "file does not have were left as they were.") % {
+                    "c": "、".join(result.figure_columns) or "—"})
                 return redirect("inspection:entity_list")
     return render(request, "inspection/import.html", {"form": form, "result": result,
                                                       "title": _("Import taxpayers and filings"),
@@ -204,11 +209,16 @@ def regulation_detail(request, pk):
 
 
 # ---------------------------------------------------------------- case selection (选案)
-@login_required
-def candidates(request):
+def _require_ranking(request) -> None:
+    """The ranking (page and export): selectors, who select from it, and the supervisors."""
     if not (request.user.has_perm("inspection.add_inspectioncase") or request.user.has_perm(
             "inspection.view_dashboard")):
         raise PermissionDenied
+
+
+@login_required
+def candidates(request):
+    _require_ranking(request)
     periods = selectors.filing_periods()
     period = request.GET.get("period") or (periods[0] if periods else "")
     show_all = request.GET.get("all") == "1"
@@ -224,8 +234,21 @@ def candidates(request):
     rules = current_rules()
     return render(request, "inspection/candidates.html", {
         "ranking": ranking, "period": period, "periods": periods, "show_all": show_all, "rules": rules,
-        "indicators": INDICATORS, "may_select": request.user.has_role(SELECTOR),
+        "indicators": INDICATORS, "may_select": request.user.has_role(SELECTOR), "indicator_count": len(INDICATORS),
     })
+
+
+@login_required
+def candidates_export(request):
+    _require_ranking(request)
+    try:
+        period = str(Period.parse(request.GET.get("period", "")))
+    except ValidationError as exc:
+        error_messages(request, exc)
+        return redirect("inspection:candidates")
+    show_all = request.GET.get("all") == "1"
+    data = ranking_export(actor=request.user, period=period, include_all=show_all)
+    return FileResponse(data, as_attachment=True, filename=f"选案排序-{period}.xlsx", content_type=XLSX_TYPE)
 
 
 @login_required
@@ -339,10 +362,12 @@ def case_detail(request, pk):
             assign_forms[role] = forms.AssignForm(
                 prefix=f"assign_{role}", candidates=[u for u in selectors.role_holders(key) if u.pk not in taken])
     proposed = amounts["proposed"]
+    snapshot = scoring.contributions_from_snapshot(case.score_snapshot)
     ctx = {
         "case": case, "entity": case.entity, "acts": acts, "amounts": amounts, "decision": decision,
         "people": people, "assign_forms": assign_forms,
-        "snapshot": scoring.contributions_from_snapshot(case.score_snapshot),
+        "snapshot": snapshot, "snapshot_unscored": scoring.unscored(snapshot),
+        "snapshot_scored": len(snapshot) - len(scoring.unscored(snapshot)),
         "snapshot_flags": scoring.flags_from_snapshot(case.score_snapshot),
         "papers": case.papers.select_related("prepared_by").prefetch_related("evidence__added_by"),
         "findings": case.findings.select_related("recorded_by", "paper").prefetch_related("articles"),

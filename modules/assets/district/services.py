@@ -101,6 +101,18 @@ def unit_summary_refresh(*, unit, actor=None) -> Refreshed:
     return Refreshed(unit.pk, rows, cards, seconds)
 
 
+def on_module_switched_on(*, unit_id: int, module_key: str, **payload) -> None:
+    """A unit gets its summary rows the moment assets is switched on for it: a unit without
+    them is read live by every district page (one UNION ALL over the schemas of all such
+    units: 663 ms at ~500 units) until the next refresh. A new unit's books are empty, so
+    this is cheap; a unit switched on again reads what it kept."""
+    if module_key != "assets":
+        return
+    from tenants.models import Unit
+
+    unit_summary_refresh(unit=Unit.objects.get(pk=unit_id))
+
+
 def summary_refresh_all(*, units, actor=None) -> list[Refreshed]:
     """Refresh every unit in ``units`` (the district's "refresh now" and the management command)."""
     return [unit_summary_refresh(unit=u, actor=actor) for u in units]

@@ -18,8 +18,8 @@ from tenants.validators import validate_credit_code
 from zhengtong.audit.services import audit_record
 from zhengtong.imports.reader import SpreadsheetError, read_table
 
-from ..indicators import BY_KEY, FIELD_LABELS, FILING_FIELDS, INDICATORS, compute_all
-from ..models import FinancialFiling, IndustryBenchmark, InspectedEntity, RegulationArticle
+from ..indicators import BY_KEY, FIELD_LABELS, FILING_FIELDS, INDICATORS, PLACES, compute_all
+from ..models import FinancialFiling, IndustryBenchmark, InspectedEntity, RegulationArticle, filing_problems
 from ..rules import current_rules
 from ..validators import Period, normalise_industry_code, validate_industry_code
 from .common import Refused, audited_refusal
@@ -121,6 +121,7 @@ IMPORT_COLUMNS: dict[str, str] = {
     **{zh: key for key, (zh, _en) in FIELD_LABELS.items() if key in FILING_FIELDS},
     "申报日期": "filed_on",
 }
+HEADER_OF = {key: header for header, key in IMPORT_COLUMNS.items()}
 SIZE_WORDS = {"大型": "large", "中型": "medium", "小型": "small", "微型": "micro"}
 YES = {"是", "y", "yes", "1", "true", "重点"}
 NO = {"否", "n", "no", "0", "false", ""}  # "" = not given
@@ -142,6 +143,18 @@ class ImportResult:
     filings_updated: int = 0
     benchmarks_saved: int = 0
     rows: int = 0
+    # The figure columns the file carried (Chinese headers): only these were written; a
+    # correction file with a few columns leaves every other figure of a filing as it was.
+    figure_columns: list[str] = field(default_factory=list)
+
+
+class _RowInvalid(Exception):
+    """A row the model refused while writing (e.g. a correction that contradicts the filing's
+    other figures): the whole import is rolled back and the row's problems are listed."""
+
+    def __init__(self, row: int, exc: ValidationError):
+        super().__init__(row)
+        self.row, self.exc = row, exc
 
 
 def _money(value: Any) -> Decimal | None:
@@ -222,6 +235,8 @@ def _parse_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     for key, header in (("credit_code", "统一社会信用代码"), ("period", "期间")):
         if key not in values and header not in errors:
             errors[header] = _("Required (必填).")
+    for key, message in filing_problems(values).items():
+        errors.setdefault(HEADER_OF[key], message)
     return values, errors
 
 
@@ -248,6 +263,8 @@ def filings_import(*, actor, filename: str, data: bytes) -> ImportResult:
     if not {"统一社会信用代码", "credit_code"} & known or not {"期间", "period"} & known:
         result.errors.append(ImportError_(None, "", _("Missing column(s) (缺少列)") + ": 统一社会信用代码, 期间"))
         return result
+    result.figure_columns = [h for h, key in IMPORT_COLUMNS.items() if key in FILING_FIELDS
+                             and (h in table.headers or key in table.headers)]
     existing = {e.credit_code: e for e in InspectedEntity.objects.all()}
     parsed = []
     seen: set[tuple[str, str]] = set()
@@ -266,71 +283,91 @@ def filings_import(*, actor, filename: str, data: bytes) -> ImportResult:
             new_codes.add(code)
         for header, message in errors.items():
             result.errors.append(ImportError_(row_no, header, message))
-        parsed.append(values)
+        parsed.append((row_no, values))
     result.rows = len(parsed)
     if result.errors:
         return result
     if not parsed:
         result.errors.append(ImportError_(None, "", _("The file has no data rows (文件没有数据行).")))
         return result
-    _filings_write(actor=actor, rows=parsed, existing=existing, result=result, filename=filename)
+    try:
+        _filings_write(actor=actor, rows=parsed, existing=existing, result=result, filename=filename)
+    except _RowInvalid as bad:
+        # Rolled back (the write is one transaction): nothing of the file is kept.
+        result.entities_created = result.entities_updated = result.filings_created = result.filings_updated = 0
+        problems = bad.exc.message_dict if hasattr(bad.exc, "error_dict") else {"": bad.exc.messages}
+        for key, messages in problems.items():
+            for message in messages:
+                result.errors.append(ImportError_(bad.row, HEADER_OF.get(key, key), message))
     return result
 
 
 @transaction.atomic
-def _filings_write(*, actor, rows: list[dict], existing: dict[str, InspectedEntity], result: ImportResult,
-                   filename: str) -> None:
+def _filings_write(*, actor, rows: list[tuple[int, dict]], existing: dict[str, InspectedEntity],
+                   result: ImportResult, filename: str) -> None:
     created_keys = []
-    for values in rows:
-        code = values["credit_code"]
-        entity = existing.get(code)
-        entity_values = {k: values[k] for k in ENTITY_FIELDS if k in values and k != "credit_code"}
-        if entity is None:
-            entity = InspectedEntity(credit_code=code, **entity_values)
-            entity.full_clean()
-            entity.save()
-            existing[code] = entity
-            result.entities_created += 1
-            audit_record(action="inspection.entity.create", actor=actor, obj=entity, after=_entity_snapshot(entity),
-                         detail=f"import {filename}")
-        elif entity_values:
-            before = _entity_snapshot(entity)
-            for k, v in entity_values.items():
-                setattr(entity, k, v)
-            b, a = _diff(before, _entity_snapshot(entity))
-            if b:
-                entity.full_clean()
-                entity.save()
-                result.entities_updated += 1
-                audit_record(action="inspection.entity.update", actor=actor, obj=entity, before=b, after=a,
-                             detail=f"import {filename}")
-        figures = {k: values.get(k) for k in FILING_FIELDS}
-        filing = FinancialFiling.objects.filter(entity=entity, period=values["period"]).first()
-        if filing is None:
-            filing = FinancialFiling(entity=entity, period=values["period"], filed_on=values.get("filed_on"), **figures)
-            filing.full_clean()
-            filing.save()
-            result.filings_created += 1
-            created_keys.append(f"{code}/{values['period']}")
-        else:
-            before = _filing_snapshot(filing)
-            for k, v in figures.items():
-                setattr(filing, k, v)
-            if values.get("filed_on"):
-                filing.filed_on = values["filed_on"]
-            b, a = _diff(before, _filing_snapshot(filing))
-            if b:
-                filing.full_clean()
-                filing.save()
-                result.filings_updated += 1
-                audit_record(action="inspection.filing.update", actor=actor, obj=entity,
-                             before={"period": filing.period, **b}, after={"period": filing.period, **a},
-                             detail=f"import {filename}")
+    for row_no, values in rows:
+        try:
+            _filing_row_write(actor=actor, values=values, existing=existing, result=result, filename=filename,
+                              created_keys=created_keys)
+        except ValidationError as exc:
+            raise _RowInvalid(row_no, exc) from exc
     audit_record(action="inspection.filing.import", actor=actor, object_type="inspection.FinancialFiling",
                  object_id="import", object_repr=filename[:200],
                  after={"rows": len(rows), "entities_created": result.entities_created,
                         "entities_updated": result.entities_updated, "filings_created": result.filings_created,
-                        "filings_updated": result.filings_updated, "created": created_keys})
+                        "filings_updated": result.filings_updated, "created": created_keys,
+                        "figure_columns": result.figure_columns})
+
+
+def _filing_row_write(*, actor, values: dict, existing: dict[str, InspectedEntity], result: ImportResult,
+                      filename: str, created_keys: list[str]) -> None:
+    code = values["credit_code"]
+    entity = existing.get(code)
+    entity_values = {k: values[k] for k in ENTITY_FIELDS if k in values and k != "credit_code"}
+    if entity is None:
+        entity = InspectedEntity(credit_code=code, **entity_values)
+        entity.full_clean()
+        entity.save()
+        existing[code] = entity
+        result.entities_created += 1
+        audit_record(action="inspection.entity.create", actor=actor, obj=entity, after=_entity_snapshot(entity),
+                     detail=f"import {filename}")
+    elif entity_values:
+        before = _entity_snapshot(entity)
+        for k, v in entity_values.items():
+            setattr(entity, k, v)
+        b, a = _diff(before, _entity_snapshot(entity))
+        if b:
+            entity.full_clean()
+            entity.save()
+            result.entities_updated += 1
+            audit_record(action="inspection.entity.update", actor=actor, obj=entity, before=b, after=a,
+                         detail=f"import {filename}")
+    # Only the figures whose column is in the file (a blank cell in a present column is
+    # "not reported"); an absent column leaves the filing's figure as it was.
+    figures = {k: values[k] for k in FILING_FIELDS if k in values}
+    filing = FinancialFiling.objects.filter(entity=entity, period=values["period"]).first()
+    if filing is None:
+        filing = FinancialFiling(entity=entity, period=values["period"], filed_on=values.get("filed_on"), **figures)
+        filing.full_clean()
+        filing.save()
+        result.filings_created += 1
+        created_keys.append(f"{code}/{values['period']}")
+    else:
+        before = _filing_snapshot(filing)
+        for k, v in figures.items():
+            setattr(filing, k, v)
+        if values.get("filed_on"):
+            filing.filed_on = values["filed_on"]
+        b, a = _diff(before, _filing_snapshot(filing))
+        if b:
+            filing.full_clean()
+            filing.save()
+            result.filings_updated += 1
+            audit_record(action="inspection.filing.update", actor=actor, obj=entity,
+                         before={"period": filing.period, **b}, after={"period": filing.period, **a},
+                         detail=f"import {filename}")
 
 
 def import_template() -> bytes:
@@ -344,9 +381,16 @@ def import_template() -> bytes:
     from tenants.validators import credit_code_check_char
 
     example = "91110105MA01ABCD1"
-    ws.append([example + credit_code_check_char(example), "示例商贸有限公司", "F5137", "计算机及辅助设备批发", "第一税务所", "小型", "否",
-               "2024", "1000000.00", "800000.00", "30000.00", "50000.00", "120000.00", "100000.00", "780000.00",
-               "90000.00", "110000.00", "600000.00", "400000.00", "150000.00", "2025-01-20"])
+    row = {"credit_code": example + credit_code_check_char(example), "name": "示例商贸有限公司",
+           "industry_code": "F5137", "industry_name": "计算机及辅助设备批发", "tax_office": "第一税务所", "size": "小型",
+           "is_key_taxpayer": "否", "period": "2024", "revenue": "1000000.00", "cost_of_sales": "800000.00",
+           "cost_expense_total": "930000.00", "tax_payable": "32000.00", "taxes_paid": "30000.00",
+           "total_profit": "50000.00", "inventory_opening": "120000.00", "inventory_closing": "100000.00",
+           "purchases": "780000.00", "receivables_opening": "90000.00", "receivables_closing": "110000.00",
+           "current_assets": "600000.00", "current_liabilities": "400000.00", "cash": "150000.00",
+           # only when the period before was never filed; otherwise leave it empty
+           "previous_revenue": "850000.00", "filed_on": "2025-01-20"}
+    ws.append([row[key] for key in IMPORT_COLUMNS.values()])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -361,7 +405,7 @@ class BenchmarkOutcome:
 
 
 def _median(values: list[Decimal]) -> Decimal:
-    return Decimal(statistics.median(values)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return Decimal(statistics.median(values)).quantize(PLACES, rounding=ROUND_HALF_UP)
 
 
 @audited_refusal("inspection.benchmark.compute", obj_arg=None)
@@ -458,7 +502,7 @@ def benchmarks_import(*, actor, filename: str, data: bytes) -> ImportResult:
             continue
         if BY_KEY[key].display == "percent" or percent:
             value = value / 100
-        rows.append((code, period, key, value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)))
+        rows.append((code, period, key, value.quantize(PLACES, rounding=ROUND_HALF_UP)))
     result.rows = len(rows)
     if not result.errors:
         _benchmarks_write(actor=actor, rows=rows, filename=filename, result=result)

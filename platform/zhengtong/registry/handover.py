@@ -27,6 +27,9 @@ from .registry import all_modules
 # personnel → others: a person leaves a post (transfer out, internal move, retirement …).
 # payload: user_id (int | None), person_id (int), person_name (str), reason (str), effective_date (date)
 PERSON_LEAVING_POST = "personnel.person_leaving_post"
+# tenants → modules: a module was switched on for a unit (at onboarding or later), emitted in
+# the unit's schema inside the switching transaction. payload: unit_id (int), module_key (str)
+MODULE_SWITCHED_ON = "platform.module_switched_on"
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,10 @@ def make_filing():
     return make
 
 
-# A healthy wholesaler's year, the indicators worked out by hand in test_indicators.
-TYPICAL = dict(revenue="1000000.00", cost_of_sales="800000.00", taxes_paid="30000.00", total_profit="50000.00",
+# A healthy wholesaler's year, the indicators worked out by hand in test_indicators. The tax
+# payable (the tax burden's basis) equals the tax paid here; tests that tell them apart say so.
+TYPICAL = dict(revenue="1000000.00", cost_of_sales="800000.00", cost_expense_total="950000.00",
+               tax_payable="30000.00", taxes_paid="30000.00", total_profit="50000.00",
                inventory_opening="120000.00", inventory_closing="80000.00", purchases="780000.00",
                receivables_opening="90000.00", receivables_closing="110000.00", current_assets="600000.00",
                current_liabilities="400000.00", cash="150000.00")
@@ -81,13 +83,13 @@ TYPICAL = dict(revenue="1000000.00", cost_of_sales="800000.00", taxes_paid="3000
 def industry(alpha, make_entity, make_filing):
     """Five wholesalers (F5137) in 2024: two ordinary, three that stand out.
 
-    A paid 6 000 tax instead of 30 000; B bought 1 170 000 to sell 1 000 000 and is a key
-    taxpayer; C paid no tax at all on its revenue.
+    A declared (and paid) 6 000 tax instead of 30 000; B bought 1 170 000 to sell 1 000 000 and
+    is a key taxpayer; C declared and paid no tax at all on its revenue.
     """
     e = {name: make_entity(alpha, name=name, key=(name == "B")) for name in ("A", "B", "C", "N1", "N2")}
-    make_filing(alpha, e["A"], **{**TYPICAL, "taxes_paid": "6000.00"})
+    make_filing(alpha, e["A"], **{**TYPICAL, "tax_payable": "6000.00", "taxes_paid": "6000.00"})
     make_filing(alpha, e["B"], **{**TYPICAL, "purchases": "1170000.00"})
-    make_filing(alpha, e["C"], **{**TYPICAL, "taxes_paid": "0.00"})
+    make_filing(alpha, e["C"], **{**TYPICAL, "tax_payable": "0.00", "taxes_paid": "0.00"})
     make_filing(alpha, e["N1"], **TYPICAL)
     make_filing(alpha, e["N2"], **TYPICAL)
     return e

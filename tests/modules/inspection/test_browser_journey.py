@@ -37,7 +37,7 @@ def _scratch(slug):
         member_roles_set(unit=unit, user=user, role_keys=[role], actor=None, enforce_grantor=False)
         people[key] = user
     with schema_context(unit.schema_name):
-        for name, tweak in (("风险商贸有限公司", {"taxes_paid": "5000.00"}), ("甲商贸有限公司", {}),
+        for name, tweak in (("风险商贸有限公司", {"tax_payable": "5000.00", "taxes_paid": "5000.00"}), ("甲商贸有限公司", {}),
                             ("乙商贸有限公司", {}), ("丙商贸有限公司", {})):
             e = services.entity_register(actor=people["selector"], name=name, credit_code=credit_code(),
                                          industry_code="F5137")

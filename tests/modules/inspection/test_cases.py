@@ -38,7 +38,8 @@ def test_a_case_selected_from_the_ranking_keeps_its_explanation(alpha, people, r
     snap = case.score_snapshot
     assert (snap["rank"], snap["of"], snap["period"]) == (2, 3, "2024")
     tax = next(i for i in snap["indicators"] if i["key"] == "tax_burden")
-    assert (tax["value"], tax["benchmark"], tax["points"]) == ("0.0060", "0.0300", "20.00")
+    # six places since issue 13 (they were "0.0060" and "0.0300"): 4 decimals of a percentage
+    assert (tax["value"], tax["benchmark"], tax["points"]) == ("0.006000", "0.030000", "20.00")
     assert snap["rules"]["weights"]["tax_burden"] == "20.00"
     assert case.step_due_on == date.today() + timedelta(days=5)
     with schema_context(alpha.schema_name):

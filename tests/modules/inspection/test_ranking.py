@@ -25,7 +25,8 @@ def test_benchmarks_are_the_industrys_medians(alpha, people, industry):
         assert outcomes["revenue_change"].value is None and outcomes["revenue_change"].sample_size == 0
         assert not IndustryBenchmark.objects.filter(indicator="revenue_change").exists()
         event = AuditEvent.objects.filter(action="inspection.benchmark.compute").first()
-        assert event.object_id == "F5137/2024" and event.after["tax_burden"]["value"] == "0.0300"
+        # six places since issue 13 ("0.0300" before): benchmarks keep the indicators' precision
+        assert event.object_id == "F5137/2024" and event.after["tax_burden"]["value"] == "0.030000"
 
 
 def test_ranking_order_and_what_drove_each_score(alpha, people, industry):
@@ -46,14 +47,15 @@ def test_ranking_order_and_what_drove_each_score(alpha, people, industry):
                                                           ("sales_profit_tax", Decimal("5.00"))]
         assert [(d.key, d.points) for d in b.drivers] == [("purchase_sales", Decimal("8.33"))]
         assert [f.code for f in b.flags] == ["key_taxpayer"]
-        # the explanation a person reads
+        # the explanation a person reads (4 decimals since issue 13; the reason for a missing
+        # change rate also names the previous revenue a filing may now carry)
         tax = a.drivers[0]
-        assert (tax.value_text, tax.benchmark_text, tax.deviation_pct) == ("0.60%", "3.00%", "-80.00%")
-        assert tax.explanation == "低于行业值80.00%，超过阈值20.00%：20.00 × 1.0000 = 20.00分"
+        assert (tax.value_text, tax.benchmark_text, tax.deviation_pct) == ("0.6000%", "3.0000%", "-80.0000%")
+        assert tax.explanation == "低于行业值80.0000%，超过阈值20.00%：20.00 × 1.0000 = 20.00分"
         ps = b.drivers[0]
-        assert ps.explanation == "高于行业值50.00%，超过阈值30.00%：10.00 × 0.8333 = 8.33分"
+        assert ps.explanation == "高于行业值50.0000%，超过阈值30.00%：10.00 × 0.8333 = 8.33分"
         change = next(x for x in a.contributions if x.key == "revenue_change")
-        assert change.points == 0 and change.explanation == "没有上一期申报，无法计算变化率"
+        assert change.points == 0 and change.explanation == "没有上一期申报，也未填报上期营业收入，无法计算变化率"
         margin = next(x for x in a.contributions if x.key == "gross_margin")
         assert margin.explanation == "与行业值相同"
         burden_b = next(x for x in b.contributions if x.key == "sales_profit_tax")
@@ -100,7 +102,7 @@ def test_parent_industry_benchmark_and_abnormal_filing_flags(alpha, people, make
     make_filing(alpha, losing, period="2023", **{**TYPICAL, "total_profit": "-10.00"})
     make_filing(alpha, losing, period="2024", **{**TYPICAL, "total_profit": "-20.00", "taxes_paid": "30000.00"})
     empty = make_entity(alpha, name="零申报商贸", industry_code="F5137")
-    make_filing(alpha, empty, period="2024", revenue="0.00", taxes_paid="0.00")
+    make_filing(alpha, empty, period="2024", revenue="0.00", tax_payable="0.00", taxes_paid="0.00")
     with schema_context(alpha.schema_name):
         result = services.benchmarks_import(actor=people.selector, filename="b.xlsx", data=out.getvalue())
         assert result.errors == [] and result.benchmarks_saved == 2
@@ -112,3 +114,73 @@ def test_parent_industry_benchmark_and_abnormal_filing_flags(alpha, people, make
         assert [f.code for f in ranking["零申报商贸"].flags] == ["zero_revenue"]
         zero = next(x for x in ranking["零申报商贸"].contributions if x.key == "tax_burden")
         assert zero.points == 0 and zero.explanation == "营业收入为零，比率无意义"
+
+
+def test_the_explanation_reads_the_same_deviation_it_stands_beside():
+    """Issue 13: "偏离 189.74%" read "高于行业值0.00%" and "偏离 −1.02%" read "低于行业值0.00%" (the
+    text printed the risky part, 0 on the harmless side). Rebuilt from snapshots as a case keeps them."""
+    from modules.inspection.scoring import contributions_from_snapshot
+
+    def row(key, deviation, note="within"):
+        return {"key": key, "value": "0.1", "reason": "", "fields": [], "benchmark": "0.05", "benchmark_code": "F5137",
+                "deviation": deviation, "risky": "0", "threshold": "0.30", "weight": "10.00", "points": "0",
+                "note": note}
+
+    margin, purchases, change = contributions_from_snapshot({"indicators": [
+        row("gross_margin", "1.8974"), row("purchase_sales", "-0.0102"), row("revenue_change", "-0.1")]})
+    assert margin.deviation_pct == "189.7400%"
+    assert margin.explanation == "高于行业值189.7400%，低于行业值为风险，不计分"
+    assert purchases.deviation_pct == "-1.0200%"
+    assert purchases.explanation == "低于行业值1.0200%，高于行业值为风险，不计分"
+    change.risky = Decimal("0.1")  # either way is the risk: under the threshold
+    assert change.explanation == "低于行业值10.0000%，未达阈值30.00%"
+
+
+def test_a_ranked_taxpayer_above_the_industry_is_explained_as_above(alpha, people, industry, make_entity,
+                                                                    make_filing):
+    high = make_entity(alpha, name="D")
+    make_filing(alpha, high, **{**TYPICAL, "tax_payable": "90000.00", "taxes_paid": "90000.00"})
+    with schema_context(alpha.schema_name):
+        services.benchmark_compute(actor=people.selector, industry_code="F5137", period="2024")
+        d = next(c for c in selectors.candidate_ranking(period="2024", include_all=True) if c.entity.name == "D")
+    tax = next(x for x in d.contributions if x.key == "tax_burden")
+    assert (tax.value_text, tax.benchmark_text, tax.deviation_pct) == ("9.0000%", "3.0000%", "200.0000%")
+    assert tax.points == 0 and tax.explanation == "高于行业值200.0000%，低于行业值为风险，不计分"
+
+
+def test_the_ranking_says_which_indicators_were_not_scored(alpha, people, industry, make_entity, make_filing):
+    partial = make_entity(alpha, name="缺项商贸")
+    make_filing(alpha, partial, **{**TYPICAL, "tax_payable": None, "cost_expense_total": None})
+    with schema_context(alpha.schema_name):
+        services.benchmark_compute(actor=people.selector, industry_code="F5137", period="2024")
+        ranking = {c.entity.name: c for c in selectors.candidate_ranking(period="2024", include_all=True)}
+    cand = ranking["缺项商贸"]
+    # no tax payable: tax burden and sales profit-tax; no total cost: cost-profit; no 2023: change rate
+    assert [c.key for c in cand.unscored] == ["tax_burden", "cost_profit", "sales_profit_tax", "revenue_change"]
+    assert cand.scored_count == 5
+    assert cand.unscored[0].explanation == "未申报应纳税额，无法计算"
+    assert [c.key for c in ranking["N1"].unscored] == ["revenue_change"]
+
+
+def test_previous_revenue_given_in_the_filing_needs_no_previous_filing(alpha, people, industry, make_entity,
+                                                                         make_filing):
+    from modules.inspection.models import FinancialFiling
+
+    newcomer = make_entity(alpha, name="新户商贸")
+    make_filing(alpha, newcomer, **{**TYPICAL, "previous_revenue": "400000.00"})
+    with schema_context(alpha.schema_name):
+        services.benchmark_compute(actor=people.selector, industry_code="F5137", period="2024")
+        cand = next(c for c in selectors.candidate_ranking(period="2024", include_all=True)
+                    if c.entity.name == "新户商贸")
+        assert not FinancialFiling.objects.filter(entity=newcomer, period="2023").exists()
+    change = next(x for x in cand.contributions if x.key == "revenue_change")
+    assert change.result.value == Decimal("1.5") and change.result.basis == "stated_previous"
+    assert change.value_text == "150.0000%"
+    assert cand.snapshot(current_rules_for(alpha))["indicators"][6]["basis"] == "stated_previous"
+
+
+def current_rules_for(unit):
+    from modules.inspection.rules import current_rules
+
+    with schema_context(unit.schema_name):
+        return current_rules()

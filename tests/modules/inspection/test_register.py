@@ -146,3 +146,59 @@ def test_units_do_not_see_each_others_taxpayers_with_the_same_ids(alpha, beta, m
         assert [e.name for e in selectors.entity_list(user=make_user(beta, ["inspection.selector"]))] == ["乙单位的纳税人"]
     # a selector of alpha is not a member of beta: beta's host answers 404
     assert client_for(sel_a, BETA_HOST).get(f"/m/inspection/entities/{e_a.pk}/").status_code == 404
+
+
+def test_the_import_template_carries_the_new_figures_and_imports_as_it_is(alpha, people):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(services.import_template()))
+    header = [c.value for c in wb.active[1]]
+    for column in ("成本费用总额", "应纳税额", "上期营业收入"):
+        assert column in header
+    with schema_context(alpha.schema_name):
+        result = services.filings_import(actor=people.selector, filename="t.xlsx", data=services.import_template())
+        assert result.errors == [] and result.filings_created == 1
+        f = FinancialFiling.objects.get()
+        assert (f.cost_expense_total, f.tax_payable, f.previous_revenue) == (
+            Decimal("930000.00"), Decimal("32000.00"), Decimal("850000.00"))
+
+
+def test_a_correction_with_some_columns_leaves_the_other_figures(alpha, people):
+    """Issue 13: a file with credit code, period and revenue wiped eleven figures of the filing."""
+    code = credit_code()
+    full = ["统一社会信用代码", "纳税人名称", "行业代码", "期间", "营业收入", "营业成本", "成本费用总额", "应纳税额", "实缴税额",
+            "利润总额"]
+    with schema_context(alpha.schema_name):
+        services.filings_import(actor=people.selector, filename="a.xlsx", data=_xlsx([
+            full, [code, "辛商贸", "F5137", "2024", 1000000, 800000, 950000, 30000, 28000, 50000]]))
+        result = services.filings_import(actor=people.selector, filename="b.xlsx", data=_xlsx([
+            ["统一社会信用代码", "期间", "营业收入"], [code, "2024", 1200000]]))
+        assert result.errors == [] and result.filings_updated == 1 and result.figure_columns == ["营业收入"]
+        f = FinancialFiling.objects.get(entity__credit_code=code)
+        assert f.revenue == Decimal("1200000.00")
+        assert (f.cost_of_sales, f.cost_expense_total, f.tax_payable, f.taxes_paid, f.total_profit) == (
+            Decimal("800000.00"), Decimal("950000.00"), Decimal("30000.00"), Decimal("28000.00"), Decimal("50000.00"))
+        event = AuditEvent.objects.filter(action="inspection.filing.update").first()
+        assert event.after == {"period": "2024", "revenue": "1200000.00"}
+
+
+def test_contradicting_or_negative_figures_are_row_errors_not_a_crash(alpha, people):
+    code, other = credit_code(), credit_code()
+    head = ["统一社会信用代码", "纳税人名称", "行业代码", "期间", "营业成本", "成本费用总额"]
+    with schema_context(alpha.schema_name):
+        result = services.filings_import(actor=people.selector, filename="c.xlsx", data=_xlsx([
+            head, [code, "壬商贸", "F5137", "2024", 800000, 700000]]))
+        assert [(e.row, e.column) for e in result.errors] == [(2, "成本费用总额")]
+        assert "不能小于营业成本" in result.errors[0].message
+        # a correction of one figure that contradicts the filing's stored other figure
+        services.filings_import(actor=people.selector, filename="d.xlsx", data=_xlsx([
+            head, [code, "壬商贸", "F5137", "2024", 800000, 950000]]))
+        result = services.filings_import(actor=people.selector, filename="e.xlsx", data=_xlsx([
+            ["统一社会信用代码", "期间", "成本费用总额"], [code, "2024", 100]]))
+        assert [(e.row, e.column) for e in result.errors] == [(2, "成本费用总额")]
+        assert result.filings_updated == 0
+        assert FinancialFiling.objects.get(entity__credit_code=code).cost_expense_total == Decimal("950000.00")
+        result = services.filings_import(actor=people.selector, filename="f.xlsx", data=_xlsx([
+            ["统一社会信用代码", "纳税人名称", "行业代码", "期间", "应纳税额"], [other, "癸商贸", "F5137", "2024", -5]]))
+        assert [(e.row, e.column) for e in result.errors] == [(2, "应纳税额")]
+        assert not InspectedEntity.objects.filter(credit_code=other).exists()

@@ -16,8 +16,10 @@ def test_the_ranking_page_shows_scores_drivers_and_formulas(alpha, people, ranke
     page = client_for(people.selector).get("/m/inspection/candidates/?period=2024").content.decode()
     assert page.index(">C</a>") < page.index(">A</a>") < page.index(">B</a>")  # ranked order
     assert "36.25" in page and "有收入零税额申报 +10.00" in page
-    assert "低于行业值80.00%，超过阈值20.00%：20.00 × 1.0000 = 20.00分" in page
-    assert "税负率 = 实缴税额 ÷ 营业收入 × 100%" in page and "N1" not in page
+    # 4 decimals and the tax burden on the tax payable since issue 13 (were 80.00% and 实缴税额)
+    assert "低于行业值80.0000%，超过阈值20.00%：20.00 × 1.0000 = 20.00分" in page
+    # ">N1</a>", not "N1": a random form token on the page may hold those two characters
+    assert "税负率 = 应纳税额 ÷ 营业收入 × 100%" in page and ">N1</a>" not in page
 
 
 def test_selecting_on_the_page_opens_the_case(alpha, people, ranked, client_for):
@@ -47,10 +49,11 @@ def test_who_sees_which_page(alpha, people, ranked, client_for):
 
 def test_entity_page_shows_formulas_values_and_reasons(alpha, people, make_entity, make_filing, client_for):
     e = make_entity(alpha, name="公式商贸")
-    make_filing(alpha, e, period="2024", **{**TYPICAL, "taxes_paid": None})
+    make_filing(alpha, e, period="2024", **{**TYPICAL, "tax_payable": None})
     page = client_for(people.inspector1).get(f"/m/inspection/entities/{e.pk}/").content.decode()
-    assert "毛利率 = (营业收入 − 营业成本) ÷ 营业收入 × 100%" in page and "20.00%" in page
-    assert "未申报实缴税额，无法计算" in page and "没有上一期申报，无法计算变化率" in page
+    # the tax burden needs the tax payable and values show 4 decimals since issue 13
+    assert "毛利率 = (营业收入 − 营业成本) ÷ 营业收入 × 100%" in page and "20.0000%" in page
+    assert "未申报应纳税额，无法计算" in page and "没有上一期申报，也未填报上期营业收入，无法计算变化率" in page
     assert "¥1,000,000.00" in page
 
 
@@ -138,3 +141,93 @@ def test_module_switched_off_hides_the_pages(alpha, people, operator, client_for
     unit_module_set(unit=alpha, module_key="inspection", enabled=False, actor=operator)
     assert c.get("/m/inspection/dashboard/").status_code == 404
     unit_module_set(unit=alpha, module_key="inspection", enabled=True, actor=operator)
+
+
+def test_the_ranking_page_shows_four_decimals_the_basis_and_what_was_not_scored(alpha, people, ranked,
+                                                                                  make_entity, make_filing,
+                                                                                  client_for):
+    odd = make_entity(alpha, name="缺项商贸")
+    # tax burden 31 234 ÷ 1 000 000 = 3.1234 % (shown as 3.12% before issue 13); no total cost
+    make_filing(alpha, odd, **{**TYPICAL, "tax_payable": "31234.00", "cost_expense_total": None})
+    page = client_for(people.selector).get("/m/inspection/candidates/?period=2024&all=1").content.decode()
+    row = page[page.index(">缺项商贸</a>"):]
+    row = row[:row.index("</tr>")]
+    assert "按 7/9 项指标评分。未参与评分：" in row
+    assert "成本利润率（未申报成本费用总额，无法计算）" in row
+    assert "销售收入变化率（没有上一期申报，也未填报上期营业收入，无法计算变化率）" in row
+    assert "按 9/9" not in page
+    assert "应纳税额" in page and "不是当期实缴税额" in page  # the basis, said on screen
+    assert 'id="ranking-export"' in page
+    a_row = page[page.index(">A</a>"):]
+    assert "税负率 0.6000%（行业 3.0000%）" in a_row[:a_row.index("</tr>")]
+
+
+def _sheet(response):
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return list(wb.active.iter_rows(values_only=True))
+
+
+def test_the_ranking_is_exported_with_every_indicator(alpha, people, ranked, client_for):
+    r = client_for(people.selector).get("/m/inspection/candidates/export.xlsx?period=2024")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = _sheet(r)
+    header, body = rows[0], rows[1:]
+    from modules.inspection.indicators import INDICATORS
+
+    for ind in INDICATORS:
+        assert any(h and h.startswith(ind.name_zh) for h in header), ind.key
+    assert [(row[0], row[1], row[4]) for row in body] == [(1, "C", 36.25), (2, "A", 25), (3, "B", 13.33)]
+    a = dict(zip(header, body[1]))
+    assert a["税负率（%）"] == 0.6 and a["税负率行业值（%）"] == 3 and a["税负率偏离（%）"] == -80
+    assert a["税负率得分"] == 20 and a["税负率说明"] == "低于行业值80.0000%，超过阈值20.00%：20.00 × 1.0000 = 20.00分"
+    assert a["参与评分指标数"] == 8 and a["未参与评分的指标"].startswith("销售收入变化率（")
+    assert a["存货周转率（次）"] == 8
+    # below the minimum score only when asked, as on the page
+    everyone = _sheet(client_for(people.chief).get("/m/inspection/candidates/export.xlsx?period=2024&all=1"))
+    assert len(everyone) == 1 + 5
+    with schema_context(alpha.schema_name):
+        event = AuditEvent.objects.get(action="inspection.ranking.export", actor_id=people.selector.pk)
+        assert event.after == {"format": "xlsx", "rows": 3, "period": "2024", "all": False}
+
+
+def test_only_those_who_see_the_ranking_export_it(alpha, people, ranked, client_for):
+    assert client_for(people.inspector1).get("/m/inspection/candidates/export.xlsx?period=2024").status_code == 403
+    assert client_for(people.executor).get("/m/inspection/candidates/export.xlsx?period=2024").status_code == 403
+    with schema_context(alpha.schema_name):
+        assert not AuditEvent.objects.filter(action="inspection.ranking.export").exists()
+
+
+def test_the_case_page_records_the_selection_basis_to_four_decimals(alpha, people, ranked, journey, client_for):
+    case = journey.select(ranked["A"])
+    page = client_for(people.selector).get(f"/m/inspection/cases/{case.pk}/").content.decode()
+    basis = page[page.index('id="selection"'):]
+    basis = basis[:basis.index("</section>")]
+    assert "0.6000%" in basis and "3.0000%" in basis and "-80.0000%" in basis
+    assert "低于行业值80.0000%，超过阈值20.00%" in basis
+    assert "税负率 = 应纳税额 ÷ 营业收入 × 100%" in basis
+    assert "按 8/9 项指标评分。未参与评分：销售收入变化率" in basis
+
+
+def test_the_filing_form_takes_total_cost_tax_payable_and_previous_revenue(alpha, people, make_entity,
+                                                                         client_for):
+    from modules.inspection.models import FinancialFiling
+
+    e = make_entity(alpha, name="表单商贸")
+    c = client_for(people.selector)
+    page = c.get(f"/m/inspection/entities/{e.pk}/").content.decode()
+    for name in ("cost_expense_total", "tax_payable", "previous_revenue"):
+        assert f'name="{name}"' in page
+    form = {"period": "2024", **{k: v for k, v in TYPICAL.items()}, "previous_revenue": "800000.00"}
+    r = c.post(f"/m/inspection/entities/{e.pk}/", form, follow=True)
+    assert "销售收入变化率" in r.content.decode() and "25.0000%" in r.content.decode()
+    with schema_context(alpha.schema_name):
+        f = FinancialFiling.objects.get(entity=e)
+    assert (f.cost_expense_total, f.tax_payable, f.previous_revenue) == (
+        Decimal("950000.00"), Decimal("30000.00"), Decimal("800000.00"))
+    # a total cost below the cost of sales it includes is refused with the reason
+    r = c.post(f"/m/inspection/entities/{e.pk}/", {**form, "cost_expense_total": "1.00"}, follow=True)
+    assert "成本费用总额包含营业成本" in r.content.decode()
