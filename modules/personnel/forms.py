@@ -62,7 +62,8 @@ class TransferForm(forms.Form):
                                               queryset=Department.objects.all(), required=False)
     after_post = forms.ModelChoiceField(label=_("New post"), queryset=Post.objects.select_related("department"),
                                         required=False)
-    after_rank = forms.CharField(label=_("New rank / grade"), max_length=50, required=False)
+    after_rank = forms.CharField(label=_("New rank / grade"), max_length=50, required=False,
+                                 help_text=_("Leave empty to keep the current rank"))
     end_date = forms.DateField(label=_("End date (secondment)"), required=False, widget=_DATE,
                                validators=[PLANNED])
     other_unit = forms.CharField(label=_("Other unit"), max_length=200, required=False)

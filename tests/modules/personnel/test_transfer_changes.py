@@ -25,6 +25,7 @@ NO_CHANGE = "调配前后没有变化"
 def test_a_move_that_leaves_the_rank_blank_keeps_it(org, client_for):
     person = org.person("李四", rank="一级主任科员")
     client = client_for(org.hr)
+    assert "不填则保留现职级" in client.get(f"/m/personnel/people/{person.pk}/transfers/new/").content.decode()
     r = client.post(f"/m/personnel/people/{person.pk}/transfers/new/", {
         "kind": "internal", "effective_date": D0.isoformat(), "reason": "工作需要",
         "after_department": org.finance.pk, "after_post": org.accountant.pk, "after_rank": ""})
