@@ -109,6 +109,11 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 # (django-tenants' multiprocessing executor); one per core keeps PostgreSQL busy without queueing.
 TENANT_MULTIPROCESSING_MAX_PROCESSES = int(os.environ.get("ZT_MIGRATE_PROCESSES", os.cpu_count() or 2))
 TENANT_MULTIPROCESSING_CHUNKS = 4
+# django-tenants sends "SET search_path" before every query unless told to send it once per
+# schema switch: half of a page's statements were these. It forgets what it set on every
+# schema switch, rollback, savepoint rollback and reconnect, so the path is never stale;
+# code that sets search_path by hand must call set_schema*() after (tenants/pool.py does).
+TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 PUBLIC_SCHEMA_URLCONF = "zhengtong.urls_public"
 ROOT_URLCONF = "zhengtong.urls_tenant"
