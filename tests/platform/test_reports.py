@@ -125,7 +125,7 @@ def test_requesting_the_register_queues_it_and_shows_progress(alpha, make_user, 
     assert resp.status_code == 302
     with schema_context("u_alpha"):
         doc = IssuedDocument.objects.get(requested_by=user)
-        assert doc.status == "queued" and doc.parameters == {"q": "", "status": "in_use"}
+        assert doc.status == "queued" and doc.parameters == {"q": "", "status": "in_use", "include_disposed": False}
         assert AuditEvent.objects.filter(action="reports.document.request", object_id=str(doc.pk)).exists()
     assert resp["Location"] == f"/reports/{doc.pk}/" and len(queued) == 1
     detail = client.get(resp["Location"]).content.decode()
