@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date
 
 import pytest
@@ -158,8 +159,6 @@ CREATE_PAGES = ["/m/assets/new/", "/m/assets/lending/new/", "/m/assets/stocktake
 
 
 def token_of(page: str) -> str:
-    import re
-
     match = re.search(r'name="submission_token" value="([^"]+)"', page)
     assert match, "the form carries no submission token"
     return match.group(1)
@@ -304,3 +303,60 @@ def test_typed_dates_of_every_module_are_ranged():
                 assert name in caught.value.message_dict, (model, name, value)
             else:
                 obj.clean_fields(exclude=others)
+
+
+# ----------------------------------------------------------------------------- in a browser
+@pytest.mark.browser
+def test_in_a_browser_a_double_click_registers_one_card_and_pasted_control_characters_are_named(
+        django_db_setup, django_db_blocker):
+    """gunicorn with two workers and Chromium: the double click's two POSTs may arrive at
+    once; one card is registered and the page shows it. A name with a vertical tab (as
+    pasted from Word) gets the refusal page naming the field."""
+    import uuid
+
+    from django.db import connection
+
+    from modules.assets.models import Asset
+    from tenants.services import unit_onboard
+    from tests.conftest import PASSWORD
+    from tests.modules.assets.test_browser_journey import _login
+    from tests.platform.test_reliability import drop_unit, drop_users
+    from tests.support.browser import chromium, live_server
+    from zhengtong.accounts.models import User
+    from zhengtong.accounts.services import member_roles_set
+
+    slug = "sr" + uuid.uuid4().hex[:6]
+    with django_db_blocker.unblock():
+        unit = unit_onboard(name="浏览器录入局", slug=slug, module_keys=["assets"], check_actor=False,
+                            send_invite=False).unit
+        user = User.objects.create_user(email=f"officer-{slug}@test.cn", password=PASSWORD, name="资产管理员 周")
+        member_roles_set(unit=unit, user=user, role_keys=["assets.asset_officer"], actor=None,
+                         enforce_grantor=False)
+        connection.set_schema_to_public()
+        try:
+            with live_server() as port, chromium() as browser:
+                base = f"http://{slug}.zt.test:{port}"
+                page = _login(browser, base, user)
+                page.goto(f"{base}/m/assets/new/")
+                page.fill("input[name=name]", "双击登记的打印机")
+                page.fill("input[name=original_value]", "2600.00")
+                page.fill("input[name=acquired_on]", "2023-04-05")
+                page.dblclick("main button.primary")
+                page.wait_for_url(re.compile(r"/m/assets/\d+/$"))
+                page.wait_for_load_state()
+                assert "双击登记的打印机" in page.locator("main").inner_text()
+
+                page.goto(f"{base}/m/assets/new/")
+                page.fill("input[name=name]", "从Word粘贴\x0b的名称")
+                page.fill("input[name=original_value]", "100.00")
+                page.fill("input[name=acquired_on]", "2023-04-05")
+                with page.expect_navigation():
+                    page.click("main button.primary")
+                text = page.locator("main").inner_text()
+                assert "控制字符" in text and "name" in text
+            with schema_context(unit.schema_name):
+                assert Asset.objects.filter(name="双击登记的打印机").count() == 1
+                assert not Asset.objects.filter(name__startswith="从Word").exists()
+        finally:
+            drop_unit(unit)
+            drop_users([user])
