@@ -221,6 +221,7 @@ class AssetImport(ImportDefinition):
     name_zh = "资产卡片"
     name_en = "Asset cards"
     permissions = IMPORT_PERMISSIONS
+    model = Asset  # its validation runs on every row before anything is written
     natural_key = ("number",)
     max_rows = 200_000
     columns = (

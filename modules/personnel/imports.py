@@ -78,6 +78,7 @@ class PersonImport(ImportDefinition):
     name_zh = "人员档案"
     name_en = "Staff records"
     permissions = ("personnel.add_person",)
+    model = Person  # its validation runs on every row before anything is written
     natural_key = ("id_number",)
     batch_size = 500
     columns = (
@@ -162,6 +163,7 @@ class HistoryImport(ImportDefinition):
     name_zh = "人员履历"
     name_en = "Earlier careers"
     permissions = ("personnel.change_person",)
+    model = PositionHistory  # its validation runs on every row before anything is written
     natural_key = ("id_number", "start_date")
     batch_size = 1000
     columns = (

@@ -16,11 +16,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Literal, Protocol
 
-from django.core.validators import EmailValidator, MinValueValidator
-from django.db import models
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import EmailValidator, MaxValueValidator, MinValueValidator
+from django.db import connection, models
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from zhengtong.core.dates import EARLIEST
 from zhengtong.registry.registry import localized
 
 ColumnType = Literal["text", "decimal", "int", "date", "email", "choice"]
@@ -36,6 +38,8 @@ MSG_MIN = gettext_noop("Must be at least %(min)s (不能小于%(min)s).")
 MSG_TOO_LARGE = gettext_noop("The number is too large (数值过大).")
 MSG_INTEGER = gettext_noop("Not a whole number: %(v)s (不是整数).")
 MSG_DATE = gettext_noop("Not a date: %(v)s; write it as 2024-03-01 (不是有效日期，请写作2024-03-01).")
+MSG_DATE_RANGE = gettext_noop("The date %(v)s is not between %(min)s and %(max)s (日期%(v)s不在%(min)s至%(max)s之间).")
+MSG_MAX = gettext_noop("Must be at most %(max)s (不能大于%(max)s).")
 MSG_EMAIL = gettext_noop("Not an email address: %(v)s (邮箱格式不正确).")
 MSG_CHOICE = gettext_noop("Unknown value %(v)s; allowed: %(allowed)s (取值无效).")
 MSG_DUPLICATE_IN_FILE = gettext_noop("Same %(col)s as row %(other)d (与第%(other)d行重复).")
@@ -79,7 +83,8 @@ class Column:
     max_length: int | None = None
     max_digits: int | None = None
     decimal_places: int | None = None
-    min_value: Decimal | int | None = None
+    min_value: Decimal | int | date | None = None
+    max_value: Decimal | int | date | None = None
     choices: tuple[tuple[str, str, str], ...] = ()  # (value, label_zh, label_en)
     unique: bool = False
     reference: str | None = None
@@ -128,9 +133,13 @@ def model_column(model: type[models.Model], field_name: str, *, header_zh: str, 
                 kw.update(type="choice", choices=tuple(
                     (v, str(label), en) for (v, label), en in zip(f.choices, english)))
     kw["required"] = not (f.blank or f.null or f.has_default())
+    if kw.get("type") == "int":  # what the column can hold, unless a validator says less
+        kw["min_value"], kw["max_value"] = connection.ops.integer_field_range(f.get_internal_type())
     for v in f.validators:
         if isinstance(v, MinValueValidator):
             kw["min_value"] = v.limit_value
+        elif isinstance(v, MaxValueValidator):
+            kw["max_value"] = v.limit_value
     kw.update(overrides)
     return Column(key=key or field_name, header_zh=header_zh, **kw)
 
@@ -143,6 +152,11 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _EMAIL = EmailValidator()
+# Dates outside these are typing slips (0719-08-10 for 2019-08-10, 2204 for 2024), whatever
+# the column; a column may narrow the range (min_value/max_value), and the model's own date
+# rules (zhengtong.core.dates, run by full_clean in ``model_problems``) narrow it further.
+DATE_MIN = EARLIEST
+DATE_MAX = date(2099, 12, 31)
 
 
 def _text(col: Column, value: Any) -> str:
@@ -171,17 +185,22 @@ def _decimal(col: Column, value: Any) -> Decimal:
             raise CellError(MSG_NUMBER, v=str(value)[:40])
     if not number.is_finite():
         raise CellError(MSG_NUMBER, v=str(value)[:40])
+    if col.max_digits is not None:  # before quantize, which cannot hold 1e400 at two places
+        places = col.decimal_places or 0
+        if abs(number) >= Decimal(10) ** (col.max_digits - places):
+            raise CellError(MSG_TOO_LARGE)
     if col.decimal_places is not None:
         exponent = number.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > col.decimal_places:
             raise CellError(MSG_PLACES, n=col.decimal_places)
-        number = number.quantize(Decimal(1).scaleb(-col.decimal_places))
+        try:
+            number = number.quantize(Decimal(1).scaleb(-col.decimal_places))
+        except InvalidOperation:
+            raise CellError(MSG_TOO_LARGE)
     if col.min_value is not None and number < col.min_value:
         raise CellError(MSG_MIN, min=str(col.min_value))
-    if col.max_digits is not None:
-        places = col.decimal_places or 0
-        if abs(number) >= Decimal(10) ** (col.max_digits - places):
-            raise CellError(MSG_TOO_LARGE)
+    if col.max_value is not None and number > col.max_value:
+        raise CellError(MSG_MAX, max=str(col.max_value))
     return number
 
 
@@ -196,23 +215,30 @@ def _int(col: Column, value: Any) -> int:
         raise CellError(MSG_INTEGER, v=str(value)[:40])
     if col.min_value is not None and number < col.min_value:
         raise CellError(MSG_MIN, min=str(col.min_value))
+    if col.max_value is not None and number > col.max_value:
+        raise CellError(MSG_MAX, max=str(col.max_value))
     return number
 
 
 def _date(col: Column, value: Any) -> date:
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for pattern in _DATE_PATTERNS:
-        m = pattern.match(text)
-        if m:
-            try:
-                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
+        value = value.date()
+    if not isinstance(value, date):
+        text = str(value).strip()
+        for pattern in _DATE_PATTERNS:
+            m = pattern.match(text)
+            if m:
+                try:
+                    value = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError:
+                    pass
                 break
-    raise CellError(MSG_DATE, v=text[:40])
+        if not isinstance(value, date):
+            raise CellError(MSG_DATE, v=text[:40])
+    low, high = col.min_value or DATE_MIN, col.max_value or DATE_MAX
+    if not low <= value <= high:
+        raise CellError(MSG_DATE_RANGE, v=value.isoformat(), min=low.isoformat(), max=high.isoformat())
+    return value
 
 
 def _email(col: Column, value: Any) -> str:
@@ -276,6 +302,10 @@ class ImportDefinition:
     permissions: ClassVar[tuple[str, ...]] = ()
     max_rows: ClassVar[int] = 200_000
     batch_size: ClassVar[int] = 2000
+    # The model the rows become. Columns named like one of its plain fields are checked
+    # with the model's own validation (full_clean) before anything is written, and its
+    # refusals are reported on the row and column, like the engine's own checks.
+    model: ClassVar[type[models.Model] | None] = None
 
     @property
     def name(self) -> str:
@@ -304,6 +334,26 @@ class ImportDefinition:
         """Domain rules on one converted record: yield (column key, msgid, params)."""
         return ()
 
+    def model_problems(self, record: dict[str, Any]) -> Iterable[tuple[str, str, dict]]:
+        """The model's validation of the values ``record`` carries: (column key, message, {}).
+
+        Only fields given a value are validated (relations are the engine's references;
+        a field the file does not carry keeps its default or stored value); uniqueness is
+        the natural key's business."""
+        fields = _plain_fields(self)
+        given = {key: record[key] for key in fields if record.get(key) is not None}
+        if not given:
+            return
+        instance = self.model(**{fields[k].attname: v for k, v in given.items()})
+        names = {fields[k].name: k for k in given}
+        try:
+            instance.full_clean(exclude=[f.name for f in self.model._meta.fields if f.name not in names],
+                                validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in validation_messages(exc):
+                for message in messages:
+                    yield names.get(name, ""), message, {}
+
     def existing(self, keys: list[tuple]) -> dict[tuple, dict[str, Any]]:
         """Records already stored, by natural key, for ``keys`` (called in batches)."""
         return {}
@@ -327,6 +377,29 @@ class ImportDefinition:
 
     def example_row(self) -> list[Any]:
         return [c.example for c in self.columns]
+
+
+def validation_messages(exc: ValidationError) -> list[tuple[str, list[str]]]:
+    """(field name or "", messages) of a model's ValidationError, field errors and not."""
+    if hasattr(exc, "error_dict"):
+        return [("" if name == NON_FIELD_ERRORS else name, messages) for name, messages in exc.message_dict.items()]
+    return [("", exc.messages)]
+
+
+_FIELDS_CACHE: dict[int, dict[str, models.Field]] = {}
+
+
+def _plain_fields(definition: ImportDefinition) -> dict[str, models.Field]:
+    """{column key: model field} for the columns named like a concrete, non-relation field."""
+    cached = _FIELDS_CACHE.get(id(definition))
+    if cached is None:
+        cached = {}
+        if definition.model is not None:
+            by_name = {f.name: f for f in definition.model._meta.concrete_fields
+                       if not f.is_relation and not f.primary_key}
+            cached = {c.key: by_name[c.key] for c in definition.columns if c.key in by_name}
+        _FIELDS_CACHE[id(definition)] = cached
+    return cached
 
 
 @dataclass(frozen=True)

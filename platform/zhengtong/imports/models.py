@@ -5,10 +5,20 @@ page) and the record of what the file was (its SHA-256 refuses a second import o
 same file). Jobs live in the unit's schema, next to the data they wrote.
 """
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def stale_after() -> timedelta:
+    """How long a job may go without a sign of life before it counts as stuck.
+
+    A running import beats its heartbeat every quarter of this (a thread of its own, so a
+    slow batch or a wait on a lock still beats); a worker that died stops beating."""
+    return timedelta(seconds=getattr(settings, "IMPORTS_STALE_AFTER", 120))
 
 
 def upload_path(job: "ImportJob", filename: str) -> str:
@@ -67,3 +77,12 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def stuck(self) -> bool:
+        """Running without a heartbeat for too long (its worker died), or waiting in the
+        background queue for too long (its message was lost with a worker)."""
+        limit = timezone.now() - stale_after()
+        if self.status == self.Status.RUNNING:
+            return (self.heartbeat_at or self.started_at or self.created_at) < limit
+        return self.status == self.Status.PENDING and self.created_at < limit

@@ -19,13 +19,13 @@ import queue
 import threading
 import time
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,8 +35,9 @@ from zhengtong.audit.models import AuditEvent
 from zhengtong.audit.services import audit_denied, audit_record
 from zhengtong.registry.middleware import enabled_modules
 
-from .definitions import MSG_DUPLICATE_IN_FILE, CellError, Column, ImportDefinition, RowError, normalise_header
-from .models import ImportJob
+from .definitions import (MSG_DUPLICATE_IN_FILE, CellError, Column, ImportDefinition, RowError, normalise_header,
+                          validation_messages)
+from .models import ImportJob, stale_after
 from .reader import SpreadsheetError, open_sheet
 from .registry import get_import
 
@@ -87,29 +88,72 @@ class Progress:
             log.warning("import progress update failed", exc_info=True)
 
     def _side_update(self, values: dict[str, Any]) -> None:
-        import psycopg
-        from psycopg import sql
-
         if self._side is None:
-            s = connection.settings_dict
-            params = {"dbname": s["NAME"], "user": s["USER"], "password": s["PASSWORD"], "host": s["HOST"],
-                      "port": s["PORT"]}
-            # lock_timeout: should the importing connection itself hold the job row (a caller
-            # wrapping the run in an outer transaction), waiting here would wait forever on
-            # our own thread; a progress update is then skipped instead.
-            self._side = psycopg.connect(autocommit=True, options="-c lock_timeout=200",
-                                         **{k: v for k, v in params.items() if v})
-        assignments = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values)
-        self._side.execute(
-            sql.SQL("UPDATE {}.{} SET {} WHERE id = %s").format(
-                sql.Identifier(self.schema), sql.Identifier(ImportJob._meta.db_table), assignments),
-            [*values.values(), self.job_id],
-        )
+            self._side = _side_connection()
+        _side_job_update(self._side, self.schema, self.job_id, values)
 
     def close(self) -> None:
         if self._side is not None:
             self._side.close()
             self._side = None
+
+
+def _side_connection():
+    """An autocommit connection of its own, to the same database as Django's."""
+    import psycopg
+
+    s = connection.settings_dict
+    params = {"dbname": s["NAME"], "user": s["USER"], "password": s["PASSWORD"], "host": s["HOST"],
+              "port": s["PORT"]}
+    # lock_timeout: the import's own transaction holds the job row once it records its
+    # outcome; waiting for it here would wait on our own import, so the update is skipped.
+    return psycopg.connect(autocommit=True, options="-c lock_timeout=200", **{k: v for k, v in params.items() if v})
+
+
+def _side_job_update(side, schema: str, job_id: int, values: dict[str, Any]) -> None:
+    from psycopg import sql
+
+    assignments = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values)
+    side.execute(
+        sql.SQL("UPDATE {}.{} SET {} WHERE id = %s AND status = %s").format(
+            sql.Identifier(schema), sql.Identifier(ImportJob._meta.db_table), assignments),
+        [*values.values(), job_id, ImportJob.Status.RUNNING],
+    )
+
+
+class _Heartbeat:
+    """Shows that the run is alive: a thread beats the job's heartbeat every quarter of
+    the stale limit, however long a batch or a wait on a lock takes. When the process
+    dies (a SIGKILL, the OOM killer) the beats stop, the job counts as stuck after the
+    limit, and a redelivered task or the person's retry may claim it again; the killed
+    run's transaction died with its connection, so nothing of it was written."""
+
+    def __init__(self, job: ImportJob):
+        self.job_id, self.schema = job.pk, connection.schema_name
+        self.interval = max(0.2, stale_after().total_seconds() / 4)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="import-heartbeat", daemon=True)
+
+    def __enter__(self) -> "_Heartbeat":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        side = None
+        while not self.stopped.wait(self.interval):
+            try:
+                side = side or _side_connection()
+                _side_job_update(side, self.schema, self.job_id, {"heartbeat_at": timezone.now()})
+            except Exception:  # a skipped beat (lock timeout, lost connection): try again next time
+                log.warning("import heartbeat failed", exc_info=True)
+                if side is not None and side.closed:
+                    side = None
+        if side is not None:
+            side.close()
 
 
 # --------------------------------------------------------------------------- outcome
@@ -150,6 +194,15 @@ MSG_CONFLICT = gettext_noop(
 MSG_UNEXPECTED = gettext_noop(
     "The import stopped on an unexpected error; nothing was imported (导入因意外错误中止，未写入任何数据).")
 MSG_UNKNOWN_COLUMNS = gettext_noop("These columns are not imported: %(cols)s (以下列不会导入).")
+MSG_COLUMNS_READ = gettext_noop("Columns read from the file: %(cols)s (从文件读取的列).")
+MSG_COLUMNS_ABSENT = gettext_noop(
+    "Not in the file, so left as they are on records already stored (new records take their defaults): "
+    "%(cols)s (文件中没有这些列：已有记录的这些数据保持不变，新记录取默认值).")
+MSG_REFUSED_WRITING = gettext_noop(
+    "Refused while writing; nothing was imported: %(reason)s (写入时被拒绝，未导入任何数据).")
+MSG_OUT_OF_RANGE = gettext_noop(
+    "A value does not fit what the data can hold (too long or too large); nothing was imported "
+    "(有数值超出可存储范围（过长或过大），未导入任何数据).")
 
 
 # --------------------------------------------------------------------------- create
@@ -184,27 +237,41 @@ def import_job_create(*, definition: ImportDefinition, actor, filename: str, dat
 
 # --------------------------------------------------------------------------- run
 
-def _claim(job_id: int) -> bool:
+def _claim(job_id: int) -> datetime | None:
     """Mark the job running unless another run has it (a redelivered task, a double click).
-    A running job whose heartbeat is 10 minutes old belonged to a dead worker."""
-    stale = timezone.now() - timedelta(minutes=10)
+    A running job without a heartbeat for ``stale_after()`` belonged to a dead worker and
+    is taken over. Returns the claim's start time, which names this run."""
     now = timezone.now()
-    return bool(
+    stale = now - stale_after()
+    claimed = (
         ImportJob.objects.filter(pk=job_id)
-        .filter(Q(status=ImportJob.Status.PENDING) | Q(status=ImportJob.Status.RUNNING, heartbeat_at__lt=stale))
-        .update(status=ImportJob.Status.RUNNING, started_at=now, heartbeat_at=now, phase="reading", progress=0)
+        .filter(Q(status=ImportJob.Status.PENDING)
+                | Q(status=ImportJob.Status.RUNNING) & (Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True)))
+        .update(status=ImportJob.Status.RUNNING, started_at=now, heartbeat_at=now, phase="reading", progress=0,
+                rows_read=0)
     )
+    return now if claimed else None
+
+
+class _Superseded(Exception):
+    """Another run took the job over (this one was presumed dead) or finished it first."""
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
-    """Run one job to its end. Idempotent: a job that is finished or running is left alone."""
-    if not _claim(job_id):
+    """Run one job to its end. Idempotent: a job that is finished, or running with a live
+    heartbeat, is left alone (the caller sees it unfinished and may come back later)."""
+    claimed_at = _claim(job_id)
+    if claimed_at is None:
         return ImportJob.objects.get(pk=job_id)
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     progress = Progress(job)
     report = _Report()
     try:
-        status = _run(job, report, progress)
+        with _Heartbeat(job):
+            status = _run(job, report, progress, claimed_at)
+    except _Superseded:
+        log.warning("import job %s was taken over by another run; this one wrote nothing", job_id)
+        return ImportJob.objects.get(pk=job_id)
     except Exception:
         log.exception("import job %s failed", job_id)
         report = _Report()
@@ -222,6 +289,35 @@ def import_job_run(*, job_id: int) -> ImportJob:
                      detail=f"{job.definition_key}: {status}")
     job.refresh_from_db()
     return job
+
+
+MSG_NOT_STUCK = gettext_noop(
+    "This import is not stuck: it is running or finished (该导入并未中断：正在运行或已结束).")
+
+
+def import_job_retry(*, job: ImportJob, actor) -> ImportJob:
+    """Start a stuck job again: its worker died mid-run (no heartbeat for the stale limit)
+    or its queued message was lost with a worker. Offered on the job page to whoever
+    uploaded the file. The dead run wrote nothing (its transaction died with it), and the
+    claim lets exactly one run take the job over, so a retry racing a late redelivery
+    imports the file once."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if actor is None or job.created_by_id != actor.pk:
+            raise PermissionDenied
+        if not job.stuck:
+            raise ValidationError(_(MSG_NOT_STUCK))
+        audit_record(action="imports.retry", actor=actor, obj=job,
+                     before={"status": job.status, "phase": job.phase, "progress": job.progress,
+                             "heartbeat_at": job.heartbeat_at.isoformat() if job.heartbeat_at else None},
+                     detail=f"{job.definition_key}: stuck, started again")
+        if job.run_in_background:
+            from .tasks import run_import_job
+
+            transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    if job.run_in_background:
+        return job
+    return import_job_run(job_id=job.pk)
 
 
 def _finish(job: ImportJob, status: str, report: _Report) -> None:
@@ -243,7 +339,7 @@ def _audit_summary(job: ImportJob) -> dict[str, Any]:
             "check_only": job.dry_run, **({"detail": job.detail} if job.detail else {})}
 
 
-def _run(job: ImportJob, report: _Report, progress: Progress) -> str:
+def _run(job: ImportJob, report: _Report, progress: Progress, claimed_at: datetime) -> str:
     definition = get_import(job.definition_key)
     actor = job.created_by
     if definition is None or actor is None or not actor.is_active:
@@ -265,6 +361,11 @@ def _run(job: ImportJob, report: _Report, progress: Progress) -> str:
         # back everything (all or nothing).
         with transaction.atomic():
             _lock(definition)
+            # Under the lock: a run presumed dead that was in fact only slow may have
+            # finished this job, or a retry may have taken it over; then this run stops.
+            if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING,
+                                            started_at=claimed_at).exists():
+                raise _Superseded
             if not job.dry_run and (earlier := _already_imported(job)):
                 report.add(0, "", MSG_ALREADY_IMPORTED, _earlier_params(earlier))
                 raise _Stop
@@ -292,6 +393,21 @@ def _run(job: ImportJob, report: _Report, progress: Progress) -> str:
         log.warning("import job %s hit a conflicting write", job.pk, exc_info=True)
         report.add(0, "", MSG_CONFLICT)
         return ImportJob.Status.INVALID
+    except ValidationError as exc:
+        # A module's service refused a record the checks above let through (its own rules
+        # at write time): the transaction rolled back; say why instead of "unexpected".
+        for name, messages in validation_messages(exc):
+            for message in messages:
+                report.add(0, _column_header(definition, name), MSG_REFUSED_WRITING, {"reason": message})
+        return ImportJob.Status.INVALID
+    except DataError:
+        log.warning("import job %s wrote a value the database refused", job.pk, exc_info=True)
+        report.add(0, "", MSG_OUT_OF_RANGE)
+        return ImportJob.Status.INVALID
+
+
+def _column_header(definition: ImportDefinition, name: str) -> str:
+    return next((c.header_zh for c in definition.columns if c.key == name), "")
 
 
 def _current_unit():
@@ -350,6 +466,11 @@ def _map_headers(definition: ImportDefinition, headers: list[str], report: _Repo
         notes.append({"message": MSG_UNKNOWN_COLUMNS, "params": {"cols": "、".join(unknown)}})
     if report:
         return None
+    absent = [c.header_zh for c in definition.columns if c.key not in found]
+    notes.append({"message": MSG_COLUMNS_READ,
+                  "params": {"cols": "、".join(headers[found[c.key]] for c in definition.columns if c.key in found)}})
+    if absent:
+        notes.append({"message": MSG_COLUMNS_ABSENT, "params": {"cols": "、".join(absent)}})
     return [(found[c.key], c) for c in definition.columns if c.key in found]
 
 
@@ -511,6 +632,9 @@ class _BatchChecker:
         for row_no, record in batch:
             for key, message, params in definition.clean_record(record):
                 report.add(row_no, self.header(key), message, params)
+            if row_no not in report.rows_with_errors:  # the model sees values the checks above passed
+                for key, message, params in definition.model_problems(record):
+                    report.add(row_no, self.header(key) if key else "", message, params)
         fresh = []
         nk = definition.natural_key
         keys = [tuple(r.get(k) for k in nk) for _, r in batch] if nk else []
@@ -522,7 +646,9 @@ class _BatchChecker:
                 continue
             if row_no in report.rows_with_errors:
                 continue
-            diff = definition.differences(record, old)
+            # A column the file does not carry is not compared (nor written): a file with a
+            # few columns says nothing about the others.
+            diff = [d for d in definition.differences(record, old) if d in self.header_of]
             if diff:
                 report.add(row_no, self.header(diff[0]), definition.existing_message(),
                            {"cols": "、".join(self.header(d) for d in diff)})

@@ -12,9 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from zhengtong.core.feedback import error_messages
 from zhengtong.registry.middleware import enabled_modules
 
 from . import services, writers
@@ -98,10 +100,24 @@ def job_detail(request, pk: int):
 
 
 @login_required
+@require_POST
+def job_retry(request, pk: int):
+    job = _job(request, pk)
+    _import_definition(request, job.definition_key)  # the role may have gone since the upload
+    try:
+        services.import_job_retry(job=job, actor=request.user)
+    except ValidationError as exc:
+        error_messages(request, exc)
+    else:
+        messages.success(request, _("The import was started again."))
+    return redirect("imports:job", pk=job.pk)
+
+
+@login_required
 def job_status(request, pk: int):
     job = _job(request, pk)
     return JsonResponse({"id": job.pk, "status": job.status, "status_label": job.get_status_display(),
-                         "finished": job.finished, "phase": job.phase, "progress": job.progress,
+                         "finished": job.finished, "stuck": job.stuck, "phase": job.phase, "progress": job.progress,
                          "rows_read": job.rows_read, "rows_total": job.rows_total, "created": job.created_count,
                          "unchanged": job.unchanged_count, "problems": job.error_count})
 

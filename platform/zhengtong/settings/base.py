@@ -345,6 +345,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
+# An import without a heartbeat for this many seconds is stuck (its worker died): it may be
+# claimed again by a redelivered task or the uploader's retry (zhengtong.imports).
+IMPORTS_STALE_AFTER = int(os.environ.get("ZT_IMPORTS_STALE_AFTER", "120"))
 
 # Periodic jobs; beat runs beside the worker (deploy/run.sh). Other areas add their entries.
 CELERY_BEAT_SCHEDULE = {
