@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connections, models
 from django.utils.translation import gettext_lazy as _
-from django_tenants.clone import CloneSchema
 from django_tenants.models import DomainMixin
 from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import (
@@ -79,7 +78,7 @@ class Unit(TenantBase):
         return self.name
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
-        """Clone the template and stop there.
+        """Make the schema from the template and stop there.
 
         django-tenants follows a clone with a faked ``migrate`` of the new schema. With
         clone_mode DATA the clone already carries the template's ``django_migrations``,
@@ -92,7 +91,11 @@ class Unit(TenantBase):
         _check_schema_name(self.schema_name)
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        CloneSchema().clone_schema(base, self.schema_name, self.clone_mode)
+        from .pool import schema_make
+
+        # A ready schema from the pool, else replayed from the template's DDL snapshot, else
+        # cloned (tenants/pool.py says why clone_schema grows with every unit).
+        self._zt_schema_source = schema_make(self.schema_name, clone_mode=self.clone_mode)
         connections[get_tenant_database_alias()].set_schema_to_public()
         return True
 
@@ -147,3 +150,21 @@ class Invitation(models.Model):
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
+
+
+class TemplateSnapshot(models.Model):
+    """The unit template's DDL as statements with a placeholder for the schema name, read from
+    the catalog (tenants/pool.py); taken again whenever ``migrations`` (the template key) moves."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    # tenants.pool.template_key(): the template's applied migrations and the audit's tracked tables.
+    migrations = models.CharField(max_length=32, db_index=True)
+    statements = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class PoolSchema(models.Model):
+    """A ready unit schema waiting for onboarding. Not a unit: no domain, no logins, no data."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -355,6 +355,13 @@ CELERY_BEAT_SCHEDULE = {
     "security.disable_dormant_accounts": {"task": "security.disable_dormant_accounts", "schedule": 24 * 3600},
 }
 
+# Ready unit schemas kept for onboarding (tenants/pool.py); refilled after each onboarding and by beat.
+ZT_UNIT_POOL_SIZE = int(os.environ.get("ZT_UNIT_POOL_SIZE", "3"))
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "tenants.pool_refill": {"task": "tenants.pool_refill", "schedule": 600},
+}
+
 # One tick a minute fans the per-unit periodic jobs out to every unit, each in its own schema
 # (approval deadlines, modules' periodic tasks): zhengtong/notifications/periodic.py.
 CELERY_BEAT_SCHEDULE = {

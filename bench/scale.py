@@ -1,0 +1,141 @@
+"""Tenancy at a real district's size (issue 12): how the product's paths behave with N units.
+
+    .venv/bin/python bench/scale.py --units 100 [--repeat 5] [--keep]
+
+In a database of its own: onboards units from the pool (tenants/pool.py) with few units,
+fills up to N units, then onboards again from the pool, with the pool empty (schema replayed
+from the template's DDL snapshot) and the way it was done before (django-tenants'
+clone_schema), and times making a bare schema both ways. Each figure is printed with its
+baseline and ratio.
+
+FILLER (labelled): most of the N units are made by ``fill_units`` — a unit row, its domain
+and a schema replayed from the snapshot, one transaction per unit, without the audit entry,
+modules or invitation of a real onboarding. Every *measured* figure goes through the product's
+own paths (``unit_onboard``, ``tenants.pool``, ``CloneSchema``).
+
+The LAST line is the issue's summary line; figures this script does not measure yet are n/a.
+"""
+import argparse
+import time
+
+from _setup import drop_database, fresh_database, median
+
+DB = "zt_bench_scale"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--units", type=int, default=50)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--keep", action="store_true", help="keep the database (for a closer look)")
+    args = ap.parse_args()
+    fresh_database(DB)
+    from django.db import connection
+    from django.test import override_settings
+
+    from tenants import pool
+    from tenants.models import Unit
+
+    seq = iter(range(1, 10**6))
+
+    def units() -> int:
+        return Unit.objects.exclude(schema_name="public").count()
+
+    def onboard(tag: str, source: str) -> float:
+        from tenants.services import unit_onboard
+
+        i = next(seq)
+        with override_settings(ZT_UNIT_SCHEMA_SOURCE=source):
+            t = time.perf_counter()
+            done = unit_onboard(name=f"测量单位{i}", slug=f"{tag}{i}", module_keys=["assets"],
+                                admin_email=f"head{i}@bench.cn", actor=None, check_actor=False, send_invite=False)
+            took = time.perf_counter() - t
+        made_by = done.unit._zt_schema_source
+        assert made_by == source, f"{tag}{i} was made by {made_by}, not {source}"
+        return took
+
+    def onboard_from_pool(tag: str) -> list[float]:
+        pool.pool_refill(size=args.repeat)  # untimed: the background job's work
+        return [onboard(tag, "pool") for _ in range(args.repeat)]
+
+    def bare_schema(how: str) -> list[float]:
+        from django_tenants.clone import CloneSchema
+
+        out = []
+        for k in range(args.repeat):
+            name = f"zt_bench_{how}_{k}"
+            t = time.perf_counter()
+            if how == "clone":
+                CloneSchema().clone_schema(pool.template_schema(), name, "DATA")
+            else:
+                pool.schema_from_snapshot(name)
+            out.append(time.perf_counter() - t)
+            connection.set_schema_to_public()
+            with connection.cursor() as cur:
+                cur.execute(f'DROP SCHEMA "{name}" CASCADE')
+        return out
+
+    try:
+        onboard("warm", "snapshot")  # imports, caches, the snapshot itself
+        start_units = units()
+        pool_start = onboard_from_pool("early")
+        t = time.perf_counter()
+        filled = fill_units(args.units - units() - 3 * args.repeat)
+        fill_s = time.perf_counter() - t
+        pool_n = onboard_from_pool("late")
+        snapshot_n = [onboard("snap", "snapshot") for _ in range(args.repeat)]
+        clone_n = [onboard("clone", "clone") for _ in range(args.repeat)]
+        n = units()
+        schema_snapshot = bare_schema("snapshot")
+        schema_clone = bare_schema("clone")
+    finally:
+        if not args.keep:
+            drop_database(DB)
+
+    p0, pn, sn, cn = median(pool_start), median(pool_n), median(snapshot_n), median(clone_n)
+    bs, bc = median(schema_snapshot), median(schema_clone)
+
+    def runs(xs):
+        return ", ".join(f"{x:.3f}" for x in xs)
+
+    print(f"filler (labelled): {filled} units made by fill_units in {fill_s:.0f} s")
+    print(f"onboard from the pool at {start_units + 1} units : median {p0:.3f} s  ({runs(pool_start)})")
+    print(f"onboard from the pool at {n} units: median {pn:.3f} s  ({runs(pool_n)})"
+          f"  ratio to {start_units + 1} units {pn / p0:.2f}x (target <= 0.3 s, flat)")
+    print(f"onboard, pool empty (snapshot) at {n}: median {sn:.3f} s  ({runs(snapshot_n)})  {sn / pn:.1f}x the pool")
+    print(f"onboard by clone_schema (before) at {n}: median {cn:.3f} s  ({runs(clone_n)})  {cn / pn:.1f}x the pool")
+    print(f"make a schema at {n} units: snapshot {bs:.3f} s, clone_schema {bc:.3f} s, clone/snapshot {bc / bs:.1f}x")
+    print(f"scale: units={n} onboard_s={pn:.3f} onboard_clone_s={cn:.3f} bulk_units=n/a noop_migrate_s=n/a "
+          f"page_ratio=n/a member_ratio=n/a rss_growth_mb=n/a tick_s=n/a")
+
+
+def fill_units(count: int) -> int:
+    """FILLER: ``count`` units with a row, a domain and a schema from the snapshot; one
+    transaction each. Not the onboarding path (no audit entry, modules or invitation)."""
+    from django.db import transaction
+
+    from tenants import pool
+    from tenants.models import Domain, Unit
+    from tenants.services import system_user
+    from tenants.urls_util import unit_host
+
+    owner = system_user()
+    portal = Unit.objects.get(schema_name="public")
+    made = 0
+    for i in range(max(0, count)):
+        slug = f"fill{i:05d}"
+        with transaction.atomic():
+            unit = Unit(name=f"填充单位{i}", slug=slug, schema_name=f"u_{slug}", district=portal.district,
+                        owner=owner)
+            unit.auto_create_schema = False
+            unit.save(verbosity=0)
+            pool.schema_from_snapshot(unit.schema_name)
+            Domain.objects.create(domain=unit_host(slug), tenant=unit, is_primary=True)
+        made += 1
+        if made % 50 == 0:
+            print(f"  filler: {made}/{count}", flush=True)
+    return made
+
+
+if __name__ == "__main__":
+    main()
