@@ -58,9 +58,12 @@ def run(args):
             for period in ("2023", "2024"):
                 revenue = Decimal(rng.randint(500, 5000) * 1000)
                 cost = revenue * Decimal(rng.randint(60, 90)) / 100
+                tax = revenue * Decimal(rng.randint(5, 50)) / 1000
+                # every indicator computed, as in a real ranking: the tax burden needs the tax
+                # payable and the cost-profit ratio the total cost and expense
                 filings.append(FinancialFiling(
-                    entity=e, period=period, revenue=revenue, cost_of_sales=cost,
-                    taxes_paid=revenue * Decimal(rng.randint(5, 50)) / 1000, total_profit=revenue / 20,
+                    entity=e, period=period, revenue=revenue, cost_of_sales=cost, cost_expense_total=revenue * 19 / 20,
+                    tax_payable=tax, taxes_paid=tax, total_profit=revenue / 20,
                     inventory_opening=cost / 8, inventory_closing=cost / Decimal(rng.randint(6, 10)),
                     purchases=cost * Decimal(rng.randint(90, 130)) / 100, receivables_opening=revenue / 10,
                     receivables_closing=revenue / 9, current_assets=revenue / 2, current_liabilities=revenue / 3,
