@@ -162,3 +162,41 @@ def test_whole_worker_killed_mid_import_then_the_job_page_offers_a_retry_that_im
         with schema_context(s.unit.schema_name):
             retry = AuditEvent.objects.get(action="imports.retry", object_id=str(job.pk))
             assert retry.before["status"] == "running"
+
+
+def test_a_stuck_inline_import_is_offered_to_its_uploader_only_and_runs_again_in_the_request(
+        quick_stale, alpha, make_user, client_for, settings):
+    """A small file runs in the request; a web process killed during it leaves the same
+    "running" job. Its uploader sees it stopped, in the list and on its page, and starting it
+    again imports it there and then; nobody else may."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zhengtong.imports.models import ImportJob
+
+    from ..conftest import ALPHA_HOST
+    from .test_imports import row, xlsx
+
+    settings.IMPORTS_INLINE_MAX_BYTES = 1024 * 1024
+    officer = make_user(alpha, ["assets.asset_officer"])
+    other = make_user(alpha, ["assets.asset_officer"])
+    client = client_for(officer, ALPHA_HOST)
+    r = client.post("/imports/assets.asset/", {"file": SimpleUploadedFile("小.xlsx", xlsx([row("S-1")]))})
+    job_url = r["Location"]
+    long_ago = timezone.now() - timedelta(seconds=STALE_AFTER + 5)
+    with schema_context("u_alpha"):
+        from modules.assets.models import Asset
+
+        Asset.objects.all().delete()  # as if the killed request had written nothing
+        ImportJob.objects.update(status="running", phase="reading", progress=0, heartbeat_at=long_ago,
+                                 created_count=0, finished_at=None)
+    assert client_for(other, ALPHA_HOST).post(job_url + "retry/").status_code == 404
+    assert 'id="job-stuck"' in client.get(job_url).content.decode()
+    assert "已中断，可重新开始" in client.get("/imports/").content.decode()  # the list says so too
+    assert client.post(job_url + "retry/").status_code == 302
+    with schema_context("u_alpha"):
+        job = ImportJob.objects.get()
+        assert job.status == "done" and job.created_count == 1 and Asset.objects.filter(number="S-1").count() == 1
+    again = client.post(job_url + "retry/", follow=True)  # finished: nothing to start again
+    assert "该导入并未中断" in again.content.decode()
