@@ -52,6 +52,9 @@ class Contribution:
     weight: Decimal = ZERO
     points: Decimal = ZERO
     note: str = ""  # "" | "no_value" | "no_benchmark" | "benchmark_zero" | "weight_zero" | "within"
+    # The formula the value was computed with (zh, en), when rebuilt from a case's snapshot:
+    # a case selected before a formula changed keeps showing the one it was selected on.
+    formula_as_selected: tuple[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -59,6 +62,8 @@ class Contribution:
 
     @property
     def formula(self) -> str:
+        if self.formula_as_selected:
+            return localized(*self.formula_as_selected)
         return BY_KEY[self.key].formula
 
     @property
@@ -122,7 +127,7 @@ class Contribution:
             "key": self.key, **self.result.as_json(), "benchmark": _s(self.benchmark),
             "benchmark_code": self.benchmark_code, "deviation": _s(self.deviation), "risky": _s(self.risky),
             "threshold": str(self.threshold), "weight": str(self.weight), "points": str(self.points),
-            "note": self.note,
+            "note": self.note, "formula_zh": BY_KEY[self.key].formula_zh, "formula_en": BY_KEY[self.key].formula_en,
         }
 
 
@@ -260,8 +265,19 @@ def score(entity, filing, previous, history: list, benchmarks: dict[tuple[str, s
                      flags=flags)
 
 
+# Formulas of snapshots taken before issue 13, which did not record them: the three indicators
+# whose formula changed then were computed this way for those cases.
+FORMULAS_BEFORE_ISSUE_13 = {
+    "tax_burden": ("税负率 = 实缴税额 ÷ 营业收入 × 100%", "Tax burden rate = taxes paid ÷ revenue × 100%"),
+    "cost_profit": ("成本利润率 = 利润总额 ÷ 营业成本 × 100%", "Cost-profit ratio = total profit ÷ cost of sales × 100%"),
+    "sales_profit_tax": ("销售利税率 = (利润总额 + 实缴税额) ÷ 营业收入 × 100%",
+                         "Sales profit-tax rate = (total profit + taxes paid) ÷ revenue × 100%"),
+}
+
+
 def contributions_from_snapshot(snapshot: dict | None) -> list[Contribution]:
-    """The explanation as it stood at selection, rebuilt from a case's score snapshot."""
+    """The explanation as it stood at selection, rebuilt from a case's score snapshot (with
+    the formulas it was computed with)."""
     if not snapshot:
         return []
 
@@ -275,8 +291,14 @@ def contributions_from_snapshot(snapshot: dict | None) -> list[Contribution]:
         out.append(Contribution(
             row["key"], result, dec(row["benchmark"]), row.get("benchmark_code", ""), dec(row["deviation"]),
             dec(row["risky"]), Decimal(row["threshold"]), Decimal(row["weight"]), Decimal(row["points"]),
-            row.get("note", "")))
+            row.get("note", ""), _formula_as_selected(row)))
     return out
+
+
+def _formula_as_selected(row: dict) -> tuple[str, str] | None:
+    if "formula_zh" in row:
+        return row["formula_zh"], row["formula_en"]
+    return FORMULAS_BEFORE_ISSUE_13.get(row["key"])
 
 
 def flags_from_snapshot(snapshot: dict | None) -> list[Flag]:

@@ -308,3 +308,22 @@ def test_inspectors_list_only_their_cases(alpha, people, ranked, journey):
         assert len(selectors.case_list(user=people.chief)) == 2
         assert len(selectors.case_list(user=people.selector)) == 2
         assert list(selectors.case_list(user=people.inspector3)) == []
+
+
+def test_a_case_keeps_the_formulas_it_was_selected_on(alpha, people, ranked, journey, client_for):
+    """Issue 13 changed three formulas. A case records the formula beside each value; a case
+    selected before (its snapshot has no formulas) shows the formulas of that time, not today's."""
+    case = journey.select(ranked["A"])
+    tax = next(i for i in case.score_snapshot["indicators"] if i["key"] == "tax_burden")
+    assert tax["formula_zh"] == "税负率 = 应纳税额 ÷ 营业收入 × 100%"
+    with schema_context(alpha.schema_name):
+        old = case.score_snapshot
+        for row in old["indicators"]:
+            del row["formula_zh"], row["formula_en"]
+        InspectionCase.objects.filter(pk=case.pk).update(score_snapshot=old)
+    page = client_for(people.selector).get(f"/m/inspection/cases/{case.pk}/").content.decode()
+    basis = page[page.index('id="selection"'):]
+    basis = basis[:basis.index("</section>")]
+    assert "税负率 = 实缴税额 ÷ 营业收入 × 100%" in basis and "成本利润率 = 利润总额 ÷ 营业成本 × 100%" in basis
+    assert "应纳税额 ÷ 营业收入" not in basis
+    assert "毛利率 = (营业收入 − 营业成本) ÷ 营业收入 × 100%" in basis  # unchanged formulas as they are

@@ -224,6 +224,7 @@ def test_the_filing_form_takes_total_cost_tax_payable_and_previous_revenue(alpha
     form = {"period": "2024", **{k: v for k, v in TYPICAL.items()}, "previous_revenue": "800000.00"}
     r = c.post(f"/m/inspection/entities/{e.pk}/", form, follow=True)
     assert "销售收入变化率" in r.content.decode() and "25.0000%" in r.content.decode()
+    assert "上期营业收入取自本期申报填报数" in r.content.decode()  # the basis, beside the value
     with schema_context(alpha.schema_name):
         f = FinancialFiling.objects.get(entity=e)
     assert (f.cost_expense_total, f.tax_payable, f.previous_revenue) == (
