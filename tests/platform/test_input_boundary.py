@@ -207,6 +207,22 @@ def test_someone_elses_token_leads_nowhere(staff_client, alpha, make_user, clien
     assert response.status_code == 400
 
 
+def test_tokens_are_kept_a_day(staff_client, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zhengtong.core.models import FormSubmission
+
+    old = FormSubmission.objects.create(token="old-token", user=staff, schema_name="alpha", path="/m/assets/new/",
+                                        result_url="/m/assets/1/")
+    FormSubmission.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    token = token_of(staff_client.get("/m/assets/new/").content.decode())
+    staff_client.post("/m/assets/new/", {**asset_form(name="保留测试"), "submission_token": token})
+    kept = set(FormSubmission.objects.values_list("token", flat=True))
+    assert token in kept and "old-token" not in kept
+
+
 @pytest.mark.parametrize("path", CREATE_PAGES)
 def test_every_create_form_carries_a_submission_token(staff_client, path):
     response = staff_client.get(path)
