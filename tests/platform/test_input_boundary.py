@@ -223,6 +223,36 @@ def test_tokens_are_kept_a_day(staff_client, staff):
     assert token in kept and "old-token" not in kept
 
 
+def test_a_token_in_use_holds_back_a_second_request_until_the_first_is_done(db):
+    """Two POSTs of one token arriving together: the second (another connection, as another
+    web worker would have) cannot take the token while the first is acting on it."""
+    import threading
+
+    from django.db import connections
+
+    from zhengtong.core.submissions import LOCK_SPACE, _token_lock
+
+    taken = []
+
+    def second_request():
+        try:
+            with connections["default"].cursor() as cursor:  # this thread's own connection
+                cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_SPACE, "same-token"])
+                taken.append(cursor.fetchone()[0])
+        finally:
+            connections.close_all()  # ends the session, and with it any lock it took
+
+    def run_second():
+        thread = threading.Thread(target=second_request)
+        thread.start()
+        thread.join()
+
+    with _token_lock("same-token"):
+        run_second()
+    run_second()
+    assert taken == [False, True]
+
+
 @pytest.mark.parametrize("path", CREATE_PAGES)
 def test_every_create_form_carries_a_submission_token(staff_client, path):
     response = staff_client.get(path)

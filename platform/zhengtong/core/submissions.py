@@ -13,7 +13,9 @@ template library); views wrapped in ``once_per_submission`` act on a token once:
   corrected form is sent with the same token and acts.
 
 Session-level advisory locks, not a transaction around the view: the view keeps its own
-transactions (services commit and audit as they always do, refusals stay in the trail).
+transactions (services commit and audit as they always do, refusals stay in the trail). This
+relies on views running in autocommit (the project does not set ATOMIC_REQUESTS): the result
+row is committed before the lock is released, so the waiting request finds it.
 POSTs without a token (API clients, scripts, older pages) are handled as before.
 """
 from __future__ import annotations
