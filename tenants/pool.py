@@ -373,8 +373,11 @@ def pool_refill_later() -> None:
 def schema_make(schema: str, *, clone_mode: str = "DATA") -> str:
     """Make a new unit's schema the cheapest way available; returns how ("pool", "snapshot", "clone")."""
     source = schema_source()
-    if source == "pool" and pool_take(schema):
-        return "pool"
+    if source == "pool":
+        if pool_take(schema):
+            return "pool"
+        if pool_size() > 0:
+            transaction.on_commit(pool_refill_later)  # empty (e.g. just deployed): fill it now
     if source in ("pool", "snapshot"):
         try:
             with transaction.atomic():

@@ -204,3 +204,20 @@ def test_the_pool_refills_on_a_real_worker_after_an_onboarding(django_db_setup, 
             if unit is not None:
                 unit.delete(force_drop=True)
             pool.pool_drain()
+
+
+def test_migrate_platform_brings_a_pool_schema_behind_the_template_up_to_it(db):
+    from django.core.management import call_command
+
+    template = pool.template_schema()
+    [ready] = pool.pool_refill(size=1).created
+    # As if the schema had been made before a deploy that added the attachments' migration.
+    call_command("migrate_schemas", "files", "zero", schema_name=ready, interactive=False, verbosity=0)
+    connection.set_schema_to_public()
+    assert pool.migrations_fingerprint(ready) != pool.migrations_fingerprint(template)
+    call_command("migrate_platform", verbosity=0)
+    assert pool.migrations_fingerprint(ready) == pool.migrations_fingerprint(template)
+    made, want = catalog(ready), catalog(template)
+    assert made["columns"] == want["columns"] and made["triggers"] == want["triggers"]
+    unit = unit_onboard(name="迁移后的池", slug="migratedpool", check_actor=False, send_invite=False).unit
+    assert unit._zt_schema_source == "pool" and unit.schema_name == "u_migratedpool"
