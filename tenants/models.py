@@ -168,3 +168,43 @@ class PoolSchema(models.Model):
 
     schema_name = models.CharField(max_length=63, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class BulkOnboarding(models.Model):
+    """One spreadsheet of units being onboarded by the worker (tenants/bulk.py). Every row was
+    validated before this was written; each row then becomes a unit in its own transaction."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Creating units")
+        DONE = "done", _("Finished")
+
+    filename = models.CharField(max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Written after every unit: a running job whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class BulkOnboardingRow(models.Model):
+    """A row of the spreadsheet: validated fields, then the unit made from them (or why not)."""
+
+    job = models.ForeignKey(BulkOnboarding, on_delete=models.CASCADE, related_name="rows")
+    row_no = models.PositiveIntegerField()
+    name = models.CharField(max_length=128)
+    slug = models.CharField(max_length=63)
+    fields = models.JSONField()
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error = models.TextField(blank=True)
+    seconds = models.FloatField(null=True, blank=True)  # how long this unit took: the estimate of what is left
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["row_no"]
+        constraints = [models.UniqueConstraint(fields=["job", "row_no"], name="bulk_row_unique")]

@@ -10,3 +10,11 @@ def pool_refill() -> int:
 
     return len(refill().created)
 
+
+@app.task(name="tenants.bulk_onboard_run")
+def bulk_onboard_run(job_id: int) -> None:
+    """Create the units of a validated spreadsheet (tenants.bulk.bulk_job_run). acks_late with
+    reject_on_worker_lost: a killed worker's message comes back and the job resumes."""
+    from .bulk import bulk_job_run
+
+    bulk_job_run(job_id)

@@ -17,7 +17,7 @@ from zhengtong.registry.registry import DISTRICT_OPERATOR, all_modules, localize
 
 from . import bulk, selectors, services
 from .forms import BulkOnboardForm, InviteForm, RolesForm, UnitOnboardForm
-from .models import Unit
+from .models import BulkOnboarding, Unit
 
 
 def operator_required(view):
@@ -69,8 +69,32 @@ def unit_bulk(request):
         else:
             result = bulk.units_bulk_onboard(filename=upload.name, data=upload.read(), actor=request.user)
             if not result.errors:
-                messages.success(request, _("%(n)d units created.") % {"n": len(result.created)})
-    return render(request, "tenants/unit_bulk.html", {"form": form, "result": result})
+                messages.success(request, _("Every row is valid: the units are being created (全部校验通过，正在创建单位)."))
+                return redirect("tenants:unit_bulk_job", pk=result.job.pk)
+    jobs = BulkOnboarding.objects.all()[:10]
+    return render(request, "tenants/unit_bulk.html", {"form": form, "result": result, "jobs": jobs})
+
+
+@operator_required
+def unit_bulk_job(request, pk):
+    job = get_object_or_404(BulkOnboarding, pk=pk)
+    progress = bulk.bulk_job_progress(job)
+    rows = Paginator(job.rows.select_related("unit"), 100).get_page(request.GET.get("page"))
+    return render(request, "tenants/unit_bulk_job.html", {"job": job, "progress": progress, "rows": rows})
+
+
+@operator_required
+@require_POST
+def unit_bulk_resume(request, pk):
+    job = get_object_or_404(BulkOnboarding, pk=pk)
+    try:
+        bulk.bulk_job_resume(job=job, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Sent to the worker again: it goes on from the first unit not yet created "
+                                    "(已重新提交，将从尚未创建的单位继续)."))
+    return redirect("tenants:unit_bulk_job", pk=job.pk)
 
 
 @operator_required

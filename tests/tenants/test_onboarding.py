@@ -136,12 +136,41 @@ def test_bulk_onboarding_duplicate_slugs_within_file(operator):
     assert [(e.row, e.column) for e in result.errors] == [(3, "简称")]
 
 
-def test_bulk_onboarding_all_good_creates_every_unit(operator):
+def test_bulk_onboarding_all_good_queues_then_creates_every_unit(operator):
+    from tenants.bulk import bulk_job_progress, bulk_job_run
+
     data = _xlsx([["区体育局", "tyj", "", "局", "国有资产管理", "a@tyj.cn"], ["区二中", "yz2", "", "学校", "", ""]])
     result = units_bulk_onboard(filename="units.xlsx", data=data, actor=operator)
     assert result.errors == []
+    # Valid: queued for the worker, nothing created in the upload's request.
+    assert not Unit.objects.filter(slug__in=["tyj", "yz2"]).exists()
+    assert bulk_job_progress(result.job).remaining == 2
+
+    bulk_job_run(result.job.pk)  # what the worker's task runs (tests/tenants/test_bulk_onboarding_worker.py)
+
     assert set(Unit.objects.filter(slug__in=["tyj", "yz2"]).values_list("unit_type", flat=True)) == {"bureau", "school"}
     assert UnitModule.objects.filter(unit__slug="tyj", module_key="assets", enabled=True).exists()
+    progress = bulk_job_progress(result.job)
+    assert (progress.created, progress.remaining, progress.percent) == (2, 0, 100)
+    result.job.refresh_from_db()
+    assert result.job.status == "done"
+
+
+def test_bulk_onboarding_row_taken_meanwhile_is_reported_and_the_rest_created(operator):
+    """Validated at upload, but another operator created the same short name before the worker
+    reached the row: that row says why, the others are created."""
+    from tenants.bulk import bulk_job_run
+    from tenants.models import BulkOnboardingRow
+    from tenants.services import unit_onboard
+
+    data = _xlsx([["区体育局", "tyj", "", "局", "", ""], ["区二中", "yz2", "", "学校", "", ""]])
+    job = units_bulk_onboard(filename="units.xlsx", data=data, actor=operator).job
+    unit_onboard(name="别的体育局", slug="tyj", actor=operator, send_invite=False)
+    bulk_job_run(job.pk)
+    rows = {r.slug: r for r in BulkOnboardingRow.objects.filter(job=job)}
+    assert rows["tyj"].unit is None and "tyj" in rows["tyj"].error
+    assert rows["yz2"].unit.slug == "yz2"
+    assert Unit.objects.get(slug="tyj").name == "别的体育局"
 
 
 @pytest.mark.parametrize("name,data,needle", [
@@ -163,6 +192,23 @@ def test_bulk_onboarding_page_reports_rows(operator, client_for):
         "/units/import/", {"file": SimpleUploadedFile("u.xlsx", data)})
     assert r.status_code == 200
     assert "简称须为" in r.content.decode()
+
+
+def test_bulk_onboarding_pages_show_progress_and_offer_to_continue(operator, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = client_for(operator, DISTRICT_HOST)
+    data = _xlsx([["区体育局", "tyj", "", "局", "", ""], ["区二中", "yz2", "", "学校", "", ""]])
+    r = c.post("/units/import/", {"file": SimpleUploadedFile("u.xlsx", data)})
+    assert r.status_code == 302
+    page = c.get(r["Location"]).content.decode()
+    assert "区体育局" in page and "区二中" in page
+    assert 'data-status="queued"' in page
+    # No worker holds the job (none runs in this test): the operator may send it again.
+    assert "/resume/" in page
+    r = c.post(r["Location"] + "resume/")
+    assert r.status_code == 302
+    assert "u.xlsx" in c.get("/units/import/").content.decode()
 
 
 def test_suspended_unit_reads_but_refuses_changes(alpha, make_user, client_for, operator):
