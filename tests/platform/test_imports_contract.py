@@ -190,3 +190,36 @@ def test_a_refusal_raised_while_writing_is_reported_and_nothing_is_written(monke
     assert job.status == "invalid" and cards == 0
     [error] = job.errors
     assert error["column"] == "资产名称" and error["params"]["reason"] == "名称与另一张卡片冲突"
+
+
+# The inspection module's filing import is its own (modules/inspection/services/register.py,
+# not in the registry); it promises the same: a bad value is a row/column problem, never a crash.
+
+def _filing_headers() -> list[str]:
+    from modules.inspection.services.register import IMPORT_COLUMNS
+
+    return list(IMPORT_COLUMNS)
+
+
+FILING_BAD = ["-1", 10**30, "1e400", "abc", 1.5e300, "0719-08-10", "9999-12-31"]
+
+
+@pytest.mark.parametrize("header", _filing_headers())
+def test_the_filing_import_reports_bad_values_on_their_row_and_column(alpha, make_user, header):
+    from modules.inspection.services import filings_import, import_template
+
+    selector = make_user(alpha, ["inspection.selector"])
+    template = openpyxl.load_workbook(io.BytesIO(import_template())).worksheets[0]
+    headers = [c.value for c in template[1]]
+    for bad in FILING_BAD:
+        ws = openpyxl.Workbook().active
+        ws.append(headers)
+        ws.append([bad if h == header else c.value for h, c in zip(headers, template[2])])
+        buf = io.BytesIO()
+        ws.parent.save(buf)
+        with schema_context(alpha.schema_name):
+            result = filings_import(actor=selector, filename="f.xlsx", data=buf.getvalue())  # never raises
+        problems = [(e.row, e.column) for e in result.errors]
+        assert all(p == (2, header) for p in problems), (bad, problems)
+        if header == "申报日期" and bad in ABSURD_DATES:
+            assert problems, bad

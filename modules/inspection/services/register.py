@@ -169,9 +169,13 @@ def _money(value: Any) -> Decimal | None:
         raise ValidationError(_("Not a number (不是数字)."))
     if not d.is_finite():
         raise ValidationError(_("Not a number (不是数字)."))
-    if d != d.quantize(Decimal("0.01")):
+    try:
+        cents = d.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than a decimal holds (1e400): an HTTP 500 before
+        raise ValidationError(_("The number is too large (数值过大)."))
+    if d != cents:
         raise ValidationError(_("Amounts have at most 2 decimal places (金额最多保留两位小数)."))
-    return d.quantize(Decimal("0.01"))
+    return cents
 
 
 def _date(value: Any) -> date | None:
