@@ -103,9 +103,12 @@ def filings_import(request):
                                          "file does not have were left as they were.") % {
                     "c": "、".join(result.figure_columns) or "—"})
                 return redirect("inspection:entity_list")
-    return render(request, "inspection/import.html", {"form": form, "result": result,
-                                                      "title": _("Import taxpayers and filings"),
-                                                      "template_url": "inspection:filings_template"})
+    return render(request, "inspection/import.html", {
+        "form": form, "result": result, "title": _("Import taxpayers and filings"),
+        "template_url": "inspection:filings_template",
+        "help": _("A correction file may carry only some columns: figures of columns it does not have stay as "
+                  "they are; an empty cell means not reported. 上期营业收入 only when the previous period was "
+                  "not filed here.")})
 
 
 @login_required

@@ -232,3 +232,28 @@ def test_the_filing_form_takes_total_cost_tax_payable_and_previous_revenue(alpha
     # a total cost below the cost of sales it includes is refused with the reason
     r = c.post(f"/m/inspection/entities/{e.pk}/", {**form, "cost_expense_total": "1.00"}, follow=True)
     assert "成本费用总额包含营业成本" in r.content.decode()
+
+
+def test_the_import_page_says_which_columns_were_written(alpha, people, make_entity, make_filing, client_for):
+    import io
+
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from modules.inspection.models import FinancialFiling
+
+    e = make_entity(alpha, name="更正商贸")
+    make_filing(alpha, e, **TYPICAL)
+    wb = openpyxl.Workbook()
+    wb.active.append(["统一社会信用代码", "期间", "营业收入"])
+    wb.active.append([e.credit_code, "2024", 1200000])
+    out = io.BytesIO()
+    wb.save(out)
+    c = client_for(people.selector)
+    assert "文件中没有的列，原有数据保持不变" in c.get("/m/inspection/entities/import/").content.decode()
+    r = c.post("/m/inspection/entities/import/", {"file": SimpleUploadedFile("fix.xlsx", out.getvalue())}, follow=True)
+    assert "已按文件中的列更新数据：营业收入。文件中没有的列，原有数据保持不变。" in r.content.decode()
+    with schema_context(alpha.schema_name):
+        f = FinancialFiling.objects.get(entity=e)
+    assert (f.revenue, f.tax_payable, f.cost_expense_total) == (
+        Decimal("1200000.00"), Decimal("30000.00"), Decimal("950000.00"))
