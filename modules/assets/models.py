@@ -315,8 +315,8 @@ class BudgetLine(models.Model):
 # Object permissions on cards (custody) with a real foreign key: django-guardian's direct-FK
 # models, found by guardian itself when it grants, revokes and checks. The generic table keys
 # objects by a text object_pk, so every list filter had to cast each grant's id; here the
-# custodian's list joins on an integer (bench/asset_list.py). Cards are the hot table the
-# design notes name for this.
+# custodian's list joins on an integer (bench/asset_list.py). Cards are the hot table this is
+# for (docs/architecture.md, Decisions).
 class AssetUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Asset, on_delete=models.CASCADE)
 
