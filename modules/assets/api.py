@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
-from zhengtong.api.base import ModuleViewSet, module_router
+from zhengtong.api.base import ModuleViewSet, VersionedUpdates, module_router
+from zhengtong.api.serializers import QueryParameters, StrictCharField, StrictIntegerField, StrictModelSerializer
 
 from . import selectors, services
 from .models import Asset
@@ -27,7 +28,7 @@ class AssetSerializer(serializers.ModelSerializer):
         return asset.custodian.get_full_name() if asset.custodian_id else ""
 
 
-class AssetWriteSerializer(serializers.ModelSerializer):
+class AssetWriteSerializer(StrictModelSerializer):
     """What a caller may set: the fields of the portal's registration form."""
 
     class Meta:
@@ -37,22 +38,23 @@ class AssetWriteSerializer(serializers.ModelSerializer):
 
 class AssetUpdateSerializer(AssetWriteSerializer):
     # Like the edit form: send the version you read and a save on top of someone else's is
-    # refused with 409 instead of silently overwriting it (optimistic locking).
-    version = serializers.IntegerField(min_value=1, required=False,
-                                       help_text="The card's version as read; 409 if it has changed since")
+    # refused with 409 instead of silently overwriting it (optimistic locking). Required: an
+    # update without it is refused with 428 before validation (VersionedUpdates).
+    version = StrictIntegerField(min_value=1,
+                                 help_text="The card's version as read (required); 409 if it has changed since")
 
     class Meta(AssetWriteSerializer.Meta):
         fields = (*EDITABLE_FIELDS, "version")
 
 
-class AssetListFilter(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="",
-                              help_text="Search in number, name, model and location")
+class AssetListFilter(QueryParameters):
+    q = StrictCharField(required=False, allow_blank=True, max_length=100, default="",
+                        help_text="Search in number, name, model and location")
     status = serializers.ChoiceField(choices=Asset.Status.choices, required=False, allow_blank=True, default="")
 
 
-class AssetCardViewSet(ModuleViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                       mixins.UpdateModelMixin):
+class AssetCardViewSet(VersionedUpdates, ModuleViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       mixins.CreateModelMixin, mixins.UpdateModelMixin):
     """Asset cards (资产卡片) of this unit that the caller may see."""
 
     module_key = "assets"
@@ -69,10 +71,8 @@ class AssetCardViewSet(ModuleViewSet, mixins.ListModelMixin, mixins.RetrieveMode
 
     @extend_schema(parameters=[AssetListFilter])
     def list(self, request, *args, **kwargs):
-        filters = AssetListFilter(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        cards = selectors.asset_list(user=request.user, search=filters.validated_data["q"].strip(),
-                                     status=filters.validated_data["status"])
+        filters = AssetListFilter.read(request)
+        cards = selectors.asset_list(user=request.user, search=filters["q"].strip(), status=filters["status"])
         page = self.paginate_queryset(cards)
         return self.get_paginated_response(AssetSerializer(page, many=True).data)
 
@@ -83,17 +83,18 @@ class AssetCardViewSet(ModuleViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         asset = services.asset_register(actor=request.user, **form.validated_data)
         return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: AssetSerializer, 409: None})
+    @extend_schema(responses={200: AssetSerializer})
     def update(self, request, *args, **kwargs):
         asset = self.get_object()
+        self.require_version(request)
         form = AssetUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
         form.is_valid(raise_exception=True)
         changes = dict(form.validated_data)
-        expected_version = changes.pop("version", None)
+        expected_version = changes.pop("version")
         asset = services.asset_update(actor=request.user, asset=asset, expected_version=expected_version, **changes)
         return Response(AssetSerializer(asset).data)
 
-    @extend_schema(responses={200: AssetSerializer, 409: None})
+    @extend_schema(responses={200: AssetSerializer})
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 

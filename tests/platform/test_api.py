@@ -3,8 +3,11 @@ as the portal's pages; session or per-unit bearer token; OpenAPI schema and offl
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
+import time_machine
 from django.conf import settings
+from django.utils import timezone
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -76,6 +79,7 @@ def test_same_id_in_two_units_answers_with_each_units_own_card(alpha, beta, make
         assert api(b_on_a, method, f"{CARDS}7101/", {"name": "x"} if method in ("put", "patch") else None) \
             .status_code == 404, method
     assert api(b_on_a, "post", CARDS, NEW_CARD).status_code == 404
+    assert api(b_on_a, "patch", f"{CARDS}7101/", {"name": "x", "version": 1}).status_code == 404
     with schema_context(alpha.schema_name):
         from modules.assets.models import Asset
 
@@ -138,12 +142,12 @@ def test_update_needs_change_permission_on_the_object(alpha, make_user, make_ass
         grant("assets.view_asset", viewer, asset)  # may see it, not change it
     url = f"{CARDS}{asset.pk}/"
 
-    r = api(client_for(custodian), "patch", url, {"location": "二楼"})
+    r = api(client_for(custodian), "patch", url, {"location": "二楼", "version": 1})
     assert r.status_code == 200 and r.json()["location"] == "二楼"
     assert client_for(viewer).get(url).status_code == 200
-    assert api(client_for(viewer), "patch", url, {"location": "地下室"}).status_code == 403
-    assert api(client_for(make_user(alpha, [])), "patch", url, {"location": "地下室"}).status_code == 404
-    r = api(client_for(officer), "put", url, {**NEW_CARD, "name": "新名称"})
+    assert api(client_for(viewer), "patch", url, {"location": "地下室", "version": 2}).status_code == 403
+    assert api(client_for(make_user(alpha, [])), "patch", url, {"location": "地下室", "version": 2}).status_code == 404
+    r = api(client_for(officer), "put", url, {**NEW_CARD, "name": "新名称", "version": 2})
     assert r.status_code == 200 and r.json()["name"] == "新名称" and r.json()["number"] == asset.number
     with schema_context(alpha.schema_name):
         updates = list(AuditEvent.objects.filter(action="assets.asset.update", object_id=str(asset.pk))
@@ -301,3 +305,111 @@ def test_ids_are_integers_and_odd_ids_are_simply_not_found(alpha, make_user, cli
     assert param["schema"]["type"] == "integer"
     for odd in ("abc", "-1", "1.5", "9" * 30):
         assert c.get(f"{CARDS}{odd}/").status_code == 404, odd
+
+
+def test_an_update_without_the_version_is_refused_with_428_and_nothing_changes(alpha, make_user, make_asset,
+                                                                               client_for):
+    """Without "version" an update could only overwrite whatever someone saved in the meantime
+    (it did: last write won, silently)."""
+    officer = make_user(alpha, ["assets.asset_officer"])
+    asset = make_asset(alpha, name="会议桌")
+    c = client_for(officer)
+    url = f"{CARDS}{asset.pk}/"
+    for method, body in (("patch", {"location": "五楼"}), ("put", {**NEW_CARD, "location": "五楼"})):
+        r = api(c, method, url, body)
+        assert r.status_code == 428, (method, r.content)
+        assert "版本号" in r.json()["detail"]  # Chinese by default, naming the missing field
+        assert "version" in r.json()["detail"]
+    english = client_for(officer)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert api(english, "patch", url, {"location": "五楼"}).json()["detail"].startswith("Send the version you read")
+    with schema_context(alpha.schema_name):
+        asset.refresh_from_db()
+        assert (asset.location, asset.version) == ("", 1)
+        assert not AuditEvent.objects.filter(action="assets.asset.update").exists()
+    # still 404 first for a card the caller may not see: a refusal tells nothing about the card
+    assert api(client_for(make_user(alpha, [])), "patch", url, {"location": "五楼"}).status_code == 404
+    # with the version it read, the same update goes through
+    assert api(c, "patch", url, {"location": "五楼", "version": 1}).json()["version"] == 2
+
+
+def test_the_schema_requires_the_version_on_updates_and_documents_every_answer(alpha, make_user, client_for):
+    c = client_for(make_user(alpha, ["assets.asset_officer"]))
+    schema = c.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    card = schema["paths"][CARDS + "{id}/"]
+    for method in ("put", "patch"):
+        body = components[card[method]["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+        assert "version" in body["required"], method
+        assert body["additionalProperties"] is False
+        assert {"200", "400", "401", "403", "404", "409", "415", "428"} <= set(card[method]["responses"]), method
+    assert {"200", "400", "401", "403", "404"} <= set(schema["paths"][CARDS]["get"]["responses"])
+    assert {"201", "400", "401", "403", "404", "415"} <= set(schema["paths"][CARDS]["post"]["responses"])
+    page_size = next(p for p in schema["paths"][CARDS]["get"]["parameters"] if p["name"] == "page_size")
+    assert (page_size["schema"]["minimum"], page_size["schema"]["maximum"]) == (1, 200)
+    error = components["Error"]
+    assert error["properties"]["detail"]["type"] == "string"
+
+
+def test_requests_outside_the_schema_are_refused_not_coerced(alpha, make_user, make_asset, client_for):
+    """What the schema calls invalid is refused with 400 naming the field, not quietly coerced
+    (schemathesis found an array page_size accepted and an integer department stored as text)."""
+    officer = make_user(alpha, ["assets.asset_officer"])
+    make_asset(alpha, name="文件柜")
+    c = client_for(officer)
+    for query in ("page_size=1&page_size=2", "page_size=abc", "page_size=0", "page_size=201", "page=0", "page=",
+                  "page=1&page=2", "status=idle&status=in_use", "q=a&q=b"):
+        r = c.get(f"{CARDS}?{query}")
+        assert r.status_code == 400, query
+        assert set(r.json()) & {"page", "page_size", "status", "q"}, query
+    assert c.get(f"{CARDS}?page_size=200").json()["count"] == 1
+    for field, value in (("department", 5), ("name", ["a"]), ("original_value", 2680.5), ("original_value", "1e3"),
+                         ("original_value", " 5"), ("acquired_on", "2025-3-1"), ("acquired_on", "20250301"),
+                         ("department", None), ("name", " " * 101 + "x")):
+        r = api(c, "post", CARDS, {**NEW_CARD, field: value})
+        assert r.status_code == 400, (field, value, r.content)
+        assert field in r.json(), (field, value)
+    r = api(c, "post", CARDS, {**NEW_CARD, "departmnet": "办公室", "status": "disposed"})  # unknown / read-only
+    assert r.status_code == 400 and set(r.json()) == {"departmnet", "status"}
+    assert "department" in r.json()["departmnet"][0]  # says which fields there are
+    assert c.get(CARDS).json()["count"] == 1  # nothing was saved
+    # what the schema allows is accepted: surrounding spaces trimmed, an amount without decimals
+    r = api(c, "post", CARDS, {**NEW_CARD, "name": "  投影仪 ", "original_value": "5000"})
+    assert r.status_code == 201 and r.json()["name"] == "投影仪"
+    # any other path under /api/ answers the API's JSON 404, never the portal's HTML page
+    for path in (f"{CARDS}abc/", f"{CARDS}1.5/", "/api/no-such-thing/"):
+        r = api(c, "put", path, {"name": "x"})
+        assert r.status_code == 404 and r["Content-Type"] == "application/json" and r.json()["detail"], path
+
+
+def test_a_token_expires_after_its_max_age_on_the_servers_clock(alpha, make_user, make_asset, client_for):
+    """Controlled clock: the token works until ZT_API_TOKEN_MAX_AGE has passed since it was
+    issued, then every call is refused with 401 and the documented error."""
+    max_age = settings.ZT_API_TOKEN_MAX_AGE
+    assert 0 < max_age <= 24 * 3600  # a token is a credential: it lives hours, not forever
+    user = make_user(alpha, ["assets.asset_officer"])
+    make_asset(alpha, name="保密柜")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        issued_at = timezone.now()
+        r = client_for(user).post("/api/token/")
+        assert r.status_code == 201
+        token = r.json()["token"]
+        assert datetime.fromisoformat(r.json()["expires_at"]) == issued_at + timedelta(seconds=max_age)
+        caller = Client(HTTP_HOST=ALPHA_HOST, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert caller.get(CARDS).status_code == 200
+
+        clock.shift(timedelta(seconds=max_age - 5))
+        assert caller.get(CARDS).json()["results"][0]["name"] == "保密柜"  # still valid just before
+
+        clock.shift(timedelta(seconds=10))  # 5 s past its max age
+        r = caller.get(CARDS)
+        assert r.status_code == 401
+        assert r["WWW-Authenticate"].startswith("Bearer")
+        assert set(r.json()) == {"detail"} and "已过期" in r.json()["detail"]
+        assert "保密柜" not in r.content.decode()
+        assert api(caller, "patch", f"{CARDS}1/", {"name": "x", "version": 1}).status_code == 401
+    # the 401 and its body are what the schema documents
+    schema = client_for(user).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    unauthorized = schema["paths"][CARDS]["get"]["responses"]["401"]
+    assert unauthorized["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    assert "expired" in unauthorized["description"]

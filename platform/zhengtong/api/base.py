@@ -6,10 +6,14 @@ into the module's selector call, so a view set holds no access rules of its own.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rest_framework import viewsets
 from rest_framework.routers import SimpleRouter
 
+from .exceptions import PreconditionRequired
 from .permissions import MODULE_API_PERMISSIONS
+from .schema import UnitAutoSchema
 
 
 def module_router() -> SimpleRouter:
@@ -21,6 +25,7 @@ def module_router() -> SimpleRouter:
 class ModuleViewSet(viewsets.GenericViewSet):
     module_key: str = ""
     permission_classes = MODULE_API_PERMISSIONS
+    schema = UnitAutoSchema()
     # Ids are integers; anything else does not match the route (404) instead of reaching the
     # database as a malformed id (ids beyond bigint simply find nothing).
     lookup_value_converter = "int"
@@ -33,3 +38,21 @@ class ModuleViewSet(viewsets.GenericViewSet):
         obj = self.select_object(int(self.kwargs[self.lookup_url_kwarg or self.lookup_field]))
         self.check_object_permissions(self.request, obj)
         return obj
+
+
+class VersionedUpdates:
+    """For view sets whose objects carry an optimistic-locking ``version``: an update (PUT or
+    PATCH) must send the version it read. Without it the service has nothing to compare, and
+    the update silently overwrites whatever someone saved in the meantime (last write wins), so
+    it is refused with 428; a version that is no longer current is the service's 409.
+
+    The schema (UnitAutoSchema) marks ``version`` required on these updates and documents 409
+    and 428."""
+
+    version_field = "version"
+
+    def require_version(self, request) -> None:
+        data = request.data
+        # Anything but a JSON object is the serializer's 400 ("expected a dictionary").
+        if isinstance(data, Mapping) and self.version_field not in data:
+            raise PreconditionRequired

@@ -3,13 +3,16 @@
 Services raise Django's ``ValidationError`` (model ``full_clean`` and business rules) and
 ``PermissionDenied``; DRF only knows its own exceptions and would turn the first into a 500.
 Here they become 400 with the messages per field — or 409 when the error's code is "conflict"
-(optimistic locking: someone saved the object after the caller read it). A refused write (403) by a signed-in caller
+(optimistic locking: someone saved the object after the caller read it). An update that does not
+say which version it read is refused with 428 (``PreconditionRequired``): without it the update
+could only overwrite whatever is there now. A refused write (403) by a signed-in caller
 is written to the unit's audit trail: the service's transaction has already rolled back, so
 the refusal is recorded outside it, as ``audit_denied`` requires.
 """
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -21,6 +24,14 @@ UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_code = "precondition_required"
+    default_detail = _("Send the version you read (field \"version\") with every update, so that a change someone "
+                       "made in the meantime is not overwritten; read the record again to get it "
+                       "(修改时须提供读取时的版本号（version字段），以免覆盖他人在此期间的修改；请重新读取后再提交).")
 
 
 def _as_drf(exc: DjangoValidationError) -> exceptions.APIException:

@@ -5,7 +5,7 @@ the module gate middleware 404s it where the module is off, like the module's pa
 """
 from importlib import import_module
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from zhengtong.registry.registry import all_modules
@@ -28,4 +28,7 @@ urlpatterns = [
     path("docs/ui/<str:filename>", views.SwaggerUIFileView.as_view(), name="docs_file"),
     path("token/", views.TokenView.as_view(), name="token"),
     *module_api_urlpatterns(),
+    # Last: every other path under /api/ is the API's JSON 404 (a path missing its final slash
+    # too: a redirect would turn a client's PUT into a GET).
+    re_path(r"^(?P<path>.*)$", views.not_found),
 ]

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .schema import UnitAutoSchema
 from .services import api_token_issue
 
 
@@ -19,6 +21,7 @@ class TokenView(APIView):
     # Only a browser session may mint a token: a token renewing itself would outlive every
     # password change and the login's lockout and second factor.
     authentication_classes = [SessionAuthentication]
+    schema = UnitAutoSchema()
 
     @extend_schema(
         request=None,
@@ -55,3 +58,12 @@ class SwaggerUIFileView(APIView):
         response = FileResponse((_swagger_dist() / filename).open("rb"), content_type=SWAGGER_FILES[filename])
         response["Cache-Control"] = "private, max-age=86400"
         return response
+
+
+@csrf_exempt  # it changes nothing; without this a PUT to an odd path got the CSRF page (HTML 403)
+def not_found(request, path=""):
+    """Any other path under /api/ (an id that is no integer, a misspelt route): the API's own
+    JSON 404, like DRF's, instead of the portal's HTML page, so clients read one error format."""
+    from rest_framework.exceptions import NotFound
+
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
