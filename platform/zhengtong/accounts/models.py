@@ -23,6 +23,11 @@ class User(UserProfile):
     # The platform's own service account (owner of every unit row, as
     # django-tenant-users requires an owner). It cannot log in.
     is_system = models.BooleanField(default=False, editable=False)
+    # Whether the person holds, in any unit, a role that needs the second factor: answered
+    # with a query over the schemas of every unit they belong to (security.selectors), which
+    # is kept here so that a page does not pay it (~500 ms for a member of 494 units). None:
+    # not known — computed on the next request. Every role write clears it (accounts.services).
+    second_factor_role_held = models.BooleanField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("user")

@@ -143,8 +143,11 @@ def _roles_write(*, user: User, keys: list[str], before: list[str], actor, detai
     if len(groups) != len(keys):
         raise ValidationError(_("Roles are not set up in this unit yet; run migrate_platform."))
     perms.groups.set(groups)
-    # Forget the per-schema cached roles on this instance.
+    # Forget the per-schema cached roles on this instance, and whether the person needs the
+    # second factor anywhere (recomputed from every unit on their next request).
     user.__dict__.pop(TENANT_CACHE_NAME, None)
+    User.objects.filter(pk=user.pk).update(second_factor_role_held=None)
+    user.second_factor_role_held = None
     if before != keys:
         audit_record(action="role.change", actor=actor, obj=user, before={"roles": before}, after={"roles": keys},
                      detail=detail)

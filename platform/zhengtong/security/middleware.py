@@ -65,7 +65,21 @@ def attach_otp_device(request, user) -> None:
 def needs_second_factor(user) -> bool:
     from .services import has_confirmed_device
 
-    return has_confirmed_device(user) or two_factor_required(user)
+    return has_confirmed_device(user) or second_factor_role_held(user)
+
+
+def second_factor_role_held(user) -> bool:
+    """two_factor_required(user), kept on the account between role changes: the question spans
+    every unit the person belongs to, and asking it on every request made each page cost a
+    query over all their units' schemas. Role writes clear the flag (accounts.services)."""
+    from zhengtong.accounts.models import User
+
+    held = user.second_factor_role_held
+    if held is None:
+        held = two_factor_required(user)
+        User.objects.filter(pk=user.pk).update(second_factor_role_held=held)
+        user.second_factor_role_held = held
+    return held
 
 
 def password_expired(user, policy) -> bool:
