@@ -13,11 +13,13 @@ and a schema replayed from the snapshot, one transaction per unit, without the a
 modules or invitation of a real onboarding. Every *measured* figure goes through the product's
 own paths (``unit_onboard``, ``tenants.pool``, ``CloneSchema``).
 
-The LAST line is the issue's summary line; figures this script does not measure yet are n/a.
+bench/scale_figures.py measures the rest (deploys, pages, worker memory, the beat tick, bulk
+onboarding), each beside its baseline. The LAST line is the issue's summary line.
 """
 import argparse
 import time
 
+import scale_figures as figures
 from _setup import drop_database, fresh_database, median
 
 DB = "zt_bench_scale"
@@ -28,6 +30,9 @@ def main():
     ap.add_argument("--units", type=int, default=50)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the database (for a closer look)")
+    ap.add_argument("--bulk", type=int, default=30, help="units created from one spreadsheet (bulk onboarding)")
+    ap.add_argument("--no-new-migration", dest="new_migration", action="store_false",
+                    help="skip migrating every schema for a (SQL-free) new migration")
     args = ap.parse_args()
     fresh_database(DB)
     from django.db import connection
@@ -80,14 +85,22 @@ def main():
         start_units = units()
         pool_start = onboard_from_pool("early")
         t = time.perf_counter()
-        filled = fill_units(args.units - units() - 3 * args.repeat)
+        filled = fill_units(args.units - units() - 3 * args.repeat - args.bulk)
         fill_s = time.perf_counter() - t
+        bulk_s, bulk_made = figures.bulk_onboard(args.bulk) if args.bulk else (0.0, 0)
         pool_n = onboard_from_pool("late")
         snapshot_n = [onboard("snap", "snapshot") for _ in range(args.repeat)]
         clone_n = [onboard("clone", "clone") for _ in range(args.repeat)]
         n = units()
         schema_snapshot = bare_schema("snapshot")
         schema_clone = bare_schema("clone")
+        every = list(Unit.objects.exclude(schema_name="public").order_by("pk"))
+        noop_s, visit_all_s, visit_how = figures.noop_migrate()
+        page_10, page_n = figures.page_ratio(every)
+        member_1, member_n = figures.member_ratio(every)
+        tick_s, tick_old_s, tick_sent = figures.beat_tick()
+        rss_warm, rss_all = figures.worker_rss_growth([u.primary_host for u in every])
+        migrate_new_s, migrated = figures.new_migration() if args.new_migration else (None, 0)
     finally:
         if not args.keep:
             drop_database(DB)
@@ -105,8 +118,24 @@ def main():
     print(f"onboard, pool empty (snapshot) at {n}: median {sn:.3f} s  ({runs(snapshot_n)})  {sn / pn:.1f}x the pool")
     print(f"onboard by clone_schema (before) at {n}: median {cn:.3f} s  ({runs(clone_n)})  {cn / pn:.1f}x the pool")
     print(f"make a schema at {n} units: snapshot {bs:.3f} s, clone_schema {bc:.3f} s, clone/snapshot {bc / bs:.1f}x")
-    print(f"scale: units={n} onboard_s={pn:.3f} onboard_clone_s={cn:.3f} bulk_units=n/a noop_migrate_s=n/a "
-          f"page_ratio=n/a member_ratio=n/a rss_growth_mb=n/a tick_s=n/a")
+    print(f"bulk onboarding: {bulk_made} units from one spreadsheet in {bulk_s:.1f} s "
+          f"({bulk_s / max(bulk_made, 1):.2f} s per unit, each in its own transaction)")
+    print(f"no-op deploy at {n} units: {noop_s:.2f} s; visiting every schema (before): ~{visit_all_s:.0f} s "
+          f"({visit_how}); {visit_all_s / noop_s:.0f}x")
+    if migrate_new_s is not None:
+        print(f"a new (SQL-free) migration reaches {migrated} schemas in {migrate_new_s:.1f} s "
+              f"({migrate_new_s / migrated:.3f} s per schema, parallel processes)")
+    print(f"unit page, median of 50: unit #10 {page_10 * 1000:.1f} ms, unit #{n} {page_n * 1000:.1f} ms, "
+          f"ratio {page_n / page_10:.2f} (target <= 1.2)")
+    print(f"unit page for a member of 1 unit {member_1 * 1000:.1f} ms, of {n} units {member_n * 1000:.1f} ms, "
+          f"ratio {member_n / member_1:.2f} (target <= 1.2)")
+    print(f"gunicorn worker RSS: {rss_warm:.1f} MB after 10 unit hosts, {rss_all:.1f} MB after {n}: "
+          f"+{rss_all - rss_warm:.1f} MB (target <= 30)")
+    print(f"beat tick over {n} units, every job due ({tick_sent} sends collected): {tick_s:.3f} s; "
+          f"claims per (job, unit) as before: {tick_old_s:.2f} s, {tick_old_s / tick_s:.0f}x")
+    print(f"scale: units={n} onboard_s={pn:.3f} onboard_clone_s={cn:.3f} bulk_units={bulk_made} "
+          f"noop_migrate_s={noop_s:.2f} page_ratio={page_n / page_10:.2f} member_ratio={member_n / member_1:.2f} "
+          f"rss_growth_mb={rss_all - rss_warm:.1f} tick_s={tick_s:.3f}")
 
 
 def fill_units(count: int) -> int:
