@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
 from zhengtong.accounts.selectors import unit_members
-from zhengtong.accounts.services import MEMBER_MANAGERS, ROLE_GRANTORS, member_roles_set, role_request_pending
+from zhengtong.accounts.services import ROLE_GRANTORS, member_roles_set, role_request_pending
 from zhengtong.registry.middleware import enabled_modules
 from zhengtong.registry.registry import DISTRICT_OPERATOR, all_modules, localized, role_label, unit_roles
 
@@ -168,7 +168,7 @@ def _role_choices():
 def _member_manager(request):
     if request.tenant.is_district_portal:
         raise Http404
-    if not request.user.has_role(*MEMBER_MANAGERS, *ROLE_GRANTORS):
+    if not selectors.may_manage_members(request.user, request.tenant):
         raise PermissionDenied
 
 

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
-from zhengtong.registry.manifest import ModuleManifest, NavEntry, RoleSpec, RuleField
+from zhengtong.registry.manifest import ModuleManifest, NavEntry, RoleSpec, RuleField, holds_role
+from zhengtong.registry.registry import DISTRICT_FINANCE, DISTRICT_OPERATOR
 from zhengtong.registry.manifest import ApprovalStepSpec, ApprovalType, ConditionField, StepCondition
 from zhengtong.registry.handover import MODULE_SWITCHED_ON
 from zhengtong.registry.manifest import PeriodicTask, ReportSpec
@@ -154,5 +155,17 @@ MANIFEST = ModuleManifest(
         NavEntry("assets:budgets", "资产配置预算", "Asset budget", permission="assets.change_asset"),
         *leasing.NAVIGATION,
         *stocktake.NAVIGATION,
+    ),
+    # The district views ask for these roles (views_district.DISTRICT_READERS; the quota, pool and
+    # filed-lending pages only the finance bureau's, quotas.BUREAU).
+    district_navigation=(
+        NavEntry("assets_district:rollup", "资产汇总", "Asset roll-up",
+                 check=holds_role(DISTRICT_OPERATOR, DISTRICT_FINANCE)),
+        NavEntry("assets_district:stocktakes", "各单位资产清查", "Stocktakes across units",
+                 check=holds_role(DISTRICT_OPERATOR, DISTRICT_FINANCE)),
+        NavEntry("assets_district:quotas", "配置定额", "Allocation quotas", check=holds_role(DISTRICT_FINANCE)),
+        NavEntry("assets_district:pool", "闲置资产库", "Idle asset pool", check=holds_role(DISTRICT_FINANCE)),
+        NavEntry("assets_district:lending_filed", "出租出借合同备案", "Filed lending contracts",
+                 check=holds_role(DISTRICT_FINANCE)),
     ),
 )

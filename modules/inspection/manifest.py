@@ -12,7 +12,9 @@ from zhengtong.registry.manifest import (
     ReportSpec,
     RoleSpec,
     RuleField,
+    holds_role,
 )
+from zhengtong.registry.registry import DISTRICT_OPERATOR
 
 from .indicators import INDICATORS
 
@@ -160,6 +162,11 @@ MANIFEST = ModuleManifest(
                  permission="inspection.view_industrybenchmark"),
         NavEntry("inspection:regulation_list", "政策法规库", "Regulation library",
                  permission="inspection.view_regulationarticle"),
+    ),
+    # The district overview asks for the operator's role (views_district.DISTRICT_READERS).
+    district_navigation=(
+        NavEntry("inspection_district:overview", "全区稽查监督", "Inspection across units",
+                 check=holds_role(DISTRICT_OPERATOR)),
     ),
     periodic_tasks=(PeriodicTask("inspection.overdue_warnings", 6 * 3600),),
     approval_types=(CHANGE,),

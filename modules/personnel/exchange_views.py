@@ -33,10 +33,14 @@ def _hr_only(request) -> None:
         raise Http404
 
 
+def may_read_exchanges(user, unit) -> bool:
+    """HR, and the unit leader: they may let a transfer complete with hand-over open. The
+    sidebar offers the page on the same test."""
+    return services.is_unit_hr(user, unit) or user.has_perm("personnel.override_handover")
+
+
 def _hr_or_leader(request) -> None:
-    # The unit leader reads the transfers too: they may let one complete with hand-over open.
-    if not (services.is_unit_hr(request.user, request.tenant)
-            or request.user.has_perm("personnel.override_handover")):
+    if not may_read_exchanges(request.user, request.tenant):
         raise Http404
 
 

@@ -12,8 +12,10 @@ from zhengtong.registry.manifest import (
     ReportSpec,
     RoleSpec,
     RuleField,
+    holds_role,
 )
 from zhengtong.registry.handover import PERSON_LEAVING_POST
+from zhengtong.registry.registry import DISTRICT_HR
 
 HR = "personnel.hr"
 DEPARTMENT_HEAD = "personnel.department_head"
@@ -127,8 +129,16 @@ MANIFEST = ModuleManifest(
         NavEntry("personnel:transfer_list", "人员调配", "Moves"),
         NavEntry("personnel:organisation", "机构与编制", "Organisation and establishment",
                  permission="personnel.view_post"),
-        # HR's pages (exchange_views: the views check the HR role; add_person is HR's own permission).
-        NavEntry("personnel:exchange_list", "跨单位调动", "Cross-unit transfers", permission="personnel.add_person"),
+        # HR's and the leader's page: the view's own check.
+        NavEntry("personnel:exchange_list", "跨单位调动", "Cross-unit transfers",
+                 check="modules.personnel.exchange_views.may_read_exchanges"),
         NavEntry("personnel:figures", "统计图表", "Figures and charts", permission="personnel.view_transfer"),
+    ),
+    # The district views ask for the HR bureau's role (views_district.DISTRICT_READERS).
+    district_navigation=(
+        NavEntry("personnel_district:exchange_list", "跨单位调动", "Cross-unit transfers",
+                 check=holds_role(DISTRICT_HR)),
+        NavEntry("personnel_district:rollup", "各单位人员统计", "Personnel figures by unit",
+                 check=holds_role(DISTRICT_HR)),
     ),
 )

@@ -1,12 +1,13 @@
-from django.urls import NoReverseMatch, reverse
-
+from zhengtong.registry.manifest import NavEntry
 from zhengtong.registry.middleware import enabled_modules
-from zhengtong.registry.registry import DISTRICT_FINANCE, DISTRICT_HR, DISTRICT_OPERATOR, all_modules, localized
+from zhengtong.registry.registry import all_modules, localized
 from zhengtong.registry.rules import can_edit_rules
+
+from . import navigation
 
 
 def module_navigation(request):
-    """The enabled modules of the current unit and the entries this user may see."""
+    """The enabled modules of the current unit and the entries this user may open."""
     unit = getattr(request, "tenant", None)
     user = request.user
     if unit is None or unit.is_district_portal or not user.is_authenticated:
@@ -16,18 +17,39 @@ def module_navigation(request):
     for m in all_modules():
         if m.key not in on:
             continue
-        entries = []
-        for e in m.navigation:
-            if e.permission and not user.has_perm(e.permission):
-                continue
-            try:
-                entries.append({"label": localized(e.label_zh, e.label_en), "url": reverse(e.url_name)})
-            except NoReverseMatch:
-                continue
-        if m.rules and can_edit_rules(user, m):
-            entries.append({"label": localized("规则设置", "Rules"), "url": reverse("registry:rules", args=[m.key])})
+        entries = navigation.entry_links(m.navigation, user, unit)
+        if m.rules:
+            # The rules page's own check (registry.views.rules_edit), for this module.
+            rules = NavEntry("registry:rules", "规则设置", "Rules",
+                             check=lambda user, unit, m=m: can_edit_rules(user, m))
+            entries += navigation.entry_links([rules], user, unit, args=[m.key])
         nav.append({"key": m.key, "name": localized(m.name_zh, m.name_en), "icon": m.icon, "entries": entries})
     return nav
+
+
+def district_module_navigation(request) -> list[dict]:
+    """Each module's district pages this person may open (a module none of whose are is left out)."""
+    unit, user = request.tenant, request.user
+    nav = []
+    for m in all_modules():
+        if entries := navigation.entry_links(m.district_navigation, user, unit):
+            nav.append({"key": m.key, "heading": localized(m.name_zh, m.name_en), "icon": m.icon,
+                        "entries": entries})
+    return nav
+
+
+def sidebar(request, module_nav) -> list[dict]:
+    """The sidebar's sections in order: the platform's leading ones, the modules', the platform's
+    trailing ones; each entry one the person may open."""
+    unit, user = request.tenant, request.user
+    if unit.is_district_portal:
+        leading, modules, trailing = (navigation.DISTRICT_LEADING, district_module_navigation(request),
+                                      navigation.DISTRICT_TRAILING)
+    else:
+        leading, trailing = navigation.UNIT_LEADING, navigation.UNIT_TRAILING
+        modules = [{**m, "heading": m["name"]} for m in module_nav]
+    return [*navigation.platform_sections(leading, user, unit), *modules,
+            *navigation.platform_sections(trailing, user, unit)]
 
 
 def portal(request):
@@ -38,14 +60,13 @@ def portal(request):
     ctx = {"unit": unit, "is_district": bool(unit and unit.is_district_portal)}
     if user is not None and user.is_authenticated:
         switcher, more = unit_switcher(user, unit)
+        module_nav = module_navigation(request)
         ctx.update(
             unit_switcher=switcher,
             unit_switcher_more=more,
-            module_nav=module_navigation(request),
+            module_nav=module_nav,
+            sidebar=sidebar(request, module_nav) if unit is not None else [],
             district_url=district_url(),
-            is_operator=_is_operator(user, unit),
-            is_finance_bureau=_has_district_role(user, unit, DISTRICT_FINANCE),
-            is_hr_bureau=_has_district_role(user, unit, DISTRICT_HR),
         )
     return ctx
 
@@ -85,13 +106,3 @@ def unit_link(unit) -> str:
     from tenants.urls_util import unit_url
 
     return unit_url(unit)
-
-
-def _is_operator(user, unit) -> bool:
-    return _has_district_role(user, unit, DISTRICT_OPERATOR)
-
-
-def _has_district_role(user, unit, role: str) -> bool:
-    if unit is None or not unit.is_district_portal:
-        return False
-    return user.has_role(role)

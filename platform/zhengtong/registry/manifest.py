@@ -49,10 +49,37 @@ class RuleField:
 
 @dataclass(frozen=True)
 class NavEntry:
+    """A sidebar link. It is shown only to people who may open the page, so its conditions must
+    be the ones the page's view applies: a model-level ``permission`` when that is what the view
+    checks, otherwise ``check``, the view's own ``check(user, unit) -> bool`` (or its dotted path)
+    for what no model permission expresses (a role, the separation of the three administrators)."""
+
     url_name: str  # namespaced, e.g. "assets:list"
     label_zh: str
     label_en: str
     permission: str | None = None  # shown only to holders of this model-level permission
+    check: Callable[[Any, Any], bool] | str | None = None  # or its dotted path
+
+    def allows(self, user, unit) -> bool:
+        """Whether ``user`` may open this entry's page in ``unit`` (the sidebar's only test)."""
+        from django.utils.module_loading import import_string
+
+        if self.permission and not user.has_perm(self.permission):
+            return False
+        if self.check is None:
+            return True
+        check = import_string(self.check) if isinstance(self.check, str) else self.check
+        return bool(check(user, unit))
+
+
+def holds_role(*roles: str) -> Callable[[Any, Any], bool]:
+    """A NavEntry ``check`` for pages whose view asks only for one of ``roles`` in the unit
+    (a district role on the district portal)."""
+
+    def check(user, unit) -> bool:
+        return user.is_authenticated and user.has_role(*roles)
+
+    return check
 
 
 @dataclass(frozen=True)
@@ -159,6 +186,7 @@ class ModuleManifest:
     rules: tuple[RuleField, ...] = ()
     rules_validator: Callable[[dict], dict[str, str]] | None = None  # cross-field checks
     navigation: tuple[NavEntry, ...] = ()
+    district_navigation: tuple[NavEntry, ...] = ()  # its pages on the district portal
     reports: tuple[ReportSpec, ...] = ()
     periodic_tasks: tuple[PeriodicTask, ...] = ()
     imports: tuple[str, ...] = ()  # keys of import definitions
