@@ -14,12 +14,14 @@ HREF = re.compile(r'href="([^"]+)"')
 
 
 def sidebar_links(client) -> list[str]:
+    """The sidebar's links, and the header's (approvals, inbox, profile) which lead as far."""
     response = client.get("/", follow=True)
     assert response.status_code == 200
     page = response.content.decode()
     sidebar = page.split('<aside class="sidebar">', 1)[1].split("</aside>", 1)[0]
+    header = page.split('<nav class="top-actions">', 1)[1].split("</nav>", 1)[0]
     # Only this portal's own pages: a link to another host is answered by that host.
-    return [h for h in HREF.findall(sidebar) if h.startswith("/")]
+    return [h for h in HREF.findall(sidebar + header) if h.startswith("/")]
 
 
 def refused_links(client, links) -> list[tuple[str, int]]:
