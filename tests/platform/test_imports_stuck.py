@@ -36,6 +36,8 @@ from .test_imports import row, xlsx
 
 ROWS = 400
 STALE_AFTER = 3  # seconds without a heartbeat: stuck
+WORKER_ENV = {"ZT_IMPORTS_STALE_AFTER": str(STALE_AFTER)}  # the worker's stale limit, as the test's
+# Workers are given 180 s to start (ready_timeout): on a busy machine it may take over a minute.
 
 
 @pytest.fixture
@@ -101,7 +103,7 @@ def import_waiting_on_numbering(django_db_blocker, client_for, prefix: str):
         client = client_for(unit.member(["assets.asset_officer"]), unit.primary_host)
         held = numbering_lock(unit)
         try:
-            with running_worker(extra_env={"ZT_IMPORTS_STALE_AFTER": str(STALE_AFTER)}) as (proc, log):
+            with running_worker(extra_env=WORKER_ENV, ready_timeout=180) as (proc, log):
                 job_url = upload(client)
                 wait_for("the import to reach the numbering", waiting_on_numbering)
                 yield Stalled(unit, client, held, proc, log, job_url)
@@ -148,12 +150,12 @@ def test_whole_worker_killed_mid_import_then_the_job_page_offers_a_retry_that_im
         s.worker.wait(10)
         s.held.close()
         assert job_of(s.unit).status == "running" and cards(s.unit) == 0
-        wait_for("the job to count as stuck", lambda: job_of(s.unit).stuck, timeout=30)
+        wait_for("the job to count as stuck", lambda: job_of(s.unit).stuck, timeout=60)
         page = s.client.get(s.job_url).content.decode()
         assert 'id="job-stuck"' in page and f'action="{s.job_url}retry/"' in page
         assert 'http-equiv="refresh"' not in page  # nothing to wait for
         assert s.client.get(s.job_url + "status.json").json()["stuck"] is True
-        with running_worker(extra_env={"ZT_IMPORTS_STALE_AFTER": str(STALE_AFTER)}):
+        with running_worker(extra_env=WORKER_ENV, ready_timeout=180):
             assert s.client.post(s.job_url + "retry/").status_code == 302
             wait_for("the retried import to finish", lambda: job_of(s.unit).finished, timeout=180)
         job = job_of(s.unit)
