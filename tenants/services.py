@@ -297,8 +297,8 @@ def invitation_accept(*, token: str, name: str, password: str) -> User:
     with schema_context(inv.unit.schema_name):
         if inv.unit.user_set.filter(pk=user.pk).exists():
             existing = set(user.role_keys)
+    # 三员 roles in the invitation wait for the district security administrator's confirmation,
+    # asked by whoever sent it (one person alone does not make an administrator).
     member_roles_set(unit=inv.unit, user=user, role_keys=existing | set(inv.role_keys), actor=user,
                      enforce_grantor=False, three_admins_asked_by=inv.created_by)
     return user
-    # 三员 roles in the invitation wait for the district security administrator's confirmation,
-    # asked by whoever sent it (one person alone does not make an administrator).
