@@ -74,7 +74,9 @@ def _tune(server, *, fresh: bool) -> None:
                 "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
             ).fetchone()[0]
         if differ and (fresh or others == 0):
-            pg_ctl(["-w", "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+            # -l: keep logging to the file pgserver started the server with (restart forgets it).
+            pg_ctl(["-w", "-l", str(server.log), "restart"], pgdata=server.pgdata, user=server.system_user,
+                   timeout=60)
             server._postmaster_info = None  # the restarted postmaster has a new pid: read it again
             server.ensure_postgres_running()
 
