@@ -78,7 +78,15 @@ def _page_median(user, host: str, path: str = "/", n: int = 50) -> float:
 
 def page_ratio(units) -> tuple[float, float]:
     """Median of 50 logged-in requests to a unit page at unit #10 and at unit #N (the last)."""
+    from tenants.models import UnitModule
+
     early, late = units[9], units[-1]
+    # The same page on both: the same modules switched on (filler units have none, onboarded
+    # ones have assets), or the comparison would be of two different pages.
+    wanted = set(UnitModule.objects.filter(unit=late, enabled=True).values_list("module_key", flat=True))
+    UnitModule.objects.filter(unit=early).exclude(module_key__in=wanted).delete()
+    for key in wanted:
+        UnitModule.objects.update_or_create(unit=early, module_key=key, defaults={"enabled": True})
     user = _member(early, "page-early@bench.cn")
     _member(late, "page-early@bench.cn")
     return _page_median(user, early.primary_host), _page_median(user, late.primary_host)
