@@ -178,6 +178,8 @@ def _run_rows(job_id: int) -> None:
         try:
             with transaction.atomic():
                 row = BulkOnboardingRow.objects.select_for_update().get(pk=row_pk)
+                if row.unit_id or row.error:  # settled since the list was read
+                    continue
                 done = unit_onboard(actor=actor, check_actor=False, **row.fields)
                 row.unit = done.unit
                 row.seconds = time.monotonic() - started
