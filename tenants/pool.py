@@ -310,6 +310,23 @@ def current_snapshot() -> Snapshot:
     return _cache[row]
 
 
+def lock_referenced_tables() -> None:
+    """Take, first and in one fixed order, the locks that making a unit schema needs on the
+    public tables its foreign keys point at (tenants.scale_out.REFERENCE_TABLES).
+
+    Adding those foreign keys takes SHARE ROW EXCLUSIVE on public.accounts_user and
+    public.tenants_unit until commit, and an onboarding has inserted its unit row before it
+    (ROW EXCLUSIVE on tenants_unit). Two schema makers taking them in different orders
+    deadlocked (seen: a snapshot replay beside a bulk onboarding at ~500 units). Taken up front
+    in the same order by every schema maker, they queue behind each other instead.
+    """
+    from .scale_out import REFERENCE_TABLES
+
+    tables = ", ".join(f"public.{_q(t)}" for t in sorted(REFERENCE_TABLES))
+    with connection.cursor() as cur:
+        cur.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+
+
 def schema_from_snapshot(schema: str) -> None:
     """Make ``schema`` as a copy of the template by replaying the snapshot (one round trip)."""
     _check_schema_name(schema)
@@ -428,6 +445,7 @@ def pool_refill(*, size: int | None = None) -> RefillResult:
             if PoolSchema.objects.count() >= size:
                 break
             name = _pool_prefix(tracking_fingerprint()) + secrets.token_hex(4)
+            lock_referenced_tables()
             schema_from_snapshot(name)
             PoolSchema.objects.create(schema_name=name)
             created.append(name)

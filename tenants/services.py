@@ -28,6 +28,7 @@ from zhengtong.registry.handover import MODULE_SWITCHED_ON, emit
 from zhengtong.registry.registry import DISTRICT_OPERATOR, UNIT_ADMIN, get_module
 
 from .models import District, Domain, Invitation, Unit, UnitModule
+from .pool import lock_referenced_tables
 from .urls_util import district_url, unit_host
 from .validators import validate_credit_code
 
@@ -141,6 +142,9 @@ def unit_onboard(*, name: str, slug: str, unit_type: str = Unit.UnitType.BUREAU,
     if errors:
         raise ValidationError(errors)
     with schema_context("public"):
+        # Before the unit row is inserted: its schema's foreign keys lock public tables, and
+        # every schema maker must take those locks in one order (tenants.pool says why).
+        lock_referenced_tables()
         portal = Unit.objects.get(schema_name="public")
         unit = Unit(
             name=name.strip(), slug=slug, schema_name="u_" + slug.replace("-", "_"), credit_code=credit_code,
