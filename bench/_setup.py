@@ -36,6 +36,20 @@ def fresh_database(name: str) -> None:
     call_command("migrate_platform", verbosity=0)
 
 
+def existing_database(name: str) -> None:
+    """Point DATABASE_URL at database ``name`` as it is (e.g. one a long run kept) and set Django up."""
+    from urllib.parse import urlparse, urlunparse
+
+    from zhengtong.dbserver import database_url
+
+    os.environ["DATABASE_URL"] = urlunparse(urlparse(database_url())._replace(path="/" + name))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings.dev")
+    os.environ.setdefault("ZT_LOG_LEVEL", "ERROR")
+    import django
+
+    django.setup()
+
+
 def drop_database(name: str) -> None:
     import psycopg
     from django.db import connections

@@ -20,7 +20,7 @@ import argparse
 import time
 
 import scale_figures as figures
-from _setup import drop_database, fresh_database, median
+from _setup import drop_database, existing_database, fresh_database, median
 
 DB = "zt_bench_scale"
 
@@ -31,10 +31,16 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the database (for a closer look)")
     ap.add_argument("--bulk", type=int, default=30, help="units created from one spreadsheet (bulk onboarding)")
+    ap.add_argument("--measure-only", action="store_true",
+                    help="measure on the database a killed or --keep run left, as it is (no filler, no bulk)")
     ap.add_argument("--no-new-migration", dest="new_migration", action="store_false",
                     help="skip migrating every schema for a (SQL-free) new migration")
     args = ap.parse_args()
-    fresh_database(DB)
+    if args.measure_only:
+        existing_database(DB)
+        args.bulk, args.keep = 0, True
+    else:
+        fresh_database(DB)
     from django.db import connection
     from django.test import override_settings
 
@@ -42,6 +48,7 @@ def main():
     from tenants.models import Unit
 
     seq = iter(range(1, 10**6))
+    run = format(int(time.time()) % 36**4, "x")  # slugs of this run differ from a kept database's
 
     def units() -> int:
         return Unit.objects.exclude(schema_name="public").count()
@@ -52,7 +59,7 @@ def main():
         i = next(seq)
         with override_settings(ZT_UNIT_SCHEMA_SOURCE=source):
             t = time.perf_counter()
-            done = unit_onboard(name=f"测量单位{i}", slug=f"{tag}{i}", module_keys=["assets"],
+            done = unit_onboard(name=f"测量单位{i}", slug=f"{tag}{run}-{i}", module_keys=["assets"],
                                 admin_email=f"head{i}@bench.cn", actor=None, check_actor=False, send_invite=False)
             took = time.perf_counter() - t
         made_by = done.unit._zt_schema_source
@@ -85,7 +92,7 @@ def main():
         start_units = units()
         pool_start = onboard_from_pool("early")
         t = time.perf_counter()
-        filled = fill_units(args.units - units() - 3 * args.repeat - args.bulk)
+        filled = 0 if args.measure_only else fill_units(args.units - units() - 3 * args.repeat - args.bulk)
         fill_s = time.perf_counter() - t
         bulk_s, bulk_made = figures.bulk_onboard(args.bulk) if args.bulk else (0.0, 0)
         pool_n = onboard_from_pool("late")
