@@ -32,7 +32,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the database (for a closer look)")
     ap.add_argument("--bulk", type=int, default=30, help="units created from one spreadsheet (bulk onboarding)")
     ap.add_argument("--measure-only", action="store_true",
-                    help="measure on the database a killed or --keep run left, as it is (no filler, no bulk)")
+                    help="go on with the database a killed or --keep run left: fill it up to --units, no bulk")
     ap.add_argument("--no-new-migration", dest="new_migration", action="store_false",
                     help="skip migrating every schema for a (SQL-free) new migration")
     args = ap.parse_args()
@@ -92,7 +92,8 @@ def main():
         start_units = units()
         pool_start = onboard_from_pool("early")
         t = time.perf_counter()
-        filled = 0 if args.measure_only else fill_units(args.units - units() - 3 * args.repeat - args.bulk)
+        filled = fill_units(args.units - units() - 3 * args.repeat - args.bulk,
+                            start=Unit.objects.filter(slug__startswith="fill").count())
         fill_s = time.perf_counter() - t
         bulk_s, bulk_made = figures.bulk_onboard(args.bulk) if args.bulk else (0.0, 0)
         pool_n = onboard_from_pool("late")
@@ -145,7 +146,7 @@ def main():
           f"rss_growth_mb={rss_all - rss_warm:.1f} tick_s={tick_s:.3f}")
 
 
-def fill_units(count: int) -> int:
+def fill_units(count: int, start: int = 0) -> int:
     """FILLER: ``count`` units with a row, a domain and a schema from the snapshot; one
     transaction each. Not the onboarding path (no audit entry, modules or invitation)."""
     from django.db import transaction
@@ -158,7 +159,7 @@ def fill_units(count: int) -> int:
     owner = system_user()
     portal = Unit.objects.get(schema_name="public")
     made = 0
-    for i in range(max(0, count)):
+    for i in range(start, start + max(0, count)):
         slug = f"fill{i:05d}"
         with transaction.atomic():
             unit = Unit(name=f"填充单位{i}", slug=slug, schema_name=f"u_{slug}", district=portal.district,
