@@ -1,31 +1,19 @@
 """In a real browser, at desktop and phone width: a district operator uploads a spreadsheet of
 units, follows the job's progress page, sees it offer to continue while no worker holds it, and
 finds every unit created; a person in many units finds one on the "my units" page."""
-import io
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import openpyxl
 import pytest
 from django.db import connection, connections
 
 from tests.conftest import PASSWORD
 from tests.support.browser import chromium, live_server
+from tests.support.spreadsheets import units_xlsx
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-
-
-def _xlsx(rows) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["单位名称", "简称", "统一社会信用代码", "类型", "启用模块", "管理员邮箱"])
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 
 
 @pytest.mark.browser
@@ -41,7 +29,7 @@ def test_operator_follows_a_bulk_onboarding(size, django_db_setup, django_db_blo
     tag = uuid.uuid4().hex[:5]
     slugs = [f"bb{tag}-{i}" for i in range(3)]
     upload = tmp_path / "units.xlsx"
-    upload.write_bytes(_xlsx([[f"浏览器批量单位{i}", s, "", "学校", "assets", ""] for i, s in enumerate(slugs)]))
+    upload.write_bytes(units_xlsx([[f"浏览器批量单位{i}", s, "", "学校", "assets", ""] for i, s in enumerate(slugs)]))
     with django_db_blocker.unblock():
         operator = User.objects.create_user(email=f"op-{tag}@test.cn", password=PASSWORD, name="区运维")
         member_roles_set(unit=Unit.objects.get(schema_name="public"), user=operator,

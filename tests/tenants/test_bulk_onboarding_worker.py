@@ -8,12 +8,10 @@ every unit exists exactly once and nothing half-built is left.
 """
 from __future__ import annotations
 
-import io
 import os
 import signal
 import uuid
 
-import openpyxl
 import psutil
 import pytest
 from django.db import connection, connections
@@ -21,20 +19,10 @@ from django_tenants.utils import schema_context
 
 from tests.platform.test_reliability import drop_unit, drop_users
 from tests.platform.test_reliability_worker import wait_for
+from tests.support.spreadsheets import units_xlsx
 from tests.support.worker import running_worker
 
 UNITS = 30
-
-
-def _xlsx(rows) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["单位名称", "简称", "统一社会信用代码", "类型", "启用模块", "管理员邮箱"])
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 @pytest.mark.worker
@@ -58,7 +46,7 @@ def test_thirty_units_from_one_file_survive_a_killed_worker(django_db_setup, dja
             with running_worker(concurrency=1) as (proc, log):
                 rows = [[f"批量单位{i:02d}", slug, "", "学校" if i % 2 else "局", "assets", ""]
                         for i, slug in enumerate(slugs)]
-                result = units_bulk_onboard(filename="district.xlsx", data=_xlsx(rows), actor=operator)
+                result = units_bulk_onboard(filename="district.xlsx", data=units_xlsx(rows), actor=operator)
                 assert result.errors == []
                 job = result.job
 

@@ -1,6 +1,4 @@
-import io
 
-import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -10,6 +8,8 @@ from tenants.bulk import units_bulk_onboard
 from tenants.models import Unit, UnitModule
 from tenants.services import invitation_accept, unit_onboard
 from tenants.validators import validate_credit_code
+
+from tests.support.spreadsheets import units_xlsx
 
 from ..conftest import DISTRICT_HOST
 
@@ -105,19 +105,8 @@ def test_only_operators_onboard(make_user, alpha, client_for):
     assert not Unit.objects.filter(slug="xyz").exists()
 
 
-def _xlsx(rows):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["单位名称", "简称", "统一社会信用代码", "类型", "启用模块", "管理员邮箱"])
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def test_bulk_onboarding_with_one_bad_row_writes_nothing(operator):
-    data = _xlsx([
+    data = units_xlsx([
         ["区体育局", "tyj", "", "局", "国有资产管理", "a@tyj.cn"],
         ["区一中", "yz1", "12110105MB0000001X", "学校", "assets", "b@yz.cn"],  # wrong check digit
         ["区二中", "yz2", "", "学校", "", "c@yz.cn"],
@@ -131,7 +120,7 @@ def test_bulk_onboarding_with_one_bad_row_writes_nothing(operator):
 
 
 def test_bulk_onboarding_duplicate_slugs_within_file(operator):
-    data = _xlsx([["甲", "dup", "", "局", "", ""], ["乙", "dup", "", "局", "", ""]])
+    data = units_xlsx([["甲", "dup", "", "局", "", ""], ["乙", "dup", "", "局", "", ""]])
     result = units_bulk_onboard(filename="units.xlsx", data=data, actor=operator)
     assert [(e.row, e.column) for e in result.errors] == [(3, "简称")]
 
@@ -139,7 +128,7 @@ def test_bulk_onboarding_duplicate_slugs_within_file(operator):
 def test_bulk_onboarding_all_good_queues_then_creates_every_unit(operator):
     from tenants.bulk import bulk_job_progress, bulk_job_run
 
-    data = _xlsx([["区体育局", "tyj", "", "局", "国有资产管理", "a@tyj.cn"], ["区二中", "yz2", "", "学校", "", ""]])
+    data = units_xlsx([["区体育局", "tyj", "", "局", "国有资产管理", "a@tyj.cn"], ["区二中", "yz2", "", "学校", "", ""]])
     result = units_bulk_onboard(filename="units.xlsx", data=data, actor=operator)
     assert result.errors == []
     # Valid: queued for the worker, nothing created in the upload's request.
@@ -163,7 +152,7 @@ def test_bulk_onboarding_row_taken_meanwhile_is_reported_and_the_rest_created(op
     from tenants.models import BulkOnboardingRow
     from tenants.services import unit_onboard
 
-    data = _xlsx([["区体育局", "tyj", "", "局", "", ""], ["区二中", "yz2", "", "学校", "", ""]])
+    data = units_xlsx([["区体育局", "tyj", "", "局", "", ""], ["区二中", "yz2", "", "学校", "", ""]])
     job = units_bulk_onboard(filename="units.xlsx", data=data, actor=operator).job
     unit_onboard(name="别的体育局", slug="tyj", actor=operator, send_invite=False)
     bulk_job_run(job.pk)
@@ -187,7 +176,7 @@ def test_bulk_onboarding_bad_files_get_clear_messages(operator, name, data, need
 def test_bulk_onboarding_page_reports_rows(operator, client_for):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = _xlsx([["区体育局", "Bad Slug!", "", "局", "", ""]])
+    data = units_xlsx([["区体育局", "Bad Slug!", "", "局", "", ""]])
     r = client_for(operator, DISTRICT_HOST).post(
         "/units/import/", {"file": SimpleUploadedFile("u.xlsx", data)})
     assert r.status_code == 200
@@ -198,7 +187,7 @@ def test_bulk_onboarding_pages_show_progress_and_offer_to_continue(operator, cli
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     c = client_for(operator, DISTRICT_HOST)
-    data = _xlsx([["区体育局", "tyj", "", "局", "", ""], ["区二中", "yz2", "", "学校", "", ""]])
+    data = units_xlsx([["区体育局", "tyj", "", "局", "", ""], ["区二中", "yz2", "", "学校", "", ""]])
     r = c.post("/units/import/", {"file": SimpleUploadedFile("u.xlsx", data)})
     assert r.status_code == 302
     page = c.get(r["Location"]).content.decode()
