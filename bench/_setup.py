@@ -15,8 +15,9 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 
 def fresh_database(name: str) -> None:
     """Point DATABASE_URL at a new, empty database ``name`` and set Django up on it."""
-    import psycopg
     from urllib.parse import urlparse, urlunparse
+
+    import psycopg
 
     from zhengtong.dbserver import database_url
 

@@ -21,7 +21,6 @@ every card, so no permission filter is applied). Targets: the query counts do no
 page size or data size; the filtered list takes ≤ 1.3× the unfiltered one.
 """
 import argparse
-import time
 from datetime import date
 from decimal import Decimal
 

@@ -36,8 +36,8 @@ import tempfile
 import time
 import zipfile
 from datetime import date
-from xml.sax.saxutils import escape
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from _setup import drop_database, fresh_database
 

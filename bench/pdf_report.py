@@ -126,6 +126,7 @@ def child(mode: str, unit_id: int, officer_id: int, document_id: int) -> dict:
             seconds = time.perf_counter() - started
             assert doc.status == IssuedDocument.Status.DONE, doc.error
             from django.db import connection
+
             from zhengtong.audit.models import AuditEvent
 
             chunks = AuditEvent.objects.get(action="reports.document.issue", object_id=str(doc.pk)).after["chunks"]

@@ -33,6 +33,8 @@ def main():
     ap.add_argument("--bulk", type=int, default=30, help="units created from one spreadsheet (bulk onboarding)")
     ap.add_argument("--measure-only", action="store_true",
                     help="go on with the database a killed or --keep run left: fill it up to --units, no bulk")
+    ap.add_argument("--schema-at", default="10,250",
+                    help="unit counts at which making a bare schema is timed both ways while filling")
     ap.add_argument("--no-new-migration", dest="new_migration", action="store_false",
                     help="skip migrating every schema for a (SQL-free) new migration")
     args = ap.parse_args()
@@ -91,9 +93,21 @@ def main():
         onboard("warm", "snapshot")  # imports, caches, the snapshot itself
         start_units = units()
         pool_start = onboard_from_pool("early")
+        schema_at = {}  # unit count -> (snapshot median, clone median), timed on the way up
+
+        def time_schema_making(count: int) -> None:
+            schema_at[count] = (median(bare_schema("snapshot")), median(bare_schema("clone")))
+            print(f"  make a schema at {count} units: snapshot {schema_at[count][0]:.3f} s, "
+                  f"clone_schema {schema_at[count][1]:.3f} s", flush=True)
+
+        checkpoints = sorted(int(c) for c in args.schema_at.split(",") if c.strip())
         t = time.perf_counter()
-        filled = fill_units(args.units - units() - 3 * args.repeat - args.bulk,
-                            start=Unit.objects.filter(slug__startswith="fill").count())
+        filled = 0
+        target = args.units - 3 * args.repeat - args.bulk
+        for stop in [c for c in checkpoints if c < target] + [target]:
+            filled += fill_units(stop - units(), start=Unit.objects.filter(slug__startswith="fill").count())
+            if stop in checkpoints and units() == stop:
+                time_schema_making(stop)
         fill_s = time.perf_counter() - t
         bulk_s, bulk_made = figures.bulk_onboard(args.bulk) if args.bulk else (0.0, 0)
         pool_n = onboard_from_pool("late")
@@ -125,6 +139,9 @@ def main():
           f"  ratio to {start_units + 1} units {pn / p0:.2f}x (target <= 0.3 s, flat)")
     print(f"onboard, pool empty (snapshot) at {n}: median {sn:.3f} s  ({runs(snapshot_n)})  {sn / pn:.1f}x the pool")
     print(f"onboard by clone_schema (before) at {n}: median {cn:.3f} s  ({runs(clone_n)})  {cn / pn:.1f}x the pool")
+    for count, (snap, clone) in sorted(schema_at.items()):
+        print(f"make a schema at {count} units: snapshot {snap:.3f} s, clone_schema {clone:.3f} s, "
+              f"clone/snapshot {clone / snap:.1f}x")
     print(f"make a schema at {n} units: snapshot {bs:.3f} s, clone_schema {bc:.3f} s, clone/snapshot {bc / bs:.1f}x")
     print(f"bulk onboarding: {bulk_made} units from one spreadsheet in {bulk_s:.1f} s "
           f"({bulk_s / max(bulk_made, 1):.2f} s per unit, each in its own transaction)")

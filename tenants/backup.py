@@ -40,7 +40,7 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 import psycopg
@@ -222,7 +222,7 @@ def unit_backup(*, unit, path: Path | str, actor=None) -> BackupResult:
             _session_settings(cur)
             manifest = {
                 "format": FORMAT, "version": FORMAT_VERSION,
-                "created_at": datetime.now(timezone.utc).isoformat(),
+                "created_at": datetime.now(UTC).isoformat(),
                 "server_version": conn.info.server_version,
                 "source": {"unit_id": unit.pk, "slug": unit.slug, "schema": schema, "name": unit.name,
                            "host": unit.primary_host},

@@ -274,9 +274,9 @@ _cache: dict[str, Snapshot] = {}
 
 def snapshot_take(template: str | None = None) -> Snapshot:
     """Read the template's snapshot from the catalog and store it (idempotent per content)."""
-    from .models import TemplateSnapshot
-
     from zhengtong.audit.database import install_triggers
+
+    from .models import TemplateSnapshot
 
     template = template or template_schema()
     key = template_key()

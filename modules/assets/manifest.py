@@ -1,10 +1,20 @@
 from decimal import Decimal
 
-from zhengtong.registry.manifest import ModuleManifest, NavEntry, RoleSpec, RuleField, holds_role
-from zhengtong.registry.registry import DISTRICT_FINANCE, DISTRICT_OPERATOR
-from zhengtong.registry.manifest import ApprovalStepSpec, ApprovalType, ConditionField, StepCondition
 from zhengtong.registry.handover import MODULE_SWITCHED_ON
-from zhengtong.registry.manifest import PeriodicTask, ReportSpec
+from zhengtong.registry.manifest import (
+    ApprovalStepSpec,
+    ApprovalType,
+    ConditionField,
+    ModuleManifest,
+    NavEntry,
+    PeriodicTask,
+    ReportSpec,
+    RoleSpec,
+    RuleField,
+    StepCondition,
+    holds_role,
+)
+from zhengtong.registry.registry import DISTRICT_FINANCE, DISTRICT_OPERATOR
 
 from .leasing import declarations as leasing  # lending/renting and the idle pool (helper a2pool)
 from .stocktake import declarations as stocktake  # stocktake campaigns and QR labels (helper a1stock)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from zhengtong.core.dates import DateRangesMixin, HAPPENED
+from zhengtong.core.dates import HAPPENED, DateRangesMixin
 
 
 class Category(models.Model):

@@ -20,8 +20,14 @@ from psycopg import sql
 
 from tenants.models import Unit, UnitModule
 
-from .district.models import (UnitAssetDimension, UnitAssetSummary, UnitDisposalMonth, UnitIncomeMonth,
-                              UnitQuotaUsage, UnitSummaryState)
+from .district.models import (
+    UnitAssetDimension,
+    UnitAssetSummary,
+    UnitDisposalMonth,
+    UnitIncomeMonth,
+    UnitQuotaUsage,
+    UnitSummaryState,
+)
 
 ZERO = Decimal("0.00")
 

@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.selectors import unit_members
 from zhengtong.approvals.selectors import open_request_for_subject
@@ -17,8 +17,14 @@ from zhengtong.registry.rules import rules_for
 from . import selectors, services
 from .approvals import DISPOSABLE
 from .depreciation import asset_terms
-from .forms import (AssetEditForm, AssetForm, AssetStatusForm, DepartmentHeadForm, DisposalRecordForm,
-                    DisposalRequestForm)
+from .forms import (
+    AssetEditForm,
+    AssetForm,
+    AssetStatusForm,
+    DepartmentHeadForm,
+    DisposalRecordForm,
+    DisposalRequestForm,
+)
 from .manifest import DEPARTMENT_HEAD, DISPOSAL, MANIFEST, disposal_types_listed
 from .models import Asset, DepartmentHead
 

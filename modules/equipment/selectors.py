@@ -5,7 +5,6 @@ from django.db.models import Q, QuerySet
 
 from .models import Device, Place
 
-
 # --- for other modules (e2custody's hand-over tasks) -------------------------------------------
 # These answer "what does this person hold" for the hand-over checklist; they are not
 # permission-filtered because the caller (a hand-over service) acts for the unit.

@@ -191,8 +191,8 @@ DEVICE_FIELDS = ("device_type_id", "name", "serial", "place_id", "custodian_id",
 
 
 def _assets_enabled() -> bool:
-    from zhengtong.registry.middleware import enabled_modules
     from tenants.models import Unit
+    from zhengtong.registry.middleware import enabled_modules
 
     unit = getattr(connection, "tenant", None)
     if not isinstance(unit, Unit):  # schema_context() sets a FakeTenant

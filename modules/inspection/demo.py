@@ -116,7 +116,6 @@ def seed(*, password: str, stdout=None) -> None:
 
 def _data(users) -> None:
     from . import services
-    from .models import InspectedEntity
 
     rng = random.Random(20261127)
     sel, chief = users["jcj-selector"], users["jcj-chief"]

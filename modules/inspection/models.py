@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tenants.validators import validate_credit_code
-from zhengtong.core.dates import DateRangesMixin, HAPPENED, PLANNED
+from zhengtong.core.dates import HAPPENED, PLANNED, DateRangesMixin
 
 from .indicators import INDICATOR_CHOICES
 from .validators import validate_industry_code, validate_period

@@ -13,6 +13,7 @@ from zhengtong.audit.models import AuditEvent
 from zhengtong.core.permissions import get_visible, visible
 
 from . import scoring
+from .indicators import FILING_FIELDS
 from .models import (
     CaseAssignment,
     ChangeRequest,
@@ -25,7 +26,6 @@ from .models import (
     RegulationArticle,
     ReviewDecision,
 )
-from .indicators import FILING_FIELDS
 from .rules import InspectionRules, current_rules
 from .validators import Period
 

@@ -64,7 +64,7 @@ class Period:
     quarter: int | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         m = PERIOD_RE.match((text or "").strip().upper())
         if not m:
             raise ValidationError(
@@ -72,7 +72,7 @@ class Period:
                 code="period")
         return cls(int(m.group(1)), int(m.group(2)) if m.group(2) else None)
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period of the same length just before this one (for change rates)."""
         if self.quarter is None:
             return Period(self.year - 1)

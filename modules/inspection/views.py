@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhengtong.registry.registry import localized
 from zhengtong.core.feedback import error_messages
 from zhengtong.core.permissions import require_perm
 from zhengtong.core.submissions import once_per_submission
 from zhengtong.imports.writers import XLSX_TYPE
+from zhengtong.registry.registry import localized
 
 from . import forms, scoring, selectors, services
 from .exports import ranking_export

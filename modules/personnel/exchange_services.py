@@ -22,7 +22,7 @@ own schema, by this module's code, on the two parties' behalf.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction

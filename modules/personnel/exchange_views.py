@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+
 from zhengtong.core.feedback import error_messages
 
 from . import exchange_services as services
-from .reports import views as reports_views
 from .exchange.models import CrossUnitTransfer
+from .reports import views as reports_views
 
 ORDER_REPORT = "personnel.transfer_order"
 

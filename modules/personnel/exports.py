@@ -17,7 +17,7 @@ from django.utils import timezone
 from zhengtong.imports.definitions import ExportColumn, ExportDefinition
 from zhengtong.imports.registry import register_export
 
-from .models import Person, Transfer
+from .models import Transfer
 
 
 def _people_filters(params) -> dict:

@@ -2,6 +2,7 @@
 see their department, the unit leader approves and alone may override the establishment and
 hand-over checks), rules, approval types (one per kind of transfer, each with its own chain),
 periodic jobs and navigation."""
+from zhengtong.registry.handover import PERSON_LEAVING_POST
 from zhengtong.registry.manifest import (
     ApprovalStepSpec,
     ApprovalType,
@@ -14,7 +15,6 @@ from zhengtong.registry.manifest import (
     RuleField,
     holds_role,
 )
-from zhengtong.registry.handover import PERSON_LEAVING_POST
 from zhengtong.registry.registry import DISTRICT_HR
 
 HR = "personnel.hr"

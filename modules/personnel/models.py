@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core.dates import DateRangesMixin, HAPPENED, PLANNED
+from zhengtong.core.dates import HAPPENED, PLANNED, DateRangesMixin
 
 
 class Department(models.Model):

@@ -18,7 +18,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from . import crypto
-from .models import Department, PositionHistory, Post, Person, Transfer
+from .models import Department, Person, PositionHistory, Post, Transfer
 
 VIEW_ALL = "personnel.view_person"
 

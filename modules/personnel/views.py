@@ -21,7 +21,6 @@ from . import forms, selectors, services
 from .manifest import approval_type_key
 from .models import Department, HandoverItem, Person, Post, Transfer
 
-
 # --------------------------------------------------------------------------- people
 
 @login_required

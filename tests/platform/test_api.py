@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import time_machine
 from django.conf import settings
-from django.utils import timezone
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenants.services import unit_module_set

@@ -13,9 +13,9 @@ from tests.support.browser import chromium, live_server
 
 @pytest.mark.browser
 def test_operator_onboards_a_unit_and_its_admin_signs_in(django_db_setup, django_db_blocker):
+    from tenants.models import Unit
     from zhengtong.accounts.models import User
     from zhengtong.accounts.services import member_roles_set
-    from tenants.models import Unit
 
     slug = "b" + uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():

@@ -126,8 +126,8 @@ def test_a_stored_control_character_does_not_break_the_units_export(alpha, make_
 def test_the_district_rollup_export_survives_a_control_character(alpha, make_asset, operator, client_for):
     import openpyxl
 
-    from modules.assets.models import Asset
     from modules.assets.district.services import unit_summary_refresh
+    from modules.assets.models import Asset
 
     card = make_asset(alpha)
     with schema_context(alpha.schema_name):
@@ -306,8 +306,9 @@ def test_the_api_refuses_an_absurd_acquisition_date(staff_client, alpha):
 
 
 def test_the_staff_record_form_refuses_absurd_dates():
-    from modules.personnel.forms import PersonForm, TransferForm
     from django.core.exceptions import ValidationError
+
+    from modules.personnel.forms import PersonForm, TransferForm
 
     with pytest.raises(ValidationError, match="1900-01-01"):
         PersonForm.base_fields["birth_date"].clean("1850-03-01")

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
 
-from tests.conftest import ALPHA_HOST, BETA_HOST
+from tests.conftest import BETA_HOST
 from zhengtong.audit.models import AuditEvent
 from zhengtong.reports import services
 from zhengtong.reports.models import DocumentSequence, IssuedDocument

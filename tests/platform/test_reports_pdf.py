@@ -131,9 +131,8 @@ def test_rasterised_title_shows_real_glyphs_not_boxes(tmp_path):
     """Rasterise page 1 with pdftoppm and look at the title: it must carry ink (against a render
     with an empty title), and that ink must not be what the same page looks like when the CJK
     font is missing (Pango's boxes) — which is the failure pdftotext cannot see."""
-    from zhengtong.reports.pipeline import chunk_html
     from zhengtong.reports.layout import plan_pages
-    from zhengtong.reports.pipeline import DEFAULT_GEOMETRY
+    from zhengtong.reports.pipeline import DEFAULT_GEOMETRY, chunk_html
 
     def html_for(title: str) -> str:
         report = make_report(3, title=title)

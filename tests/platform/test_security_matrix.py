@@ -8,8 +8,8 @@ must take its row along; a skip would silently drop the check).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.core.exceptions import ValidationError

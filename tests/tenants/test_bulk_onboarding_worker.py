@@ -27,10 +27,11 @@ UNITS = 30
 
 @pytest.mark.worker
 def test_thirty_units_from_one_file_survive_a_killed_worker(django_db_setup, django_db_blocker):
+    from tenant_users.permissions.models import UserTenantPermissions
+
     from tenants.bulk import bulk_job_progress, units_bulk_onboard
     from tenants.models import BulkOnboarding, Domain, Unit
     from zhengtong.accounts.models import User
-    from tenant_users.permissions.models import UserTenantPermissions
     from zhengtong.accounts.services import member_roles_set
 
     tag = uuid.uuid4().hex[:6]

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import io
 
-from django.utils.functional import Promise
-
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from zhengtong.imports.writers import XLSX_TYPE, xlsx_safe  # noqa: F401  (XLSX_TYPE: the views' content type)

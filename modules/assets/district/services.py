@@ -17,8 +17,14 @@ from psycopg import sql
 from zhengtong.audit.services import audit_record
 
 from ..rollup import CARD_GROUPS
-from .models import (UnitAssetDimension, UnitAssetSummary, UnitDisposalMonth, UnitIncomeMonth, UnitQuotaUsage,
-                     UnitSummaryState)
+from .models import (
+    UnitAssetDimension,
+    UnitAssetSummary,
+    UnitDisposalMonth,
+    UnitIncomeMonth,
+    UnitQuotaUsage,
+    UnitSummaryState,
+)
 
 _LOCK = sql.SQL("SELECT pg_advisory_xact_lock(hashtext('assets_district.refresh'), {uid})")
 _SUMMARY = sql.SQL(

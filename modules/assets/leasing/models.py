@@ -15,7 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core.dates import DateRangesMixin, HAPPENED, PLANNED
+from zhengtong.core.dates import HAPPENED, PLANNED, DateRangesMixin
 
 
 class LeaseContract(DateRangesMixin, models.Model):

@@ -8,10 +8,9 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import QuerySet, Sum
+from django.http import Http404
 from django_tenants.utils import schema_context
 from psycopg import sql
-
-from django.http import Http404
 
 from zhengtong.core.permissions import visible
 from zhengtong.registry.registry import UNIT_ADMIN

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from zhengtong.audit.services import audit_denied
 
-from .models import PoolListing
 from . import selectors, services
+from .models import PoolListing
 
 
 def _bureau(request) -> None:

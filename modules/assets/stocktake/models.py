@@ -17,7 +17,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core.dates import DateRangesMixin, PLANNED
+from zhengtong.core.dates import PLANNED, DateRangesMixin
 
 
 class Campaign(DateRangesMixin, models.Model):

@@ -7,9 +7,9 @@ published (内部公示: the whole unit may read and object) — not while count
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404

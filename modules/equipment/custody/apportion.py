@@ -22,8 +22,8 @@ Nobody is ever more than one fen from their exact share, and the amounts add up 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Sequence
 
 HUNDRED = Decimal("100.00")
 FEN = Decimal("0.01")

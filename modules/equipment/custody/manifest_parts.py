@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from zhengtong.registry.handover import PERSON_LEAVING_POST
 from zhengtong.registry.manifest import (
-    ApprovalStepSpec, ApprovalType, ConditionField, NavEntry, PeriodicTask, ReportSpec, RoleSpec,
+    ApprovalStepSpec,
+    ApprovalType,
+    ConditionField,
+    NavEntry,
+    PeriodicTask,
+    ReportSpec,
+    RoleSpec,
 )
 
 from .roles import CUSTODY_OFFICER, CUSTODY_PERMS, MANAGER_PERMS, UNIT_ADMIN  # noqa: F401  (MANAGER_PERMS re-exported)

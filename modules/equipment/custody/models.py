@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core.dates import DateRangesMixin, HAPPENED, PLANNED
+from zhengtong.core.dates import HAPPENED, PLANNED, DateRangesMixin
 
 USER = settings.AUTH_USER_MODEL
 

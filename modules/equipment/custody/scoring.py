@@ -5,9 +5,9 @@ compared by the percentage of the points available in their own sheet, not by ra
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Hashable, Iterable, Sequence
 
 CENT = Decimal("0.01")
 

@@ -7,24 +7,31 @@ triggers (apps.py ``track_changes``); the explicit ``audit_record`` calls say *w
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.audit.services import audit_record
-
 from modules.equipment.models import Device, Place
 from modules.equipment.selectors import devices_held_by, places_responsible_for
+from zhengtong.audit.services import audit_record
 
 from .apportion import ShareError, apportion, check_shares
 from .models import (
-    CustodyItem, CustodyMovement, DamageIncident, DamageShare, Evaluation, EvaluationItem, EvaluationScore,
-    HandoverItem, HandoverTask, Semester,
+    CustodyItem,
+    CustodyMovement,
+    DamageIncident,
+    DamageShare,
+    Evaluation,
+    EvaluationItem,
+    EvaluationScore,
+    HandoverItem,
+    HandoverTask,
+    Semester,
 )
 from .roles import is_module_admin
 from .scoring import percent

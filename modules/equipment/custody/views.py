@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
 from zhengtong.core.feedback import error_messages, form_error_messages
 from zhengtong.core.permissions import require_perm
 from zhengtong.core.submissions import once_per_submission

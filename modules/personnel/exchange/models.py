@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core.dates import DateRangesMixin, PLANNED
+from zhengtong.core.dates import PLANNED, DateRangesMixin
 
 
 class ExchangeSettings(models.Model):

@@ -25,8 +25,9 @@ class OrderParameters(forms.Form):
 
 
 def _transfer(user, params: dict) -> CrossUnitTransfer:
-    from ..exchange_services import is_unit_hr
     from tenants.models import Unit
+
+    from ..exchange_services import is_unit_hr
 
     unit = Unit.objects.filter(schema_name=connection.schema_name).first()
     try:

@@ -10,7 +10,7 @@ import csv
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -32,7 +32,7 @@ def _json(value) -> str:
 
 
 def row(e: AuditEvent) -> list[str]:
-    utc = e.occurred_at.astimezone(dt_timezone.utc)
+    utc = e.occurred_at.astimezone(UTC)
     local = timezone.localtime(e.occurred_at)
     return [str(e.pk), utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), local.strftime("%Y-%m-%d %H:%M:%S"),
             "" if e.actor_id is None else str(e.actor_id), e.actor_label, e.unit_schema, e.ip or "", e.action,

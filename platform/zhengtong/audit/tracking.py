@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_tracked: dict[str, "TrackedModel"] = {}
+_tracked: dict[str, TrackedModel] = {}
 
 
 @dataclass(frozen=True)

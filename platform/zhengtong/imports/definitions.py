@@ -276,7 +276,7 @@ def normalise_header(text: str) -> str:
 class ImportWriter(Protocol):
     def add(self, records: list[dict[str, Any]]) -> None: ...
 
-    def finish(self) -> "CommitResult": ...
+    def finish(self) -> CommitResult: ...
 
 
 @dataclass
@@ -365,7 +365,7 @@ class ImportDefinition:
     def existing_message(self) -> str:
         return gettext_noop("Already exists with different %(cols)s (已存在且内容不同：%(cols)s).")
 
-    def writer(self, *, actor) -> "ImportWriter":
+    def writer(self, *, actor) -> ImportWriter:
         """What writes valid records, through the module's service, inside the import's
         transaction: ``add(records)`` per batch as the file is read, ``finish()`` once
         every row has passed. Raising anywhere rolls everything back."""

@@ -35,8 +35,15 @@ from zhengtong.audit.models import AuditEvent
 from zhengtong.audit.services import audit_denied, audit_record
 from zhengtong.registry.middleware import enabled_modules
 
-from .definitions import (MSG_DUPLICATE_IN_FILE, CellError, Column, ImportDefinition, RowError, normalise_header,
-                          validation_messages)
+from .definitions import (
+    MSG_DUPLICATE_IN_FILE,
+    CellError,
+    Column,
+    ImportDefinition,
+    RowError,
+    normalise_header,
+    validation_messages,
+)
 from .models import ImportJob, stale_after
 from .reader import SpreadsheetError, open_sheet
 from .registry import get_import
@@ -134,7 +141,7 @@ class _Heartbeat:
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, name="import-heartbeat", daemon=True)
 
-    def __enter__(self) -> "_Heartbeat":
+    def __enter__(self) -> _Heartbeat:
         self.thread.start()
         return self
 

@@ -44,9 +44,9 @@ class HandoverItem:
 
 
 def _enabled_here() -> frozenset[str]:
-    from .middleware import enabled_modules
-
     from tenants.models import Unit
+
+    from .middleware import enabled_modules
 
     unit = getattr(connection, "tenant", None)
     schema = getattr(unit, "schema_name", "public")

@@ -7,9 +7,10 @@ module never means editing platform code.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 RuleType = Literal["int", "decimal", "bool", "choice", "text", "int_list"]
 

@@ -2,8 +2,8 @@
 exactly what the requesting user may see) and never deal with pages, fonts or PDF."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence, Union
 
 from .layout import Column
 
@@ -31,8 +31,8 @@ class TableReport:
     columns: Sequence[Column]
     rows: Iterable[Sequence[str]]
     subtitle: str = ""  # one line under the title on the first page: scope, filters, as-of
-    totals: Union[Sequence[str], Callable[[], Sequence[str]], None] = None  # last row (合计)
-    summary: Union[Sequence[tuple[str, str]], Callable[[], Sequence[tuple[str, str]]]] = ()  # after the table
+    totals: Sequence[str] | Callable[[], Sequence[str]] | None = None  # last row (合计)
+    summary: Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]] = ()  # after the table
     # About how many rows there will be, if the builder knows cheaply (a COUNT): a large report
     # then starts its render processes while the rows are still being read.
     expected_rows: int | None = None

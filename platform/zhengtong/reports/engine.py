@@ -21,10 +21,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 from urllib.parse import unquote, urlsplit
 
 # The CJK font is named explicitly everywhere (body and @page margin boxes): Pango's own
@@ -333,7 +333,7 @@ class RenderPool:
         self.static_roots = [str(r) for r in static_roots]
         self.procs: list[subprocess.Popen] = []
 
-    def __enter__(self) -> "RenderPool":
+    def __enter__(self) -> RenderPool:
         for _ in range(self.workers):
             self.procs.append(subprocess.Popen(
                 # -P: do not put this folder on sys.path, where our selectors.py would

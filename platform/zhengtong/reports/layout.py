@@ -27,11 +27,11 @@ Django-free: geometry and planning are plain Python, shared by the pipeline and 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import quote
-from typing import Callable, Iterable, Sequence
 
 from .engine import FontMetrics
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-def document_file_path(document: "IssuedDocument", filename: str) -> str:
+def document_file_path(document: IssuedDocument, filename: str) -> str:
     # The storage (TenantFileSystemStorage) prefixes the schema name.
     return f"reports/{document.year}/{document.number}.pdf"
 

@@ -21,9 +21,9 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe

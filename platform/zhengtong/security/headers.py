@@ -6,9 +6,8 @@ the district's host and sends the new member on to their unit's host, and browse
 form-action to that redirect too. The base domain differs per environment (and the test
 settings set it after base.py is read), so it is filled in here from the settings in force.
 """
-from django.conf import settings
-
 from csp.middleware import CSPMiddleware
+from django.conf import settings
 
 
 def form_targets() -> list[str]:

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.dispatch import receiver
-
 from axes.signals import user_locked_out
+from django.dispatch import receiver
 
 from zhengtong.audit.context import client_ip
 from zhengtong.audit.services import audit_record

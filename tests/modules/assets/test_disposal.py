@@ -11,13 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from modules.assets.models import Asset
+from tests.support.documents import PDF  # noqa: E402  (uploads must be real PDFs)
 from zhengtong.approvals import services as approvals
 from zhengtong.approvals.models import ApprovalRequest, ApprovalStep
 from zhengtong.audit.models import AuditEvent
 
 from ...conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
-
-from tests.support.documents import PDF  # noqa: E402  (uploads must be real PDFs)
 
 
 @pytest.fixture

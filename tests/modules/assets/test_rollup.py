@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Sum
 from django_tenants.utils import schema_context
 
@@ -257,8 +257,9 @@ def test_the_city_report_is_numbered_on_the_district_portal(alpha, beta, make_as
     assert doc.report_key == reports.CITY_RETURN and doc.requested_by == bureau
     assert doc.parameters == {"start": "2026-01-01", "end": "2026-12-31"}
     # The worker's part, here in the test's own process and schema (public).
-    from django_tenants.utils import tenant_context
     from pathlib import Path
+
+    from django_tenants.utils import tenant_context
 
     with tenant_context(doc_unit := __import__("tenants.models", fromlist=["Unit"]).Unit.objects.get(
             schema_name="public")):

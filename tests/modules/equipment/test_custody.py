@@ -10,11 +10,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django_tenants.utils import schema_context
 
 from modules.equipment.custody import services
-from modules.equipment.custody.models import CustodyItem, CustodyMovement, DamageIncident, Evaluation, HandoverTask, \
-    Semester
+from modules.equipment.custody.models import (
+    CustodyItem,
+    CustodyMovement,
+    DamageIncident,
+    Evaluation,
+    HandoverTask,
+    Semester,
+)
+from tests.conftest import BETA_HOST
 from zhengtong.audit.models import AuditEvent
 
-from tests.conftest import BETA_HOST
 from .equipment_factories import MANAGER, USER, make_place
 
 BASE = "/m/equipment/custody"

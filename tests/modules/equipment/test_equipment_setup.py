@@ -10,7 +10,16 @@ from django_tenants.utils import schema_context
 from modules.equipment import selectors, services
 from modules.equipment.models import DeviceType
 
-from .equipment_factories import MANAGER, MODULE_ADMIN, TECHNICIAN, USER, make_course, make_device, make_place, make_type
+from .equipment_factories import (
+    MANAGER,
+    MODULE_ADMIN,
+    TECHNICIAN,
+    USER,
+    make_course,
+    make_device,
+    make_place,
+    make_type,
+)
 
 
 @pytest.fixture

@@ -12,7 +12,14 @@ from modules.equipment import services
 from modules.equipment.models import Certification, Device, LogbookEntry
 
 from .equipment_factories import (
-    MANAGER, USER, answers_all_right, answers_all_wrong, make_course, make_device, make_type)
+    MANAGER,
+    USER,
+    answers_all_right,
+    answers_all_wrong,
+    make_course,
+    make_device,
+    make_type,
+)
 
 
 @pytest.fixture

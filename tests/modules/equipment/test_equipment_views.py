@@ -10,7 +10,15 @@ from modules.equipment.models import Device, LogbookEntry, RepairTicket
 
 from ...conftest import ALPHA_HOST, BETA_HOST
 from .equipment_factories import (
-    MANAGER, MODULE_ADMIN, TECHNICIAN, USER, make_course, make_device, make_place, make_type)
+    MANAGER,
+    MODULE_ADMIN,
+    TECHNICIAN,
+    USER,
+    make_course,
+    make_device,
+    make_place,
+    make_type,
+)
 
 SHARED = 731001  # an id held by objects in both units
 

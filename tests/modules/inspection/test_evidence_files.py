@@ -4,9 +4,8 @@ reviewer reads them; people outside the case cannot."""
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
-from zhengtong.audit.models import AuditEvent
-
 from tests.support.documents import PDF  # noqa: E402  (uploads must be real PDFs)
+from zhengtong.audit.models import AuditEvent
 
 
 def _upload(client, paper, name="银行流水.pdf"):

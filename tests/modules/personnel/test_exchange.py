@@ -405,7 +405,11 @@ def test_assets_in_custody_hold_the_completion_until_handed_over_or_overridden(a
 def test_decline_withdraw_and_district_rejection_leave_the_person_where_they_are(alpha, beta, exchange, client_for):
     from modules.personnel.exchange.models import CrossUnitTransfer
     from modules.personnel.exchange_services import (
-        ExchangeRefused, exchange_accept, exchange_decline, exchange_district_decide, exchange_settings_update,
+        ExchangeRefused,
+        exchange_accept,
+        exchange_decline,
+        exchange_district_decide,
+        exchange_settings_update,
     )
     from modules.personnel.models import Post
 

@@ -3,8 +3,6 @@ record that HR and the approvers read — and a move that would change nothing i
 service, whichever way it arrives (the page, the service, a later submission to approval)."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation

@@ -18,8 +18,11 @@ from zhengtong.audit.models import AuditEvent
 from zhengtong.notifications.models import Notification
 from zhengtong.registry import handover as registry_handover
 
-from .test_records import Org, id_number  # noqa: F401  (fixtures)
-from .test_records import org  # noqa: F401
+from .test_records import (  # noqa: F401  (fixtures)
+    Org,
+    id_number,
+    org,  # noqa: F401
+)
 
 D0 = date(2026, 3, 1)
 

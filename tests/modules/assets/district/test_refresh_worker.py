@@ -16,9 +16,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django_tenants.utils import schema_context
 
-from tests.support.worker import running_worker
-
 from tests.conftest import DISTRICT_HOST, PASSWORD
+from tests.support.worker import running_worker
 
 
 @pytest.mark.worker

@@ -16,11 +16,10 @@ from django_tenants.utils import schema_context
 from modules.assets.leasing import selectors, services
 from modules.assets.leasing.models import LeaseContract
 from modules.assets.models import Asset
+from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
 from zhengtong.approvals import services as approvals
 from zhengtong.approvals.models import ApprovalStep
 from zhengtong.notifications.models import Notification
-
-from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
 
 LENDING = "assets.lending"
 from tests.support.documents import PDF  # noqa: E402  (uploads must be real PDFs)

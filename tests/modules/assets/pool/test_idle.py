@@ -11,9 +11,9 @@ from modules.assets.models import Asset
 from modules.assets.pool.models import IdleFlag
 from modules.assets.pool.selectors import idle_assets_by_unit
 from modules.assets.pool.services import idle_flags_refresh
+from tests.conftest import ALPHA_HOST
 from zhengtong.notifications.models import Notification
 
-from tests.conftest import ALPHA_HOST
 from .conftest import make_idle
 
 TODAY = date(2026, 11, 27)

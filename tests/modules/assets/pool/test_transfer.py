@@ -15,9 +15,9 @@ from django_tenants.utils import schema_context
 from modules.assets.models import Asset
 from modules.assets.pool import services
 from modules.assets.pool.models import PoolListing, PoolTransfer
+from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
 from zhengtong.audit.models import AuditEvent
 
-from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
 from .conftest import make_idle
 
 

@@ -13,8 +13,8 @@ from django_tenants.utils import schema_context, tenant_context
 
 from zhengtong.audit.models import AuditEvent
 
-from .conftest import D, line_of, start
 from ....conftest import ALPHA_HOST, DISTRICT_HOST
+from .conftest import D, line_of, start
 
 
 def count_all(alpha, people, books, campaign):
