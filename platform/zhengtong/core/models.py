@@ -3,6 +3,22 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Timestamped(models.Model):
+    """When a row was made, declared once for every model that keeps it (issue 16 item 7).
+
+    ``created_at`` is set by the database write that creates the row and never changes after:
+    lists sort by it, retention and "stuck" checks measure from it, and the audit trail (not this
+    field) says who made it. A model whose field differs (indexed, editable, a default instead of
+    ``auto_now_add``) declares its own; one that inherits this gets no migration, because the
+    column is the same ``DateTimeField(auto_now_add=True)`` it declared before.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
 class FormSubmission(models.Model):
     """A create form's submission that has done its work, kept for a day so the same form
     sent again (a double click, a resend after a slow answer) leads to what the first one
@@ -20,3 +36,6 @@ class FormSubmission(models.Model):
 
     class Meta:
         verbose_name = _("form submission")
+
+    def __str__(self):
+        return f"{self.schema_name}{self.path}"
