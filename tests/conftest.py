@@ -147,3 +147,13 @@ def make_asset():
         return asset
 
     return make
+
+
+@pytest.fixture
+def issued_files():
+    """Files written by document_generate outlive the test's rolled-back transaction: remove them."""
+    paths = []
+    yield paths
+    for p in paths:
+        if p.exists():
+            p.unlink()

@@ -20,3 +20,13 @@ def pdf_bytes(note: str = "") -> bytes:
 
 
 PDF = pdf_bytes()
+
+
+def pdf_text(pdf) -> str:
+    """The text of a PDF (bytes, or a path to one) as pdftotext lays it out."""
+    import subprocess
+
+    if isinstance(pdf, bytes | bytearray):
+        return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                              check=True).stdout.decode()
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()

@@ -1,7 +1,7 @@
 """Per-unit backup and restore (manage.py backup_unit / restore_unit).
 
 The commands read and write committed data on their own connections, so these tests
-work on a committed scratch unit (tests/platform/test_reliability.py) and drop every
+work on a committed scratch unit (tests/support/committed.py) and drop every
 unit they create.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from tests.conftest import PASSWORD
-from tests.platform.test_reliability import drop_unit, drop_users, scratch_unit
+from tests.support.committed import drop_unit, drop_users, scratch_unit
 
 OFFICER = "assets.asset_officer"
 from tests.support.documents import pdf_bytes  # noqa: E402

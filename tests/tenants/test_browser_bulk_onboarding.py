@@ -21,7 +21,7 @@ DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 def test_operator_follows_a_bulk_onboarding(size, django_db_setup, django_db_blocker, tmp_path):
     from tenants.bulk import bulk_job_run
     from tenants.models import BulkOnboarding, Unit
-    from tests.platform.test_reliability import drop_unit, drop_users
+    from tests.support.committed import drop_unit, drop_users
     from tests.support.two_factor import confirmed_device, current_code
     from zhengtong.accounts.models import User
     from zhengtong.accounts.services import member_roles_set

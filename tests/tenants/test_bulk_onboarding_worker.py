@@ -17,8 +17,7 @@ import pytest
 from django.db import connection, connections
 from django_tenants.utils import schema_context
 
-from tests.platform.test_reliability import drop_unit, drop_users
-from tests.platform.test_reliability_worker import wait_for
+from tests.support.committed import drop_unit, drop_users, wait_for
 from tests.support.spreadsheets import units_xlsx
 from tests.support.worker import running_worker
 

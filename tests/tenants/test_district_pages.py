@@ -8,9 +8,8 @@ import re
 
 from django_tenants.utils import schema_context
 
+from tests.conftest import ALPHA_HOST, DISTRICT_HOST
 from zhengtong.audit.models import AuditEvent
-
-from ..conftest import ALPHA_HOST, DISTRICT_HOST
 
 
 def _text(response) -> str:

@@ -13,8 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tenants.services import invitation_accept, invitation_create
-
-from ..conftest import DISTRICT_HOST
+from tests.conftest import DISTRICT_HOST
 
 PASSWORD = "Late-Comer#2026x"
 

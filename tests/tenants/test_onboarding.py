@@ -8,9 +8,8 @@ from tenants.bulk import units_bulk_onboard
 from tenants.models import Unit, UnitModule
 from tenants.services import invitation_accept, unit_onboard
 from tenants.validators import validate_credit_code
+from tests.conftest import DISTRICT_HOST
 from tests.support.spreadsheets import units_xlsx
-
-from ..conftest import DISTRICT_HOST
 
 
 def tables_in(schema):

@@ -11,9 +11,8 @@ from django_tenants.clone import CloneSchema
 from tenants import pool
 from tenants.models import PoolSchema, Unit
 from tenants.services import unit_onboard
+from tests.conftest import PASSWORD
 from tests.support.worker import running_worker
-
-from ..conftest import PASSWORD
 
 
 def schemas() -> set[str]:

@@ -14,7 +14,7 @@ def test_onboardings_and_a_refill_making_schemas_at_once_all_succeed(django_db_s
     from tenants import pool
     from tenants.models import Unit
     from tenants.services import unit_onboard
-    from tests.platform.test_reliability import drop_unit
+    from tests.support.committed import drop_unit
 
     tag = uuid.uuid4().hex[:6]
     slugs = [f"dl{tag}-a", f"dl{tag}-b"]

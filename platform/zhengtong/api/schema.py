@@ -6,7 +6,7 @@
   meet), states the patterns the strict serializer fields enforce
   (``zhengtong.api.serializers``), closes request bodies (``additionalProperties: false``) and
   marks ``version`` required on versioned updates (``zhengtong.api.base.VersionedUpdates``).
-  tests/platform/test_api_fuzz.py holds the API to it with schemathesis' checks.
+  tests/platform/api/test_fuzz.py holds the API to it with schemathesis' checks.
 """
 from __future__ import annotations
 

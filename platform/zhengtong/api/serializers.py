@@ -9,7 +9,7 @@ their mistakes surface the first time instead of as wrong data.
 
 Every pattern these fields enforce is also published in the schema (``openapi_pattern``, read by
 ``zhengtong.api.schema.UnitAutoSchema``), so what the schema calls valid is accepted and what it
-calls invalid is refused (checked by schemathesis in tests/platform/test_api_fuzz.py).
+calls invalid is refused (checked by schemathesis in tests/platform/api/test_fuzz.py).
 """
 from __future__ import annotations
 

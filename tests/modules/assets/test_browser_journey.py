@@ -62,7 +62,7 @@ def _login(browser, base, user):
 @pytest.mark.browser
 def test_register_dispose_and_download_the_register(django_db_setup, django_db_blocker, tmp_path):
     from modules.assets.models import Asset
-    from tests.platform.test_reliability import drop_unit, drop_users
+    from tests.support.committed import drop_unit, drop_users
 
     slug = "zc" + uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():

@@ -7,7 +7,8 @@ import re
 from django_tenants.utils import schema_context
 
 from modules.assets.models import Asset
-from tests.platform.test_reports import generate, issued_files, pdf_text, request  # noqa: F401  (fixture)
+from tests.support.documents import pdf_text
+from tests.support.reports import generate, request
 
 OFFICER = "assets.asset_officer"
 
@@ -20,7 +21,7 @@ def _books(alpha, make_asset):
         Asset.objects.filter(pk=scrapped.pk).update(status=Asset.Status.DISPOSED)
 
 
-def test_all_statuses_totals_the_cards_on_the_books(alpha, make_user, make_asset, issued_files):  # noqa: F811
+def test_all_statuses_totals_the_cards_on_the_books(alpha, make_user, make_asset, issued_files):
     _books(alpha, make_asset)
     officer = make_user(alpha, [OFFICER], name="资产专管员甲")
 
@@ -34,7 +35,7 @@ def test_all_statuses_totals_the_cards_on_the_books(alpha, make_user, make_asset
 
 
 def test_disposed_cards_count_when_asked_for_and_the_header_says_so(alpha, make_user, make_asset,
-                                                                    issued_files):  # noqa: F811
+                                                                    issued_files):
     _books(alpha, make_asset)
     officer = make_user(alpha, [OFFICER], name="资产专管员甲")
 

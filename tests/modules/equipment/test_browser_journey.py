@@ -63,7 +63,7 @@ def _submit(page, form_selector):
 def test_projector_refused_without_training_then_checked_out_reported_and_repaired(django_db_setup,
                                                                                      django_db_blocker):
     from modules.equipment.models import Device, LogbookEntry, RepairTicket
-    from tests.platform.test_reliability import drop_unit, drop_users
+    from tests.support.committed import drop_unit, drop_users
 
     slug = "eq" + uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():

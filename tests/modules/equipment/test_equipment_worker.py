@@ -17,7 +17,7 @@ def test_the_tick_schedules_each_units_devices_once_and_warns_its_own_technician
                                                                                 django_db_blocker):
     from modules.equipment.models import Device, DeviceType, MaintenanceTask
     from tenants.models import UnitModule
-    from tests.platform.test_approvals_concurrency import committed_unit
+    from tests.support.committed import committed_unit
     from tests.support.worker import running_worker
     from zhengtong.celery import app
     from zhengtong.notifications.models import Notification, PeriodicRun

@@ -63,7 +63,7 @@ def _login(browser, base, user):
 def test_a_hand_over_closes_only_after_the_new_holder_confirms_each_item(django_db_setup, django_db_blocker):
     from modules.equipment.custody.models import CustodyItem, HandoverTask
     from modules.equipment.models import Device, Place
-    from tests.platform.test_reliability import drop_unit, drop_users
+    from tests.support.committed import drop_unit, drop_users
 
     slug = "yj" + uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():

@@ -75,7 +75,7 @@ def _declare(page, case_url):
 @pytest.mark.browser
 def test_a_case_from_the_ranking_to_closure_by_four_people(django_db_setup, django_db_blocker, tmp_path):
     from modules.inspection.models import InspectionCase
-    from tests.platform.test_reliability import drop_unit, drop_users
+    from tests.support.committed import drop_unit, drop_users
 
     slug = "jc" + uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():

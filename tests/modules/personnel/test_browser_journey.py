@@ -62,7 +62,7 @@ def _login(browser, base, user):
 def test_transfer_out_accepted_order_downloaded_and_timeline_shows_the_move(django_db_setup, django_db_blocker,
                                                                              tmp_path):
     from modules.personnel.exchange.models import CrossUnitTransfer, OrderSequence
-    from tests.platform.test_reliability import drop_unit, drop_users
+    from tests.support.committed import drop_unit, drop_users
 
     tag = uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():

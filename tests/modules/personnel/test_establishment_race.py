@@ -15,7 +15,7 @@ def test_the_last_place_goes_to_one_of_two_simultaneous_requests(django_db_setup
     from modules.personnel import crypto, services
     from modules.personnel.models import Transfer
     from tenants.models import UnitModule
-    from tests.platform.test_approvals_concurrency import committed_unit
+    from tests.support.committed import committed_unit
 
     people = {"hr1": (["personnel.hr"], []), "hr2": (["personnel.hr"], []), "leader": (["personnel.leader"], [])}
     with django_db_blocker.unblock(), committed_unit(django_db_blocker, people) as (unit, users):

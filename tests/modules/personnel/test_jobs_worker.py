@@ -16,7 +16,7 @@ def test_the_tick_applies_each_units_due_move_once(django_db_setup, django_db_bl
     from modules.personnel import crypto, services
     from modules.personnel.models import Person, PositionHistory, Transfer
     from tenants.models import UnitModule
-    from tests.platform.test_approvals_concurrency import committed_unit
+    from tests.support.committed import committed_unit
     from tests.support.worker import running_worker
     from zhengtong.celery import app
     from zhengtong.notifications.models import PeriodicRun

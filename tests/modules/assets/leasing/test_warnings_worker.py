@@ -18,7 +18,7 @@ def test_the_tick_warns_each_units_officer_of_its_own_expiring_contract_and_idle
                                                                                      django_db_blocker):
     from modules.assets.leasing.models import LeaseContract
     from modules.assets.models import Asset
-    from tests.platform.test_approvals_concurrency import committed_asset, committed_unit
+    from tests.support.committed import committed_asset, committed_unit
     from tests.support.worker import running_worker
     from zhengtong.celery import app
     from zhengtong.notifications.models import Notification, PeriodicRun

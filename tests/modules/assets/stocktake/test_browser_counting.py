@@ -49,7 +49,7 @@ def _scratch(slug):
 def test_counting_on_a_phone(django_db_setup, django_db_blocker):
     from modules.assets.stocktake.labels import label_url
     from modules.assets.stocktake.models import StocktakeLine, SurplusItem
-    from tests.platform.test_reliability import drop_unit, drop_users
+    from tests.support.committed import drop_unit, drop_users
 
     slug = "st" + uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():

@@ -15,7 +15,7 @@ from django_tenants.utils import schema_context
 def test_the_tick_warns_each_unit_s_counters_of_their_own_overdue_stocktake(django_db_setup, django_db_blocker):
     from modules.assets.stocktake import services
     from modules.assets.stocktake.models import Campaign
-    from tests.platform.test_approvals_concurrency import committed_asset, committed_unit
+    from tests.support.committed import committed_asset, committed_unit
     from tests.support.worker import running_worker
     from zhengtong.celery import app
     from zhengtong.notifications.models import Notification, PeriodicRun
