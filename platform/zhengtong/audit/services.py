@@ -25,11 +25,13 @@ from .models import AuditEvent
 GENESIS = database.GENESIS
 
 
-def _jsonable(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """``value`` as the audit trail stores it: dates and times in ISO 8601, decimals as text
+    (exact, as entered), anything else unknown as its text."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (datetime, date)):
@@ -53,7 +55,7 @@ def chained_fields(event: AuditEvent) -> dict[str, str | None]:
             [event.pk],
         )
         row = cur.fetchone()
-    return dict(zip((name for name, _ in database.CHAIN_COLUMNS), row))
+    return dict(zip((name for name, _ in database.CHAIN_COLUMNS), row, strict=True))
 
 
 def audit_record(
@@ -88,8 +90,8 @@ def audit_record(
         object_type=object_type,
         object_id=str(object_id)[:64],
         object_repr=object_repr[:200],
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
+        before=json_safe(before) if before is not None else None,
+        after=json_safe(after) if after is not None else None,
         result=result,
         detail=detail,
     )
@@ -159,7 +161,8 @@ def verify_trail(schema: str | None = None, *, chunk: int = 5000) -> TrailReport
         cur.execute(f"SELECT e.id, e.prev_hash, e.hash, e.action, e.occurred_at, {columns} FROM {table} AS e"
                     f" ORDER BY e.id")
         for row in cur:
-            event_id, prev_hash, stored_hash, action, occurred_at, texts = row[0], row[1], row[2], row[3], row[4], row[5:]
+            event_id, prev_hash, stored_hash, action, occurred_at = row[:5]
+            texts = row[5:]
             if prev_hash != expected:
                 report.reason = ("events are missing before this one (the chain does not continue from "
                                  + (f"event #{last_id}" if last_id is not None else
