@@ -192,7 +192,7 @@ def _cross_unit(units: dict, users: dict) -> None:
     from zhengtong.registry.registry import get_module
     from zhengtong.registry.rules import module_rules_update, rules_for
 
-    from . import exchange_services as exchange
+    from .exchange import services as exchange
     from .exchange.models import CrossUnitTransfer
     from .models import Department, Person, Post
 

@@ -17,6 +17,8 @@ from zhengtong.registry.manifest import (
 )
 from zhengtong.registry.registry import DISTRICT_HR
 
+from .exchange import declarations as exchange  # cross-unit transfers (调出/调入 between units)
+
 HR = "personnel.hr"
 DEPARTMENT_HEAD = "personnel.department_head"
 LEADER = "personnel.leader"
@@ -63,13 +65,9 @@ def _transfer_type(kind: str, zh: str, en: str) -> ApprovalType:
 
 APPROVAL_TYPES = tuple(_transfer_type(*k) for k in TRANSFER_KINDS)
 
-# Reports of p2exchange (modules/personnel/reports/): the transfer order and the figures.
+# Reports (modules/personnel/reports/): the transfer order of a cross-unit transfer, and the figures.
 REPORTS = (
-    ReportSpec("personnel.transfer_order", "调令", "Transfer order",
-               builder="modules.personnel.reports.order.build", form="modules.personnel.reports.order.OrderParameters",
-               permission="personnel.view_transfer",
-               description_zh="已办结的跨单位调动的调令（调字编号、双方单位、生效日期）",
-               description_en="The order of a completed cross-unit transfer (serial, both units, effective date)"),
+    *exchange.REPORTS,
     ReportSpec("personnel.flows", "人员流入流出统计", "Inflow and outflow",
                builder="modules.personnel.reports.tables.flows_report",
                form="modules.personnel.reports.tables.PeriodParameters", permission="personnel.view_transfer",
@@ -109,17 +107,14 @@ MANIFEST = ModuleManifest(
     rules=(
         RuleField("secondment_reminder_days", "int_list", [30, 7], "借调到期提醒（提前天数）",
                   "Secondment end reminders (days before)"),
-        # Read by modules/personnel/exchange_services.py (the district may also require it for all).
-        RuleField("district_approval_for_transfer_out", "bool", False, "调出至其他单位须报区人社局审批",
-                  "Transfers out to other units need the district HR bureau's approval"),
+        *exchange.RULES,
     ),
     approval_types=APPROVAL_TYPES,
     periodic_tasks=(
         # Idempotent: a transfer is applied once; reminders once per (transfer, days before).
         PeriodicTask("personnel.transfers_apply_due", 3600),
         PeriodicTask("personnel.secondments_check", 6 * 3600),
-        # Cross-unit transfers approved ahead of their date (modules/personnel/exchange/tasks.py).
-        PeriodicTask("personnel.exchange_complete_due", 3600),
+        *exchange.PERIODIC,
     ),
     reports=REPORTS,
     imports=("personnel.person", "personnel.history"),  # modules/personnel/imports.py; exports.py
@@ -129,15 +124,12 @@ MANIFEST = ModuleManifest(
         NavEntry("personnel:transfer_list", "人员调配", "Moves"),
         NavEntry("personnel:organisation", "机构与编制", "Organisation and establishment",
                  permission="personnel.view_post"),
-        # HR's and the leader's page: the view's own check.
-        NavEntry("personnel:exchange_list", "跨单位调动", "Cross-unit transfers",
-                 check="modules.personnel.exchange_views.may_read_exchanges"),
+        *exchange.NAVIGATION,
         NavEntry("personnel:figures", "统计图表", "Figures and charts", permission="personnel.view_transfer"),
     ),
     # The district views ask for the HR bureau's role (views_district.DISTRICT_READERS).
     district_navigation=(
-        NavEntry("personnel_district:exchange_list", "跨单位调动", "Cross-unit transfers",
-                 check=holds_role(DISTRICT_HR)),
+        *exchange.DISTRICT_NAVIGATION,
         NavEntry("personnel_district:rollup", "各单位人员统计", "Personnel figures by unit",
                  check=holds_role(DISTRICT_HR)),
     ),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .exchange.urls import urlpatterns as exchange_urlpatterns
 
 urlpatterns = [
     path("", views.person_list, name="person_list"),
@@ -23,9 +24,7 @@ urlpatterns = [
     path("organisation/departments/<int:pk>/edit/", views.department_edit, name="department_edit"),
     path("organisation/posts/new/", views.post_create, name="post_create"),
     path("organisation/posts/<int:pk>/establishment/", views.post_establishment, name="post_establishment"),
+    path("figures/", views.figures, name="figures"),
+    # Cross-unit transfers: the exchange sub-feature's pages (modules/personnel/exchange/urls.py).
+    *exchange_urlpatterns,
 ]
-
-# Cross-unit transfers and the figures page (p2exchange): modules/personnel/exchange_views.py
-from .exchange_views import urlpatterns as exchange_urlpatterns  # noqa: E402
-
-urlpatterns += exchange_urlpatterns

@@ -5,10 +5,15 @@ services. Objects outside the caller's tier answer 404, not 403: no confirmation
 record with that id exists."""
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +25,9 @@ from zhengtong.core.submissions import once_per_submission
 from . import forms, selectors, services
 from .manifest import approval_type_key
 from .models import Department, HandoverItem, Person, Post, Transfer
+from .reports import drawings
+from .reports import figures as report_figures
+from .reports.tables import PeriodParameters, period_of
 
 # --------------------------------------------------------------------------- people
 
@@ -244,8 +252,6 @@ def transfer_reverse(request, pk):
 def secondment_end(request, pk):
     """Recall a seconded person before the end date (the job does it on the end date)."""
     transfer = _transfer_for_change(request, pk)
-    from django.utils import timezone
-
     try:
         services.secondment_return(transfer_id=transfer.pk, actor=request.user, on=timezone.localdate())
     except ValidationError as exc:
@@ -346,3 +352,27 @@ def post_establishment(request, pk):
     else:
         form_error_messages(request, form)
     return redirect("personnel:organisation")
+
+
+# --------------------------------------------------------------------------- figures
+
+@login_required
+def figures(request):
+    """Inflow/outflow by month, by department and type, establishment usage per department and
+    secondments outstanding, with their charts. HR and the unit leader only (unit-wide figures)."""
+    if not selectors.sees_unit(request.user):
+        raise Http404
+    form = PeriodParameters(request.GET or None)
+    today = timezone.localdate()
+    start, end = date(today.year, 1, 1), today
+    if request.GET and form.is_valid():
+        start, end = period_of(form.cleaned_data)
+    flows = report_figures.flows(start, end)
+    establishment = report_figures.establishment_usage()
+    return render(request, "personnel/reports/dashboard.html", {
+        "form": form, "start": start, "end": end, "flows": flows,
+        "establishment": establishment, "secondments": report_figures.secondments_outstanding(today),
+        "flow_chart": mark_safe(drawings.flow_chart(flows)),
+        "department_chart": mark_safe(drawings.department_chart(flows)),
+        "establishment_chart": mark_safe(drawings.establishment_chart(establishment)),
+    })

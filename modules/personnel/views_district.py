@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import exchange_services as services
+from .exchange import selectors, services
 from .exchange.models import CrossUnitTransfer
 from .reports import figures
 
@@ -48,7 +48,7 @@ def exchange_list(request):
     qs = CrossUnitTransfer.objects.select_related("sender", "receiver")
     if status in CrossUnitTransfer.Status.values:
         qs = qs.filter(status=status)
-    setting = services.exchange_settings_for(_district())
+    setting = selectors.exchange_settings_for(_district())
     return render(request, "personnel/exchange/district_list.html", {
         "rows": qs[:300], "status": status, "statuses": CrossUnitTransfer.Status.choices,
         "waiting": CrossUnitTransfer.objects.filter(status=CrossUnitTransfer.Status.DISTRICT).count(),

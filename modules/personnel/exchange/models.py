@@ -6,7 +6,7 @@ in the public schema: one row per cross-unit transfer, holding only what the thr
 need to decide (name, the two units, from/to department and post, dates, who acted) — never
 the ID number, the history or anything else of the full record. The full record travels
 from schema to schema in one transaction when the transfer completes
-(modules/personnel/exchange_services.py).
+(modules/personnel/exchange/services.py).
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ def exchange_complete_due() -> int:
 
     from tenants.models import Unit
 
-    from ..exchange_services import exchange_complete_due as complete_due
+    from .services import exchange_complete_due as complete_due
 
     if connection.schema_name == "public":
         return 0

@@ -2,7 +2,7 @@
 reports pipeline (numbered document, CJK font embedded, unit and page numbers on every page).
 
 The order carries its own serial, 调字〔year〕第N号, numbered per district and year without
-gaps when the transfer completes (modules/personnel/exchange_services.py). Either party's
+gaps when the transfer completes (modules/personnel/exchange/services.py). Either party's
 HR may print it in their unit; nobody else, and only for a completed transfer their unit
 took part in: the builder runs as the requester, in the requester's unit.
 """
@@ -27,7 +27,7 @@ class OrderParameters(forms.Form):
 def _transfer(user, params: dict) -> CrossUnitTransfer:
     from tenants.models import Unit
 
-    from ..exchange_services import is_unit_hr
+    from ..exchange.selectors import is_unit_hr
 
     unit = Unit.objects.filter(schema_name=connection.schema_name).first()
     try:

@@ -40,13 +40,14 @@ class PeriodParameters(forms.Form):
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
-def _day(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def period_of(params: dict) -> tuple[date, date]:
+    """(start, end) of cleaned PeriodParameters (ISO text once stored with a document)."""
+    return tuple(v if isinstance(v, date) else date.fromisoformat(str(v)) for v in (params["start"], params["end"]))
 
 
 def flows_report(*, user, params: dict) -> TableReport:
     _require(user)
-    start, end = _day(params["start"]), _day(params["end"])
+    start, end = period_of(params)
     f = figures.flows(start, end)
     rows = [(m.day.isoformat(), {"in": "流入", "out": "流出", "internal": "内部"}[m.direction], m.kind_label,
              m.department) for m in f.rows]

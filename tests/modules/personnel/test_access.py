@@ -81,6 +81,7 @@ def routes(w):
         ("department_edit", "get", f"/m/personnel/organisation/departments/{d}/edit/", hr_only),
         ("post_create", "get", "/m/personnel/organisation/posts/new/", hr_only),
         ("post_establishment", "post", f"/m/personnel/organisation/posts/{p}/establishment/", hr_only),
+        ("figures", "get", "/m/personnel/figures/", unit_view),
     ]
 
 
@@ -100,7 +101,7 @@ def _outcome(response) -> str:
 def test_every_route_has_an_expectation(world):
     names = {name for name, *_ in routes(world)}
     resolver = get_resolver("modules.personnel.urls")
-    # This file covers the pages of views.py; the cross-unit pages (exchange_views.py) have their own tests.
+    # This file covers the pages of views.py; the cross-unit pages (exchange/views.py) have their own tests.
     declared = {p.name for p in resolver.url_patterns if p.callback.__module__ == "modules.personnel.views"}
     assert declared == names, declared ^ names
 

@@ -16,7 +16,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.conftest import PASSWORD
-from tests.support.browser import chromium, live_server
+from tests.support.browser import chromium, live_server, signed_in_page
 from tests.support.worker import running_worker
 
 
@@ -47,17 +47,6 @@ def _person(unit, hr, dept, post):
     return person
 
 
-def _login(browser, base, user):
-    context = browser.new_context(accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(f"{base}/")
-    return page
-
-
 @pytest.mark.browser
 def test_transfer_out_accepted_order_downloaded_and_timeline_shows_the_move(django_db_setup, django_db_blocker,
                                                                              tmp_path):
@@ -76,7 +65,7 @@ def test_transfer_out_accepted_order_downloaded_and_timeline_shows_the_move(djan
                 b_base = f"http://{b_unit.slug}.zt.test:{port}"
 
                 # A's HR issues the transfer out, naming B
-                a = _login(browser, a_base, a_hr)
+                a = signed_in_page(browser, a_base, a_hr)
                 a.goto(f"{a_base}/m/personnel/exchange/new/?person={person.pk}")
                 a.select_option("form.exchange-issue select[name=receiver]", str(b_unit.pk))
                 a.fill("form.exchange-issue [name=effective_date]", date.today().isoformat())
@@ -86,7 +75,7 @@ def test_transfer_out_accepted_order_downloaded_and_timeline_shows_the_move(djan
                 assert "周文静" in a.locator("main").inner_text()
 
                 # B's HR finds it among the incoming transfers, places the person and accepts
-                b = _login(browser, b_base, b_hr)
+                b = signed_in_page(browser, b_base, b_hr)
                 b.goto(f"{b_base}/m/personnel/exchange/")
                 incoming = b.locator("table.exchange-table").first
                 assert a_unit.name in incoming.inner_text()

@@ -96,14 +96,15 @@ def _receiver_copy(unit, uid):
 
 
 def _issue(ex, alpha, beta, *, effective=None):
-    from modules.personnel.exchange_services import exchange_issue
+    from modules.personnel.exchange.services import exchange_issue
 
     return exchange_issue(actor=ex.alpha_hr, sender=alpha, person_id=ex.person.pk, receiver_id=beta.pk,
                           reason="工作需要", effective_date=effective or date.today())
 
 
 def test_beta_hr_accepts_and_the_record_moves_with_its_history(alpha, beta, exchange):
-    from modules.personnel.exchange_services import active_units_of, exchange_accept
+    from modules.personnel.exchange.selectors import active_units_of
+    from modules.personnel.exchange.services import exchange_accept
     from modules.personnel.models import Person
 
     ex = exchange
@@ -152,7 +153,8 @@ def test_beta_hr_accepts_and_the_record_moves_with_its_history(alpha, beta, exch
 def test_failure_midway_changes_nothing_anywhere(alpha, beta, exchange, monkeypatch):
     """The receiver's insert has happened, the sender's update not yet: an error there rolls
     both back; the person stays active in alpha only and the transfer stays approved."""
-    from modules.personnel import exchange_services
+    from modules.personnel.exchange import selectors as exchange_selectors
+    from modules.personnel.exchange import services as exchange_services
     from modules.personnel.exchange.models import CrossUnitTransfer, OrderSequence
     from modules.personnel.models import Post
 
@@ -182,18 +184,18 @@ def test_failure_midway_changes_nothing_anywhere(alpha, beta, exchange, monkeypa
     transfer.refresh_from_db()
     assert transfer.status == "approved" and transfer.order_sequence is None
     assert not OrderSequence.objects.exists()  # no number used: the next one is still 第1号
-    assert exchange_services.active_units_of(ex.person.uid) == [alpha]
+    assert exchange_selectors.active_units_of(ex.person.uid) == [alpha]
 
     # after the fault is gone the periodic job completes it, with number 1
     monkeypatch.setattr(exchange_services, "_checkpoint", lambda stage: None)
     assert exchange_services.exchange_complete_due(unit=alpha) == 1
     transfer.refresh_from_db()
     assert transfer.status == "completed" and transfer.order_sequence == 1
-    assert exchange_services.active_units_of(ex.person.uid) == [beta]
+    assert exchange_selectors.active_units_of(ex.person.uid) == [beta]
 
 
 def test_not_before_the_effective_date(alpha, beta, exchange):
-    from modules.personnel.exchange_services import exchange_accept, exchange_complete_due
+    from modules.personnel.exchange.services import exchange_accept, exchange_complete_due
     from modules.personnel.models import Post
 
     ex = exchange
@@ -215,7 +217,7 @@ def test_not_before_the_effective_date(alpha, beta, exchange):
 
 
 def test_establishment_check_and_override_on_acceptance(alpha, beta, exchange):
-    from modules.personnel.exchange_services import ExchangeRefused, exchange_accept
+    from modules.personnel.exchange.services import ExchangeRefused, exchange_accept
 
     ex = exchange
     transfer = _issue(ex, alpha, beta)
@@ -240,7 +242,7 @@ def test_establishment_check_and_override_on_acceptance(alpha, beta, exchange):
 
 
 def test_district_approval_when_the_district_requires_it(alpha, beta, exchange, client_for):
-    from modules.personnel.exchange_services import exchange_accept, exchange_settings_update
+    from modules.personnel.exchange.services import exchange_accept, exchange_settings_update
     from modules.personnel.models import Post
 
     ex = exchange
@@ -362,7 +364,7 @@ def test_assets_in_custody_hold_the_completion_until_handed_over_or_overridden(a
     """The person still holds an asset card in alpha: beta's acceptance stands, but the record
     does not move; alpha's leader may let it complete with a written reason (audited)."""
     from modules.personnel.exchange.models import CrossUnitTransfer
-    from modules.personnel.exchange_services import exchange_accept, exchange_complete_due
+    from modules.personnel.exchange.services import exchange_accept, exchange_complete_due
     from modules.personnel.models import Person, Post
 
     ex = exchange
@@ -404,7 +406,7 @@ def test_assets_in_custody_hold_the_completion_until_handed_over_or_overridden(a
 
 def test_decline_withdraw_and_district_rejection_leave_the_person_where_they_are(alpha, beta, exchange, client_for):
     from modules.personnel.exchange.models import CrossUnitTransfer
-    from modules.personnel.exchange_services import (
+    from modules.personnel.exchange.services import (
         ExchangeRefused,
         exchange_accept,
         exchange_decline,
@@ -458,7 +460,8 @@ def test_cross_unit_secondment_keeps_the_record_with_the_sender_and_ends_on_its_
     seconded-in copy in the department it chose, taking none of its establishment; after the end
     date both units' daily jobs end it and the person is back in post in alpha."""
     from modules.personnel.exchange.models import CrossUnitTransfer
-    from modules.personnel.exchange_services import ExchangeRefused, active_units_of, exchange_accept, exchange_issue
+    from modules.personnel.exchange.selectors import active_units_of
+    from modules.personnel.exchange.services import ExchangeRefused, exchange_accept, exchange_issue
     from modules.personnel.models import Person
     from modules.personnel.selectors import post_vacancy
     from modules.personnel.services import secondments_check

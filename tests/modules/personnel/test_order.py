@@ -43,7 +43,7 @@ def _free_place(beta, post, n=3):
 
 
 def _complete(ex, alpha, beta, *, effective=None):
-    from modules.personnel.exchange_services import exchange_accept
+    from modules.personnel.exchange.services import exchange_accept
 
     t = _issue(ex, alpha, beta, effective=effective)
     return exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, department_id=ex.beta_dept.pk,
@@ -100,7 +100,7 @@ def test_order_pdf_carries_the_order_figures_in_both_units(alpha, beta, exchange
 
 
 def test_serial_is_per_district_and_year_without_gaps(alpha, beta, exchange, monkeypatch):
-    from modules.personnel import exchange_services
+    from modules.personnel.exchange import services as exchange_services
     from modules.personnel.exchange.models import CrossUnitTransfer
 
     ex = exchange

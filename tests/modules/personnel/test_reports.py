@@ -73,7 +73,7 @@ def test_charts_print_into_a_pdf_with_the_cjk_font(tmp_path):
 @pytest.fixture
 def moved(alpha, beta, exchange):
     """One cross-unit transfer completed: an outflow in alpha, an inflow in beta."""
-    from modules.personnel.exchange_services import exchange_accept
+    from modules.personnel.exchange.services import exchange_accept
     from modules.personnel.models import Post
 
     ex = exchange

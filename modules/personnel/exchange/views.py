@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,26 +21,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from zhengtong.core.feedback import error_messages
 
-from . import exchange_services as services
-from .exchange.models import CrossUnitTransfer
-from .reports import views as reports_views
+from . import selectors, services
+from .models import CrossUnitTransfer
 
 ORDER_REPORT = "personnel.transfer_order"
 
 
 def _hr_only(request) -> None:
-    if not services.is_unit_hr(request.user, request.tenant):
+    if not selectors.is_unit_hr(request.user, request.tenant):
         raise Http404
 
 
-def may_read_exchanges(user, unit) -> bool:
-    """HR, and the unit leader: they may let a transfer complete with hand-over open. The
-    sidebar offers the page on the same test."""
-    return services.is_unit_hr(user, unit) or user.has_perm("personnel.override_handover")
-
-
 def _hr_or_leader(request) -> None:
-    if not may_read_exchanges(request.user, request.tenant):
+    if not selectors.may_read_exchanges(request.user, request.tenant):
         raise Http404
 
 
@@ -82,13 +74,13 @@ class AcceptForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
     def __init__(self, *args, **kwargs):
-        from .models import Department, Post
+        from ..models import Department, Post
 
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = [(d.pk, d.name) for d in Department.objects.all()]
         self.posts = list(Post.objects.select_related("department"))
         self.fields["post"].choices = [("", "—")] + [
-            (p.pk, f"{p.department.name} / {p.title}（{_('vacancies')} {services.vacancy_of(p)}）") for p in self.posts]
+            (p.pk, f"{p.department.name} / {p.title}（{_('vacancies')} {selectors.vacancy_of(p)}）") for p in self.posts]
 
 
 class ReasonForm(forms.Form):
@@ -101,7 +93,7 @@ def exchange_list(request):
     unit = request.tenant
     qs = CrossUnitTransfer.objects.select_related("sender", "receiver")
     return render(request, "personnel/exchange/list.html", {
-        "is_hr": services.is_unit_hr(request.user, unit),
+        "is_hr": selectors.is_unit_hr(request.user, unit),
         "outgoing": qs.filter(sender=unit)[:200],
         "incoming": qs.filter(receiver=unit)[:200],
     })
@@ -112,13 +104,13 @@ def exchange_list(request):
 def exchange_issue(request):
     from zhengtong.core.permissions import visible
 
-    from .models import Person
+    from ..models import Person
 
     _hr_only(request)
     people = visible(request.user, "personnel.view_person",
                      Person.objects.filter(status=Person.Status.IN_POST, external=False)
                      .select_related("department", "post"))
-    form = IssueForm(request.POST or None, people=people, receivers=services.receiving_units(request.tenant),
+    form = IssueForm(request.POST or None, people=people, receivers=selectors.receiving_units(request.tenant),
                      initial={"person": request.GET.get("person")})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -143,14 +135,14 @@ def exchange_detail(request, pk: int):
     transfer = _transfer_for(request, pk)
     unit = request.tenant
     is_receiver = transfer.receiver_id == unit.pk
-    is_hr = services.is_unit_hr(request.user, unit)
+    is_hr = selectors.is_unit_hr(request.user, unit)
     from zhengtong.reports.models import IssuedDocument
 
     sender_open = not is_receiver and transfer.is_open
     return render(request, "personnel/exchange/detail.html", {
         "t": transfer,
         "is_hr": is_hr,
-        "handover": services.handover_open(transfer) if sender_open else [],
+        "handover": selectors.handover_open(transfer) if sender_open else [],
         "may_override": sender_open and request.user.has_perm("personnel.override_handover"),
         "events": transfer.events.select_related("actor", "unit"),
         "is_receiver": is_receiver,
@@ -246,17 +238,3 @@ def exchange_order(request, pk: int):
     except PermissionDenied:
         raise Http404
     return redirect("reports:detail", pk=document.pk)
-
-
-# Included by modules/personnel/urls.py (namespace "personnel"), together with the reports'.
-urlpatterns = [
-    path("exchange/", exchange_list, name="exchange_list"),
-    path("exchange/new/", exchange_issue, name="exchange_issue"),
-    path("exchange/<int:pk>/", exchange_detail, name="exchange_detail"),
-    path("exchange/<int:pk>/accept/", exchange_accept, name="exchange_accept"),
-    path("exchange/<int:pk>/decline/", exchange_decline, name="exchange_decline"),
-    path("exchange/<int:pk>/withdraw/", exchange_withdraw, name="exchange_withdraw"),
-    path("exchange/<int:pk>/order/", exchange_order, name="exchange_order"),
-    path("exchange/<int:pk>/handover-override/", exchange_handover_override, name="exchange_handover_override"),
-    path("figures/", reports_views.dashboard, name="figures"),
-]

@@ -34,12 +34,20 @@ from django_tenants.utils import schema_context
 from tenants.models import Unit
 from zhengtong.audit.services import audit_denied, audit_record
 
-from .exchange.models import CrossUnitTransfer, ExchangeEvent, ExchangeSettings, OrderSequence
+from .models import CrossUnitTransfer, ExchangeEvent, ExchangeSettings, OrderSequence
+from .selectors import (
+    DISTRICT_HR,
+    HR,
+    MODULE,
+    exchange_settings_for,
+    handover_open,
+    is_district_hr,
+    is_unit_hr,
+    receiving_units,
+    vacancy_of,
+)
 
 Status = CrossUnitTransfer.Status
-HR = "personnel.hr"
-DISTRICT_HR = "district.hr_bureau"
-MODULE = "personnel"
 
 
 class ExchangeRefused(ValidationError):
@@ -56,24 +64,6 @@ def _checkpoint(stage: str) -> None:
 # ----------------------------------------------------------------------------- who may act
 
 
-def _holds_in(user, unit: Unit, role: str) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    with schema_context(unit.schema_name):
-        return user.has_role(role)
-
-
-def is_unit_hr(user, unit: Unit) -> bool:
-    return _holds_in(user, unit, HR)
-
-
-def is_district_hr(user) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    with schema_context("public"):
-        return user.has_role(DISTRICT_HR)
-
-
 def _deny(action: str, actor, transfer: CrossUnitTransfer | None, detail: str) -> Http404:
     # Outside the refused transaction, so the attempt stays in the trail; the person gets a
     # 404, which does not confirm that the transfer exists.
@@ -84,12 +74,6 @@ def _deny(action: str, actor, transfer: CrossUnitTransfer | None, detail: str) -
 
 def _district_of(unit: Unit):
     return unit.district
-
-
-def exchange_settings_for(district) -> ExchangeSettings | None:
-    if district is None:
-        return None
-    return ExchangeSettings.objects.filter(district=district).first()
 
 
 def _sender_rule(sender: Unit) -> bool:
@@ -104,19 +88,6 @@ def _sender_rule(sender: Unit) -> bool:
 def needs_district_approval(sender: Unit) -> bool:
     setting = exchange_settings_for(_district_of(sender))
     return bool(setting and setting.district_approval_required) or _sender_rule(sender)
-
-
-def _receiving_units(sender: Unit):
-    from tenants.models import UnitModule
-
-    on = UnitModule.objects.filter(module_key=MODULE, enabled=True).values("unit_id")
-    return (Unit.objects.filter(pk__in=on, status=Unit.Status.ACTIVE, district=sender.district)
-            .exclude(pk=sender.pk).exclude(schema_name="public").order_by("name"))
-
-
-def receiving_units(sender: Unit):
-    """Units the sender may name as receiver: same district, personnel switched on, active."""
-    return _receiving_units(sender)
 
 
 def _event(transfer: CrossUnitTransfer, action: str, actor, unit: Unit | None, note: str = "") -> None:
@@ -153,11 +124,11 @@ def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, rea
                    end_date: date | None = None) -> CrossUnitTransfer:
     """The sending unit's HR issues a transfer-out (调出) — or a secondment (借调) until
     ``end_date`` — naming the receiving unit."""
-    from .models import Person
+    from ..models import Person
 
     if not is_unit_hr(actor, sender):
         raise _deny("personnel.exchange.issue", actor, None, f"not HR of {sender.slug}")
-    receiver = _receiving_units(sender).filter(pk=receiver_id).first()
+    receiver = receiving_units(sender).filter(pk=receiver_id).first()
     if receiver is None:
         raise ExchangeRefused(_("Choose a receiving unit of this district that runs the personnel module "
                                 "(请选择本区已开通人员模块的调入单位)."))
@@ -205,14 +176,6 @@ def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, rea
 # ----------------------------------------------------------------------------- receive
 
 
-def vacancy_of(post) -> int:
-    """Free places of ``post`` (in the current schema): establishment minus the people who
-    hold one of its places and the places promised to approved moves."""
-    from .selectors import post_vacancy
-
-    return post_vacancy(post)
-
-
 def _get_open(transfer_id: int, *, lock: bool = True) -> CrossUnitTransfer:
     qs = CrossUnitTransfer.objects.select_related("sender", "receiver", "district")
     if lock:
@@ -223,7 +186,7 @@ def _get_open(transfer_id: int, *, lock: bool = True) -> CrossUnitTransfer:
 def exchange_accept(*, actor, receiver: Unit, transfer_id: int, department_id: int, post_id: int,
                     override_reason: str = "") -> CrossUnitTransfer:
     """The receiving unit's HR accepts and places the person (调入). Only the named receiver."""
-    from .models import Department, Post
+    from ..models import Department, Post
 
     transfer = CrossUnitTransfer.objects.filter(pk=transfer_id, receiver=receiver).first()
     if transfer is None or not is_unit_hr(actor, receiver):
@@ -374,8 +337,8 @@ def _receive_person(transfer: CrossUnitTransfer, source: dict, history: list[dic
     """In the receiver's schema, through the personnel services: the person arrives in post
     in the accepted department and post, their timeline carried over. The acceptor is the
     actor of the establishment check: an override they wrote is theirs."""
-    from .models import Department, Post
-    from .services import person_receive
+    from ..models import Department, Post
+    from ..services import person_receive
 
     department = Department.objects.get(pk=transfer.to_department_id)
     post = Post.objects.get(pk=transfer.to_post_id, department=department)
@@ -391,8 +354,8 @@ def _receive_person(transfer: CrossUnitTransfer, source: dict, history: list[dic
 def _second_person_in(transfer: CrossUnitTransfer, source: dict, history: list[dict]):
     """In the receiver's schema: a read-only "seconded in" copy of the person, working in the
     accepted department until the end date (the sender keeps the record)."""
-    from .models import Department
-    from .services import person_secondment_in_record
+    from ..models import Department
+    from ..services import person_secondment_in_record
 
     department = Department.objects.get(pk=transfer.to_department_id)
     fields = {k: source[k] for k in ("uid", "name", "gender", "id_number", "birth_date", "employment_type", "rank",
@@ -408,8 +371,8 @@ def _release_person(transfer: CrossUnitTransfer) -> None:
     (or overridden by the sender's leader), the person becomes "left (transferred)", and the
     PERSON_LEAVING_POST event goes out. ``person_transfer_out_complete`` does the same without
     a hand-over override, which the handshake needs."""
-    from .models import Person, Transfer
-    from .services import _system_user, transfer_apply
+    from ..models import Person, Transfer
+    from ..services import _system_user, transfer_apply
 
     person = Person.objects.select_for_update().get(pk=transfer.sender_person_id)
     ref = f"X{transfer.pk}"
@@ -427,18 +390,6 @@ def _release_person(transfer: CrossUnitTransfer) -> None:
             handover_override_by=transfer.handover_override_by)
     transfer_apply(transfer_id=move.pk, actor=transfer.issued_by,
                    today=max(transfer.effective_date, timezone.localdate()))
-
-
-def handover_open(transfer: CrossUnitTransfer) -> list:
-    """What the person still holds in the sender's modules (mandatory items), read in the
-    sender's schema: the transfer cannot complete while any is open, unless overridden."""
-    from zhengtong.registry.handover import handover_items_for
-
-    from .models import Person
-
-    with schema_context(transfer.sender.schema_name):
-        user_id = Person.objects.filter(pk=transfer.sender_person_id).values_list("user_id", flat=True).first()
-        return [i for i in handover_items_for(user_id=user_id) if i.mandatory] if user_id else []
 
 
 def exchange_handover_override(*, actor, sender: Unit, transfer_id: int, reason: str) -> CrossUnitTransfer:
@@ -486,9 +437,9 @@ def _person_source(transfer: CrossUnitTransfer) -> tuple[dict, list[dict]]:
     """What the receiver's record takes from the sender's (in the sender's schema): the
     person's own facts and timeline, not the sender's placement or status. The ID number is
     decrypted only in memory, to be encrypted again by the receiving side."""
-    from . import crypto
-    from .models import Person
-    from .services import person_history_export
+    from .. import crypto
+    from ..models import Person
+    from ..services import person_history_export
 
     p = Person.objects.select_for_update().get(pk=transfer.sender_person_id)
     if p.status != Person.Status.IN_POST or p.external or p.uid != transfer.person_uid:
@@ -558,16 +509,3 @@ def exchange_complete_due(*, unit: Unit, today: date | None = None) -> int:
     return done
 
 
-def active_units_of(person_uid) -> list[Unit]:
-    """The units where the person with ``person_uid`` is active (in post or seconded): the
-    invariant of the handshake is that this list never has two entries."""
-    from .models import Person
-
-    units = []
-    for unit in Unit.objects.exclude(schema_name="public").filter(module_switches__module_key=MODULE,
-                                                                    module_switches__enabled=True):
-        with schema_context(unit.schema_name):
-            # A seconded-in copy (external) is the receiver's read-only view, not a kept record.
-            if Person.objects.filter(uid=person_uid, status__in=Person.ACTIVE, external=False).exists():
-                units.append(unit)
-    return units
