@@ -1,7 +1,9 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Asset
+from .models import Asset, Category, QuotaRound
 
 # Card fields added after the first registration form: optional in the form (the quick
 # registration and older clients post only the first ones); empty means the model's default.
@@ -38,7 +40,7 @@ class AssetEditForm(AssetForm):
 class AssetStatusForm(forms.Form):
     # Disposal statuses are reached only through the disposal approval.
     status = forms.ChoiceField(label=_("Status"), choices=[
-        (v, l) for v, l in Asset.Status.choices if v not in ("pending_disposal", "disposed")])
+        (value, label) for value, label in Asset.Status.choices if value not in ("pending_disposal", "disposed")])
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -69,3 +71,50 @@ class DisposalRequestForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the disposal"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+# ---------------------------------------------------------------- quotas and acquisitions (views/quota.py)
+
+
+class QuotaStepForm(forms.Form):
+    step = forms.ChoiceField(choices=QuotaRound.Step.choices, widget=forms.HiddenInput)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class _ClassChoiceForm(forms.Form):
+    """A form whose ``asset_class`` offers the unit's classification (read when the form is made:
+    the bureau's pages make it inside the unit's schema)."""
+
+    asset_class = forms.ModelChoiceField(label=_("Asset class"), queryset=Category.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["asset_class"].queryset = Category.objects.order_by("code")
+
+
+class QuotaOpenForm(_ClassChoiceForm):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    basis = forms.CharField(label=_("Basis (functions and posts)"), required=False, max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AcquisitionForm(_ClassChoiceForm):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    justification = forms.CharField(label=_("Justification for exceeding the quota"), required=False,
+                                    max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# ---------------------------------------------------------------- annual budget (views/budget.py)
+
+
+class BudgetLineForm(_ClassChoiceForm):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    unit_price = forms.DecimalField(label=_("Unit price (yuan)"), min_value=Decimal("0"), max_digits=14,
+                                    decimal_places=2)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))

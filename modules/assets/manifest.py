@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-from zhengtong.registry.handover import MODULE_SWITCHED_ON
 from zhengtong.registry.manifest import (
     ApprovalStepSpec,
     ApprovalType,
@@ -14,10 +13,12 @@ from zhengtong.registry.manifest import (
     StepCondition,
     holds_role,
 )
-from zhengtong.registry.registry import DISTRICT_FINANCE, DISTRICT_OPERATOR
+from zhengtong.registry.registry import DISTRICT_FINANCE
 
-from .leasing import declarations as leasing  # lending/renting and the idle pool (helper a2pool)
-from .stocktake import declarations as stocktake  # stocktake campaigns and QR labels (helper a1stock)
+from .district import declarations as district  # the district roll-up and its reports
+from .leasing import declarations as leasing  # lending and renting
+from .pool import declarations as pool  # idle assets and their redistribution across units
+from .stocktake import declarations as stocktake  # stocktake campaigns and QR labels
 
 ASSET_OFFICER = "assets.asset_officer"
 DEPARTMENT_HEAD = "assets.department_head"
@@ -35,8 +36,8 @@ def validate_rules(values: dict) -> dict[str, str]:
                if t not in DISPOSAL_TYPES]
     if unknown:
         errors["disposal_appraisal_required_for"] = (
-            "未知的处置方式：%s（可用：%s） / Unknown disposal types: %s (known: %s)"
-            % (", ".join(unknown), ", ".join(DISPOSAL_TYPES), ", ".join(unknown), ", ".join(DISPOSAL_TYPES)))
+            f"未知的处置方式：{', '.join(unknown)}（可用：{', '.join(DISPOSAL_TYPES)}） / "
+            f"Unknown disposal types: {', '.join(unknown)} (known: {', '.join(DISPOSAL_TYPES)})")
     return errors
 
 
@@ -76,15 +77,16 @@ DISPOSAL = ApprovalType(
                          conditions=(StepCondition("amount", ">=", rule="disposal_bureau_threshold"),)),
         # Conditions of a step all have to hold (no "or"): the below-threshold loss write-off is
         # its own bureau step, never both with the one above.
-        ApprovalStepSpec("finance_bureau_loss", "区财政局（国资办）审批损失核销", "District finance bureau (loss write-off)",
-                         role="district.finance_bureau", deadline_hours=240,
+        ApprovalStepSpec("finance_bureau_loss", "区财政局（国资办）审批损失核销",
+                         "District finance bureau (loss write-off)", role="district.finance_bureau", deadline_hours=240,
                          conditions=(StepCondition("disposal_type", "in", ["write_off"]),
                                      StepCondition("amount", "<", rule="disposal_bureau_threshold"))),
     ),
     condition_fields=(ConditionField("amount", "decimal", "原值（元）", "Original value (yuan)"),
                       ConditionField("category", "text", "资产分类", "Asset class"),
                       ConditionField("disposal_type", "text",
-                                     "处置方式（transfer 调拨, sale 出售, scrap 报废, donation 捐赠, write_off 损失核销）",
+                                     "处置方式（transfer 调拨, sale 出售, scrap 报废, donation 捐赠, "
+                                     "write_off 损失核销）",
                                      "Disposal type (transfer, sale, scrap, donation, write_off)")),
     # The unit head who signed may not also sign for the bureau (one person holding both roles).
     separation_of_duties=(("unit_head", "finance_bureau"), ("unit_head", "finance_bureau_loss")),
@@ -126,14 +128,15 @@ MANIFEST = ModuleManifest(
                   "Lending/renting expiry reminders (days before)"),
         *leasing.LENDING_RULES,
         RuleField("over_quota_policy", "choice", "refuse", "超定额申请处理", "Over-quota requests",
-                  choices=(("refuse", "拒绝", "Refuse"), ("justify", "需说明理由报财政局", "Need a justification to the bureau"))),
+                  choices=(("refuse", "拒绝", "Refuse"),
+                           ("justify", "需说明理由报财政局", "Need a justification to the bureau"))),
     ),
     rules_validator=validate_rules,
     approval_types=(DISPOSAL, leasing.LENDING, stocktake.STOCKTAKE_ADJUSTMENT,),
     # Daily and idempotent: each month's charge is booked on its first day (modules/assets/tasks.py).
     # quota_check: warns the asset officers when the books exceed an approved quota (warnings.py).
     periodic_tasks=(PeriodicTask("assets.depreciation_run", 24 * 3600), PeriodicTask("assets.quota_check", 24 * 3600),
-                    *leasing.PERIODIC, *stocktake.PERIODIC,),
+                    *pool.PERIODIC, *leasing.PERIODIC, *stocktake.PERIODIC,),
     reports=(
         ReportSpec("assets.register", "资产登记簿", "Asset register",
                    builder="modules.assets.reports.register.build",
@@ -141,41 +144,32 @@ MANIFEST = ModuleManifest(
                    description_zh="您可查看的资产卡片清单及原值合计（PDF，每页有文档编号与页码）",
                    description_en="The asset cards you may see, with the total of original values "
                                   "(PDF, document number and page numbers on every page)"),
-        # District portal only (modules/assets/district/reports.py): no unit role holds the permission.
-        ReportSpec("assets.district_rollup", "区级资产汇总表", "District asset roll-up",
-                   builder="modules.assets.district.reports.build_rollup",
-                   form="modules.assets.district.reports.Parameters",
-                   permission="assets_district.request_rollup_report"),
-        ReportSpec("assets.city_return", "国有资产情况报告（上报）", "State asset report to the city",
-                   builder="modules.assets.district.reports.build_city_return",
-                   form="modules.assets.district.reports.Parameters",
-                   permission="assets_district.request_rollup_report"),
+        *district.REPORTS,
         *stocktake.REPORTS,
     ),
     imports=("assets.asset",),  # modules/assets/imports.py; export: modules/assets/exports.py
     # Cards in a person's custody, for personnel's hand-over checklist.
     handover_provider="modules.assets.handover.handover_items",
-    events_handled={**stocktake.EVENTS_HANDLED,
-                    MODULE_SWITCHED_ON: "modules.assets.district.services.on_module_switched_on"},
+    # What other modules may read without importing assets (zhengtong.registry.lookup).
+    lookups={"assets.card_by_number": "modules.assets.selectors.card_by_number"},
+    events_handled={**stocktake.EVENTS_HANDLED, **district.EVENTS_HANDLED},
     navigation=(
         NavEntry("assets:list", "资产卡片", "Asset cards"),
         NavEntry("assets:create", "登记资产", "Register asset", permission="assets.add_asset"),
         NavEntry("assets:quotas", "配置定额", "Allocation quotas", permission="assets.change_asset"),
         NavEntry("assets:acquisitions", "资产配置申请", "Acquisition requests", permission="assets.add_asset"),
         NavEntry("assets:budgets", "资产配置预算", "Asset budget", permission="assets.change_asset"),
+        *pool.NAVIGATION,
         *leasing.NAVIGATION,
         *stocktake.NAVIGATION,
     ),
-    # The district views ask for these roles (views_district.DISTRICT_READERS; the quota, pool and
-    # filed-lending pages only the finance bureau's, quotas.BUREAU).
+    # The quota pages ask for the finance bureau's role (quotas.BUREAU); the others are the
+    # sub-features' (their declarations.py).
     district_navigation=(
-        NavEntry("assets_district:rollup", "资产汇总", "Asset roll-up",
-                 check=holds_role(DISTRICT_OPERATOR, DISTRICT_FINANCE)),
-        NavEntry("assets_district:stocktakes", "各单位资产清查", "Stocktakes across units",
-                 check=holds_role(DISTRICT_OPERATOR, DISTRICT_FINANCE)),
+        *district.DISTRICT_NAVIGATION,
+        *stocktake.DISTRICT_NAVIGATION,
         NavEntry("assets_district:quotas", "配置定额", "Allocation quotas", check=holds_role(DISTRICT_FINANCE)),
-        NavEntry("assets_district:pool", "闲置资产库", "Idle asset pool", check=holds_role(DISTRICT_FINANCE)),
-        NavEntry("assets_district:lending_filed", "出租出借合同备案", "Filed lending contracts",
-                 check=holds_role(DISTRICT_FINANCE)),
+        *pool.DISTRICT_NAVIGATION,
+        *leasing.DISTRICT_NAVIGATION,
     ),
 )

@@ -11,13 +11,25 @@ the API, since they all read through here):
 Whatever the role, the list is one SQL statement (the permission filters are subqueries),
 so its cost does not grow with the page or the books.
 """
+from decimal import Decimal
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from zhengtong.registry.registry import UNIT_ADMIN
 
+from .budget import budget_figures
 from .manifest import DEPARTMENT_HEAD
-from .models import Asset, AssetGroupObjectPermission, AssetUserObjectPermission, DepartmentHead
+from .models import (
+    Asset,
+    AssetGroupObjectPermission,
+    AssetUserObjectPermission,
+    BudgetDeclaration,
+    DepartmentHead,
+    QuotaItem,
+    QuotaRound,
+)
+from .quotas import current_stock, next_step
 
 VIEW = "assets.view_asset"
 
@@ -57,12 +69,18 @@ def asset_list(*, user, search: str = "", status: str = "") -> QuerySet[Asset]:
     return qs.order_by("number")
 
 
+def card_by_number(*, user, number: str) -> Asset | None:
+    """The card numbered ``number`` if ``user`` may see it, else None. Other modules read it through
+    the lookup "assets.card_by_number" (manifest.py): equipment links a device to its card."""
+    return _visible_cards(user, Asset.objects.all()).filter(number=number).first()
+
+
 def asset_get(*, user, pk: int) -> Asset:
     """One card the user may see, or 404 (not 403: do not confirm it exists)."""
     try:
         return _visible_cards(user, Asset.objects.select_related("custodian", "asset_class__parent")).get(pk=pk)
     except Asset.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def department_heads() -> QuerySet[DepartmentHead]:
@@ -73,3 +91,39 @@ def departments_on_cards() -> list[str]:
     """The departments written on this unit's cards, for choosing a head's department."""
     return list(Asset.objects.exclude(department="").order_by("department").values_list("department", flat=True)
                 .distinct())
+
+
+# ---------------------------------------------------------------- quotas and the annual budget
+
+
+def quota_items(*, year: int | None = None) -> list[dict]:
+    """Quota items of the current schema with their rounds, stock and what may follow (the
+    quota pages of both sides read the unit's schema through this)."""
+    items = QuotaItem.objects.select_related("asset_class").prefetch_related("rounds__by").order_by(
+        "-year", "asset_class__code")
+    if year:
+        items = items.filter(year=year)
+    shown = []
+    for item in items:
+        stock = current_stock(item.asset_class)
+        following = next_step(item)
+        shown.append({
+            "item": item, "rounds": list(item.rounds.all()), "stock": stock,
+            "available": None if item.approved_quantity is None else item.approved_quantity - stock,
+            "over": item.approved_quantity is not None and stock > item.approved_quantity,
+            "steps": [(s, QuotaRound.Step(s).label) for s in following[0]] if following else [],
+            "turn": following[1] if following else "",
+        })
+    return shown
+
+
+def budget_rows(declaration: BudgetDeclaration) -> list[dict]:
+    """Each line with the stock and quota beside it (live; and as declared, once submitted)."""
+    return [{"line": line, "now": budget_figures(line)}
+            for line in declaration.lines.select_related("asset_class").order_by("asset_class__code", "pk")]
+
+
+def budget_totals(rows: list[dict]) -> dict:
+    declared = sum((r["line"].amount for r in rows), Decimal("0.00"))
+    approved = sum((r["line"].approved_amount or Decimal("0.00") for r in rows), Decimal("0.00"))
+    return {"declared": declared, "approved": approved}

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views, views_budget, views_quota
+from . import views
 from .stocktake import urls as stocktake_urls
 
 urlpatterns = [
@@ -17,9 +17,9 @@ urlpatterns = [
     path("<int:pk>/disposal/request/", views.asset_disposal_request, name="disposal_request"),
     path("department-heads/", views.department_head_list, name="department_heads"),
     path("department-heads/<int:pk>/remove/", views.department_head_remove, name="department_head_remove"),
-    path("quotas/", views_quota.quota_list, name="quotas"),
-    path("quotas/<int:pk>/step/", views_quota.quota_step, name="quota_step"),
-    path("acquisitions/", views_quota.acquisition_list, name="acquisitions"),
-    path("budget/", views_budget.budget_list, name="budgets"),
-    path("budget/<int:year>/", views_budget.budget_detail, name="budget"),
+    path("quotas/", views.quota_list, name="quotas"),
+    path("quotas/<int:pk>/step/", views.quota_step, name="quota_step"),
+    path("acquisitions/", views.acquisition_list, name="acquisitions"),
+    path("budget/", views.budget_list, name="budgets"),
+    path("budget/<int:year>/", views.budget_detail, name="budget"),
 ]

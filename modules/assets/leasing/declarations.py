@@ -1,5 +1,5 @@
-"""What lending/renting and the idle pool add to the assets manifest (modules/assets/manifest.py
-imports these): the approval type, its rule, the periodic jobs and the navigation entries.
+"""What lending and renting add to the assets manifest (modules/assets/manifest.py imports
+these): the approval type, its rule, the expiry warnings and the navigation entries.
 No models imported here: the manifest is read before the apps are ready."""
 from decimal import Decimal
 
@@ -11,7 +11,9 @@ from zhengtong.registry.manifest import (
     PeriodicTask,
     RuleField,
     StepCondition,
+    holds_role,
 )
+from zhengtong.registry.registry import DISTRICT_FINANCE
 
 LEASING_PERMISSIONS = ("assets_leasing.view_leasecontract", "assets_leasing.add_leasecontract",
                        "assets_leasing.change_leasecontract")
@@ -37,18 +39,22 @@ LENDING = ApprovalType(
 
 LENDING_RULES = (
     RuleField("lending_bureau_threshold", "decimal", Decimal("50000.00"),
-              "出租出借报财政局审批起点（元，原值）", "Lending/renting: finance bureau approves from (yuan, original value)",
+              "出租出借报财政局审批起点（元，原值）",
+              "Lending/renting: finance bureau approves from (yuan, original value)",
               min_value=Decimal("0")),
 )
 
 PERIODIC = (
-    PeriodicTask("assets.idle_flagging", 24 * 3600),  # modules/assets/pool/tasks.py
     PeriodicTask("assets.lending_expiry_warnings", 24 * 3600),  # modules/assets/leasing/tasks.py
 )
 
 NAVIGATION = (
-    # Asset officers (the role's model-level change permission); unit heads reach their
-    # approvals from the notification they get.
-    NavEntry("assets:pool_list", "闲置资产库", "Idle asset pool", permission="assets.change_asset"),
+    # Unit heads reach their approvals from the notification they get.
     NavEntry("assets:lending_list", "出租出借", "Lending and renting", permission="assets_leasing.view_leasecontract"),
+)
+
+# The filed contracts are the finance bureau's (leasing/views_district.py).
+DISTRICT_NAVIGATION = (
+    NavEntry("assets_district:lending_filed", "出租出借合同备案", "Filed lending contracts",
+             check=holds_role(DISTRICT_FINANCE)),
 )

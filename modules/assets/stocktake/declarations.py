@@ -9,7 +9,9 @@ from zhengtong.registry.manifest import (
     PeriodicTask,
     ReportSpec,
     StepCondition,
+    holds_role,
 )
+from zhengtong.registry.registry import DISTRICT_FINANCE, DISTRICT_OPERATOR
 
 # 清查调账: after the public notice the book adjustments go through the approval the essay asks
 # of the unit (帐实不符的由本单位自行履行报批手续). Shortages are written off when it is
@@ -42,6 +44,12 @@ PERIODIC = (
 NAVIGATION = (
     NavEntry("assets:stocktake:list", "资产清查", "Stocktakes"),
     NavEntry("assets:labels:sheet", "资产标签", "Asset labels"),
+)
+
+# Progress of every unit's campaigns, for the roll-up's readers (stocktake/views_district.py).
+DISTRICT_NAVIGATION = (
+    NavEntry("assets_district:stocktakes", "各单位资产清查", "Stocktakes across units",
+             check=holds_role(DISTRICT_OPERATOR, DISTRICT_FINANCE)),
 )
 
 # The asset officer issues the stocktake's documents (every member reads the results page).

@@ -14,76 +14,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
-from . import quotas, rollup
-from .models import AcquisitionRequest, BudgetDeclaration, Category, QuotaItem, QuotaRound
-
-# ---------------------------------------------------------------- forms
-
-
-class QuotaStepForm(forms.Form):
-    step = forms.ChoiceField(choices=QuotaRound.Step.choices, widget=forms.HiddenInput)
-    quantity = forms.IntegerField(label=gettext_lazy("Quantity"), min_value=0, required=False)
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class QuotaOpenForm(forms.Form):
-    asset_class = forms.ModelChoiceField(label=gettext_lazy("Asset class"), queryset=Category.objects.none())
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
-    basis = forms.CharField(label=gettext_lazy("Basis (functions and posts)"), required=False, max_length=2000,
-                            widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["asset_class"].queryset = Category.objects.order_by("code")
-
-
-class AcquisitionForm(forms.Form):
-    asset_class = forms.ModelChoiceField(label=gettext_lazy("Asset class"), queryset=Category.objects.none())
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
-    quantity = forms.IntegerField(label=gettext_lazy("Quantity"), min_value=1)
-    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
-    justification = forms.CharField(label=gettext_lazy("Justification for exceeding the quota"), required=False,
-                                    max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["asset_class"].queryset = Category.objects.order_by("code")
-
-
-# ---------------------------------------------------------------- shared reads
-
-
-def _items(*, year: int | None = None) -> list[dict]:
-    """Quota items of the current schema with their rounds, stock and what may follow."""
-    items = QuotaItem.objects.select_related("asset_class").prefetch_related("rounds__by").order_by(
-        "-year", "asset_class__code")
-    if year:
-        items = items.filter(year=year)
-    shown = []
-    for item in items:
-        stock = quotas.current_stock(item.asset_class)
-        following = quotas.next_step(item)
-        shown.append({
-            "item": item, "rounds": list(item.rounds.all()), "stock": stock,
-            "available": None if item.approved_quantity is None else item.approved_quantity - stock,
-            "over": item.approved_quantity is not None and stock > item.approved_quantity,
-            "steps": [(s, QuotaRound.Step(s).label) for s in following[0]] if following else [],
-            "turn": following[1] if following else "",
-        })
-    return shown
+from .. import quotas, rollup
+from ..forms import AcquisitionForm, QuotaOpenForm, QuotaStepForm
+from ..models import AcquisitionRequest, BudgetDeclaration, QuotaItem
+from ..selectors import quota_items
 
 
 def _step_post(request, item_pk: int) -> None:
@@ -113,7 +56,7 @@ def _unit_side(request) -> None:
 @login_required
 def quota_list(request):
     _unit_side(request)
-    return render(request, "assets/quotas.html", {"items": _items(), "side": "unit"})
+    return render(request, "assets/quotas.html", {"items": quota_items(), "side": "unit"})
 
 
 @login_required
@@ -144,18 +87,18 @@ def acquisition_list(request):
     year = date.today().year
     return render(request, "assets/acquisitions.html", {
         "form": form, "requests": requests, "year": year,
-        "quotas": [i for i in _items(year=year) if i["item"].approved_quantity is not None]})
+        "quotas": [i for i in quota_items(year=year) if i["item"].approved_quantity is not None]})
 
 
 # ---------------------------------------------------------------- bureau side (district portal)
 
 
-def _bureau(request) -> None:
+def bureau_only(request) -> None:
     if not request.tenant.is_district_portal or not quotas.is_bureau(request.user):
         raise Http404
 
 
-def _unit(slug: str):
+def rollup_unit(slug: str):
     unit = next((u for u in rollup.rollup_units() if u.slug == slug), None)
     if unit is None:
         raise Http404
@@ -164,7 +107,7 @@ def _unit(slug: str):
 
 @login_required
 def bureau_units(request):
-    _bureau(request)
+    bureau_only(request)
     units = []
     for unit in rollup.rollup_units():
         with schema_context(unit.schema_name):
@@ -180,8 +123,8 @@ def bureau_units(request):
 
 @login_required
 def bureau_unit(request, slug):
-    _bureau(request)
-    unit = _unit(slug)
+    bureau_only(request)
+    unit = rollup_unit(slug)
     with schema_context(unit.schema_name):
         form = QuotaOpenForm(request.POST or None, initial={"year": date.today().year + 1})
         if request.method == "POST" and form.is_valid():
@@ -193,7 +136,7 @@ def bureau_unit(request, slug):
                 messages.success(request, _("Quota item opened; the unit proposes its figure next."))
                 return redirect("assets_district:quota_unit", slug=unit.slug)
         context = {
-            "unit": unit, "items": _items(), "side": "bureau", "form": form,
+            "unit": unit, "items": quota_items(), "side": "bureau", "form": form,
             "acquisitions": list(AcquisitionRequest.objects.select_related("asset_class", "requested_by")
                                  .filter(status=AcquisitionRequest.Status.BUREAU_REVIEW)),
         }
@@ -203,8 +146,8 @@ def bureau_unit(request, slug):
 @login_required
 @require_POST
 def bureau_step(request, slug, pk):
-    _bureau(request)
-    unit = _unit(slug)
+    bureau_only(request)
+    unit = rollup_unit(slug)
     with schema_context(unit.schema_name):
         _step_post(request, pk)
     return redirect("assets_district:quota_unit", slug=unit.slug)
@@ -213,8 +156,8 @@ def bureau_step(request, slug, pk):
 @login_required
 @require_POST
 def bureau_acquisition_decide(request, slug, pk):
-    _bureau(request)
-    unit = _unit(slug)
+    bureau_only(request)
+    unit = rollup_unit(slug)
     with schema_context(unit.schema_name):
         req = get_object_or_404(AcquisitionRequest, pk=pk)
         try:

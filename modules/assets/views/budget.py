@@ -4,47 +4,19 @@ next to the unit's stock and approved quota (district portal, /assets/budgets/<u
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_context
 
-from . import budget, quotas
-from .models import BudgetDeclaration, BudgetLine, Category
-from .views_quota import _bureau, _unit
-
-
-class BudgetLineForm(forms.Form):
-    asset_class = forms.ModelChoiceField(label=gettext_lazy("Asset class"), queryset=Category.objects.none())
-    quantity = forms.IntegerField(label=gettext_lazy("Quantity"), min_value=1)
-    unit_price = forms.DecimalField(label=gettext_lazy("Unit price (yuan)"), min_value=Decimal("0"), max_digits=14,
-                                    decimal_places=2)
-    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["asset_class"].queryset = Category.objects.order_by("code")
-
-
-def _rows(declaration: BudgetDeclaration) -> list[dict]:
-    """Each line with the stock and quota beside it (live; and as declared, once submitted)."""
-    rows = []
-    for line in declaration.lines.select_related("asset_class").order_by("asset_class__code", "pk"):
-        rows.append({"line": line, "now": budget.budget_figures(line)})
-    return rows
-
-
-def _totals(rows) -> dict:
-    declared = sum((r["line"].amount for r in rows), Decimal("0.00"))
-    approved = sum((r["line"].approved_amount or Decimal("0.00") for r in rows), Decimal("0.00"))
-    return {"declared": declared, "approved": approved}
+from .. import budget, quotas
+from ..forms import BudgetLineForm
+from ..models import BudgetDeclaration, BudgetLine
+from ..selectors import budget_rows, budget_totals
+from .quota import bureau_only, rollup_unit
 
 
 def _unit_side(request) -> None:
@@ -89,15 +61,15 @@ def budget_detail(request, year):
                 return redirect("assets:budget", year=year)
         except ValidationError as exc:
             form.add_error(None, exc)
-    rows = _rows(declaration)
+    rows = budget_rows(declaration)
     return render(request, "assets/budget_detail.html", {
-        "declaration": declaration, "rows": rows, "totals": _totals(rows), "form": form, "side": "unit"})
+        "declaration": declaration, "rows": rows, "totals": budget_totals(rows), "form": form, "side": "unit"})
 
 
 @login_required
 def bureau_budgets(request, slug):
-    _bureau(request)
-    unit = _unit(slug)
+    bureau_only(request)
+    unit = rollup_unit(slug)
     with schema_context(unit.schema_name):
         declarations = list(BudgetDeclaration.objects.exclude(status=BudgetDeclaration.Status.DRAFT))
     return render(request, "assets/budget_bureau_list.html", {"unit": unit, "declarations": declarations})
@@ -105,8 +77,8 @@ def bureau_budgets(request, slug):
 
 @login_required
 def bureau_budget(request, slug, year):
-    _bureau(request)
-    unit = _unit(slug)
+    bureau_only(request)
+    unit = rollup_unit(slug)
     with schema_context(unit.schema_name):
         declaration = get_object_or_404(BudgetDeclaration.objects.exclude(status=BudgetDeclaration.Status.DRAFT),
                                         year=year)
@@ -126,7 +98,7 @@ def bureau_budget(request, slug, year):
             else:
                 messages.success(request, _("Review recorded; the unit sees the opinion."))
                 return redirect("assets_district:budget", slug=unit.slug, year=year)
-        rows = _rows(declaration)
+        rows = budget_rows(declaration)
         return render(request, "assets/budget_detail.html", {
-            "declaration": declaration, "rows": rows, "totals": _totals(rows), "side": "bureau", "unit": unit,
+            "declaration": declaration, "rows": rows, "totals": budget_totals(rows), "side": "bureau", "unit": unit,
             "error": error, "decisions": BudgetLine.Decision.choices[1:]})

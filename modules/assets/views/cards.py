@@ -1,3 +1,5 @@
+"""Unit-portal pages of asset cards: list, register, edit, status, disposal request and record,
+and who leads which department (department heads)."""
 from copy import copy
 
 from django.contrib import messages
@@ -14,10 +16,10 @@ from zhengtong.core.permissions import can
 from zhengtong.core.submissions import once_per_submission
 from zhengtong.registry.rules import rules_for
 
-from . import selectors, services
-from .approvals import DISPOSABLE
-from .depreciation import asset_terms
-from .forms import (
+from .. import selectors, services
+from ..approvals import DISPOSABLE
+from ..depreciation import asset_terms
+from ..forms import (
     AssetEditForm,
     AssetForm,
     AssetStatusForm,
@@ -25,8 +27,8 @@ from .forms import (
     DisposalRecordForm,
     DisposalRequestForm,
 )
-from .manifest import DEPARTMENT_HEAD, DISPOSAL, MANIFEST, disposal_types_listed
-from .models import Asset, DepartmentHead
+from ..manifest import DEPARTMENT_HEAD, DISPOSAL, MANIFEST, disposal_types_listed
+from ..models import Asset, DepartmentHead
 
 
 @login_required
