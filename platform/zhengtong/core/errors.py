@@ -29,12 +29,15 @@ F = TypeVar("F", bound=Callable)
 
 class Refused(PermissionDenied):
     """An attempt the rules do not allow this person. ``message`` is shown to them (Chinese
-    and English); ``detail`` goes into the audit trail and may say more than they may see."""
+    and English); ``detail`` goes into the audit trail and may say more than they may see;
+    ``code`` names the rule that refused (``"own_request"``), for code and tests to tell
+    refusals apart — the audit detail when no ``detail`` is given."""
 
-    def __init__(self, message: str = "", *, detail: str = ""):
+    def __init__(self, message: str = "", *, detail: str = "", code: str = ""):
         super().__init__(message)
         self.message = str(message)
-        self.detail = detail or self.message
+        self.code = code
+        self.detail = detail or code or self.message
 
 
 class Invalid(ValidationError):
@@ -55,9 +58,12 @@ def audited_refusal(action: str, obj_arg: str | None = None, object_type: str = 
 
     Put it *above* ``@transaction.atomic``: the refused write is rolled back first, then the
     refusal is written outside that transaction — inside it, the rollback would erase the trace
-    as well. ``obj_arg`` names the keyword argument holding the object the attempt was about (the
-    event then shows on that object's history); without one the event names ``object_type`` (or
+    as well. ``obj_arg`` names the keyword argument holding the object the attempt was about, or
+    its primary key with ``object_type`` naming the model (the event then shows on that object's
+    history); without one the event names ``object_type`` (or
     the action) instead. The actor is the ``actor`` keyword argument, as services take it.
+    ``action`` and ``object_type`` may name keyword arguments in braces, filled in from the call
+    (``"approvals.{decision}"``: one decorator for the approve, reject and return events).
     """
     # Imported here, not at the top: models may import this module before the apps are ready.
     from zhengtong.audit.services import audit_denied
@@ -68,13 +74,20 @@ def audited_refusal(action: str, obj_arg: str | None = None, object_type: str = 
             try:
                 return fn(*args, **kwargs)
             except PermissionDenied as exc:
+                done, kind = _filled(action, kwargs), _filled(object_type, kwargs)
                 obj = kwargs.get(obj_arg) if obj_arg else None
-                extra = {} if obj is not None else {"object_type": object_type or action.split(".")[0],
-                                                    "object_id": action}
+                extra = {} if obj is not None else {"object_type": kind or done.split(".")[0],
+                                                    "object_id": done}
+                if obj is not None and not hasattr(obj, "_meta"):  # named by its primary key
+                    obj, extra = None, {"object_type": kind, "object_id": str(obj)}
                 detail = getattr(exc, "detail", "") or str(exc)
-                audit_denied(action=action, actor=kwargs.get("actor"), obj=obj, detail=detail, **extra)
+                audit_denied(action=done, actor=kwargs.get("actor"), obj=obj, detail=detail, **extra)
                 raise
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _filled(template: str, kwargs: dict) -> str:
+    return template.format_map(kwargs) if "{" in template else template
