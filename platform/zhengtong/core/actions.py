@@ -9,37 +9,71 @@ what was typed); success adds the success message. The view decides only where t
     if done:
         return redirect(case)
     # fall through: render the form again, the messages say why
+
+A page that answers with the outcome itself (the reasons in the page, a 403/400/409 status)
+uses ``attempt``, which classifies the same way and writes no message.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import ClassVar, Generic, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from .errors import Conflict
-from .feedback import error_messages
+from .feedback import reasons
 
 T = TypeVar("T")
 
-# What a service may answer instead of doing the work. Refused is a PermissionDenied and Invalid a
-# ValidationError (core.errors), so services not yet moved to those names are handled the same way.
-REFUSALS = (ValidationError, PermissionDenied, Conflict)
+
+@dataclass
+class Outcome(Generic[T]):
+    """What became of a service call: ``kind`` is ok, refused (403), invalid (400) or conflict (409)."""
+
+    kind: str
+    result: T | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    STATUS: ClassVar[dict[str, int]] = {"ok": 200, "refused": 403, "invalid": 400, "conflict": 409}
+
+    @property
+    def done(self) -> bool:
+        return self.kind == "ok"
+
+    @property
+    def status(self) -> int:
+        return self.STATUS[self.kind]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.reasons)
+
+
+def attempt(call: Callable[[], T]) -> Outcome[T]:
+    """Run ``call`` and say how it went. ``Refused`` is a ``PermissionDenied`` and ``Invalid`` a
+    ``ValidationError`` (core.errors), so services still raising Django's own are read the same
+    way. Anything else is a bug and propagates (500, logged)."""
+    try:
+        result = call()
+    except Conflict as exc:
+        return Outcome("conflict", reasons=[exc.message or _("Someone changed this in the meantime; reload and "
+                                                             "try again.")])
+    except PermissionDenied as exc:
+        return Outcome("refused", reasons=reasons(exc))
+    except ValidationError as exc:
+        return Outcome("invalid", reasons=reasons(exc))
+    return Outcome("ok", result)
 
 
 def run_service(request, call: Callable[[], T], *, success: str | None = None) -> tuple[bool, T | None]:
     """Run ``call``; return ``(True, result)`` or ``(False, None)`` after putting the reasons on
     the page. Anything else the service raises is a bug and propagates (500, logged)."""
-    try:
-        result = call()
-    except Conflict as exc:
-        messages.error(request, exc.message or _("Someone changed this in the meantime; reload and try again."))
-        return False, None
-    except REFUSALS as exc:
-        error_messages(request, exc)
-        return False, None
-    if success:
+    outcome = attempt(call)
+    for reason in outcome.reasons:
+        messages.error(request, reason)
+    if outcome.done and success:
         messages.success(request, success)
-    return True, result
+    return outcome.done, outcome.result

@@ -7,12 +7,15 @@ from django.contrib import messages
 from django.utils.translation import gettext as _
 
 
+def reasons(exc: Exception) -> list[str]:
+    """Every reason ``exc`` gives, as the person reads them."""
+    found = getattr(exc, "messages", None)  # ValidationError: all of them, dict errors included
+    return list(found) if found else [getattr(exc, "message", None) or str(exc) or _("You may not do this.")]
+
+
 def error_messages(request, exc: Exception) -> None:
     """Every reason ``exc`` gives, as an error message on the next page."""
-    reasons = getattr(exc, "messages", None)  # ValidationError: all of them, dict errors included
-    if not reasons:
-        reasons = [getattr(exc, "message", None) or str(exc) or _("You may not do this.")]
-    for reason in reasons:
+    for reason in reasons(exc):
         messages.error(request, reason)
 
 

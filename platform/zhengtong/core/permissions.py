@@ -27,7 +27,7 @@ def get_visible(user, perm: str, queryset: QuerySet, **lookup) -> Model:
     try:
         return visible(user, perm, queryset).get(**lookup)
     except queryset.model.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def require_perm(request, perm: str) -> None:
