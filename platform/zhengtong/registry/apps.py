@@ -6,3 +6,6 @@ class RegistryConfig(AppConfig):
     name = "zhengtong.registry"
     label = "registry"
     verbose_name = _("Modules")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the manifests' cross-reference check)

@@ -44,10 +44,11 @@ class HandoverItem:
 
 
 def _enabled_here() -> frozenset[str]:
-    from tenants.models import Unit
+    from django_tenants.utils import get_tenant_model
 
     from .middleware import enabled_modules
 
+    Unit = get_tenant_model()  # the platform never imports tenants/ (docs/architecture.md, Layers)
     unit = getattr(connection, "tenant", None)
     schema = getattr(unit, "schema_name", "public")
     if schema == "public":

@@ -196,6 +196,13 @@ class ModuleManifest:
     # dotted path of ``provider(*, user_id) -> list[HandoverItem]`` (zhengtong.registry.handover)
     handover_provider: str | None = None
     approval_types: tuple[ApprovalType, ...] = ()  # request types with their default chains
+    # What other modules may read here without importing this module: key ("<module>.<name>") →
+    # dotted path of a selector. Reached through zhengtong.registry.lookup(key), which answers None
+    # where this module is switched off (zhengtong.registry.lookups).
+    lookups: dict[str, str] = field(default_factory=dict)
+    # Role keys of other modules that this module's checks name ("assets.asset_officer" in equipment).
+    # Declared, so `manage.py check` fails when no registered module offers one (zhengtong.registry.checks).
+    borrowed_roles: tuple[str, ...] = ()
     icon: str = ""
 
     @property

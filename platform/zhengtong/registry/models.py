@@ -14,3 +14,6 @@ class ModuleRules(models.Model):
     class Meta:
         verbose_name = _("module rules")
         verbose_name_plural = _("module rules")
+
+    def __str__(self) -> str:
+        return f"{self.module_key} rules"

@@ -53,6 +53,9 @@ def register(manifest: ModuleManifest) -> ModuleManifest:
     for role in manifest.roles:
         if not role.key.startswith(manifest.key + "."):
             raise ValueError(f"Role {role.key!r} must be prefixed with {manifest.key!r}.")
+    for key in manifest.lookups:
+        if not key.startswith(manifest.key + "."):
+            raise ValueError(f"Lookup {key!r} must be prefixed with {manifest.key!r}.")
     _modules[manifest.key] = manifest
     return manifest
 

@@ -70,8 +70,8 @@ class IntListField(forms.CharField):
         text = (value or "").replace("，", ",")
         try:
             return [int(p) for p in text.split(",") if p.strip()]
-        except ValueError:
-            raise ValidationError(_("Enter whole numbers separated by commas (请输入以逗号分隔的整数)."))
+        except ValueError as exc:
+            raise ValidationError(_("Enter whole numbers separated by commas (请输入以逗号分隔的整数).")) from exc
 
 
 def rules_form_class(manifest: ModuleManifest) -> type[forms.Form]:
