@@ -1,5 +1,5 @@
-"""The district portal (public schema): onboarding and running units; and, on a unit's
-host, its member management."""
+"""The district portal (public schema): onboarding and running units, and the invitation link a
+new member follows; on a unit's host, its member management."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
+from zhengtong.accounts.forms import InvitationAcceptForm
 from zhengtong.accounts.selectors import unit_members
 from zhengtong.accounts.services import ROLE_GRANTORS, member_roles_set, role_request_pending
+from zhengtong.core.hosts import unit_url
 from zhengtong.registry.middleware import enabled_modules
 from zhengtong.registry.registry import DISTRICT_OPERATOR, all_modules, localized, role_label, unit_roles
 
@@ -226,3 +228,20 @@ def member_invite(request):
         messages.error(request, form.errors.as_text())
     return redirect("members")
 
+
+def invitation(request, token):
+    """The link in an invitation mail: the new member names themselves and sets a password."""
+    inv = services.invitation_lookup(token)
+    if inv is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    form = InvitationAcceptForm(request.POST or None, initial={"name": inv.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(token=token, name=form.cleaned_data["name"],
+                                       password=form.cleaned_data["password1"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Welcome! Sign in with your email and new password."))
+            return redirect(unit_url(inv.unit, "/accounts/login/"))
+    return render(request, "accounts/invitation.html", {"form": form, "invitation": inv})

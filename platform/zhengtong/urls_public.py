@@ -2,7 +2,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from zhengtong.accounts import views as account_views
 from zhengtong.core import views as core_views
 
 admin.site.site_header = "政通 Zhengtong"
@@ -12,7 +11,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("my-units/", core_views.my_units, name="my_units"),
     path("accounts/", include("zhengtong.accounts.urls")),
-    path("invite/<str:token>/", account_views.invitation, name="invitation"),
+    path("invite/", include("tenants.urls_invitation")),
     path("units/", include("tenants.urls")),
     path("approvals/", include("zhengtong.approvals.urls_district")),
     path("reports/", include("zhengtong.reports.urls")),

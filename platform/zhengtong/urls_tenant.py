@@ -1,10 +1,10 @@
 """URLs of a unit's portal. Each enabled module is mounted under /m/<key>/ with its key
-as namespace; ModuleGateMiddleware makes a disabled module's URLs 404."""
+as namespace; ModuleGateMiddleware makes a disabled module's URLs 404. Tenancy and modules are
+included by dotted path, never imported: the platform imports neither (docs/architecture.md, Layers)."""
 from importlib import import_module
 
 from django.urls import include, path
 
-from tenants import views as tenant_views
 from zhengtong.core import views as core_views
 from zhengtong.registry.registry import all_modules
 
@@ -20,9 +20,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("zhengtong.accounts.urls")),
-    path("members/", tenant_views.members, name="members"),
-    path("members/invite/", tenant_views.member_invite, name="member_invite"),
-    path("members/<int:user_id>/roles/", tenant_views.member_roles, name="member_roles"),
+    path("members/", include("tenants.urls_unit")),
     path("modules/", include("zhengtong.registry.urls")),
     path("approvals/", include("zhengtong.approvals.urls")),
     path("reports/", include("zhengtong.reports.urls")),

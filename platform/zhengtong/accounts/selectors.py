@@ -1,14 +1,19 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import TYPE_CHECKING
 
-from tenants.models import Unit
+from django.db.models import QuerySet
+from django_tenants.utils import get_tenant_model
 
 from .models import User
+
+if TYPE_CHECKING:
+    from tenants.models import Unit
 
 
 def units_of(user: User) -> QuerySet[Unit]:
     """The units (not the district portal) a user belongs to, for the unit switcher."""
+    Unit = get_tenant_model()  # the platform never imports tenants/ (docs/architecture.md, Layers)
     if not user.is_authenticated:
         return Unit.objects.none()
     return (

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -16,8 +15,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from tenants.services import invitation_accept, invitation_lookup
-from tenants.urls_util import unit_url
 from zhengtong.audit.services import audit_record
 from zhengtong.security.middleware import EXPIRED, needs_second_factor, second_factor_verified
 from zhengtong.security.selectors import security_policy
@@ -29,7 +26,7 @@ from zhengtong.security.services import (
     totp_verify,
 )
 
-from .forms import InvitationAcceptForm, ProfileForm, TwoFactorForm, UnitLoginForm
+from .forms import ProfileForm, TwoFactorForm, UnitLoginForm
 
 
 class LoginView(auth_views.LoginView):
@@ -147,18 +144,3 @@ def profile(request):
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
 
-
-def invitation(request, token):
-    inv = invitation_lookup(token)
-    if inv is None:
-        return render(request, "accounts/invitation_invalid.html", status=404)
-    form = InvitationAcceptForm(request.POST or None, initial={"name": inv.name})
-    if request.method == "POST" and form.is_valid():
-        try:
-            invitation_accept(token=token, name=form.cleaned_data["name"], password=form.cleaned_data["password1"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Welcome! Sign in with your email and new password."))
-            return redirect(unit_url(inv.unit, "/accounts/login/"))
-    return render(request, "accounts/invitation.html", {"form": form, "invitation": inv})
