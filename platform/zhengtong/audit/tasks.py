@@ -7,12 +7,10 @@ from zhengtong.celery import app
 def purge_all() -> int:
     """Daily (beat): one purge task per unit, each run in its unit's schema, plus the
     district's own trail. Returns how many were sent."""
-    from django_tenants.utils import schema_context
-
-    from tenants.models import Unit
+    from django_tenants.utils import get_tenant_model, schema_context
 
     sent = 0
-    for schema in Unit.objects.order_by("pk").values_list("schema_name", flat=True):
+    for schema in get_tenant_model().objects.order_by("pk").values_list("schema_name", flat=True):
         with schema_context(schema):  # tenant-schemas-celery stamps the task with it
             purge.delay()
         sent += 1
