@@ -4,13 +4,14 @@ the periodic maintenance job. Per-type rules (who may use, training, intervals, 
 logbook) are data on DeviceType, edited by module admins on the type pages."""
 from zhengtong.registry.manifest import ModuleManifest, NavEntry, PeriodicTask, ReportSpec, RoleSpec, RuleField
 
-from .custody import manifest_parts as custody  # keys, hand-overs, damage, evaluations (e2custody)
+from .custody import declarations as custody  # keys, hand-overs, damage, evaluations
 
 MANAGER = "equipment.manager"
 TECHNICIAN = "equipment.technician"
 USER = "equipment.user"
 MODULE_ADMIN = "equipment.module_admin"
-# The assets module's officer may also require a certification for a device type (issue 8).
+# The assets module's officer may also require a certification for a device type (issue 8): a role
+# of another module, declared below in borrowed_roles so `manage.py check` fails if assets drops it.
 ASSET_OFFICER = "assets.asset_officer"
 
 _READ = ("equipment.view_place", "equipment.view_device", "equipment.view_devicetype",
@@ -63,7 +64,7 @@ MANIFEST = ModuleManifest(
     ),
     rules=RULES,
     periodic_tasks=(PeriodicTask("equipment.maintenance_schedule", 24 * 3600), *custody.PERIODIC_TASKS),
-    # e2custody: custody sub-app entries (modules/equipment/custody/manifest_parts.py)
+    # the custody sub-app's entries (modules/equipment/custody/declarations.py)
     navigation=(
         NavEntry("equipment:device_list", "设备", "Devices", permission="equipment.view_device"),
         NavEntry("equipment:place_list", "场所", "Places", permission="equipment.view_place"),
@@ -89,4 +90,6 @@ MANIFEST = ModuleManifest(
     ),
     events_handled=dict(custody.EVENTS_HANDLED),
     handover_provider=custody.HANDOVER_PROVIDER,
+    borrowed_roles=(ASSET_OFFICER,),
+    demo="modules.equipment.demo.seed",  # manage.py seed_demo: the demo school
 )

@@ -4,7 +4,7 @@ logbook), devices, the logbook (使用登记), training courses with exams and c
 fault reports and repair tickets, preventive maintenance and inspections.
 
 Source: essays 篇三/篇四/篇五 (school computer rules, infrastructure rules, the information
-centre's duties). The rules are data here, not code: services.py enforces them. No business
+centre's duties). The rules are data here, not code: the services enforce them. No business
 logic in save(). Money is Decimal yuan with 2 places.
 """
 from __future__ import annotations

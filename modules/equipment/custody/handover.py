@@ -3,7 +3,7 @@
 ``handover_items`` lists, for personnel's transfer checklist, everything a person holds in
 the equipment module: keys, cards and credentials, devices in their custody, places they are
 responsible for (or a deputy of). The equipment manifest names it as ``handover_provider``;
-``on_person_leaving_post`` (in services.py) is its ``events_handled`` entry for
+``on_person_leaving_post`` (services/handovers.py) is its ``events_handled`` entry for
 PERSON_LEAVING_POST and opens the hand-over task that moves each item to a new holder.
 """
 from __future__ import annotations

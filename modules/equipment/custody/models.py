@@ -7,9 +7,9 @@ Sources: essay 篇四 — 各室主要责任人负责保管信息化基础设施
 The custody register records WHO holds a key, card or credential and since when — never
 the secret itself: there is deliberately no field that could hold a password or PIN.
 Places and devices are e1equip's ``equipment`` models; this app refers to them by foreign key
-(same module) but changes them only through ``services.py`` here (hand-over confirmation).
+(same module) but changes them only through ``services/`` here (hand-over confirmation).
 Users live in the public schema; FKs cross schemas through the search_path, as assets do.
-No business logic in save(): services.py does every write.
+No business logic in save(): the services do every write.
 """
 from __future__ import annotations
 

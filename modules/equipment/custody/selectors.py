@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from .declarations import UNIT_ADMIN
 from .models import CustodyItem, DamageIncident, Evaluation, HandoverItem, HandoverTask, Semester
-from .roles import UNIT_ADMIN
 from .scoring import Ranked, percent, rank
 
 

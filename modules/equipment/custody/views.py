@@ -20,7 +20,6 @@ from zhengtong.core.submissions import once_per_submission
 
 from . import forms, selectors, services
 from .models import CustodyItem, DamageIncident, DamageShare, Evaluation, EvaluationItem, HandoverItem, Semester
-from .roles import is_module_admin
 from .scoring import sparkline_points
 
 
@@ -269,7 +268,7 @@ def _semester(request):
 def evaluation_home(request):
     semesters, semester = _semester(request)
     user = request.user
-    ctx = {"semesters": semesters, "semester": semester, "admin": is_module_admin(user),
+    ctx = {"semesters": semesters, "semester": semester, "admin": services.is_module_admin(user),
            "rankings": selectors.may_see_rankings(user), "can_start": user.has_perm("equipment_custody.add_evaluation")}
     if semester is not None:
         ctx["evaluations"] = selectors.evaluations(user=user, semester=semester).order_by("-percent", "place__name")
@@ -343,7 +342,7 @@ def evaluation_trends(request):
 @login_required
 def evaluation_setup(request):
     """Module admins: the checklist items and the semesters."""
-    if not is_module_admin(request.user):
+    if not services.is_module_admin(request.user):
         raise PermissionDenied
     editing = None
     if request.GET.get("item") or request.POST.get("item_id"):

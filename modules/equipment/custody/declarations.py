@@ -1,6 +1,9 @@
 """What the custody sub-app adds to the equipment manifest (modules/equipment/manifest.py
-spreads these in): a role, navigation, the damage approval type, the evaluation report, the
-PERSON_LEAVING_POST handler and the hand-over provider."""
+spreads these in): its role and the permissions it adds to the equipment manager's, navigation,
+the damage approval type, the evaluation report, the daily hand-over reminders, the
+PERSON_LEAVING_POST handler and the hand-over provider.
+
+Data read before the apps are ready: no models imported here."""
 from __future__ import annotations
 
 from zhengtong.registry.handover import PERSON_LEAVING_POST
@@ -14,7 +17,26 @@ from zhengtong.registry.manifest import (
     RoleSpec,
 )
 
-from .roles import CUSTODY_OFFICER, CUSTODY_PERMS, MANAGER_PERMS, UNIT_ADMIN  # noqa: F401  (MANAGER_PERMS re-exported)
+MANAGER = "equipment.manager"  # the equipment module's role: the information centre (信息化管理中心)
+CUSTODY_OFFICER = "equipment.custody_officer"  # 钥匙与密码保管员: the key store and hand-overs only
+MODULE_ADMIN = "equipment.module_admin"
+UNIT_ADMIN = "platform.unit_admin"
+
+CUSTODY_PERMS = (
+    "equipment_custody.view_custodyitem", "equipment_custody.add_custodyitem",
+    "equipment_custody.change_custodyitem",
+    "equipment_custody.view_handovertask", "equipment_custody.add_handovertask",
+    "equipment_custody.change_handovertask",
+)
+# The information centre also establishes damage responsibility (with the unit's leadership,
+# who approve) and runs the semester evaluation (essay 篇四, items 七 and 十三).
+MANAGER_PERMS = (
+    *CUSTODY_PERMS,
+    "equipment_custody.view_damageincident", "equipment_custody.add_damageincident",
+    "equipment_custody.change_damageincident",
+    "equipment_custody.view_evaluation", "equipment_custody.add_evaluation",
+    "equipment_custody.change_evaluation",
+)
 
 ROLES = (
     RoleSpec(CUSTODY_OFFICER, "钥匙与密码保管员", "Keys and credentials officer",

@@ -1,0 +1,134 @@
+"""The custody register: keys, cards and accounts, and who holds each (never the secret itself)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from modules.equipment.models import Place
+from zhengtong.audit.services import audit_record
+
+from ..models import (
+    CustodyItem,
+    CustodyMovement,
+)
+from .guards import _holder_check, _name, _require
+
+# ============================================================================ custody register
+# Text that looks like a secret being typed in ("密码：abc123", "password=…", "PIN 1234").
+# The register must never hold one, so such text is refused rather than stored.
+_SECRET_LIKE = re.compile(r"(密码|口令|pin|password|passwd|pwd)\s*(是|为|[:：=])\s*\S", re.IGNORECASE)
+
+
+def _no_secrets(**texts: str) -> None:
+    for field, text in texts.items():
+        if text and _SECRET_LIKE.search(text):
+            raise ValidationError({field: _(
+                "Do not type the password or PIN here: the register records who keeps a credential, never the "
+                "secret itself (请勿在此填写密码或口令：本登记簿只记录由谁保管，不保存密码本身).")})
+
+
+def _movement(item: CustodyItem, *, action: str, actor, from_holder, to_holder, on: date, note: str = "") -> None:
+    CustodyMovement.objects.create(item=item, action=action, from_holder=from_holder, to_holder=to_holder, on=on,
+                                   note=note, by=actor)
+    audit_record(action=f"equipment.custody.{action}", actor=actor, obj=item,
+                 before={"holder": _name(from_holder) if from_holder else None},
+                 after={"holder": _name(to_holder) if to_holder else None, "status": item.status}, detail=note)
+
+
+@transaction.atomic
+def custody_item_register(*, actor, kind: str, name: str, place: Place | None = None, system: str = "",
+                          count: int = 1, holder=None, held_since: date | None = None, notes: str = "") -> CustodyItem:
+    _require(actor, "equipment_custody.add_custodyitem",
+             _("You may not register keys or credentials (您无权登记钥匙或账号)."))
+    _no_secrets(name=name, system=system, notes=notes)
+    if holder is not None:
+        _holder_check(holder)
+    item = CustodyItem(kind=kind, name=name, place=place, system=system, count=count, holder=holder, notes=notes,
+                       status=CustodyItem.Status.HELD if holder else CustodyItem.Status.IN_STORE,
+                       held_since=(held_since or timezone.localdate()) if holder else None)
+    item.full_clean()
+    item.save()
+    _movement(item, action=CustodyMovement.Action.REGISTER, actor=actor, from_holder=None, to_holder=holder,
+              on=item.held_since or timezone.localdate(), note=notes)
+    return item
+
+
+def _locked_item(item: CustodyItem | int) -> CustodyItem:
+    return CustodyItem.objects.select_for_update().get(pk=getattr(item, "pk", item))
+
+
+@transaction.atomic
+def custody_issue(*, actor, item: CustodyItem | int, to_holder, on: date | None = None, note: str = "") -> CustodyItem:
+    """From the key store to a person."""
+    _require(actor, "equipment_custody.change_custodyitem", _("You may not issue keys (您无权发放钥匙)."))
+    _no_secrets(note=note)
+    item = _locked_item(item)
+    if item.status != CustodyItem.Status.IN_STORE:
+        raise ValidationError(_("Only an item in the key store can be issued; this one is %(s)s (只有在库的物品可以发放).")
+                              % {"s": item.get_status_display()})
+    _holder_check(to_holder)
+    item.holder, item.held_since, item.status = to_holder, on or timezone.localdate(), CustodyItem.Status.HELD
+    item.save(update_fields=["holder", "held_since", "status", "updated_at"])
+    _movement(item, action=CustodyMovement.Action.ISSUE, actor=actor, from_holder=None, to_holder=to_holder,
+              on=item.held_since, note=note)
+    return item
+
+
+@transaction.atomic
+def custody_return(*, actor, item: CustodyItem | int, on: date | None = None, note: str = "") -> CustodyItem:
+    """From a person back to the key store."""
+    _require(actor, "equipment_custody.change_custodyitem", _("You may not take back keys (您无权收回钥匙)."))
+    _no_secrets(note=note)
+    item = _locked_item(item)
+    if item.status != CustodyItem.Status.HELD:
+        raise ValidationError(_("This item is not held by anyone (该物品当前无人保管)."))
+    previous = item.holder
+    item.holder, item.held_since, item.status = None, None, CustodyItem.Status.IN_STORE
+    item.save(update_fields=["holder", "held_since", "status", "updated_at"])
+    _movement(item, action=CustodyMovement.Action.RETURN, actor=actor, from_holder=previous, to_holder=None,
+              on=on or timezone.localdate(), note=note)
+    return item
+
+
+@transaction.atomic
+def custody_transfer(*, actor, item: CustodyItem | int, to_holder, on: date | None = None, note: str = "",
+                     action: str = CustodyMovement.Action.TRANSFER, check_permission: bool = True) -> CustodyItem:
+    """From one person to another."""
+    if check_permission:
+        _require(actor, "equipment_custody.change_custodyitem", _("You may not transfer keys (您无权转交钥匙)."))
+    _no_secrets(note=note)
+    item = _locked_item(item)
+    if item.status != CustodyItem.Status.HELD:
+        raise ValidationError(_("This item is not held by anyone (该物品当前无人保管)."))
+    _holder_check(to_holder)
+    if item.holder_id == to_holder.pk:
+        raise ValidationError(_("%(name)s already holds this item (该物品已由其保管).") % {"name": _name(to_holder)})
+    previous = item.holder
+    item.holder, item.held_since = to_holder, on or timezone.localdate()
+    item.save(update_fields=["holder", "held_since", "updated_at"])
+    _movement(item, action=action, actor=actor, from_holder=previous, to_holder=to_holder, on=item.held_since,
+              note=note)
+    return item
+
+
+@transaction.atomic
+def custody_retire(*, actor, item: CustodyItem | int, on: date | None = None, note: str = "") -> CustodyItem:
+    """Lost, destroyed, or the password was changed and the old credential withdrawn."""
+    _require(actor, "equipment_custody.change_custodyitem", _("You may not retire keys (您无权注销钥匙)."))
+    _no_secrets(note=note)
+    item = _locked_item(item)
+    if item.status == CustodyItem.Status.RETIRED:
+        raise ValidationError(_("This item is already retired (该物品已注销)."))
+    previous = item.holder
+    item.holder, item.held_since, item.status = None, None, CustodyItem.Status.RETIRED
+    item.save(update_fields=["holder", "held_since", "status", "updated_at"])
+    _movement(item, action=CustodyMovement.Action.RETIRE, actor=actor, from_holder=previous, to_holder=None,
+              on=on or timezone.localdate(), note=note)
+    return item
+
+
