@@ -180,7 +180,8 @@ def validate_conditions(conditions: list[dict[str, Any]], atype: ApprovalType,
             try:
                 out["value"] = str(Decimal(str(c.get("value")).replace(",", "")).quantize(Decimal("0.01")))
             except (InvalidOperation, ValueError):
-                raise ValidationError(_("“%(v)s” is not an amount (金额格式不正确).") % {"v": c.get("value")})
+                raise ValidationError(_("“%(v)s” is not an amount (金额格式不正确).")
+                                      % {"v": c.get("value")}) from None
         elif op == "in":
             values = [str(v) for v in (c.get("value") or [])]
             if not values:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core.models import Timestamped
 from zhengtong.registry.registry import localized
 
 
@@ -31,6 +32,9 @@ class ApprovalChain(models.Model):
     class Meta:
         verbose_name = _("approval chain")
         verbose_name_plural = _("approval chains")
+
+    def __str__(self) -> str:
+        return self.type_key
 
 
 class ApprovalRequest(models.Model):
@@ -130,7 +134,7 @@ class ApprovalStep(models.Model):
         return self.role.startswith("district.")
 
 
-class ApprovalAction(models.Model):
+class ApprovalAction(Timestamped):
     """The request's history: every action, by whom (and for whom), when, with which
     comment. Append-only; the request page shows it as a timeline."""
 
@@ -160,10 +164,12 @@ class ApprovalAction(models.Model):
     comment = models.TextField(blank=True)
     # Acted from the district portal (a district role), for the timeline.
     via_district = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.request_id} {self.kind}"
 
     @property
     def principal_id(self) -> int | None:
@@ -171,7 +177,7 @@ class ApprovalAction(models.Model):
         return self.on_behalf_of_id or self.actor_id
 
 
-class Delegation(models.Model):
+class Delegation(Timestamped):
     """A role holder lets a colleague act for them from ``valid_from`` to ``valid_until``.
 
     Kept in the schema where the role lives: unit roles in the unit, district roles in the
@@ -186,7 +192,6 @@ class Delegation(models.Model):
     valid_from = models.DateTimeField(_("valid from"))
     valid_until = models.DateTimeField(_("valid until"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -197,6 +202,9 @@ class Delegation(models.Model):
             models.CheckConstraint(condition=~models.Q(delegator=models.F("delegate")),
                                    name="delegation_not_to_self"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.role} → {self.delegate_id}"
 
 
 class DistrictPendingStep(models.Model):
@@ -222,6 +230,9 @@ class DistrictPendingStep(models.Model):
     class Meta:
         ordering = ["activated_at", "id"]
         constraints = [models.UniqueConstraint(fields=["unit", "step_id"], name="district_pending_step_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.step_name_zh}: {self.subject_repr}"
 
     @property
     def step_name(self) -> str:

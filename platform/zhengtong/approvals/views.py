@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.models import User
+from zhengtong.core.actions import Outcome, attempt
+from zhengtong.core.errors import Refused
 from zhengtong.registry.middleware import enabled_modules
 from zhengtong.registry.registry import UNIT_ADMIN, role_label
 
@@ -33,18 +35,12 @@ from .chains import (
 from .forms import ChainFormSet, ChainStepForm, CommentForm, DecisionForm, DelegationForm, SubmitForm
 from .models import ApprovalRequest, ApprovalStep, Delegation
 
-STATUS_HTTP = {"refused": 403, "conflict": 409, "invalid": 400}
-
 
 def _enabled_type(request, type_key: str):
     found = get_type(type_key)
     if found is None or found[0].key not in enabled_modules(request.tenant):
         raise Http404
     return found
-
-
-def _messages_of(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 # ------------------------------------------------------------------ lists
@@ -122,37 +118,46 @@ def request_detail(request, pk):
                                                                      unit=request.tenant))
 
 
-def perform(request, req: ApprovalRequest, *, district: bool) -> tuple[str, str]:
-    """Run the posted action; returns (outcome, message) with outcome ok/refused/conflict/invalid."""
+def _posted_action(request, req: ApprovalRequest, *, district: bool):
+    """The service call the posted action asks for and its success message (None: no such action)."""
     action = request.POST.get("action", "")
     comment = request.POST.get("comment", "")
+    step = request.POST.get("step") or None
+    user = request.user
+    if action in services.DECISIONS:
+        done = {"approve": _("Approved."), "reject": _("Rejected."), "return": _("Returned for revision.")}
+        return (lambda: services.approval_decide(request_id=req.pk, step_id=int(step or 0), actor=user,
+                                                 decision=action, comment=comment, via_district=district),
+                done[action])
+    if action == "comment":
+        return (lambda: services.approval_comment(request_id=req.pk, actor=user, comment=comment,
+                                                  step_id=int(step) if step else None, via_district=district),
+                _("Comment added."))
+    if action == "withdraw" and not district:
+        return (lambda: services.approval_withdraw(request_id=req.pk, actor=user, comment=comment),
+                _("Request withdrawn."))
+    if action == "resubmit" and not district:
+        return (lambda: services.approval_resubmit(request_id=req.pk, actor=user, reason=comment),
+                _("Request resubmitted."))
+    return None, ""
+
+
+def act(request, req: ApprovalRequest, *, district: bool, unit, done_url: str):
+    """Run the posted action: back to the request page with the success message, or the page
+    again with the reason and the outcome's status (403 refused, 400 invalid, 409 conflict)."""
+    call, success = _posted_action(request, req, district=district)
+    unknown = Outcome("invalid", reasons=[_("Unknown action (未知操作).")])
     try:
-        if action in services.DECISIONS:
-            step_id = int(request.POST.get("step") or 0)
-            services.approval_decide(request_id=req.pk, step_id=step_id, actor=request.user, decision=action,
-                                     comment=comment, via_district=district)
-            done = {"approve": _("Approved."), "reject": _("Rejected."), "return": _("Returned for revision.")}
-            return "ok", done[action]
-        if action == "comment":
-            step_id = request.POST.get("step") or None
-            services.approval_comment(request_id=req.pk, actor=request.user, comment=comment,
-                                      step_id=int(step_id) if step_id else None, via_district=district)
-            return "ok", _("Comment added.")
-        if action == "withdraw" and not district:
-            services.approval_withdraw(request_id=req.pk, actor=request.user, comment=comment)
-            return "ok", _("Request withdrawn.")
-        if action == "resubmit" and not district:
-            services.approval_resubmit(request_id=req.pk, actor=request.user, reason=comment)
-            return "ok", _("Request resubmitted.")
-    except services.ApprovalRefused as exc:
-        return "refused", exc.message
-    except services.AlreadyDecided as exc:
-        return "conflict", exc.message
-    except ValidationError as exc:
-        return "invalid", _messages_of(exc)
-    except (ValueError, ApprovalStep.DoesNotExist):
-        return "invalid", _("Unknown action (未知操作).")
-    return "invalid", _("Unknown action (未知操作).")
+        outcome = attempt(call) if call else unknown
+    except (ValueError, ApprovalStep.DoesNotExist):  # a step that is not a number or not this request's
+        outcome = unknown
+    if outcome.done:
+        messages.success(request, success)
+        return redirect(done_url)
+    req.refresh_from_db()
+    ctx = request_context(request, req, district=district, unit=unit)
+    ctx["error"] = outcome.text
+    return render(request, "approvals/request.html", ctx, status=outcome.status)
 
 
 @login_required
@@ -162,14 +167,7 @@ def request_act(request, pk):
     if req is None:
         raise Http404
     _enabled_type(request, req.type_key)
-    outcome, message = perform(request, req, district=False)
-    if outcome == "ok":
-        messages.success(request, message)
-        return redirect("approvals:detail", pk=req.pk)
-    req.refresh_from_db()
-    ctx = request_context(request, req, district=False, unit=request.tenant)
-    ctx["error"] = message
-    return render(request, "approvals/request.html", ctx, status=STATUS_HTTP[outcome])
+    return act(request, req, district=False, unit=request.tenant, done_url=reverse("approvals:detail", args=[req.pk]))
 
 
 # ------------------------------------------------------------------ submit
@@ -182,7 +180,7 @@ def submit(request, type_key, subject_id):
     try:
         subject = handler.get_subject(subject_id)
     except Exception:  # noqa: BLE001 - missing subject: same answer as no permission
-        raise Http404
+        raise Http404 from None
     if not handler.can_submit(request.user, subject):
         raise Http404
     open_req = selectors.open_request_for_subject(type_key, subject.pk)
@@ -195,16 +193,12 @@ def submit(request, type_key, subject_id):
     form = SubmitForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            req = services.approval_submit(type_key=type_key, subject_id=subject.pk, actor=request.user,
-                                           reason=form.cleaned_data["reason"])
-        except services.ApprovalRefused as exc:
-            error = exc.message
-        except ValidationError as exc:
-            error = _messages_of(exc)
-        else:
+        outcome = attempt(lambda: services.approval_submit(type_key=type_key, subject_id=subject.pk,
+                                                           actor=request.user, reason=form.cleaned_data["reason"]))
+        if outcome.done:
             messages.success(request, _("Submitted for approval."))
-            return redirect("approvals:detail", pk=req.pk)
+            return redirect("approvals:detail", pk=outcome.result.pk)
+        error = outcome.text
     from zhengtong.registry.rules import rules_for
 
     steps, _own = effective_steps(atype)
@@ -260,13 +254,12 @@ def chain_edit(request, type_key):
                 rows.append({**{k: v for k, v in data.items() if k not in ("ORDER", "DELETE")},
                              "conditions": conditions})
             if not any(f.errors for f in formset.forms):
-                try:
-                    services.approval_chain_update(type_key=type_key, steps=rows, actor=request.user)
-                except ValidationError as exc:
-                    error = _messages_of(exc)
-                else:
+                outcome = attempt(lambda: services.approval_chain_update(type_key=type_key, steps=rows,
+                                                                         actor=request.user))
+                if outcome.done:
                     messages.success(request, _("Approval chain saved."))
                     return redirect("approvals:chain_edit", type_key=type_key)
+                error = outcome.text
     else:
         formset = ChainFormSet(prefix="steps", initial=[ChainStepForm.initial_for(s) for s in steps])
     from zhengtong.audit.models import AuditEvent
@@ -297,19 +290,16 @@ def delegation_page(request, *, roles: list[str], schema_label: str, revoke_url_
         data = form.cleaned_data
         with schema_context("public"):
             delegate = User.objects.filter(email__iexact=data["delegate_email"], is_active=True).first()
-        try:
-            if delegate is None:
-                raise ValidationError(_("No active account with this e-mail (该邮箱没有有效账号)."))
-            services.delegation_create(actor=request.user, delegate=delegate, role=data["role"],
-                                       valid_from=data["valid_from"], valid_until=data["valid_until"],
-                                       note=data["note"])
-        except services.ApprovalRefused as exc:
-            error = exc.message
-        except ValidationError as exc:
-            error = _messages_of(exc)
+        if delegate is None:
+            error = _("No active account with this e-mail (该邮箱没有有效账号).")
         else:
-            messages.success(request, _("Delegation saved."))
-            return redirect(request.path)
+            outcome = attempt(lambda: services.delegation_create(
+                actor=request.user, delegate=delegate, role=data["role"], valid_from=data["valid_from"],
+                valid_until=data["valid_until"], note=data["note"]))
+            if outcome.done:
+                messages.success(request, _("Delegation saved."))
+                return redirect(request.path)
+            error = outcome.text
     elif request.method == "GET":
         now = timezone.localtime().replace(second=0, microsecond=0)
         form = DelegationForm(roles=choices, initial={"valid_from": now.strftime("%Y-%m-%dT%H:%M"),
@@ -336,7 +326,7 @@ def delegations(request):
 def delegation_revoke(request, pk):
     try:
         services.delegation_revoke(actor=request.user, delegation_id=pk, role_schema=request.tenant.schema_name)
-    except services.ApprovalRefused:
-        raise Http404
+    except Refused:  # someone else's delegation: as if it did not exist
+        raise Http404 from None
     messages.success(request, _("Delegation ended."))
     return redirect("approvals:delegations")

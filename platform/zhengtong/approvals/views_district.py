@@ -5,19 +5,24 @@ schema, where the request lives, and call the same services as the unit's own pa
 """
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_tenant_model, schema_context
 
-from tenants.models import Unit
+from zhengtong.core.errors import Refused
 from zhengtong.registry.registry import DISTRICT_ROLES, role_label
 
 from . import selectors, services
 from .chains import get_type, type_name
-from .views import STATUS_HTTP, delegation_page, perform, request_context
+from .views import act, delegation_page, request_context
+
+if TYPE_CHECKING:
+    from tenants.models import Unit
 
 
 def _district_only(request) -> None:
@@ -38,6 +43,7 @@ def district_list(request):
 
 
 def _unit(slug: str) -> Unit:
+    Unit = get_tenant_model()  # the platform never imports tenants/ (docs/architecture.md, Layers)
     unit = Unit.objects.filter(slug=slug).exclude(schema_name="public").exclude(status=Unit.Status.ARCHIVED).first()
     if unit is None:
         raise Http404
@@ -64,14 +70,8 @@ def district_act(request, slug, pk):
         req = selectors.request_for(request.user, pk, district=True)
         if req is None:
             raise Http404
-        outcome, message = perform(request, req, district=True)
-        if outcome == "ok":
-            messages.success(request, message)
-            return redirect("district_approvals:detail", slug=unit.slug, pk=req.pk)
-        req.refresh_from_db()
-        ctx = request_context(request, req, district=True, unit=unit)
-        ctx["error"] = message
-        return render(request, "approvals/request.html", ctx, status=STATUS_HTTP[outcome])
+        return act(request, req, district=True, unit=unit,
+                   done_url=reverse("district_approvals:detail", args=[unit.slug, req.pk]))
 
 
 @login_required
@@ -92,6 +92,6 @@ def district_delegation_revoke(request, pk):
     _district_only(request)
     try:
         services.delegation_revoke(actor=request.user, delegation_id=pk, role_schema="public")
-    except services.ApprovalRefused:
-        raise Http404
+    except Refused:  # someone else's delegation: as if it did not exist
+        raise Http404 from None
     return redirect("district_approvals:delegations")

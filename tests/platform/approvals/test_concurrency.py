@@ -15,6 +15,7 @@ from tests.support.committed import committed_asset, committed_unit
 from zhengtong.approvals import services
 from zhengtong.approvals.models import ApprovalAction, ApprovalRequest, ApprovalStep, DistrictPendingStep
 from zhengtong.audit.models import AuditEvent
+from zhengtong.core.errors import Conflict
 
 DISPOSAL = "assets.disposal"
 
@@ -72,7 +73,7 @@ def test_two_approvers_on_one_step_make_exactly_one_transition(django_db_setup, 
 
         outcome, waited = race(unit, {"head": approve("head"), "deputy": approve("deputy")})
         winners = [k for k, v in outcome.items() if isinstance(v, ApprovalRequest)]
-        losers = [k for k, v in outcome.items() if isinstance(v, services.AlreadyDecided)]
+        losers = [k for k, v in outcome.items() if isinstance(v, Conflict)]
         assert len(winners) == 1 and len(losers) == 1, outcome
         winner, loser = winners[0], losers[0]
         # The loser really ran at the same time: it queued on the winner's row lock.
