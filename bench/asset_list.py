@@ -158,7 +158,7 @@ def run(args):
             with QueryCounter(connection) as q:
                 r = client.get(url)
             assert r.status_code == 200, r.status_code
-            view_times[reader] = median(timed(lambda _i: client.get(url), args.repeat))
+            view_times[reader] = median(timed(lambda _i, client=client, url=url: client.get(url), args.repeat))
             connection.set_schema_to_public()
             results.append(("view", total, reader, 25, len(q), None, view_times[reader], None))
         # The officer's page is the same list through the same view without a permission filter.

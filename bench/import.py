@@ -42,7 +42,8 @@ from xml.sax.saxutils import escape
 from _setup import drop_database, fresh_database
 
 DB = "zt_bench_import"
-HEADERS = ["资产编号", "资产名称", "资产分类", "规格型号", "原值（元）", "取得日期", "使用部门", "存放地点", "使用人邮箱"]
+HEADERS = ["资产编号", "资产名称", "资产分类", "规格型号", "原值（元）", "取得日期", "使用部门", "存放地点",
+           "使用人邮箱"]
 NAMES = ["台式计算机", "笔记本电脑", "激光打印机", "办公桌", "文件柜", "投影仪", "空调", "服务器", "交换机", "会议桌"]
 CLASSES = ["通用设备", "专用设备", "家具、用具及装具", "图书、档案"]
 DEPARTMENTS = ["办公室", "财务科", "人事科", "信息中心", "后勤服务中心", "教务处"]
@@ -97,7 +98,7 @@ def make_workbook(path: Path, rows: int) -> None:
            f'<dimension ref="A1:{letters[-1]}{rows + 1}"/><sheetData>']
     for r, values in enumerate([HEADERS, *bench_rows(rows)], start=1):
         cells = []
-        for letter, v in zip(letters, values):
+        for letter, v in zip(letters, values, strict=False):
             if v is None:
                 continue
             if isinstance(v, str):
@@ -248,10 +249,12 @@ def run_baseline(path: Path, schema: str, rows: int) -> dict:
             subset.append(r)
         dataset = subset
     prepared = time.perf_counter()
-    result = AssetResource().import_data(dataset, dry_run=False, raise_errors=bool(os.environ.get("BENCH_RAISE")), use_transactions=True)
+    result = AssetResource().import_data(dataset, dry_run=False, raise_errors=bool(os.environ.get("BENCH_RAISE")),
+                                         use_transactions=True)
     finished = time.perf_counter()
     cpu = clock.read()
-    return {"load_seconds": loaded - started, "load_cpu": load_cpu, "cpu": cpu, "import_seconds": finished - prepared, "rows_imported": dataset.height,
+    return {"load_seconds": loaded - started, "load_cpu": load_cpu, "cpu": cpu, "import_seconds": finished - prepared,
+            "rows_imported": dataset.height,
             "rows_in_file": total_rows, "peak_rss_mb": peak_rss_mb(), "start_rss_mb": start_rss,
             "has_errors": result.has_errors() or result.has_validation_errors(),
             "totals": {k: v for k, v in result.totals.items() if v}, "assets_in_unit": Asset.objects.count()}

@@ -50,7 +50,8 @@ def run(args):
         entities = []
         for i in range(args.taxpayers):
             first17 = f"91110105MA{i:07d}"
-            entities.append(InspectedEntity(name=f"纳税人{i:05d}", credit_code=first17 + credit_code_check_char(first17),
+            entities.append(InspectedEntity(name=f"纳税人{i:05d}",
+                                            credit_code=first17 + credit_code_check_char(first17),
                                             industry_code=INDUSTRIES[i % len(INDUSTRIES)], is_key_taxpayer=i % 50 == 0))
         entities = InspectedEntity.objects.bulk_create(entities)
         filings = []

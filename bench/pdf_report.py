@@ -151,11 +151,12 @@ def plain_render(unit, officer_id: int) -> dict:
     report = build(user=User.objects.get(pk=officer_id), params={})
     geo = DEFAULT_GEOMETRY
     align = {"right": ' class="r"', "center": ' class="c"', "left": ""}
-    rows = ["<tr>" + "".join(f"<td{align[c.align]}>{escape(str(v))}</td>" for c, v in zip(report.columns, r))
-            + "</tr>" for r in report.rows]
+    rows = ["<tr>" + "".join(f"<td{align[c.align]}>{escape(str(v))}</td>"
+                             for c, v in zip(report.columns, r, strict=False)) + "</tr>"
+            for r in report.rows]
     totals = report.resolved_totals()
     rows.append('<tr class="t">' + "".join(f"<td{align[c.align]}>{escape(v)}</td>"
-                                           for c, v in zip(report.columns, totals)) + "</tr>")
+                                           for c, v in zip(report.columns, totals, strict=False)) + "</tr>")
     header_row = "<tr>" + "".join(f"<th>{escape(c.label)}</th>" for c in report.columns) + "</tr>"
     plan = Plan(geometry=geo, widths=column_widths(report.columns, geo), header_html=header_row, header_height=0,
                 pages=[PlannedPage(rows=rows, data_rows=len(rows) - 1, has_masthead=True, has_closing=True)],

@@ -1,6 +1,7 @@
 """District roll-up of the asset books: the project's way (the per-unit summary rows in the
 public schema, modules/assets/district, whose per-unit totals by status, class and department
-rollup.district_figures adds up in two small queries) versus a plain loop that switches to each unit's schema and runs the aggregate there.
+rollup.district_figures adds up in two small queries) versus a plain loop that switches to each unit's schema
+and runs the aggregate there.
 For reference it also times the live UNION ALL statement (one branch per schema: what the
 page falls back to for a unit without a summary) and the refresh of one unit's summary (what
 an asset write costs the worker).
@@ -171,7 +172,8 @@ def main():
         live = rollup.totals_by(live_union(0), lambda r: "all")["all"]
         figures = lambda f: (f.total.count, f.total.original_value, f.total.net_value)  # noqa: E731
         assert figures(a) == figures(b) == (live.count, live.original_value, live.net_value)
-        assert {k: v.original_value for k, v in a.by_unit.items()} == {k: v.original_value for k, v in b.by_unit.items()}
+        assert ({k: v.original_value for k, v in a.by_unit.items()}
+                == {k: v.original_value for k, v in b.by_unit.items()})
         assert {k: v.count for k, v in a.by_department.items()} == {k: v.count for k, v in b.by_department.items()}
         assert {k: v.count for k, v in a.by_unit_status.items()} == {k: v.count for k, v in b.by_unit_status.items()}
         # The whole district page as the finance bureau gets it (figures, quota usage, disposals

@@ -17,22 +17,29 @@ for path in sorted(glob.glob(f"{sources}/*.json")):
 text = open(po_path, encoding="utf-8").read()
 blocks = text.split("\n\n")
 out, missing = [], []
+
+
 def unq(lines):
-    return "".join(json.loads(l) if l.startswith('"') else "" for l in lines)
+    return "".join(json.loads(line) if line.startswith('"') else "" for line in lines)
+
+
 for b in blocks:
     lines = b.split("\n")
     try:
-        i = next(k for k, l in enumerate(lines) if l.startswith("msgid "))
-        j = next(k for k, l in enumerate(lines) if l.startswith("msgstr "))
+        i = next(k for k, line in enumerate(lines) if line.startswith("msgid "))
+        j = next(k for k, line in enumerate(lines) if line.startswith("msgstr "))
     except StopIteration:
-        out.append(b); continue
-    if any(l.startswith("msgid_plural") for l in lines):
-        out.append(b); continue
+        out.append(b)
+        continue
+    if any(line.startswith("msgid_plural") for line in lines):
+        out.append(b)
+        continue
     msgid = unq([lines[i][6:]] + lines[i+1:j])
     msgstr = unq([lines[j][7:]] + lines[j+1:])
     if msgid == "":
-        out.append(b); continue
-    if msgid not in T and any(l.startswith("#,") and "fuzzy" in l for l in lines[:i]):
+        out.append(b)
+        continue
+    if msgid not in T and any(line.startswith("#,") and "fuzzy" in line for line in lines[:i]):
         msgstr = ""  # a fuzzy guess from a similar message is usually wrong: never ship it
     new = msgstr
     if msgid in T:
@@ -46,9 +53,10 @@ for b in blocks:
         else:
             missing.append(msgid)
     # drop fuzzy flags for entries we now translate
-    flags = [re.sub(r"(, )?\bfuzzy\b(, )?", lambda m: ", " if m.group(1) and m.group(2) else "", l)
-             if l.startswith("#,") else l for l in lines[:i]]  # also "#, fuzzy, python-format"
-    lines = [l for l in flags if l.strip() not in ("#", "#,", "#, fuzzy") and not l.startswith("#| ")] + [ "msgid " + json.dumps(msgid, ensure_ascii=False), "msgstr " + json.dumps(new, ensure_ascii=False)]
+    flags = [re.sub(r"(, )?\bfuzzy\b(, )?", lambda m: ", " if m.group(1) and m.group(2) else "", line)
+             if line.startswith("#,") else line for line in lines[:i]]  # also "#, fuzzy, python-format"
+    kept = [line for line in flags if line.strip() not in ("#", "#,", "#, fuzzy") and not line.startswith("#| ")]
+    lines = kept + ["msgid " + json.dumps(msgid, ensure_ascii=False), "msgstr " + json.dumps(new, ensure_ascii=False)]
     out.append("\n".join(lines))
 open(po_path, "w", encoding="utf-8").write("\n\n".join(out))
 if missing:
