@@ -152,6 +152,7 @@ MANIFEST = ModuleManifest(
     handover_provider="modules.assets.handover.handover_items",
     # What other modules may read without importing assets (zhengtong.registry.lookup).
     lookups={"assets.card_by_number": "modules.assets.selectors.card_by_number"},
+    demo="modules.assets.demo.seed",  # manage.py seed_demo
     events_handled={**stocktake.EVENTS_HANDLED, **district.EVENTS_HANDLED},
     navigation=(
         NavEntry("assets:list", "资产卡片", "Asset cards"),

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from zhengtong.registry.manifest import DemoDistrict
+
 # (name, kind, location, responsible login, deputy logins)
 PLACES = [
     ("一年级(1)班教室", "classroom", "教学楼A101", "syxx-teacher", []),
@@ -29,14 +31,14 @@ PLACES = [
 LAB_COMPUTERS = 20
 
 
-def seed(*, unit, users: dict) -> None:
+def seed(district: DemoDistrict) -> None:
     from .models import Place
 
-    with schema_context(unit.schema_name):
+    with schema_context(district.units["syxx"].schema_name):
         if Place.objects.exists():
             return
         with transaction.atomic():
-            _data(users)
+            _data(district.users)
 
 
 def _data(users: dict) -> None:

@@ -15,6 +15,8 @@ from decimal import Decimal
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from zhengtong.registry.manifest import DemoDistrict
+
 SLUG, NAME = "jcj", "区税务局稽查局"
 CREDIT17 = "11110105MB0000007"
 PEOPLE = [
@@ -81,14 +83,17 @@ def _figures(rng: random.Random, scale: int, *, tax_rate: str, margin: str) -> d
     }
 
 
-def seed(*, password: str, stdout=None) -> None:
+def seed(district: DemoDistrict) -> None:
+    """The bureau is a unit of its own (区税务局稽查局, slug jcj) with its own people; it prints their logins."""
     from tenants.models import Unit
     from tenants.services import unit_onboard
-    from tenants.urls_util import unit_url
     from zhengtong.accounts.models import User
     from zhengtong.accounts.services import member_roles_set
+    from zhengtong.core.hosts import unit_url
 
     from .models import InspectedEntity
+
+    password, stdout = district.password, district.stdout
 
     unit = Unit.objects.filter(slug=SLUG).first()
     if unit is None:

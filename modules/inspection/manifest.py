@@ -171,4 +171,5 @@ MANIFEST = ModuleManifest(
     periodic_tasks=(PeriodicTask("inspection.overdue_warnings", 6 * 3600),),
     approval_types=(CHANGE,),
     reports=REPORTS,
+    demo="modules.inspection.demo.seed",  # manage.py seed_demo: the bureau 区税务局稽查局 (jcj)
 )

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from zhengtong.registry.manifest import DemoDistrict
+
 # (department, parent department or None, [(post, post type, establishment)])
 ORGANISATION = {
     "jyj": [
@@ -86,8 +88,10 @@ def id_number(*, birth: date, male: bool, serial: int) -> str:
     return first17 + id_number_check_digit(first17)
 
 
-def seed(*, units: dict, users: dict) -> None:
+def seed(district: DemoDistrict) -> None:
     from .models import Department
+
+    units, users = district.units, district.users
 
     for slug in ("jyj", "syxx", "wjj"):
         with schema_context(units[slug].schema_name):

@@ -133,4 +133,5 @@ MANIFEST = ModuleManifest(
         NavEntry("personnel_district:rollup", "各单位人员统计", "Personnel figures by unit",
                  check=holds_role(DISTRICT_HR)),
     ),
+    demo="modules.personnel.demo.seed",  # manage.py seed_demo
 )

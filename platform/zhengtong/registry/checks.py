@@ -22,4 +22,10 @@ def manifest_references(app_configs=None, **kwargs) -> list[Error]:
             except ImportError as exc:
                 errors.append(Error(f"Lookup {key!r} of module {manifest.key!r} points at {path!r}: {exc}",
                                     id="registry.E002"))
+        if manifest.demo:
+            try:
+                import_string(manifest.demo)
+            except ImportError as exc:
+                errors.append(Error(f"The demo seed of module {manifest.key!r} points at {manifest.demo!r}: {exc}",
+                                    id="registry.E003"))
     return errors

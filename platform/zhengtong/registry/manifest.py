@@ -171,6 +171,18 @@ class ApprovalType:
     separation_of_duties: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class DemoDistrict:
+    """What ``manage.py seed_demo`` hands each module's demo seed (``ModuleManifest.demo``): the
+    demo units by slug, the demo people by the local part of their e-mail, their password, and
+    where to print what the module adds to the printed logins."""
+
+    units: dict[str, Any] = field(default_factory=dict)
+    users: dict[str, Any] = field(default_factory=dict)
+    password: str = ""
+    stdout: Any = None
+
+
 @dataclass
 class ModuleManifest:
     key: str
@@ -203,6 +215,9 @@ class ModuleManifest:
     # Role keys of other modules that this module's checks name ("assets.asset_officer" in equipment).
     # Declared, so `manage.py check` fails when no registered module offers one (zhengtong.registry.checks).
     borrowed_roles: tuple[str, ...] = ()
+    # dotted path of ``seed(district: DemoDistrict) -> None``: the module's demo data, made through its
+    # services, idempotent; run by manage.py seed_demo, so tenants/ never imports a module.
+    demo: str | None = None
     icon: str = ""
 
     @property

@@ -4,25 +4,21 @@ Idempotent: a second run reuses what exists. Demo accounts exist only here — p
 has no default accounts (see docs/security.md).
 """
 import os
-import random
-from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.test.utils import override_settings
+from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context
 from tenant_users.permissions.models import UserTenantPermissions
 
-from modules.equipment.demo import seed as seed_equipment
-from modules.inspection.demo import seed as seed_inspection_bureau
-from modules.personnel.demo import seed as seed_personnel
 from tenants.models import Unit
 from tenants.services import unit_module_set, unit_onboard
-from tenants.urls_util import district_url, unit_url
 from zhengtong.accounts.models import User
 from zhengtong.accounts.services import member_roles_set
+from zhengtong.core.hosts import district_url, unit_url
+from zhengtong.registry.manifest import DemoDistrict
+from zhengtong.registry.registry import all_modules
 
 UNITS = [
     ("jyj", "区教育局", "bureau", "12110105MB0000001" ),
@@ -62,10 +58,7 @@ PEOPLE = [
 ]
 # Modules switched on per demo unit (besides assets, which every demo unit has from onboarding).
 MODULES = {"jyj": ["personnel", "equipment"], "syxx": ["personnel", "equipment"], "wjj": ["personnel"]}
-ASSET_NAMES = [("台式计算机", "办公设备", "5200.00"), ("笔记本电脑", "办公设备", "7800.00"),
-               ("激光打印机", "办公设备", "2300.00"), ("投影仪", "教学设备", "4600.00"),
-               ("办公桌", "家具", "1200.00"), ("文件柜", "家具", "900.00"), ("交换机", "网络设备", "15800.00"),
-               ("空调", "通用设备", "4300.00"), ("公务用车", "车辆", "186000.00"), ("服务器", "网络设备", "68000.00")]
+
 
 
 def credit_code(first17: str) -> str:
@@ -104,7 +97,6 @@ class Command(BaseCommand):
         # The district operator may use the Django admin (platform operators only).
         with schema_context("public"):
             UserTenantPermissions.objects.filter(profile=users["operator"]).update(is_staff=True)
-        self._assets(units, users)
         for slug, keys in MODULES.items():  # idempotent: a module already on is left alone
             for key in keys:
                 unit_module_set(unit=units[slug], module_key=key, enabled=True, actor=users["operator"])
@@ -112,10 +104,13 @@ class Command(BaseCommand):
         # @demo.zt addresses would only be printed by the console backend into the output that
         # run.sh keeps as var/demo-logins.txt, burying the logins.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            seed_personnel(units=units, users=users)  # modules/personnel/demo.py
-            seed_equipment(unit=units["syxx"], users=users)  # modules/equipment/demo.py
             self._print(units, password, self._second_factors(users))
-            seed_inspection_bureau(password=password, stdout=self.stdout)  # 区税务局稽查局: modules/inspection/demo.py
+            # Each module seeds its own data (its manifest's ``demo``, e.g. modules/personnel/demo.py;
+            # the inspection bureau 区税务局稽查局 prints its own logins after these).
+            district = DemoDistrict(units=units, users=users, password=password, stdout=self.stdout)
+            for manifest in all_modules():
+                if manifest.demo:
+                    import_string(manifest.demo)(district)
 
     def _second_factors(self, users):
         """Administrators and operators sign in with a TOTP code: enrol a device for each demo
@@ -131,29 +126,6 @@ class Command(BaseCommand):
                                   or TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True))
         return devices
 
-    @transaction.atomic
-    def _assets(self, units, users):
-        from modules.assets.models import Asset
-        from modules.assets.services import asset_register
-
-        rng = random.Random(20261126)
-        officers = {"jyj": users["jyj-officer"], "syxx": users["zhang"], "wjj": None}
-        custodians = {"jyj": [users["jyj-custodian"], users["zhang"], users["jyj-head"]], "syxx": [], "wjj": []}
-        for slug, unit in units.items():
-            with schema_context(unit.schema_name):
-                if Asset.objects.exists():
-                    continue
-                actor = officers[slug] or users[f"{slug}-admin"]
-                for i in range(30):
-                    name, cls, value = ASSET_NAMES[i % len(ASSET_NAMES)]
-                    asset_register(
-                        actor=actor, name=name, category=cls, original_value=Decimal(value),
-                        acquired_on=date(2018 + rng.randrange(7), rng.randrange(1, 13), rng.randrange(1, 28)),
-                        department=rng.choice(["办公室", "财务科", "信息中心", "教研室"]),
-                        location=rng.choice(["行政楼201", "行政楼305", "教学楼A102", "机房"]),
-                        custodian=rng.choice(custodians[slug]) if custodians[slug] else None,
-                    )
-
     def _print(self, units, password, devices=None):
         from base64 import b32encode
 
@@ -162,11 +134,11 @@ class Command(BaseCommand):
         w("=" * 72)
         w("政通 Zhengtong demo district is ready")
         w(f"  District portal : {district_url()}")
-        for slug, unit in units.items():
+        for unit in units.values():
             w(f"  {unit.name:<12}: {unit_url(unit)}")
         w(f"  Django admin    : {district_url('/admin/')}  (operator@demo.zt)")
         w(f"Logins (password for all: {password})")
-        for local, name, roles, district_roles in PEOPLE:
+        for local, _name, roles, district_roles in PEOPLE:
             where = ", ".join(f"{s}: {'+'.join(r)}" for s, r in roles.items()) or ", ".join(district_roles)
             w(f"  {local + '@demo.zt':<26} {where}")
         if devices:

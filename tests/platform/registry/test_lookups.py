@@ -1,6 +1,6 @@
 """Cross-module reads through declared lookups: a module reaches another's selector by key, only
 where that module is switched on, and a manifest naming another module's role or a selector that
-does not exist fails `manage.py check`."""
+does not exist (or a demo seed that is not there) fails `manage.py check`."""
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -54,13 +54,13 @@ def test_the_installed_modules_reference_what_exists():
     call_command("check")
 
 
-def test_check_fails_on_a_borrowed_role_or_lookup_nobody_offers(monkeypatch):
+def test_check_fails_on_a_borrowed_role_lookup_or_demo_that_does_not_exist(monkeypatch):
     broken = ModuleManifest(key="probe", name_zh="探针", name_en="Probe", app_label="probe", urls="",
                             borrowed_roles=("assets.asset_oficer",),
-                            lookups={"probe.card": "modules.probe.selectors.card"})
+                            lookups={"probe.card": "modules.probe.selectors.card"}, demo="modules.probe.demo.seed")
     monkeypatch.setitem(registry._modules, "probe", broken)
     errors = manifest_references()
-    assert [e.id for e in errors] == ["registry.E001", "registry.E002"]
-    assert "assets.asset_oficer" in errors[0].msg and "probe.card" in errors[1].msg
+    assert [e.id for e in errors] == ["registry.E001", "registry.E002", "registry.E003"]
+    assert "assets.asset_oficer" in errors[0].msg and "probe.card" in errors[1].msg and "probe" in errors[2].msg
     with pytest.raises(SystemCheckError):
         call_command("check")
