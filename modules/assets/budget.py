@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 
 from .models import BudgetDeclaration, BudgetLine, Category
 from .quotas import UNIT_SIDE, current_stock, governing_quota, is_bureau
@@ -24,17 +24,18 @@ from .warnings import tell_bureau, tell_unit
 
 def _unit_side(actor) -> None:
     if not actor.has_role(*UNIT_SIDE):
-        raise PermissionDenied("只有资产专管员或单位管理员可以申报资产配置预算 / "
-                               "Only the asset officer or the unit admin may declare the asset budget.")
+        raise Refused("只有资产专管员或单位管理员可以申报资产配置预算 / "
+                      "Only the asset officer or the unit admin may declare the asset budget.")
 
 
 def _draft(declaration: BudgetDeclaration) -> BudgetDeclaration:
     declaration = BudgetDeclaration.objects.select_for_update().get(pk=declaration.pk)
     if declaration.status != BudgetDeclaration.Status.DRAFT:
-        raise ValidationError("预算已报送，不能再修改 (The declaration has been submitted and can no longer change).")
+        raise Invalid("预算已报送，不能再修改 (The declaration has been submitted and can no longer change).")
     return declaration
 
 
+@audited_refusal("assets.budget.refused", object_type="assets.BudgetDeclaration")
 @transaction.atomic
 def budget_declaration_start(*, actor, year: int) -> BudgetDeclaration:
     _unit_side(actor)
@@ -44,6 +45,7 @@ def budget_declaration_start(*, actor, year: int) -> BudgetDeclaration:
     return declaration
 
 
+@audited_refusal("assets.budget.refused", obj_arg="declaration")
 @transaction.atomic
 def budget_line_add(*, actor, declaration: BudgetDeclaration, asset_class: Category, quantity: int,
                     unit_price: Decimal, reason: str = "") -> BudgetLine:
@@ -58,6 +60,7 @@ def budget_line_add(*, actor, declaration: BudgetDeclaration, asset_class: Categ
     return line
 
 
+@audited_refusal("assets.budget.refused", obj_arg="line")
 @transaction.atomic
 def budget_line_remove(*, actor, line: BudgetLine) -> None:
     _unit_side(actor)
@@ -67,13 +70,14 @@ def budget_line_remove(*, actor, line: BudgetLine) -> None:
     line.delete()
 
 
+@audited_refusal("assets.budget.refused", obj_arg="declaration")
 @transaction.atomic
 def budget_submit(*, actor, declaration: BudgetDeclaration) -> BudgetDeclaration:
     _unit_side(actor)
     declaration = _draft(declaration)
     lines = list(declaration.lines.select_related("asset_class"))
     if not lines:
-        raise ValidationError("预算没有任何配置计划 (Add at least one planned acquisition).")
+        raise Invalid("预算没有任何配置计划 (Add at least one planned acquisition).")
     for line in lines:
         figures = budget_figures(line)
         line.stock_at_submission, line.quota_at_submission = figures.stock, figures.quota
@@ -108,20 +112,21 @@ def budget_figures(line: BudgetLine) -> BudgetFigures:
     return BudgetFigures(stock=stock, quota=quota.approved_quantity if quota else None)
 
 
+@audited_refusal("assets.budget.refused", obj_arg="declaration")
 @transaction.atomic
 def budget_review(*, actor, declaration: BudgetDeclaration, decisions: dict[int, dict], opinion: str = ""
                   ) -> BudgetDeclaration:
     """The bureau's answer: ``decisions`` maps each line id to
     {"decision": approved|adjusted|refused, "approved_quantity": int (for adjusted), "comment": str}."""
     if not is_bureau(actor):
-        raise PermissionDenied("只有区财政局可以审核资产配置预算 / Only the district finance bureau reviews the budget.")
+        raise Refused("只有区财政局可以审核资产配置预算 / Only the district finance bureau reviews the budget.")
     declaration = BudgetDeclaration.objects.select_for_update().get(pk=declaration.pk)
     if declaration.status != BudgetDeclaration.Status.SUBMITTED:
-        raise ValidationError("该预算不在待审状态 (This declaration is not waiting for review).")
+        raise Invalid("该预算不在待审状态 (This declaration is not waiting for review).")
     lines = list(declaration.lines.all())
     missing = [x.pk for x in lines if x.pk not in decisions]
     if missing:
-        raise ValidationError("每一项都须给出审核意见 (Decide every line).")
+        raise Invalid("每一项都须给出审核意见 (Decide every line).")
     for line in lines:
         d = decisions[line.pk]
         decision = d.get("decision")
@@ -132,12 +137,12 @@ def budget_review(*, actor, declaration: BudgetDeclaration, decisions: dict[int,
         elif decision == BudgetLine.Decision.ADJUSTED:
             approved = d.get("approved_quantity")
             if approved is None or approved < 0 or approved == line.quantity:
-                raise ValidationError("调整的项目须给出不同的核定数量 (An adjusted line needs a different approved "
-                                      "quantity).")
+                raise Invalid("调整的项目须给出不同的核定数量 (An adjusted line needs a different approved "
+                              "quantity).")
         else:
-            raise ValidationError("审核意见只能是同意、调整或不同意 (Decide approved, adjusted or refused).")
+            raise Invalid("审核意见只能是同意、调整或不同意 (Decide approved, adjusted or refused).")
         if decision != BudgetLine.Decision.APPROVED and not (d.get("comment") or "").strip():
-            raise ValidationError("调整或不同意的项目须说明理由 (Give a comment for adjusted or refused lines).")
+            raise Invalid("调整或不同意的项目须说明理由 (Give a comment for adjusted or refused lines).")
         line.decision, line.approved_quantity, line.comment = decision, approved, (d.get("comment") or "").strip()
         line.save(update_fields=["decision", "approved_quantity", "comment"])
     declaration.status = BudgetDeclaration.Status.REVIEWED

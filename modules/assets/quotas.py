@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 from django_tenants.utils import schema_context
 
 from zhengtong.audit.services import audit_denied, audit_record
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.registry.registry import get_module
 from zhengtong.registry.rules import rules_for
 
@@ -55,20 +55,22 @@ def _is_unit_side(user) -> bool:
     return user.has_role(*UNIT_SIDE)
 
 
+@audited_refusal("assets.quota.refused", object_type="assets.QuotaItem")
 @transaction.atomic
 def quota_item_open(*, actor, asset_class: Category, year: int, basis: str = "") -> QuotaItem:
     """The bureau puts a class on the unit's quota list for a year (based on functions and
     posts, stated in ``basis``); the unit then proposes its figure."""
     if not is_bureau(actor):
-        raise PermissionDenied("只有区财政局可以设定配置定额 / Only the district finance bureau may set quotas.")
+        raise Refused("只有区财政局可以设定配置定额 / Only the district finance bureau may set quotas.")
     if QuotaItem.objects.filter(asset_class=asset_class, year=year).exists():
-        raise ValidationError("该分类本年度已有定额项目 (This class already has a quota item for the year).")
+        raise Invalid("该分类本年度已有定额项目 (This class already has a quota item for the year).")
     item = QuotaItem.objects.create(asset_class=asset_class, year=year, basis=basis)
     audit_record(action="assets.quota.open", actor=actor, obj=item,
                  after={"class": asset_class.code, "year": year, "basis": basis})
     return item
 
 
+@audited_refusal("assets.quota.refused", obj_arg="item")
 @transaction.atomic
 def quota_round_add(*, actor, item: QuotaItem, step: str, quantity: int | None = None, note: str = "") -> QuotaRound:
     """Record the next round of the negotiation. The bureau's approval without a figure
@@ -77,24 +79,24 @@ def quota_round_add(*, actor, item: QuotaItem, step: str, quantity: int | None =
     try:
         required, after, side = _FLOW[QuotaRound.Step(step)]
     except ValueError:
-        raise ValidationError("未知的协商步骤 (Unknown negotiation step).") from None
+        raise Invalid("未知的协商步骤 (Unknown negotiation step).") from None
     allowed = is_bureau(actor) if side == "bureau" else _is_unit_side(actor)
     if not allowed:
-        raise PermissionDenied("您无权办理此协商步骤 / You may not take this negotiation step.")
+        raise Refused("您无权办理此协商步骤 / You may not take this negotiation step.")
     if item.status != required:
-        raise ValidationError("协商步骤顺序不对：两上两下须依次进行 (Out of turn: the rounds go propose, return, "
-                              "revise, approve).")
+        raise Invalid("协商步骤顺序不对：两上两下须依次进行 (Out of turn: the rounds go propose, return, "
+                      "revise, approve).")
     last = item.rounds.order_by("-number").first()
     if step == QuotaRound.Step.CHANGE and not note.strip():
-        raise ValidationError("请说明职能变化情况 (Say how the unit's functions changed).")
+        raise Invalid("请说明职能变化情况 (Say how the unit's functions changed).")
     if step == QuotaRound.Step.CHANGE_REFUSE:
         quantity = item.approved_quantity  # the round records the figure that stays
     if quantity is None:
         if step not in (QuotaRound.Step.APPROVE, QuotaRound.Step.CHANGE_APPROVE):
-            raise ValidationError("请填写数量 (Enter a quantity).")
+            raise Invalid("请填写数量 (Enter a quantity).")
         quantity = last.quantity
     if quantity < 0:
-        raise ValidationError("数量不能为负 (The quantity cannot be negative).")
+        raise Invalid("数量不能为负 (The quantity cannot be negative).")
     rnd = QuotaRound.objects.create(item=item, number=(last.number + 1) if last else 1, step=step,
                                     quantity=quantity, note=note, by=actor)
     before = item.status
@@ -169,70 +171,74 @@ def quota_check(*, asset_class: Category, year: int, quantity: int) -> QuotaChec
     return QuotaCheck(quota=quota, stock=stock, requested=quantity)
 
 
-class OverQuota(ValidationError):
-    pass
+class OverQuota(Invalid):
+    """More than quota minus stock under the rule's policy. Invalid, not Refused: the person can
+    ask for less, or justify it for the bureau; yet every such attempt is kept in the trail."""
 
 
+def _over_quota(check: QuotaCheck, *, quantity: int, justification: str) -> OverQuota | None:
+    """Why the rule ``over_quota_policy`` refuses this request, or None when it may go ahead
+    (within quota, or over it with a justification for the bureau)."""
+    if not check.over:
+        return None
+    policy = rules_for(get_module("assets"))["over_quota_policy"]
+    available = "无定额 / no quota" if check.available is None else f"{check.available.normalize():f}"
+    if policy == "refuse":
+        return OverQuota(f"超出配置定额：可配置数量 {available}，申请 {quantity} "
+                         f"(Over the allocation quota: {available} available, {quantity} requested).")
+    if not justification.strip():
+        return OverQuota(f"超出配置定额，须说明理由报财政局审核：可配置数量 {available}，申请 {quantity} "
+                         f"(Over the allocation quota: give a justification for the finance bureau; "
+                         f"{available} available, {quantity} requested).")
+    return None
+
+
+@audited_refusal("assets.acquisition.refused", object_type="assets.Category")
 def acquisition_request(*, actor, asset_class: Category, year: int, quantity: int, reason: str = "",
                         justification: str = "") -> AcquisitionRequest:
     """Ask to acquire ``quantity`` items of a class. Within quota minus stock it is accepted
     at once; over it, the rule over_quota_policy refuses it ("refuse") or sends it with a
-    justification to the district finance bureau ("justify"). A refusal is audited."""
+    justification to the district finance bureau ("justify"). An over-quota refusal is
+    audited after the check's transaction (which wrote nothing), so the trace stays."""
     if not (_is_unit_side(actor) or actor.has_perm("assets.add_asset")):
-        raise PermissionDenied("您无权申请配置资产 / You may not request acquisitions.")
-    try:
-        return _acquisition_request(actor=actor, asset_class=asset_class, year=year, quantity=quantity,
-                                    reason=reason, justification=justification)
-    except OverQuota as exc:
-        audit_denied(action="assets.acquisition.over_quota", actor=actor, object_type="assets.Category",
-                     object_id=str(asset_class.pk), object_repr=asset_class.name, detail=exc.messages[0])
-        raise
-
-
-@transaction.atomic
-def _acquisition_request(*, actor, asset_class, year, quantity, reason, justification) -> AcquisitionRequest:
+        raise Refused("您无权申请配置资产 / You may not request acquisitions.")
     if quantity < 1:
-        raise ValidationError("数量至少为1 (The quantity must be at least 1).")
-    # Serialise the checks of this unit (a quota covers a class and its subclasses), so two
-    # requests cannot both take the last free place.
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.assets_quota'))")
-    check = quota_check(asset_class=asset_class, year=year, quantity=quantity)
-    status = AcquisitionRequest.Status.WITHIN_QUOTA
-    if check.over:
-        policy = rules_for(get_module("assets"))["over_quota_policy"]
-        available = "无定额 / no quota" if check.available is None else f"{check.available.normalize():f}"
-        if policy == "refuse":
-            raise OverQuota(f"超出配置定额：可配置数量 {available}，申请 {quantity} "
-                            f"(Over the allocation quota: {available} available, {quantity} requested).")
-        if not justification.strip():
-            raise OverQuota(f"超出配置定额，须说明理由报财政局审核：可配置数量 {available}，申请 {quantity} "
-                            f"(Over the allocation quota: give a justification for the finance bureau; "
-                            f"{available} available, {quantity} requested).")
-        status = AcquisitionRequest.Status.BUREAU_REVIEW
-    req = AcquisitionRequest.objects.create(
-        asset_class=asset_class, year=year, quantity=quantity, reason=reason, justification=justification,
-        quota=check.quota.approved_quantity if check.quota else None, stock=check.stock, status=status,
-        requested_by=actor)
-    audit_record(action="assets.acquisition.request", actor=actor, obj=req,
-                 after={"class": asset_class.code, "quantity": quantity, "status": status})
-    if status == AcquisitionRequest.Status.BUREAU_REVIEW:
-        from .warnings import tell_bureau
+        raise Invalid("数量至少为1 (The quantity must be at least 1).")
+    with transaction.atomic():
+        # Serialise the checks of this unit (a quota covers a class and its subclasses), so two
+        # requests cannot both take the last free place.
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.assets_quota'))")
+        check = quota_check(asset_class=asset_class, year=year, quantity=quantity)
+        refusal = _over_quota(check, quantity=quantity, justification=justification)
+        if refusal is None:
+            status = AcquisitionRequest.Status.BUREAU_REVIEW if check.over else AcquisitionRequest.Status.WITHIN_QUOTA
+            req = AcquisitionRequest.objects.create(
+                asset_class=asset_class, year=year, quantity=quantity, reason=reason, justification=justification,
+                quota=check.quota.approved_quantity if check.quota else None, stock=check.stock, status=status,
+                requested_by=actor)
+            audit_record(action="assets.acquisition.request", actor=actor, obj=req,
+                         after={"class": asset_class.code, "quantity": quantity, "status": status})
+            if status == AcquisitionRequest.Status.BUREAU_REVIEW:
+                from .warnings import tell_bureau
 
-        tell_bureau(title=f"超定额配置申请待审：{asset_class.name} {quantity}",
-                    title_en=f"Over-quota acquisition request: {asset_class.name} {quantity}",
-                    view="assets_district:quota_unit", dedupe_key=f"assets.acquisition:{req.pk}")
-    return req
+                tell_bureau(title=f"超定额配置申请待审：{asset_class.name} {quantity}",
+                            title_en=f"Over-quota acquisition request: {asset_class.name} {quantity}",
+                            view="assets_district:quota_unit", dedupe_key=f"assets.acquisition:{req.pk}")
+            return req
+    audit_denied(action="assets.acquisition.over_quota", actor=actor, object_type="assets.Category",
+                 object_id=str(asset_class.pk), object_repr=asset_class.name, detail=refusal.messages[0])
+    raise refusal
 
-
+@audited_refusal("assets.acquisition.refused", obj_arg="request")
 @transaction.atomic
 def acquisition_decide(*, actor, request: AcquisitionRequest, approve: bool, note: str = "") -> AcquisitionRequest:
     """The bureau's decision on an over-quota request."""
     if not is_bureau(actor):
-        raise PermissionDenied("只有区财政局可以审核超定额申请 / Only the district finance bureau decides this.")
+        raise Refused("只有区财政局可以审核超定额申请 / Only the district finance bureau decides this.")
     req = AcquisitionRequest.objects.select_for_update().get(pk=request.pk)
     if req.status != AcquisitionRequest.Status.BUREAU_REVIEW:
-        raise ValidationError("该申请不在待审状态 (This request is not waiting for a decision).")
+        raise Invalid("该申请不在待审状态 (This request is not waiting for a decision).")
     req.status = AcquisitionRequest.Status.APPROVED if approve else AcquisitionRequest.Status.REFUSED
     req.decided_by, req.decision_note = actor, note
     req.save(update_fields=["status", "decided_by", "decision_note"])

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.audit.services import audit_denied, audit_record
+from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.core.permissions import can, grant, revoke
 
 from .district.services import summary_refresh_on_commit
@@ -66,6 +67,7 @@ def _set_custodian_grants(asset: Asset, old_custodian, new_custodian) -> None:
             grant(perm, new_custodian, asset)
 
 
+@audited_refusal("assets.asset.refused", object_type="assets.Asset")
 @transaction.atomic
 def asset_register(*, actor, name: str, original_value: Decimal, acquired_on: date, category: str = "",
                    spec: str = "", department: str = "", location: str = "", custodian=None,
@@ -77,7 +79,7 @@ def asset_register(*, actor, name: str, original_value: Decimal, acquired_on: da
     if card.get("asset_class") is not None:
         category = card["asset_class"].name  # the text class follows the classification
     if not actor.has_perm("assets.add_asset"):
-        raise PermissionDenied(_("You may not register assets."))
+        raise Refused(_("You may not register assets."))
     # A custodian who registers an asset holds it unless someone else is named.
     if custodian is None and not actor.has_perm("assets.change_asset"):
         custodian = actor
@@ -93,6 +95,7 @@ def asset_register(*, actor, name: str, original_value: Decimal, acquired_on: da
     return asset
 
 
+@audited_refusal("assets.asset.refused", obj_arg="asset")
 @transaction.atomic
 def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **changes) -> Asset:
     """Change an asset card.
@@ -104,11 +107,11 @@ def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **
     """
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     if not can(actor, "assets.change_asset", asset):
-        raise PermissionDenied(_("You may not change this asset."))
+        raise Refused(_("You may not change this asset."))
     if expected_version is not None and asset.version != expected_version:
         raise AssetChangedElsewhere(asset)
     if "custodian" in changes and not actor.has_perm("assets.change_asset"):
-        raise PermissionDenied(_("Only the asset officer may change the custodian."))
+        raise Refused(_("Only the asset officer may change the custodian."))
     before = _snapshot(asset)
     old_custodian = asset.custodian
     for field, value in changes.items():
@@ -134,6 +137,7 @@ def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **
 AUTHORITY_STATUSES = (Asset.Status.PENDING_DISPOSAL, Asset.Status.DISPOSED)
 
 
+@audited_refusal("assets.asset.refused", obj_arg="asset", object_type="assets.Asset")
 @transaction.atomic
 def asset_status_set(*, actor, asset: Asset | int, status: str, reason: str = "", decision_number: str = "",
                      expected_version: int | None = None, authority: str = "",
@@ -150,14 +154,14 @@ def asset_status_set(*, actor, asset: Asset | int, status: str, reason: str = ""
     changes nothing and records nothing.
     """
     if status not in Asset.Status.values:
-        raise ValidationError(_("Unknown asset status (未知的资产状态)."))
+        raise Invalid(_("Unknown asset status (未知的资产状态)."))
     asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
     if not authority:
         if not can(actor, "assets.change_asset", asset):
-            raise PermissionDenied(_("You may not change this asset (您无权修改此资产)."))
+            raise Refused(_("You may not change this asset (您无权修改此资产)."))
         if status in AUTHORITY_STATUSES or asset.status in AUTHORITY_STATUSES:
-            raise ValidationError(_("Disposal is decided through the disposal approval "
-                                    "(资产处置须经审批)."))
+            raise Invalid(_("Disposal is decided through the disposal approval "
+                            "(资产处置须经审批)."))
     if expected_version is not None and asset.version != expected_version:
         raise AssetChangedElsewhere(asset)
     before = asset.status
@@ -192,6 +196,8 @@ def disposal_appraisal_missing(asset: Asset) -> bool:
     return asset.disposal_method in needing and not attachments_of(asset).filter(use=APPRAISAL.key).exists()
 
 
+@audited_refusal("assets.asset.disposal_request", obj_arg="asset", object_type="assets.Asset")
+@transaction.atomic
 def asset_disposal_request(*, actor, asset: Asset | int, disposal_type: str, reason: str,
                            expected_version: int | None = None):
     """Request the disposal of a card as ``disposal_type`` (transfer, sale, scrap, donation,
@@ -200,29 +206,17 @@ def asset_disposal_request(*, actor, asset: Asset | int, disposal_type: str, rea
 
     One transaction: if the approval engine refuses (appraisal missing, already in approval,
     not disposable), the card keeps no type. A refused permission is written to the audit
-    trail here, after that transaction rolled back (the engine's own record went with it).
+    trail after that transaction rolled back (the engine's own record went with it).
     """
-    try:
-        return _asset_disposal_request(actor=actor, asset=asset, disposal_type=disposal_type, reason=reason,
-                                       expected_version=expected_version)
-    except PermissionDenied as exc:
-        audit_denied(action="assets.asset.disposal_request", actor=actor, object_type="assets.Asset",
-                     object_id=str(getattr(asset, "pk", asset)), detail=getattr(exc, "code", "") or "may_not_request")
-        raise
-
-
-@transaction.atomic
-def _asset_disposal_request(*, actor, asset: Asset | int, disposal_type: str, reason: str,
-                            expected_version: int | None):
     from zhengtong.approvals.services import approval_submit
 
     asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
     if not can(actor, "assets.change_asset", asset):
-        raise PermissionDenied(_("You may not request the disposal of this asset (您无权申请处置此资产)."))
+        raise Refused(_("You may not request the disposal of this asset (您无权申请处置此资产)."))
     if disposal_type not in Asset.DisposalMethod.values:
-        raise ValidationError(_("Choose the disposal type (请选择处置方式)."))
+        raise Invalid(_("Choose the disposal type (请选择处置方式)."))
     if not reason.strip():
-        raise ValidationError(_("Give the reason for the disposal (请填写处置理由)."))
+        raise Invalid(_("Give the reason for the disposal (请填写处置理由)."))
     if expected_version is not None and asset.version != expected_version:
         raise AssetChangedElsewhere(asset)
     before = asset.disposal_method
@@ -252,6 +246,7 @@ def asset_disposal_type_clear(*, actor, asset: Asset | int, authority: str) -> A
     return asset
 
 
+@audited_refusal("assets.asset.refused", obj_arg="asset", object_type="assets.Asset")
 @transaction.atomic
 def asset_disposal_record(*, actor, asset: Asset | int, method: str = "", proceeds: Decimal | None = None,
                           expected_version: int | None = None) -> Asset:
@@ -260,17 +255,17 @@ def asset_disposal_record(*, actor, asset: Asset | int, method: str = "", procee
     disposal requested without one (the generic approval page) takes ``method`` here."""
     asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
     if not actor.has_perm("assets.change_asset"):
-        raise PermissionDenied(_("Only the asset officer records disposals (只有资产专管员可以登记处置结果)."))
+        raise Refused(_("Only the asset officer records disposals (只有资产专管员可以登记处置结果)."))
     if asset.status != Asset.Status.DISPOSED:
-        raise ValidationError(_("Only an approved disposal can be recorded (资产处置批准后才能登记处置结果)."))
+        raise Invalid(_("Only an approved disposal can be recorded (资产处置批准后才能登记处置结果)."))
     if asset.disposal_method and method and method != asset.disposal_method:
-        raise ValidationError(_("The disposal type was decided with the approval and cannot be changed "
-                                "(处置方式已随审批确定，不能更改)."))
+        raise Invalid(_("The disposal type was decided with the approval and cannot be changed "
+                        "(处置方式已随审批确定，不能更改)."))
     method = asset.disposal_method or method
     if method not in Asset.DisposalMethod.values:
-        raise ValidationError(_("Choose how the asset was disposed of (请选择处置方式)."))
+        raise Invalid(_("Choose how the asset was disposed of (请选择处置方式)."))
     if proceeds is not None and proceeds < 0:
-        raise ValidationError(_("Proceeds cannot be negative (处置收入不能为负数)."))
+        raise Invalid(_("Proceeds cannot be negative (处置收入不能为负数)."))
     if expected_version is not None and asset.version != expected_version:
         raise AssetChangedElsewhere(asset)
     before = {"disposal_method": asset.disposal_method, "disposal_proceeds": asset.disposal_proceeds}
@@ -289,18 +284,19 @@ def may_assign_heads(actor) -> bool:
     return actor.has_role(UNIT_ADMIN) or actor.has_perm("assets.change_asset")
 
 
+@audited_refusal("assets.department_head.refused", object_type="assets.DepartmentHead")
 @transaction.atomic
 def department_head_assign(*, actor, user, department: str) -> DepartmentHead:
     """Let ``user`` (who holds the department head role here) see the cards of ``department``."""
     if not may_assign_heads(actor):
-        raise PermissionDenied(_("Only the unit admin or the asset officer may assign department heads "
-                                 "(只有单位管理员或资产专管员可以指定部门负责人)."))
+        raise Refused(_("Only the unit admin or the asset officer may assign department heads "
+                        "(只有单位管理员或资产专管员可以指定部门负责人)."))
     department = department.strip()
     if not department:
-        raise ValidationError(_("Name the department (请填写部门)."))
+        raise Invalid(_("Name the department (请填写部门)."))
     if DEPARTMENT_HEAD not in user.role_keys:
-        raise ValidationError(_("This person does not hold the department head role in this unit "
-                                "(此人在本单位没有部门负责人角色)."))
+        raise Invalid(_("This person does not hold the department head role in this unit "
+                        "(此人在本单位没有部门负责人角色)."))
     head, created = DepartmentHead.objects.get_or_create(user=user, department=department)
     if created:
         audit_record(action="assets.department_head.assign", actor=actor, obj=head,
@@ -308,11 +304,12 @@ def department_head_assign(*, actor, user, department: str) -> DepartmentHead:
     return head
 
 
+@audited_refusal("assets.department_head.refused", obj_arg="head")
 @transaction.atomic
 def department_head_remove(*, actor, head: DepartmentHead) -> None:
     if not may_assign_heads(actor):
-        raise PermissionDenied(_("Only the unit admin or the asset officer may assign department heads "
-                                 "(只有单位管理员或资产专管员可以指定部门负责人)."))
+        raise Refused(_("Only the unit admin or the asset officer may assign department heads "
+                        "(只有单位管理员或资产专管员可以指定部门负责人)."))
     audit_record(action="assets.department_head.remove", actor=actor, obj=head,
                  before={"user_id": head.user_id, "department": head.department})
     head.delete()

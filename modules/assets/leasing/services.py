@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.registry.registry import UNIT_ADMIN
 
 from ..manifest import ASSET_OFFICER
@@ -46,15 +46,20 @@ def is_officer(user) -> bool:
     return user.is_authenticated and user.has_role(ASSET_OFFICER)
 
 
+# Refusals keep the action name the pages audited them under before the services did.
+REFUSED = "assets.lending.refused"
+
+
 def _require_officer(actor) -> None:
     if not is_officer(actor):
-        raise PermissionDenied(_("Only the asset officer manages lending and renting (只有资产专管员可以办理出租出借)."))
+        raise Refused(_("Only the asset officer manages lending and renting (只有资产专管员可以办理出租出借)."))
 
 
 def _lock(contract_id: int) -> LeaseContract:
     return LeaseContract.objects.select_for_update().select_related("asset").get(pk=contract_id)
 
 
+@audited_refusal(REFUSED, object_type="assets_leasing.LeaseContract")
 @transaction.atomic
 def lease_request_create(*, actor, asset: Asset, kind: str, counterparty: str, term_start: date, term_end: date,
                          rent: Decimal = Decimal("0.00"), counterparty_contact: str = "", purpose: str = "",
@@ -62,14 +67,14 @@ def lease_request_create(*, actor, asset: Asset, kind: str, counterparty: str, t
     _require_officer(actor)
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     if asset.status not in LENDABLE:
-        raise ValidationError(_("Only assets in use or idle can be lent or rented out (只有在用或闲置资产可以出租出借)."))
+        raise Invalid(_("Only assets in use or idle can be lent or rented out (只有在用或闲置资产可以出租出借)."))
     if kind == LeaseContract.Kind.LEND and rent:
-        raise ValidationError(_("Lending is free of charge; use renting for a rent (出借不收取租金，收租请选择出租)."))
+        raise Invalid(_("Lending is free of charge; use renting for a rent (出借不收取租金，收租请选择出租)."))
     contract = LeaseContract(asset=asset, kind=kind, counterparty=counterparty.strip(),
                              counterparty_contact=counterparty_contact, purpose=purpose, term_start=term_start,
                              term_end=term_end, rent=rent, contract_number=contract_number, requested_by=actor)
     if term_end < term_start:
-        raise ValidationError(_("The term ends before it starts (租期结束日早于开始日)."))
+        raise Invalid(_("The term ends before it starts (租期结束日早于开始日)."))
     contract.full_clean()
     contract.save()
     _record("create", actor, contract, after=_snapshot(contract))
@@ -87,7 +92,7 @@ def _open_on_asset(asset_id: int, exclude_pk: int | None = None):
 def lease_submitted(*, contract_id: int, actor, approval_ref: str) -> LeaseContract:
     contract = _lock(contract_id)
     if _open_on_asset(contract.asset_id, contract.pk).exists():
-        raise ValidationError(_("This asset already has an open lending or renting contract (该资产已有在办的出租出借)."))
+        raise Invalid(_("This asset already has an open lending or renting contract (该资产已有在办的出租出借)."))
     before = contract.status
     contract.status = LeaseContract.Status.IN_APPROVAL
     contract.save(update_fields=["status"])
@@ -101,7 +106,7 @@ def lease_approved(*, contract_id: int, actor, approval_ref: str) -> LeaseContra
     contract = _lock(contract_id)
     asset = Asset.objects.select_for_update().get(pk=contract.asset_id)
     if asset.status not in LENDABLE:
-        raise ValidationError(_("The asset is no longer in use or idle (该资产已不是在用或闲置状态)."))
+        raise Invalid(_("The asset is no longer in use or idle (该资产已不是在用或闲置状态)."))
     contract.status_before = asset.status
     contract.status = LeaseContract.Status.ACTIVE
     contract.save(update_fields=["status", "status_before"])
@@ -127,15 +132,16 @@ def lease_closed(*, contract_id: int, actor, approval_ref: str) -> LeaseContract
 
 # --- while active ---
 
+@audited_refusal(REFUSED, obj_arg="contract")
 @transaction.atomic
 def lease_income_record(*, actor, contract: LeaseContract, received_on: date, amount: Decimal,
                         note: str = "") -> IncomeEntry:
     _require_officer(actor)
     contract = _lock(contract.pk)
     if contract.status not in (LeaseContract.Status.ACTIVE, LeaseContract.Status.RETURNED):
-        raise ValidationError(_("Income is recorded on approved contracts only (只有已批准的合同可以登记收入)."))
+        raise Invalid(_("Income is recorded on approved contracts only (只有已批准的合同可以登记收入)."))
     if contract.kind != LeaseContract.Kind.RENT:
-        raise ValidationError(_("Lending brings no rent (出借不产生租金收入)."))
+        raise Invalid(_("Lending brings no rent (出借不产生租金收入)."))
     entry = IncomeEntry(contract=contract, received_on=received_on, amount=amount, note=note, recorded_by=actor)
     entry.full_clean()
     entry.save()
@@ -146,6 +152,7 @@ def lease_income_record(*, actor, contract: LeaseContract, received_on: date, am
     return entry
 
 
+@audited_refusal(REFUSED, obj_arg="contract")
 @transaction.atomic
 def lease_file_with_bureau(*, actor, contract: LeaseContract) -> LeaseContract:
     """File the contract with the district finance bureau (合同文本报财政局备案): the signed
@@ -155,24 +162,25 @@ def lease_file_with_bureau(*, actor, contract: LeaseContract) -> LeaseContract:
     _require_officer(actor)
     contract = _lock(contract.pk)
     if contract.status not in (LeaseContract.Status.ACTIVE, LeaseContract.Status.RETURNED):
-        raise ValidationError(_("Only approved contracts are filed (只有已批准的合同可以备案)."))
+        raise Invalid(_("Only approved contracts are filed (只有已批准的合同可以备案)."))
     if contract.filed_at:
         return contract
     if not any(f.use == "assets.lease_contract" for f in attachments_of(contract)):
-        raise ValidationError(_("Attach the signed contract text first (请先上传合同文本)."))
+        raise Invalid(_("Attach the signed contract text first (请先上传合同文本)."))
     contract.filed_at, contract.filed_by = timezone.now(), actor
     contract.save(update_fields=["filed_at", "filed_by"])
     _record("file", actor, contract, after={"filed_at": contract.filed_at})
     return contract
 
 
+@audited_refusal(REFUSED, obj_arg="contract")
 @transaction.atomic
 def lease_return(*, actor, contract: LeaseContract, returned_on: date | None = None) -> LeaseContract:
     """The asset came back: the contract ends and the card's earlier status returns."""
     _require_officer(actor)
     contract = _lock(contract.pk)
     if contract.status != LeaseContract.Status.ACTIVE:
-        raise ValidationError(_("Only an active contract can end with a return (只有执行中的合同可以办理收回)."))
+        raise Invalid(_("Only an active contract can end with a return (只有执行中的合同可以办理收回)."))
     contract.status = LeaseContract.Status.RETURNED
     contract.returned_on = returned_on or timezone.localdate()
     contract.save(update_fields=["status", "returned_on"])
@@ -185,6 +193,13 @@ def lease_return(*, actor, contract: LeaseContract, returned_on: date | None = N
 
 
 # --- periodic ---
+
+def _warnings_due(contract: LeaseContract, days_left: int, thresholds: list[int]) -> list[int]:
+    """The expiry warnings ``contract`` has not had yet at ``days_left`` days before its end."""
+    if days_left < 0:  # ended, still out: the overdue warning, marked -1
+        return [] if EXPIRED in contract.expiry_warned else [EXPIRED]
+    return [d for d in thresholds if days_left <= d and d not in contract.expiry_warned]
+
 
 def expiry_warnings_issue(*, today: date | None = None) -> int:
     """Warn the asset officers (and whoever made the request) before an active contract ends,
@@ -211,16 +226,11 @@ def expiry_warnings_issue(*, today: date | None = None) -> int:
                      .select_related("asset")):
         days_left = (contract.term_end - today).days
 
-        def due_now(c):
-            if days_left < 0:  # ended, still out: the overdue warning, marked -1
-                return [] if EXPIRED in c.expiry_warned else [EXPIRED]
-            return [d for d in thresholds if days_left <= d and d not in c.expiry_warned]
-
-        if not due_now(contract):
+        if not _warnings_due(contract, days_left, thresholds):
             continue
         with transaction.atomic():
             contract = _lock(contract.pk)
-            due = due_now(contract)
+            due = _warnings_due(contract, days_left, thresholds)
             if not due:
                 continue
             contract.expiry_warned = sorted(set(contract.expiry_warned) | set(due))

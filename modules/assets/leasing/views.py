@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhengtong.audit.services import audit_denied
+from zhengtong.core.actions import run_service
 from zhengtong.core.permissions import visible
 from zhengtong.core.submissions import once_per_submission
 
@@ -17,14 +17,6 @@ from ..models import Asset
 from . import selectors, services
 from .forms import IncomeForm, LeaseContractForm
 from .models import LeaseContract
-
-
-def _fail(request, exc) -> None:
-    if isinstance(exc, PermissionDenied):
-        # Outside the refused (rolled back) transaction, so the attempt stays in the trail.
-        audit_denied(action="assets.lending.refused", actor=request.user, object_repr=request.path[:200],
-                     detail=str(exc))
-    messages.error(request, "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 
 @login_required
@@ -72,10 +64,8 @@ def lending_income(request, pk):
     contract = selectors.contract_get(user=request.user, pk=pk)
     form = IncomeForm(request.POST)
     if form.is_valid():
-        try:
-            services.lease_income_record(actor=request.user, contract=contract, **form.cleaned_data)
-        except (PermissionDenied, ValidationError) as exc:
-            _fail(request, exc)
+        run_service(request, lambda: services.lease_income_record(actor=request.user, contract=contract,
+                                                                  **form.cleaned_data))
     else:
         messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
     return redirect("assets:lending_detail", pk=contract.pk)
@@ -85,10 +75,7 @@ def lending_income(request, pk):
 @require_POST
 def lending_file(request, pk):
     contract = selectors.contract_get(user=request.user, pk=pk)
-    try:
-        services.lease_file_with_bureau(actor=request.user, contract=contract)
-    except (PermissionDenied, ValidationError) as exc:
-        _fail(request, exc)
+    run_service(request, lambda: services.lease_file_with_bureau(actor=request.user, contract=contract))
     return redirect("assets:lending_detail", pk=contract.pk)
 
 
@@ -96,8 +83,5 @@ def lending_file(request, pk):
 @require_POST
 def lending_return(request, pk):
     contract = selectors.contract_get(user=request.user, pk=pk)
-    try:
-        services.lease_return(actor=request.user, contract=contract)
-    except (PermissionDenied, ValidationError) as exc:
-        _fail(request, exc)
+    run_service(request, lambda: services.lease_return(actor=request.user, contract=contract))
     return redirect("assets:lending_detail", pk=contract.pk)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django_tenants.utils import schema_context
 
 from zhengtong.audit.models import AuditEvent
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.registry.registry import DISTRICT_FINANCE, UNIT_ADMIN
 
 from ..manifest import ASSET_OFFICER
@@ -25,6 +26,8 @@ from ..models import Asset, Category
 from ..services import asset_status_set, next_asset_number
 from .models import DecisionSequence, IdleFlag, PoolListing, PoolTransfer
 
+# Refusals keep the action name the pages audited them under before the services did.
+REFUSED = "assets.pool.refused"
 HISTORY_LIMIT = 200  # events copied with a card; older ones stay readable in the offering unit
 
 
@@ -138,17 +141,18 @@ def idle_flags_refresh(*, today: date | None = None) -> int:
 
 # ----------------------------------------------------------------------------- listings
 
+@audited_refusal(REFUSED, obj_arg="asset_id", object_type="assets.Asset")
 @transaction.atomic
 def pool_publish(*, actor, asset_id: int, note: str = "") -> PoolListing:
     """The unit's asset officer offers one of its idle assets to the district pool."""
     unit = _unit_here()
     if unit is None or not actor.has_role(ASSET_OFFICER):
-        raise PermissionDenied(_("Only the unit's asset officer may offer assets to the pool (只有资产专管员可以发布闲置资产)."))
+        raise Refused(_("Only the unit's asset officer may offer assets to the pool (只有资产专管员可以发布闲置资产)."))
     asset = Asset.objects.select_for_update(of=("self",)).select_related("asset_class").get(pk=asset_id)
     if asset.status != Asset.Status.IDLE:
-        raise ValidationError(_("Only idle assets can be offered to the pool (只有闲置资产可以发布到闲置资产库)."))
+        raise Invalid(_("Only idle assets can be offered to the pool (只有闲置资产可以发布到闲置资产库)."))
     if PoolListing.objects.filter(unit=unit, asset_id=asset.pk, status__in=PoolListing.OPEN).exists():
-        raise ValidationError(_("This asset is already offered in the pool (该资产已在闲置资产库中)."))
+        raise Invalid(_("This asset is already offered in the pool (该资产已在闲置资产库中)."))
     listing = PoolListing.objects.create(
         unit=unit, asset_id=asset.pk, asset_number=asset.number, asset_name=asset.name,
         class_code=asset.asset_class.code if asset.asset_class else "",
@@ -161,15 +165,16 @@ def pool_publish(*, actor, asset_id: int, note: str = "") -> PoolListing:
     return listing
 
 
+@audited_refusal(REFUSED, obj_arg="listing_id", object_type="assets_pool.PoolListing")
 @transaction.atomic
 def pool_withdraw(*, actor, listing_id: int) -> PoolListing:
     """The offering unit's asset officer takes a listing back (not while a transfer is open)."""
     unit = _unit_here()
     listing = PoolListing.objects.select_for_update().get(pk=listing_id)
     if unit is None or listing.unit_id != unit.pk or not actor.has_role(ASSET_OFFICER):
-        raise PermissionDenied(_("Only the offering unit's asset officer may withdraw it (只有发布单位的资产专管员可以撤回)."))
+        raise Refused(_("Only the offering unit's asset officer may withdraw it (只有发布单位的资产专管员可以撤回)."))
     if listing.status != PoolListing.Status.LISTED:
-        raise ValidationError(_("A listing with an open request cannot be withdrawn (已有调剂申请的资产不能撤回)."))
+        raise Invalid(_("A listing with an open request cannot be withdrawn (已有调剂申请的资产不能撤回)."))
     listing.status = PoolListing.Status.WITHDRAWN
     listing.closed_at = timezone.now()
     listing.save(update_fields=["status", "closed_at"])
@@ -180,17 +185,18 @@ def pool_withdraw(*, actor, listing_id: int) -> PoolListing:
 
 # ----------------------------------------------------------------------------- transfers
 
+@audited_refusal(REFUSED, obj_arg="listing_id", object_type="assets_pool.PoolListing")
 @transaction.atomic
 def pool_request(*, actor, listing_id: int, reason: str = "") -> PoolTransfer:
     """Another unit's asset officer asks for a listed asset (from their own unit's pages)."""
     unit = _unit_here()
     if unit is None or not actor.has_role(ASSET_OFFICER):
-        raise PermissionDenied(_("Only a unit's asset officer may request pool assets (只有资产专管员可以申请调剂)."))
+        raise Refused(_("Only a unit's asset officer may request pool assets (只有资产专管员可以申请调剂)."))
     listing = PoolListing.objects.select_for_update(of=("self",)).select_related("unit").get(pk=listing_id)
     if listing.unit_id == unit.pk:
-        raise ValidationError(_("A unit cannot request its own asset (不能申请本单位发布的资产)."))
+        raise Invalid(_("A unit cannot request its own asset (不能申请本单位发布的资产)."))
     if listing.status != PoolListing.Status.LISTED:
-        raise ValidationError(_("This asset is no longer available (该资产已被申请或已撤回)."))
+        raise Invalid(_("This asset is no longer available (该资产已被申请或已撤回)."))
     transfer = PoolTransfer.objects.create(listing=listing, receiving_unit=unit, reason=reason, requested_by=actor)
     listing.status = PoolListing.Status.REQUESTED
     listing.save(update_fields=["status"])
@@ -206,6 +212,7 @@ def pool_request(*, actor, listing_id: int, reason: str = "") -> PoolTransfer:
     return transfer
 
 
+@audited_refusal(REFUSED, obj_arg="transfer_id", object_type="assets_pool.PoolTransfer")
 @transaction.atomic
 def pool_transfer_withdraw(*, actor, transfer_id: int) -> PoolTransfer:
     """The receiving unit's asset officer takes the request back while it waits for approvals;
@@ -213,10 +220,10 @@ def pool_transfer_withdraw(*, actor, transfer_id: int) -> PoolTransfer:
     unit = _unit_here()
     transfer = PoolTransfer.objects.select_for_update(of=("self",)).select_related("listing").get(pk=transfer_id)
     if unit is None or transfer.receiving_unit_id != unit.pk or not actor.has_role(ASSET_OFFICER):
-        raise PermissionDenied(_("Only the requesting unit's asset officer may withdraw the request "
-                                 "(只有申请单位的资产专管员可以撤回申请)."))
+        raise Refused(_("Only the requesting unit's asset officer may withdraw the request "
+                        "(只有申请单位的资产专管员可以撤回申请)."))
     if transfer.status != PoolTransfer.Status.PENDING:
-        raise ValidationError(_("This request is no longer waiting for approval (该申请已不在审批中)."))
+        raise Invalid(_("This request is no longer waiting for approval (该申请已不在审批中)."))
     transfer.status = PoolTransfer.Status.WITHDRAWN
     transfer.save(update_fields=["status"])
     listing = PoolListing.objects.select_for_update().get(pk=transfer.listing_id)
@@ -228,6 +235,7 @@ def pool_transfer_withdraw(*, actor, transfer_id: int) -> PoolTransfer:
 
 
 PARTIES = ("giver", "receiver", "bureau")
+DECISIONS = ("approve", "reject")
 
 
 def party_schema(transfer: PoolTransfer, party: str) -> str:
@@ -240,6 +248,7 @@ def may_decide(user, transfer: PoolTransfer, party: str) -> bool:
     return holds_role(user, party_schema(transfer, party), role)
 
 
+@audited_refusal(REFUSED, obj_arg="transfer_id", object_type="assets_pool.PoolTransfer")
 def pool_transfer_decide(*, actor, transfer_id: int, party: str, decision: str, note: str = "") -> PoolTransfer:
     """One of the three parties approves or rejects.
 
@@ -250,22 +259,22 @@ def pool_transfer_decide(*, actor, transfer_id: int, party: str, decision: str, 
     executes; if that fails the approvals stand and the failure is recorded, so the bureau
     can execute it again once the cause is fixed.
     """
-    if party not in PARTIES or decision not in ("approve", "reject"):
+    if party not in PARTIES or decision not in DECISIONS:
         raise ValueError("party must be giver/receiver/bureau and decision approve/reject")
     with transaction.atomic():
         transfer = (PoolTransfer.objects.select_for_update(of=("self",))
                     .select_related("listing__unit", "receiving_unit").get(pk=transfer_id))
         if not may_decide(actor, transfer, party):
-            raise PermissionDenied(_("You may not decide for this party (您无权代表该方审批)."))
+            raise Refused(_("You may not decide for this party (您无权代表该方审批)."))
         if transfer.status != PoolTransfer.Status.PENDING:
-            raise ValidationError(_("This request is no longer waiting for approval (该申请已不在审批中)."))
+            raise Invalid(_("This request is no longer waiting for approval (该申请已不在审批中)."))
         signed = {p: by for p, by, _at in transfer.signatures}
         if signed[party] is not None:
-            raise ValidationError(_("This party has already approved (该方已审批)."))
+            raise Invalid(_("This party has already approved (该方已审批)."))
         if actor.pk == transfer.requested_by_id:
-            raise PermissionDenied(_("The person who made the request cannot approve it (申请人不能审批本人的申请)."))
+            raise Refused(_("The person who made the request cannot approve it (申请人不能审批本人的申请)."))
         if any(by is not None and by.pk == actor.pk for by in signed.values()):
-            raise PermissionDenied(_("One person cannot approve for two parties (同一人不能代表两方审批)."))
+            raise Refused(_("One person cannot approve for two parties (同一人不能代表两方审批)."))
         now = timezone.now()
         if decision == "reject":
             transfer.status = PoolTransfer.Status.REJECTED
@@ -276,7 +285,7 @@ def pool_transfer_decide(*, actor, transfer_id: int, party: str, decision: str, 
             listing.save(update_fields=["status"])
         else:
             if party == "bureau" and (signed["giver"] is None or signed["receiver"] is None):
-                raise ValidationError(_("The bureau approves after both units (财政局须在双方单位同意后审批)."))
+                raise Invalid(_("The bureau approves after both units (财政局须在双方单位同意后审批)."))
             setattr(transfer, f"{party}_approved_by", actor)
             setattr(transfer, f"{party}_approved_at", now)
             fields = [f"{party}_approved_by", f"{party}_approved_at"]
@@ -331,6 +340,7 @@ def _card_history(asset: Asset) -> list[dict]:
              "before": e.before, "after": e.after, "detail": e.detail} for e in reversed(list(events))]
 
 
+@audited_refusal(REFUSED, obj_arg="transfer_id", object_type="assets_pool.PoolTransfer")
 def pool_transfer_execute(*, actor, transfer_id: int) -> PoolTransfer:
     """Move the card from the offering unit's books to the receiving unit's, atomically.
 
@@ -345,12 +355,12 @@ def pool_transfer_execute(*, actor, transfer_id: int) -> PoolTransfer:
                     .select_related("listing__unit", "receiving_unit").get(pk=transfer_id))
         bureau_signer = actor is not None and transfer.bureau_approved_by_id == actor.pk
         if actor is not None and not (bureau_signer or may_decide(actor, transfer, "bureau")):
-            raise PermissionDenied(_("Only the district finance bureau executes a transfer (只有区财政局可以执行调剂)."))
+            raise Refused(_("Only the district finance bureau executes a transfer (只有区财政局可以执行调剂)."))
         if transfer.status == PoolTransfer.Status.EXECUTED:
             return transfer  # a second click (or a retry racing the first) moves nothing twice
         if transfer.status != PoolTransfer.Status.APPROVED or not all(by for _p, by, _at in transfer.signatures):
-            raise ValidationError(_("The transfer needs the approval of both units and the bureau first "
-                                    "(调剂须经调出单位、调入单位和财政局审批)."))
+            raise Invalid(_("The transfer needs the approval of both units and the bureau first "
+                            "(调剂须经调出单位、调入单位和财政局审批)."))
         listing = transfer.listing
         giver, receiver = listing.unit, transfer.receiving_unit
         today = timezone.localdate()
@@ -360,7 +370,7 @@ def pool_transfer_execute(*, actor, transfer_id: int) -> PoolTransfer:
         with schema_context(giver.schema_name):
             asset = Asset.objects.select_for_update(of=("self",)).select_related("asset_class").get(pk=listing.asset_id)
             if asset.status != Asset.Status.IDLE:
-                raise ValidationError(_("The asset is no longer idle in the offering unit (该资产在调出单位已不是闲置状态)."))
+                raise Invalid(_("The asset is no longer idle in the offering unit (该资产在调出单位已不是闲置状态)."))
             values = {
                 "number": asset.number, "name": asset.name, "category": asset.category, "spec": asset.spec,
                 "class_code": asset.asset_class.code if asset.asset_class else "",

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from zhengtong.audit.services import audit_denied
+from zhengtong.core.actions import run_service
 
 from ..models import Asset
 from . import selectors, services
@@ -21,14 +20,6 @@ def _unit(request):
     if unit is None or unit.is_district_portal or not selectors.may_use_pool(request.user):
         raise Http404
     return unit
-
-
-def _fail(request, exc) -> None:
-    if isinstance(exc, PermissionDenied):
-        # Outside the refused (rolled back) transaction, so the attempt stays in the trail.
-        audit_denied(action="assets.pool.refused", actor=request.user, object_repr=request.path[:200],
-                     detail=str(exc))
-    messages.error(request, "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 
 @login_required
@@ -56,11 +47,11 @@ def pool_idle(request):
 def pool_publish(request, asset_pk):
     _unit(request)
     try:
-        listing = services.pool_publish(actor=request.user, asset_id=asset_pk, note=request.POST.get("note", ""))
+        done, listing = run_service(request, lambda: services.pool_publish(
+            actor=request.user, asset_id=asset_pk, note=request.POST.get("note", "")))
     except Asset.DoesNotExist:
-        raise Http404
-    except (PermissionDenied, ValidationError) as exc:
-        _fail(request, exc)
+        raise Http404 from None
+    if not done:
         return redirect("assets:pool_idle")
     messages.success(request, f"{listing.asset_number} ✓")
     return redirect("assets:pool_list")
@@ -71,10 +62,7 @@ def pool_publish(request, asset_pk):
 def pool_withdraw(request, pk):
     unit = _unit(request)
     listing = selectors.listing_get(user=request.user, unit=unit, pk=pk)
-    try:
-        services.pool_withdraw(actor=request.user, listing_id=listing.pk)
-    except (PermissionDenied, ValidationError) as exc:
-        _fail(request, exc)
+    run_service(request, lambda: services.pool_withdraw(actor=request.user, listing_id=listing.pk))
     return redirect("assets:pool_list")
 
 
@@ -83,11 +71,9 @@ def pool_withdraw(request, pk):
 def pool_request(request, pk):
     unit = _unit(request)
     listing = selectors.listing_get(user=request.user, unit=unit, pk=pk)
-    try:
-        transfer = services.pool_request(actor=request.user, listing_id=listing.pk,
-                                         reason=request.POST.get("reason", "")[:2000])
-    except (PermissionDenied, ValidationError) as exc:
-        _fail(request, exc)
+    done, transfer = run_service(request, lambda: services.pool_request(
+        actor=request.user, listing_id=listing.pk, reason=request.POST.get("reason", "")[:2000]))
+    if not done:
         return redirect("assets:pool_list")
     return redirect("assets:pool_transfer", pk=transfer.pk)
 
@@ -110,15 +96,13 @@ def pool_decide(request, pk):
     unit = _unit(request)
     transfer = selectors.unit_transfer_get(user=request.user, unit=unit, pk=pk)
     party = selectors.unit_party(transfer, unit)  # a unit signs only for its own side
-    try:
-        if request.POST.get("decision") == "withdraw":
-            services.pool_transfer_withdraw(actor=request.user, transfer_id=transfer.pk)
-        else:
-            services.pool_transfer_decide(actor=request.user, transfer_id=transfer.pk, party=party,
-                                          decision=request.POST.get("decision", ""),
-                                          note=request.POST.get("note", ""))
-    except ValueError:
+    decision = request.POST.get("decision", "")
+    if decision == "withdraw":
+        run_service(request, lambda: services.pool_transfer_withdraw(actor=request.user, transfer_id=transfer.pk))
+    elif decision in services.DECISIONS:
+        run_service(request, lambda: services.pool_transfer_decide(
+            actor=request.user, transfer_id=transfer.pk, party=party, decision=decision,
+            note=request.POST.get("note", "")))
+    else:
         raise Http404
-    except (PermissionDenied, ValidationError) as exc:
-        _fail(request, exc)
     return redirect("assets:pool_transfer", pk=transfer.pk)

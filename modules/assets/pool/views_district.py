@@ -3,14 +3,12 @@ transfer, approves after both units and executes an approved transfer whose exec
 failed. Operators read only."""
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from zhengtong.audit.services import audit_denied
+from zhengtong.core.actions import run_service
 
 from . import selectors, services
 from .models import PoolListing
@@ -19,14 +17,6 @@ from .models import PoolListing
 def _bureau(request) -> None:
     if not request.tenant.is_district_portal or not selectors.is_bureau(request.user):
         raise Http404
-
-
-def _fail(request, exc) -> None:
-    if isinstance(exc, PermissionDenied):
-        # Outside the refused (rolled back) transaction, so the attempt stays in the trail.
-        audit_denied(action="assets.pool.refused", actor=request.user, object_repr=request.path[:200],
-                     detail=str(exc))
-    messages.error(request, "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
 
 
 @login_required
@@ -53,15 +43,13 @@ def district_transfer(request, pk):
 def district_decide(request, pk):
     _bureau(request)
     transfer = selectors.district_transfer_get(user=request.user, pk=pk)
-    try:
-        if request.POST.get("decision") == "execute":
-            services.pool_transfer_try_execute(actor=request.user, transfer_id=transfer.pk)
-        else:
-            services.pool_transfer_decide(actor=request.user, transfer_id=transfer.pk, party="bureau",
-                                          decision=request.POST.get("decision", ""),
-                                          note=request.POST.get("note", ""))
-    except ValueError:
+    decision = request.POST.get("decision", "")
+    if decision == "execute":
+        run_service(request, lambda: services.pool_transfer_try_execute(actor=request.user, transfer_id=transfer.pk))
+    elif decision in services.DECISIONS:
+        run_service(request, lambda: services.pool_transfer_decide(
+            actor=request.user, transfer_id=transfer.pk, party="bureau", decision=decision,
+            note=request.POST.get("note", "")))
+    else:
         raise Http404
-    except (PermissionDenied, ValidationError) as exc:
-        _fail(request, exc)
     return redirect("assets_district:pool_transfer", pk=transfer.pk)

@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 
 from ..manifest import ASSET_OFFICER
 from ..models import Asset, Category
@@ -27,6 +27,8 @@ from .models import Campaign, DeadlineWarning, Objection, StocktakeLine, Surplus
 
 UNIT_ADMIN = "platform.unit_admin"
 ADJUSTMENT = "assets.stocktake_adjustment"
+REFUSED = "assets.stocktake.refused"  # every refused write of a stocktake, in the audit trail
+CAMPAIGN = "assets_stocktake.Campaign"
 # "Deadline approaching" is said this many days before the counting deadline.
 WARN_DAYS_BEFORE = 3
 
@@ -49,8 +51,8 @@ def unit_member_ids(ids) -> set[int]:
 
 def _require_manager(actor) -> None:
     if not can_manage(actor):
-        raise PermissionDenied(_("Only the asset officer or the unit administrator may do this "
-                                 "(只有资产专管员或单位管理员可以进行此操作)."))
+        raise Refused(_("Only the asset officer or the unit administrator may do this "
+                        "(只有资产专管员或单位管理员可以进行此操作)."))
 
 
 def _lock(campaign: Campaign | int) -> Campaign:
@@ -70,6 +72,7 @@ def _in_scope(class_codes, departments):
     return qs
 
 
+@audited_refusal(REFUSED, object_type=CAMPAIGN)
 @transaction.atomic
 def campaign_start(*, actor, title: str, deadline: date, counters, class_codes=(), departments=()) -> Campaign:
     """Create a campaign and freeze the snapshot of the books in scope, in one transaction
@@ -77,18 +80,18 @@ def campaign_start(*, actor, title: str, deadline: date, counters, class_codes=(
     _require_manager(actor)
     title = (title or "").strip()
     if not title:
-        raise ValidationError(_("Give the campaign a title (请填写清查名称)."))
+        raise Invalid(_("Give the campaign a title (请填写清查名称)."))
     if deadline < timezone.localdate():
-        raise ValidationError(_("The deadline cannot be in the past (截止日期不能早于今天)."))
+        raise Invalid(_("The deadline cannot be in the past (截止日期不能早于今天)."))
     counter_ids = {getattr(c, "pk", c) for c in counters}
     if not counter_ids:
-        raise ValidationError(_("Assign at least one counter (请至少指定一名盘点人)."))
+        raise Invalid(_("Assign at least one counter (请至少指定一名盘点人)."))
     if unit_member_ids(counter_ids) != counter_ids:
-        raise ValidationError(_("Counters must be members of this unit (盘点人必须是本单位成员)."))
+        raise Invalid(_("Counters must be members of this unit (盘点人必须是本单位成员)."))
     class_codes = sorted({c.strip() for c in class_codes if c and c.strip()})
     unknown = set(class_codes) - set(Category.objects.filter(code__in=class_codes).values_list("code", flat=True))
     if unknown:
-        raise ValidationError(_("Unknown asset class %(c)s (资产分类不存在).") % {"c": ", ".join(sorted(unknown))})
+        raise Invalid(_("Unknown asset class %(c)s (资产分类不存在).") % {"c": ", ".join(sorted(unknown))})
     departments = sorted({d.strip() for d in departments if d and d.strip()})
     campaign = Campaign.objects.create(title=title, deadline=deadline, created_by=actor,
                                        scope_all=not (class_codes or departments), scope_class_codes=class_codes,
@@ -112,6 +115,7 @@ def campaign_start(*, actor, title: str, deadline: date, counters, class_codes=(
     return campaign
 
 
+@audited_refusal(REFUSED, obj_arg="campaign", object_type=CAMPAIGN)
 @transaction.atomic
 def counters_set(*, actor, campaign: Campaign | int, counters) -> Campaign:
     """Change who counts while counting goes on (someone is away, or leaves the unit); what
@@ -119,12 +123,12 @@ def counters_set(*, actor, campaign: Campaign | int, counters) -> Campaign:
     _require_manager(actor)
     campaign = _lock(campaign)
     if campaign.status != Campaign.Status.COUNTING:
-        raise ValidationError(_("Counting of this stocktake has ended (本次清查已结束盘点)."))
+        raise Invalid(_("Counting of this stocktake has ended (本次清查已结束盘点)."))
     ids = {getattr(c, "pk", c) for c in counters}
     if not ids:
-        raise ValidationError(_("Assign at least one counter (请至少指定一名盘点人)."))
+        raise Invalid(_("Assign at least one counter (请至少指定一名盘点人)."))
     if unit_member_ids(ids) != ids:
-        raise ValidationError(_("Counters must be members of this unit (盘点人必须是本单位成员)."))
+        raise Invalid(_("Counters must be members of this unit (盘点人必须是本单位成员)."))
     before = sorted(campaign.counters.values_list("pk", flat=True))
     if before == sorted(ids):
         return campaign
@@ -136,11 +140,12 @@ def counters_set(*, actor, campaign: Campaign | int, counters) -> Campaign:
 
 def _require_counting(campaign: Campaign, actor) -> None:
     if not is_counter(actor, campaign):
-        raise PermissionDenied(_("You are not a counter of this stocktake (您不是本次清查的盘点人)."))
+        raise Refused(_("You are not a counter of this stocktake (您不是本次清查的盘点人)."))
     if campaign.status != Campaign.Status.COUNTING:
-        raise ValidationError(_("Counting of this stocktake has ended (本次清查已结束盘点)."))
+        raise Invalid(_("Counting of this stocktake has ended (本次清查已结束盘点)."))
 
 
+@audited_refusal(REFUSED, obj_arg="line", object_type="assets_stocktake.StocktakeLine")
 @transaction.atomic
 def line_count(*, actor, line: StocktakeLine | int, result: str, actual_location: str = "",
                actual_custodian=None, condition: str = "", note: str = "") -> StocktakeLine:
@@ -148,14 +153,14 @@ def line_count(*, actor, line: StocktakeLine | int, result: str, actual_location
     line = StocktakeLine.objects.select_for_update().select_related("campaign").get(pk=getattr(line, "pk", line))
     _require_counting(line.campaign, actor)
     if result not in (StocktakeLine.Result.FOUND, StocktakeLine.Result.NOT_FOUND, StocktakeLine.Result.ELSEWHERE):
-        raise ValidationError(_("Choose found, not found or found elsewhere (请选择在账已找到、未找到或异地找到)."))
+        raise Invalid(_("Choose found, not found or found elsewhere (请选择在账已找到、未找到或异地找到)."))
     actual_location = (actual_location or "").strip()
     if result == StocktakeLine.Result.ELSEWHERE and not actual_location:
-        raise ValidationError(_("Say where it was found (异地找到须填写实际存放地点)."))
+        raise Invalid(_("Say where it was found (异地找到须填写实际存放地点)."))
     if condition and condition not in StocktakeLine.Condition.values:
-        raise ValidationError(_("Unknown condition (未知的资产状况)."))
+        raise Invalid(_("Unknown condition (未知的资产状况)."))
     if actual_custodian is not None and not unit_member_ids([getattr(actual_custodian, "pk", actual_custodian)]):
-        raise ValidationError(_("The custodian must be a member of this unit (使用人必须是本单位成员)."))
+        raise Invalid(_("The custodian must be a member of this unit (使用人必须是本单位成员)."))
     before = {"result": line.result, "actual_location": line.actual_location,
               "actual_custodian": line.actual_custodian_id, "condition": line.condition}
     if result == StocktakeLine.Result.NOT_FOUND:
@@ -176,6 +181,7 @@ def line_count(*, actor, line: StocktakeLine | int, result: str, actual_location
     return line
 
 
+@audited_refusal(REFUSED, obj_arg="campaign", object_type=CAMPAIGN)
 @transaction.atomic
 def surplus_add(*, actor, campaign: Campaign | int, name: str, estimated_value: Decimal, class_code: str = "",
                 spec: str = "", location: str = "", department: str = "", custodian=None, condition: str = "",
@@ -184,9 +190,9 @@ def surplus_add(*, actor, campaign: Campaign | int, name: str, estimated_value: 
     campaign = _lock(campaign)
     _require_counting(campaign, actor)
     if class_code and not Category.objects.filter(code=class_code).exists():
-        raise ValidationError(_("Unknown asset class %(c)s (资产分类不存在).") % {"c": class_code})
+        raise Invalid(_("Unknown asset class %(c)s (资产分类不存在).") % {"c": class_code})
     if custodian is not None and not unit_member_ids([getattr(custodian, "pk", custodian)]):
-        raise ValidationError(_("The custodian must be a member of this unit (使用人必须是本单位成员)."))
+        raise Invalid(_("The custodian must be a member of this unit (使用人必须是本单位成员)."))
     item = SurplusItem(campaign=campaign, name=(name or "").strip(), class_code=class_code, spec=spec,
                        location=location, department=department, custodian_id=getattr(custodian, "pk", custodian),
                        estimated_value=estimated_value, condition=condition, note=note, recorded_by=actor)
@@ -199,6 +205,7 @@ def surplus_add(*, actor, campaign: Campaign | int, name: str, estimated_value: 
     return item
 
 
+@audited_refusal(REFUSED, obj_arg="campaign", object_type=CAMPAIGN)
 @transaction.atomic
 def campaign_publish(*, actor, campaign: Campaign | int) -> Campaign:
     """End counting and publish the results for the unit's public notice period (rule
@@ -210,11 +217,11 @@ def campaign_publish(*, actor, campaign: Campaign | int) -> Campaign:
     _require_manager(actor)
     campaign = _lock(campaign)
     if campaign.status != Campaign.Status.COUNTING:
-        raise ValidationError(_("This stocktake has already been published (本次清查结果已公示)."))
+        raise Invalid(_("This stocktake has already been published (本次清查结果已公示)."))
     pending = campaign.lines.filter(result=StocktakeLine.Result.PENDING).count()
     if pending:
-        raise ValidationError(_("%(n)d assets are not counted yet; count them before publishing "
-                                "(尚有%(n)d项资产未盘点，盘点完毕后才能公示).") % {"n": pending})
+        raise Invalid(_("%(n)d assets are not counted yet; count them before publishing "
+                        "(尚有%(n)d项资产未盘点，盘点完毕后才能公示).") % {"n": pending})
     days = int(rules_for(get_module("assets"))["stocktake_notice_days"])
     now = timezone.now()
     campaign.status = Campaign.Status.PUBLISHED
@@ -258,34 +265,36 @@ def notice_open(campaign: Campaign, now=None) -> bool:
         and now < campaign.notice_ends_at
 
 
+@audited_refusal(REFUSED, obj_arg="campaign", object_type=CAMPAIGN)
 @transaction.atomic
 def objection_raise(*, actor, campaign: Campaign | int, text: str, line: StocktakeLine | int | None = None
                     ) -> Objection:
     campaign = _lock(campaign)
     if not unit_member_ids([actor.pk]):
-        raise PermissionDenied(_("Only members of this unit may object (只有本单位成员可以提出异议)."))
+        raise Refused(_("Only members of this unit may object (只有本单位成员可以提出异议)."))
     if not notice_open(campaign):
-        raise ValidationError(_("Objections are taken only during the public notice period "
-                                "(只能在公示期内提出异议)."))
+        raise Invalid(_("Objections are taken only during the public notice period "
+                        "(只能在公示期内提出异议)."))
     text = (text or "").strip()
     if not text:
-        raise ValidationError(_("Write what you object to (请填写异议内容)."))
+        raise Invalid(_("Write what you object to (请填写异议内容)."))
     line_id = getattr(line, "pk", line)
     if line_id is not None and not campaign.lines.filter(pk=line_id).exists():
-        raise ValidationError(_("That asset is not in this stocktake (该资产不在本次清查范围内)."))
+        raise Invalid(_("That asset is not in this stocktake (该资产不在本次清查范围内)."))
     objection = Objection.objects.create(campaign=campaign, line_id=line_id, text=text, raised_by=actor)
     audit_record(action="assets.stocktake.objection", actor=actor, obj=campaign,
                  after={"objection": objection.pk, "line": line_id, "text": text})
     return objection
 
 
+@audited_refusal(REFUSED, obj_arg="objection", object_type="assets_stocktake.Objection")
 @transaction.atomic
 def objection_answer(*, actor, objection: Objection | int, answer: str) -> Objection:
     _require_manager(actor)
     objection = Objection.objects.select_for_update().get(pk=getattr(objection, "pk", objection))
     answer = (answer or "").strip()
     if not answer:
-        raise ValidationError(_("Write the answer (请填写答复)."))
+        raise Invalid(_("Write the answer (请填写答复)."))
     before = {"answer": objection.answer}
     objection.answer = answer
     objection.answered_by = actor
@@ -305,28 +314,29 @@ def check_adjustable(campaign: Campaign, *, now=None) -> None:
 
     _check_notice_over(campaign, now=now)
     if not discrepancies(campaign).any:
-        raise ValidationError(_("The count matches the books: there is nothing to adjust "
-                                "(账实相符，无需调账)."), code="nothing_to_adjust")
+        raise Invalid(_("The count matches the books: there is nothing to adjust "
+                        "(账实相符，无需调账)."), code="nothing_to_adjust")
 
 
 def _check_notice_over(campaign: Campaign, *, now=None) -> None:
     now = now or timezone.now()
     if campaign.status == Campaign.Status.COUNTING:
-        raise ValidationError(_("Publish the results first: book adjustments follow the public notice "
-                                "(清查结果须先公示，公示期满后方可调账)."), code="not_published")
+        raise Invalid(_("Publish the results first: book adjustments follow the public notice "
+                        "(清查结果须先公示，公示期满后方可调账)."), code="not_published")
     if campaign.status != Campaign.Status.PUBLISHED:
-        raise ValidationError(_("The adjustments of this stocktake are already in approval or done "
-                                "(本次清查的调账已在审批中或已完成)."), code="not_published")
+        raise Invalid(_("The adjustments of this stocktake are already in approval or done "
+                        "(本次清查的调账已在审批中或已完成)."), code="not_published")
     if campaign.notice_ends_at is None or now < campaign.notice_ends_at:
         ends = timezone.localtime(campaign.notice_ends_at).strftime("%Y-%m-%d %H:%M")
-        raise ValidationError(_("The public notice runs until %(t)s; book adjustments can be submitted only "
-                                "after it ends (公示期至%(t)s，公示期满后才能提交调账审批).") % {"t": ends},
-                              code="notice_period")
+        raise Invalid(_("The public notice runs until %(t)s; book adjustments can be submitted only "
+                        "after it ends (公示期至%(t)s，公示期满后才能提交调账审批).") % {"t": ends},
+                      code="notice_period")
     if campaign.objections.filter(answered_at__isnull=True).exists():
-        raise ValidationError(_("Answer every objection before adjusting the books "
-                                "(尚有异议未答复，答复后才能调账)."), code="open_objections")
+        raise Invalid(_("Answer every objection before adjusting the books "
+                        "(尚有异议未答复，答复后才能调账)."), code="open_objections")
 
 
+@audited_refusal(REFUSED, obj_arg="campaign", object_type=CAMPAIGN)
 @transaction.atomic
 def campaign_close(*, actor, campaign: Campaign | int) -> Campaign:
     """End a stocktake whose count matched the books: after the notice, with every objection
@@ -337,8 +347,8 @@ def campaign_close(*, actor, campaign: Campaign | int) -> Campaign:
     campaign = _lock(campaign)
     _check_notice_over(campaign)
     if discrepancies(campaign).any:
-        raise ValidationError(_("The count differs from the books: submit the book adjustments for approval "
-                                "(账实不符，须提交调账审批)."), code="discrepancies")
+        raise Invalid(_("The count differs from the books: submit the book adjustments for approval "
+                        "(账实不符，须提交调账审批)."), code="discrepancies")
     before = campaign.status
     campaign.status = Campaign.Status.CLOSED
     campaign.save(update_fields=["status"])

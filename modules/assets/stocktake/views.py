@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.approvals.models import ApprovalRequest
-from zhengtong.core.feedback import error_messages
+from zhengtong.core.actions import run_service
 from zhengtong.core.submissions import once_per_submission
 
 from .. import selectors as asset_selectors
@@ -116,13 +116,9 @@ def line_count(request, pk, line_id):
         messages.error(request, _("Check the count: %(e)s") % {"e": "; ".join(
             f"{k}: {' '.join(v)}" for k, v in form.errors.items())})
     else:
-        try:
-            services.line_count(actor=request.user, line=line, **form.cleaned_data)
-        except ValidationError as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("%(n)s: %(r)s") % {"n": line.number, "r": dict(
-                line.Result.choices)[form.cleaned_data["result"]]})
+        run_service(request, lambda: services.line_count(actor=request.user, line=line, **form.cleaned_data),
+                    success=_("%(n)s: %(r)s") % {"n": line.number,
+                                                 "r": dict(line.Result.choices)[form.cleaned_data["result"]]})
     # Back to the search the counter came from, ready for the next scan.
     url = reverse("assets:stocktake:count", args=[campaign.pk])
     q = request.POST.get("q", "").strip()
@@ -151,14 +147,12 @@ def counters(request, pk):
     if not services.can_manage(request.user):
         raise PermissionDenied
     form = CountersForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Assign at least one counter (请至少指定一名盘点人)."))
-        services.counters_set(actor=request.user, campaign=campaign, counters=form.cleaned_data["counters"])
-    except ValidationError as exc:
-        error_messages(request, exc)
+    if not form.is_valid():
+        messages.error(request, _("Assign at least one counter (请至少指定一名盘点人)."))
     else:
-        messages.success(request, _("Counters saved."))
+        run_service(request, lambda: services.counters_set(actor=request.user, campaign=campaign,
+                                                           counters=form.cleaned_data["counters"]),
+                    success=_("Counters saved."))
     return redirect("assets:stocktake:detail", pk=campaign.pk)
 
 
@@ -168,13 +162,10 @@ def publish(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     if not services.can_manage(request.user):
         raise PermissionDenied
-    try:
-        campaign = services.campaign_publish(actor=request.user, campaign=campaign)
-    except ValidationError as exc:
-        error_messages(request, exc)
-    else:
+    done, published = run_service(request, lambda: services.campaign_publish(actor=request.user, campaign=campaign))
+    if done:
         messages.success(request, _("Results published for public notice until %(t)s.")
-                         % {"t": timezone.localtime(campaign.notice_ends_at).strftime("%Y-%m-%d %H:%M")})
+                         % {"t": timezone.localtime(published.notice_ends_at).strftime("%Y-%m-%d %H:%M")})
     return redirect("assets:stocktake:detail", pk=campaign.pk)
 
 
@@ -184,13 +175,9 @@ def objection_raise(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     form = ObjectionForm(request.POST)
     if form.is_valid():
-        try:
-            services.objection_raise(actor=request.user, campaign=campaign, text=form.cleaned_data["text"],
-                                     line=form.cleaned_data.get("line"))
-        except ValidationError as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Your objection was recorded."))
+        run_service(request, lambda: services.objection_raise(
+            actor=request.user, campaign=campaign, text=form.cleaned_data["text"], line=form.cleaned_data.get("line")),
+            success=_("Your objection was recorded."))
     else:
         messages.error(request, _("Write what you object to (请填写异议内容)."))
     return redirect("assets:stocktake:detail", pk=campaign.pk)
@@ -221,13 +208,11 @@ def adjust(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     if not services.can_manage(request.user):
         raise PermissionDenied
-    try:
-        req = services.adjustments_submit(actor=request.user, campaign=campaign,
-                                          reason=request.POST.get("reason", ""))
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
+    done, req = run_service(request, lambda: services.adjustments_submit(
+        actor=request.user, campaign=campaign, reason=request.POST.get("reason", "")),
+        success=_("Book adjustments sent for approval."))
+    if not done:
         return redirect("assets:stocktake:detail", pk=campaign.pk)
-    messages.success(request, _("Book adjustments sent for approval."))
     return redirect("approvals:detail", pk=req.pk)
 
 
@@ -237,12 +222,8 @@ def close(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     if not services.can_manage(request.user):
         raise PermissionDenied
-    try:
-        services.campaign_close(actor=request.user, campaign=campaign)
-    except ValidationError as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("Stocktake closed: the count matched the books."))
+    run_service(request, lambda: services.campaign_close(actor=request.user, campaign=campaign),
+                success=_("Stocktake closed: the count matched the books."))
     return redirect("assets:stocktake:detail", pk=campaign.pk)
 
 

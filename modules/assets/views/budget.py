@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from zhengtong.core.actions import run_service
+
 from .. import budget, quotas
 from ..forms import BudgetLineForm
 from ..models import BudgetDeclaration, BudgetLine
@@ -47,20 +49,22 @@ def budget_detail(request, year):
     declaration = get_object_or_404(BudgetDeclaration, year=year)
     form = BudgetLineForm(request.POST or None)
     if request.method == "POST":
-        try:
-            if "submit" in request.POST:
-                budget.budget_submit(actor=request.user, declaration=declaration)
-                messages.success(request, _("Budget submitted to the finance bureau."))
+        if "submit" in request.POST:
+            done, _declaration = run_service(request, lambda: budget.budget_submit(
+                actor=request.user, declaration=declaration), success=_("Budget submitted to the finance bureau."))
+            if done:
                 return redirect("assets:budget", year=year)
-            if "remove" in request.POST:
-                line = get_object_or_404(BudgetLine, pk=request.POST["remove"], declaration=declaration)
-                budget.budget_line_remove(actor=request.user, line=line)
+        elif "remove" in request.POST:
+            line = get_object_or_404(BudgetLine, pk=request.POST["remove"], declaration=declaration)
+            if run_service(request, lambda: budget.budget_line_remove(actor=request.user, line=line))[0]:
                 return redirect("assets:budget", year=year)
-            if form.is_valid():
+        elif form.is_valid():
+            try:
                 budget.budget_line_add(actor=request.user, declaration=declaration, **form.cleaned_data)
+            except ValidationError as exc:  # shown on the form, next to the line typed
+                form.add_error(None, exc)
+            else:
                 return redirect("assets:budget", year=year)
-        except ValidationError as exc:
-            form.add_error(None, exc)
     rows = budget_rows(declaration)
     return render(request, "assets/budget_detail.html", {
         "declaration": declaration, "rows": rows, "totals": budget_totals(rows), "form": form, "side": "unit"})
@@ -82,7 +86,6 @@ def bureau_budget(request, slug, year):
     with schema_context(unit.schema_name):
         declaration = get_object_or_404(BudgetDeclaration.objects.exclude(status=BudgetDeclaration.Status.DRAFT),
                                         year=year)
-        error = None
         if request.method == "POST":
             decisions = {}
             for line in declaration.lines.all():
@@ -90,15 +93,13 @@ def bureau_budget(request, slug, year):
                 decisions[line.pk] = {"decision": request.POST.get(f"decision_{line.pk}", ""),
                                       "approved_quantity": int(qty) if qty.isdigit() else None,
                                       "comment": request.POST.get(f"comment_{line.pk}", "")[:2000]}
-            try:
-                budget.budget_review(actor=request.user, declaration=declaration, decisions=decisions,
-                                     opinion=request.POST.get("opinion", "")[:4000])
-            except ValidationError as exc:
-                error = " ".join(exc.messages)
-            else:
-                messages.success(request, _("Review recorded; the unit sees the opinion."))
+            done, _declaration = run_service(request, lambda: budget.budget_review(
+                actor=request.user, declaration=declaration, decisions=decisions,
+                opinion=request.POST.get("opinion", "")[:4000]),
+                success=_("Review recorded; the unit sees the opinion."))
+            if done:
                 return redirect("assets_district:budget", slug=unit.slug, year=year)
         rows = budget_rows(declaration)
         return render(request, "assets/budget_detail.html", {
             "declaration": declaration, "rows": rows, "totals": budget_totals(rows), "side": "bureau", "unit": unit,
-            "error": error, "decisions": BudgetLine.Decision.choices[1:]})
+            "decisions": BudgetLine.Decision.choices[1:]})

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.selectors import unit_members
 from zhengtong.approvals.selectors import open_request_for_subject
+from zhengtong.core.actions import run_service
 from zhengtong.core.permissions import can
 from zhengtong.core.submissions import once_per_submission
 from zhengtong.registry.rules import rules_for
@@ -70,13 +71,9 @@ def asset_status(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choose a status (请选择状态)."))
         return redirect("assets:detail", pk=asset.pk)
-    try:
-        services.asset_status_set(actor=request.user, asset=asset, status=form.cleaned_data["status"],
-                                  reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Status of %(n)s saved.") % {"n": asset.number})
+    run_service(request, lambda: services.asset_status_set(
+        actor=request.user, asset=asset, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"]), success=_("Status of %(n)s saved.") % {"n": asset.number})
     return redirect("assets:detail", pk=asset.pk)
 
 
@@ -88,14 +85,9 @@ def asset_disposal_record(request, pk):
     if not form.is_valid():
         messages.error(request, _("Check the disposal method and proceeds (请检查处置方式和处置收入)."))
         return redirect("assets:detail", pk=asset.pk)
-    try:
-        services.asset_disposal_record(actor=request.user, asset=asset, method=form.cleaned_data["method"],
-                                       proceeds=form.cleaned_data["proceeds"],
-                                       expected_version=form.cleaned_data["version"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Disposal of %(n)s recorded.") % {"n": asset.number})
+    run_service(request, lambda: services.asset_disposal_record(
+        actor=request.user, asset=asset, method=form.cleaned_data["method"], proceeds=form.cleaned_data["proceeds"],
+        expected_version=form.cleaned_data["version"]), success=_("Disposal of %(n)s recorded.") % {"n": asset.number})
     return redirect("assets:detail", pk=asset.pk)
 
 
@@ -117,7 +109,7 @@ def asset_disposal_request(request, pk):
             form.add_error(None, exc)
             form.data = form.data.copy()
             form.data["version"] = exc.current.version
-        except (ValidationError, PermissionDenied) as exc:
+        except (ValidationError, PermissionDenied) as exc:  # shown on the form, next to what was chosen
             form.add_error(None, " ".join(getattr(exc, "messages", None) or [str(exc)]))
         else:
             messages.success(request, _("Disposal of %(n)s requested.") % {"n": asset.number})
@@ -144,7 +136,7 @@ def department_head_list(request):
         try:
             services.department_head_assign(actor=request.user, user=form.cleaned_data["user"],
                                             department=form.cleaned_data["department"])
-        except ValidationError as exc:
+        except ValidationError as exc:  # shown on the form
             form.add_error(None, exc)
         else:
             messages.success(request, _("Department head saved."))
@@ -157,8 +149,9 @@ def department_head_list(request):
 @require_POST
 def department_head_remove(request, pk):
     _head_admin(request)
-    services.department_head_remove(actor=request.user, head=get_object_or_404(DepartmentHead, pk=pk))
-    messages.success(request, _("Department head removed."))
+    head = get_object_or_404(DepartmentHead, pk=pk)
+    run_service(request, lambda: services.department_head_remove(actor=request.user, head=head),
+                success=_("Department head removed."))
     return redirect("assets:department_heads")
 
 

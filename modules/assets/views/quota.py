@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
+from zhengtong.core.actions import run_service
+
 from .. import quotas, rollup
 from ..forms import AcquisitionForm, QuotaOpenForm, QuotaStepForm
 from ..models import AcquisitionRequest, BudgetDeclaration, QuotaItem
@@ -36,13 +38,9 @@ def _step_post(request, item_pk: int) -> None:
     if not form.is_valid():
         messages.error(request, _("Check the quantity (请检查数量)."))
         return
-    try:
-        quotas.quota_round_add(actor=request.user, item=item, step=form.cleaned_data["step"],
-                               quantity=form.cleaned_data["quantity"], note=form.cleaned_data["note"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Round recorded."))
+    run_service(request, lambda: quotas.quota_round_add(
+        actor=request.user, item=item, step=form.cleaned_data["step"], quantity=form.cleaned_data["quantity"],
+        note=form.cleaned_data["note"]), success=_("Round recorded."))
 
 
 # ---------------------------------------------------------------- unit side
@@ -160,11 +158,7 @@ def bureau_acquisition_decide(request, slug, pk):
     unit = rollup_unit(slug)
     with schema_context(unit.schema_name):
         req = get_object_or_404(AcquisitionRequest, pk=pk)
-        try:
-            quotas.acquisition_decide(actor=request.user, request=req, approve=request.POST.get("decision") == "approve",
-                                      note=request.POST.get("note", "")[:2000])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Decision recorded."))
+        run_service(request, lambda: quotas.acquisition_decide(
+            actor=request.user, request=req, approve=request.POST.get("decision") == "approve",
+            note=request.POST.get("note", "")[:2000]), success=_("Decision recorded."))
     return redirect("assets_district:quota_unit", slug=unit.slug)
