@@ -171,7 +171,7 @@ def fill_units(count: int, start: int = 0) -> int:
     from tenants import pool
     from tenants.models import Domain, Unit
     from tenants.services import system_user
-    from tenants.urls_util import unit_host
+    from zhengtong.core.hosts import unit_host
 
     owner = system_user()
     portal = Unit.objects.get(schema_name="public")

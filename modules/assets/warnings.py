@@ -40,7 +40,7 @@ def _officer_ids() -> list[int]:
 
 
 def _notify(*, title: str, title_en: str, body: str, body_en: str, path: str, dedupe_key: str) -> int:
-    from tenants.urls_util import unit_url
+    from zhengtong.core.hosts import unit_url
     from zhengtong.notifications.models import Notification
     from zhengtong.notifications.services import current_unit, notify
 
@@ -123,7 +123,7 @@ def _bureau_ids() -> list[int]:
 def tell_bureau(*, title: str, title_en: str, view: str, dedupe_key: str, args: tuple = ()) -> int:
     """Tell the finance bureau that something of the current unit waits for it; the link
     opens the bureau's page for this unit on the district portal."""
-    from tenants.urls_util import district_url
+    from zhengtong.core.hosts import district_url
     from zhengtong.notifications.models import Notification
     from zhengtong.notifications.services import current_unit, notify
 
@@ -139,7 +139,7 @@ def tell_bureau(*, title: str, title_en: str, view: str, dedupe_key: str, args: 
 
 def tell_unit(*, title: str, title_en: str, view: str, dedupe_key: str, args: tuple = ()) -> int:
     """Tell the current unit's asset officers that the bureau has answered."""
-    from tenants.urls_util import unit_url
+    from zhengtong.core.hosts import unit_url
     from zhengtong.notifications.models import Notification
     from zhengtong.notifications.services import current_unit, notify
 

@@ -208,7 +208,7 @@ def expiry_warnings_issue(*, today: date | None = None) -> int:
     warning (for 7 days), not two. A contract still active after its end (the asset not
     returned, no new contract signed — 合同已到期的须履行程序后重新签订) gets one more warning,
     as overdue. Idempotent; returns the number of warnings given."""
-    from tenants.urls_util import unit_url
+    from zhengtong.core.hosts import unit_url
     from zhengtong.notifications.models import Notification
     from zhengtong.notifications.services import current_unit, notify
     from zhengtong.registry.rules import rules_for

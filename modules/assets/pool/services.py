@@ -57,7 +57,7 @@ def _officers(schema: str, *roles: str) -> list[int]:
 
 
 def _notify(unit, recipients, title: str, title_en: str, path: str, dedupe_key: str = "") -> None:
-    from tenants.urls_util import district_url, unit_url
+    from zhengtong.core.hosts import district_url, unit_url
     from zhengtong.notifications.models import Notification
     from zhengtong.notifications.services import notify
 

@@ -14,8 +14,8 @@ from .models import Campaign
 
 def on_person_leaving_post(*, user_id: int | None = None, person_name: str = "", reason: str = "",
                            effective_date=None, **_payload) -> int:
-    from tenants.urls_util import unit_url
     from zhengtong.audit.services import audit_record
+    from zhengtong.core.hosts import unit_url
     from zhengtong.notifications.models import Notification
     from zhengtong.notifications.services import current_unit, notify
 

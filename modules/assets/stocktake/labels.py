@@ -18,7 +18,7 @@ import tempfile
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from tenants.urls_util import unit_url
+from zhengtong.core.hosts import unit_url
 
 MAX_LABELS = 120  # five sheets, a few seconds in the request: a bigger batch is printed in parts
 

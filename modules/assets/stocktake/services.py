@@ -240,7 +240,7 @@ def campaign_publish(*, actor, campaign: Campaign | int) -> Campaign:
 def _notify_members_of_notice(campaign: Campaign) -> None:
     from django.urls import reverse
 
-    from tenants.urls_util import unit_url
+    from zhengtong.core.hosts import unit_url
     from zhengtong.notifications.models import Notification
     from zhengtong.notifications.services import current_unit, notify
 
@@ -491,7 +491,7 @@ def deadline_warnings_issue(*, today: date | None = None) -> int:
     ("passed"), while counting goes on. Idempotent: a DeadlineWarning row per threshold."""
     from django.urls import reverse
 
-    from tenants.urls_util import unit_url
+    from zhengtong.core.hosts import unit_url
     from zhengtong.notifications.models import Notification
     from zhengtong.notifications.services import current_unit, notify
 

@@ -20,7 +20,7 @@ def many_units(alpha):
     """Unit rows a person can belong to, made without schemas: the switcher and the "my units"
     page read only these rows, and 40 real schemas would cost minutes of set-up."""
     from tenants.models import Domain, Unit
-    from tenants.urls_util import unit_host
+    from zhengtong.core.hosts import unit_host
 
     batch = next(_n)
     units = Unit.objects.bulk_create(
