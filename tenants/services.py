@@ -24,6 +24,7 @@ from django_tenants.utils import schema_context
 from zhengtong.accounts.models import User
 from zhengtong.accounts.services import member_roles_set
 from zhengtong.audit.services import audit_record
+from zhengtong.core.tenancy import enabled_modules_forget
 from zhengtong.registry.handover import MODULE_SWITCHED_ON, emit
 from zhengtong.registry.registry import DISTRICT_OPERATOR, UNIT_ADMIN, get_module
 
@@ -184,7 +185,7 @@ def unit_module_set(*, unit: Unit, module_key: str, enabled: bool, actor) -> Non
     require_operator(actor)
     with schema_context("public"):  # district actions are audited in the district's trail
         _unit_module_set(unit=unit, module_key=module_key, enabled=enabled, actor=actor)
-    unit.__dict__.pop("_zt_enabled_modules", None)
+    enabled_modules_forget(unit)
 
 
 def _unit_module_set(*, unit: Unit, module_key: str, enabled: bool, actor) -> None:
@@ -199,7 +200,7 @@ def _unit_module_set(*, unit: Unit, module_key: str, enabled: bool, actor) -> No
         switch.changed_by = actor
         switch.save()
     if enabled and before is not True:
-        unit.__dict__.pop("_zt_enabled_modules", None)
+        enabled_modules_forget(unit)
         _modules_switched_on(unit, [module_key])
     if before != enabled:
         audit_record(action="unit.module", actor=actor, obj=unit, object_repr=f"{unit.name}:{module_key}",
@@ -296,7 +297,8 @@ def invitation_accept(*, token: str, name: str, password: str) -> User:
         inv.accepted_at = timezone.now()
         inv.accepted_by = user
         inv.save(update_fields=["accepted_at", "accepted_by"])
-        audit_record(action="invitation.accept", actor=user, obj=inv.unit, object_repr=f"{inv.unit.name} ← {user.email}")
+        audit_record(action="invitation.accept", actor=user, obj=inv.unit,
+                     object_repr=f"{inv.unit.name} ← {user.email}")
     existing = set()
     with schema_context(inv.unit.schema_name):
         if inv.unit.user_set.filter(pk=user.pk).exists():

@@ -1,5 +1,5 @@
+from zhengtong.core.tenancy import enabled_modules
 from zhengtong.registry.manifest import NavEntry
-from zhengtong.registry.middleware import enabled_modules
 from zhengtong.registry.registry import all_modules, localized
 from zhengtong.registry.rules import can_edit_rules
 

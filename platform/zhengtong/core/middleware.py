@@ -1,11 +1,24 @@
-"""A suspended unit's portal stays readable but refuses changes; an archived unit's
-portal is closed (its data stays, readable by the district through roll-ups)."""
+"""The platform's request steps: the unit of the host, the unit's status (a suspended unit's
+portal stays readable but refuses changes; an archived unit's portal is closed, its data
+readable by the district through roll-ups), the language, and the boundary for control
+characters."""
 from django.shortcuts import render
+from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import get_tenant_model
 
-from tenants.models import Unit
+from .tenancy import unit_for_host
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 ALWAYS_ALLOWED = ("/accounts/logout/", "/i18n/")
+
+
+class UnitHostMiddleware(TenantMainMiddleware):
+    """django-tenants' host → unit step (the connection's schema, the URL configuration), with
+    the unit read together with its enabled modules and the security policy: one query for what
+    every page asks (zhengtong.core.tenancy.unit_for_host)."""
+
+    def get_tenant(self, domain_model, hostname):
+        return unit_for_host(hostname)
 
 
 class UnitStatusMiddleware:
@@ -15,8 +28,9 @@ class UnitStatusMiddleware:
     def __call__(self, request):
         unit = getattr(request, "tenant", None)
         if unit is not None and not unit.is_district_portal and not request.path.startswith(ALWAYS_ALLOWED):
-            if unit.status == Unit.Status.ARCHIVED or (
-                unit.status == Unit.Status.SUSPENDED and request.method not in SAFE_METHODS
+            status = get_tenant_model().Status
+            if unit.status == status.ARCHIVED or (
+                unit.status == status.SUSPENDED and request.method not in SAFE_METHODS
             ):
                 return render(request, "core/unit_unavailable.html", {"unit": unit}, status=403)
         return self.get_response(request)

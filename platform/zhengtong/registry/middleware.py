@@ -1,21 +1,13 @@
 """Module gating: a module switched off for the unit does not exist there (404)."""
 from django.http import Http404
 
+from zhengtong.core.tenancy import enabled_modules
+
 from .registry import module_keys
 
-
-def enabled_modules(unit) -> frozenset[str]:
-    """Keys of the modules switched on for ``unit``; cached on the instance per request."""
-    cached = getattr(unit, "_zt_enabled_modules", None)
-    if cached is None:
-        if unit is None or unit.is_district_portal:
-            cached = frozenset()
-        else:
-            cached = frozenset(
-                unit.module_switches.filter(enabled=True).values_list("module_key", flat=True)
-            )
-        unit._zt_enabled_modules = cached
-    return cached
+# ``enabled_modules`` is answered by zhengtong.core.tenancy; kept importable from here for the
+# gate's callers (API permissions, files, approvals, imports, reports).
+__all__ = ["ModuleGateMiddleware", "enabled_modules"]
 
 
 class ModuleGateMiddleware:

@@ -24,8 +24,9 @@ from django_otp.models import Device
 
 from zhengtong.audit.context import client_ip
 from zhengtong.audit.services import audit_denied, audit_record
+from zhengtong.core.tenancy import security_policy_for
 
-from .selectors import security_policy, two_factor_required
+from .selectors import two_factor_required
 
 LOGIN_AT = "zt_login_at"  # epoch seconds of the sign-in
 SEEN_AT = "zt_seen_at"  # epoch seconds of the last request (refreshed at most once a minute)
@@ -104,7 +105,8 @@ class SessionSecurityMiddleware:
 
     def _enforce(self, request, user):
         path = request.path_info
-        policy = security_policy()
+        # Read with the host's unit (core.tenancy.unit_for_host): no query of its own, never stale.
+        policy = security_policy_for(getattr(request, "tenant", None))
         session = request.session
         now = int(time.time())
         login_at = session.get(LOGIN_AT) or now

@@ -210,7 +210,8 @@ CONTENT_SECURITY_POLICY = {
 
 # ---------------------------------------------------------------- web
 MIDDLEWARE = [
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # django-tenants' TenantMainMiddleware, reading the unit with its modules and the security policy.
+    "zhengtong.core.middleware.UnitHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "zhengtong.security.headers.ContentSecurityPolicyMiddleware",  # django-csp
     "whitenoise.middleware.WhiteNoiseMiddleware",
