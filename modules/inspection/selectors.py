@@ -22,11 +22,13 @@ from .models import (
     IndustryBenchmark,
     InspectedEntity,
     InspectionCase,
+    InspectionReport,
     Payment,
     RegulationArticle,
     ReviewDecision,
 )
 from .rules import InspectionRules, current_rules
+from .services.transitions import ACTION_GUARDS
 from .validators import Period
 
 S = InspectionCase.Status
@@ -203,6 +205,14 @@ def case_get(*, user, pk: int) -> InspectionCase:
                        InspectionCase.objects.select_related("entity", "selected_by"), pk=pk)
 
 
+def case_actions(*, user, case: InspectionCase) -> set[str]:
+    """What ``user`` may do on ``case`` now — the forms its page offers. Asked of the same
+    guards the services apply before they write, so the page offers nothing they would refuse
+    for who or when (what is typed is still checked on submission)."""
+    rules = current_rules()
+    return {action for action, guard in ACTION_GUARDS.items() if guard(case, user, rules) is None}
+
+
 def case_timeline(*, case: InspectionCase) -> QuerySet[AuditEvent]:
     """Every action on the case — refused attempts and evidence files included — from the unit's
     audit trail."""
@@ -236,6 +246,11 @@ def case_amounts(case: InspectionCase) -> dict[str, Amounts]:
     outstanding = Amounts(max(ZERO, decided.tax - collected.tax), max(ZERO, decided.late_fee - collected.late_fee),
                           max(ZERO, decided.penalty - collected.penalty))
     return {"proposed": proposed, "decided": decided, "collected": collected, "outstanding": outstanding}
+
+
+def current_report(case: InspectionCase) -> InspectionReport | None:
+    """The latest round's inspection report (a return from review starts a new round)."""
+    return case.reports.order_by("-round").first()
 
 
 def case_people(case: InspectionCase) -> dict[str, list[CaseAssignment]]:

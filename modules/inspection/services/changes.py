@@ -20,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhengtong.core.errors import audited_refusal
+
 from ..models import ChangeRequest, Finding, InspectionCase, Payment, ReviewDecision
-from ..rules import current_rules
-from .cases import R, S, _lock, _record, _require_cleared
-from .common import Refused, audited_refusal
+from .cases import _lock, _record
+from .transitions import TARGET_RULES, allow, can_request_change
 
 CHANGE_TYPE = "inspection.change"
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -32,13 +33,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ChangeRequest.Target.PAYMENT: ("amount", "received_on", "reference"),
 }
 MONEY = ("tax_amount", "late_fee_amount", "penalty_amount", "amount")
-# Which stage a target belongs to, who may ask, and from which state on it is "submitted".
-TARGET_RULES = {
-    ChangeRequest.Target.FINDING: (R.INSPECTOR, (S.REPORT_SUBMITTED, S.UNDER_REVIEW, S.DECIDED, S.EXECUTING,
-                                                 S.CLOSED, S.SUSPENDED)),
-    ChangeRequest.Target.DECISION: (R.REVIEWER, (S.DECIDED, S.EXECUTING, S.CLOSED, S.SUSPENDED)),
-    ChangeRequest.Target.PAYMENT: (R.EXECUTOR, (S.EXECUTING, S.CLOSED, S.SUSPENDED)),
-}
 
 
 def _target(case: InspectionCase, target: str, target_id: int, *, lock: bool = False):
@@ -71,8 +65,8 @@ def _clean(target: str, changes: dict[str, Any]) -> dict[str, Any]:
         if k in MONEY:
             try:
                 d = Decimal(str(v)).quantize(Decimal("0.01"))
-            except InvalidOperation:
-                raise ValidationError({k: _("Not a number (不是数字).")})
+            except InvalidOperation as exc:
+                raise ValidationError({k: _("Not a number (不是数字).")}) from exc
             if d < 0:
                 raise ValidationError({k: _("Amounts cannot be negative (金额不能为负).")})
             out[k] = str(d)
@@ -87,7 +81,7 @@ def _amount(values: dict[str, Any]) -> Decimal:
     return sum((Decimal(values[k]) for k in MONEY if values.get(k) is not None), Decimal("0"))
 
 
-@audited_refusal("inspection.case.change_request")
+@audited_refusal("inspection.case.change_request", obj_arg="case")
 @transaction.atomic
 def change_request_submit(*, actor, case: InspectionCase, target: str, target_id: int, changes: dict[str, Any],
                           reason: str) -> ChangeRequest:
@@ -96,11 +90,7 @@ def change_request_submit(*, actor, case: InspectionCase, target: str, target_id
     case = _lock(case)
     if target not in TARGET_RULES:
         raise ValidationError({"target": _("Choose what to change (请选择变更对象).")})
-    role, submitted_states = TARGET_RULES[target]
-    _require_cleared(case, actor, role, current_rules())
-    if case.status not in submitted_states:
-        raise Refused(_("This stage is not submitted yet: change the data directly (本环节尚未提交，可直接修改)."),
-                      detail=f"no change request needed in state {case.status}")
+    allow(can_request_change(case, actor, target))
     obj = _target(case, target, target_id, lock=True)
     if ChangeRequest.objects.filter(target=target, target_id=obj.pk, state=ChangeRequest.State.PENDING).exists():
         raise ValidationError(_("A change of this is already waiting for approval (该数据已有待审批的变更申请)."))

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 
 from tenants.validators import validate_credit_code
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Refused, audited_refusal
 from zhengtong.imports.reader import SpreadsheetError, read_table
 
 from ..indicators import BY_KEY, FIELD_LABELS, FILING_FIELDS, INDICATORS, PLACES, compute_all
 from ..models import FinancialFiling, IndustryBenchmark, InspectedEntity, RegulationArticle, filing_problems
 from ..rules import current_rules
 from ..validators import Period, normalise_industry_code, validate_industry_code
-from .common import Refused, audited_refusal
 
 ENTITY_FIELDS = ("name", "credit_code", "industry_code", "industry_name", "tax_office", "size", "is_key_taxpayer")
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -47,7 +47,7 @@ def _diff(before: dict, after: dict) -> tuple[dict, dict]:
 
 
 # ---------------------------------------------------------------- taxpayer register
-@audited_refusal("inspection.entity.create", obj_arg=None)
+@audited_refusal("inspection.entity.create")
 @transaction.atomic
 def entity_register(*, actor, name: str, credit_code: str, industry_code: str, industry_name: str = "",
                     tax_office: str = "", size: str = InspectedEntity.Size.SMALL,
@@ -244,7 +244,7 @@ def _parse_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return values, errors
 
 
-@audited_refusal("inspection.filing.import", obj_arg=None)
+@audited_refusal("inspection.filing.import")
 def filings_import(*, actor, filename: str, data: bytes) -> ImportResult:
     """Import taxpayers and their filings from an .xlsx/.csv sheet, one row per filing.
 
@@ -412,7 +412,7 @@ def _median(values: list[Decimal]) -> Decimal:
     return Decimal(statistics.median(values)).quantize(PLACES, rounding=ROUND_HALF_UP)
 
 
-@audited_refusal("inspection.benchmark.compute", obj_arg=None)
+@audited_refusal("inspection.benchmark.compute")
 @transaction.atomic
 def benchmark_compute(*, actor, industry_code: str, period: str) -> list[BenchmarkOutcome]:
     """The industry's benchmark per indicator = the median of the indicator over the filings
@@ -462,7 +462,7 @@ def benchmark_compute(*, actor, industry_code: str, period: str) -> list[Benchma
 BENCHMARK_COLUMNS = {"行业代码": "industry_code", "期间": "period", "指标": "indicator", "基准值": "value"}
 
 
-@audited_refusal("inspection.benchmark.import", obj_arg=None)
+@audited_refusal("inspection.benchmark.import")
 def benchmarks_import(*, actor, filename: str, data: bytes) -> ImportResult:
     """Import benchmarks (行业代码, 期间, 指标, 基准值). Rates are written as percentages
     ("3.5" or "3.5%" for 3.5 %); turnovers in times; the quick ratio as a plain ratio."""
@@ -531,7 +531,7 @@ def _benchmarks_write(*, actor, rows, filename: str, result: ImportResult) -> No
 ARTICLE_FIELDS = ("law_name", "doc_number", "article_no", "title", "text", "effective_from", "effective_to")
 
 
-@audited_refusal("inspection.regulation.create", obj_arg=None)
+@audited_refusal("inspection.regulation.create")
 @transaction.atomic
 def regulation_add(*, actor, law_name: str, article_no: str, title: str, text: str, effective_from: date,
                    effective_to: date | None = None, doc_number: str = "") -> RegulationArticle:

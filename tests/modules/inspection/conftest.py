@@ -24,6 +24,16 @@ def credit_code(n: int | None = None) -> str:
     return first17 + credit_code_check_char(first17)
 
 
+def set_rules(unit, people, **changes):
+    """The unit's inspection rules: the defaults with ``changes``, set by its administrator."""
+    from zhengtong.registry.registry import get_module
+    from zhengtong.registry.rules import module_rules_update
+
+    manifest = get_module("inspection")
+    with schema_context(unit.schema_name):
+        module_rules_update(manifest=manifest, values={**manifest.rule_defaults(), **changes}, actor=people.admin)
+
+
 def D(x) -> Decimal | None:
     return None if x is None else Decimal(str(x))
 

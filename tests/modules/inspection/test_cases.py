@@ -14,7 +14,7 @@ from zhengtong.audit.models import AuditEvent
 from zhengtong.registry.registry import get_module
 from zhengtong.registry.rules import module_rules_update
 
-from .conftest import EXECUTOR, INSPECTOR, REVIEWER, SELECTOR
+from .conftest import EXECUTOR, INSPECTOR, REVIEWER, SELECTOR, set_rules
 
 S = InspectionCase.Status
 
@@ -22,12 +22,6 @@ S = InspectionCase.Status
 def denied(unit, action, actor):
     with schema_context(unit.schema_name):
         return AuditEvent.objects.filter(action=action, result="denied", actor_id=actor.pk).first()
-
-
-def set_rules(unit, people, **changes):
-    manifest = get_module("inspection")
-    with schema_context(unit.schema_name):
-        module_rules_update(manifest=manifest, values={**manifest.rule_defaults(), **changes}, actor=people.admin)
 
 
 # ---------------------------------------------------------------- selection

@@ -9,7 +9,7 @@ from modules.inspection.models import InspectionCase
 from tests.conftest import ALPHA_HOST, BETA_HOST
 from zhengtong.audit.models import AuditEvent
 
-from .conftest import INSPECTOR, SELECTOR, SUPERVISOR, TYPICAL
+from .conftest import INSPECTOR, SELECTOR, SUPERVISOR, TYPICAL, set_rules
 
 
 def test_the_ranking_page_shows_scores_drivers_and_formulas(alpha, people, ranked, client_for):
@@ -96,6 +96,18 @@ def test_inspectors_work_through_the_page(alpha, people, ranked, journey, client
     timeline = page[page.index('id="timeline"'):]  # the case's own timeline, in words
     assert "分配人员" in timeline and "人员：检查 乙、检查 丙" in timeline and "状态：已分配检查人员" in timeline
     assert "会签检查报告" in timeline and "状态：检查报告已提交" in timeline
+
+
+def test_the_case_page_offers_only_what_the_services_would_accept(alpha, people, ranked, journey, client_for):
+    case = journey.to_inspecting(journey.select(ranked["A"]))
+    journey.report_submit(actor=people.inspector1, case=case, summary="该企业少缴增值税。")
+    set_rules(alpha, people, min_inspectors=3)  # stricter since the inspectors were put on the case
+    c2 = client_for(people.inspector2)
+    page = c2.get(f"/m/inspection/cases/{case.pk}/").content.decode()
+    assert 'id="report-cosign"' not in page and 'id="report-submit"' not in page and 'id="finding"' in page
+    journey.case_assign(actor=people.chief, case=case, role="inspector", users=[people.inspector3])
+    journey.conflict_declare(actor=people.inspector3, case=case, has_conflict=False)
+    assert 'id="report-cosign"' in c2.get(f"/m/inspection/cases/{case.pk}/").content.decode()
 
 
 def test_a_declared_conflict_takes_the_case_away(alpha, people, ranked, journey, client_for):
