@@ -1,14 +1,10 @@
 """Thin tasks. The periodic fan-out (zhengtong.notifications.periodic) sends this one to each
 active unit; tenant-schemas-celery runs it in that unit's schema."""
-from zhengtong.celery import app
+from zhengtong.core.tenancy import unit_task
 
 
-@app.task(name="zhengtong.approvals.check_deadlines")
+@unit_task("zhengtong.approvals.check_deadlines", in_public={})  # requests live in unit schemas only
 def check_deadlines() -> dict:
-    from django.db import connection
-
     from .services import deadlines_check
 
-    if connection.schema_name == "public":
-        return {}  # requests live in unit schemas only
     return deadlines_check()
