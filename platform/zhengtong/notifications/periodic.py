@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_tenant_model, schema_context
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,10 @@ def unit_jobs() -> list[UnitJob]:
 def periodic_tick(*, now: datetime | None = None, send=None) -> list[tuple[str, str]]:
     """Send every due (job, unit) pair; returns them. ``send(task, schema)`` defaults to
     sending the Celery task from the unit's schema after this transaction commits."""
-    from tenants.models import Unit, UnitModule
-
+    # The platform reaches the unit model through django-tenants, never by importing tenants/
+    # (docs/architecture.md, Layers); the module switches are the model's module_switches.
+    Unit = get_tenant_model()
+    UnitModule = Unit._meta.get_field("module_switches").related_model
     now = now or timezone.now()
     send = send or _send_in_schema
     with schema_context("public"):

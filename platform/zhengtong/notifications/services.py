@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_tenant_model, schema_context
 
 from zhengtong.accounts.models import User
 
@@ -30,8 +30,7 @@ def current_unit():
     ``schema_context`` installs a stand-in tenant without a primary key, so look the row up
     by schema name when needed.
     """
-    from tenants.models import Unit
-
+    Unit = get_tenant_model()  # the platform never imports tenants/ (docs/architecture.md, Layers)
     schema = connection.schema_name
     if schema == "public":
         return None
