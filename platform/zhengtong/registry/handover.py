@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.utils.module_loading import import_string
 
 from .registry import all_modules
@@ -44,20 +43,10 @@ class HandoverItem:
 
 
 def _enabled_here() -> frozenset[str]:
-    from django_tenants.utils import get_tenant_model
+    """The modules switched on in the unit the connection is in; none in the public schema."""
+    from zhengtong.core.tenancy import current_unit, enabled_modules
 
-    from .middleware import enabled_modules
-
-    Unit = get_tenant_model()  # the platform never imports tenants/ (docs/architecture.md, Layers)
-    unit = getattr(connection, "tenant", None)
-    schema = getattr(unit, "schema_name", "public")
-    if schema == "public":
-        return frozenset()
-    if not isinstance(unit, Unit):  # schema_context() sets a FakeTenant: look the unit up
-        unit = Unit.objects.filter(schema_name=schema).first()
-        if unit is None:
-            return frozenset()
-    return enabled_modules(unit)
+    return enabled_modules(current_unit())
 
 
 def _resolve(target: Any):
