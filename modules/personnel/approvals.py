@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from zhengtong.approvals.handlers import ApprovalHandler
+from zhengtong.core.errors import Invalid
 from zhengtong.core.permissions import can
 
 from .models import Transfer
@@ -35,8 +35,8 @@ class TransferHandler(ApprovalHandler):
         if resubmission:
             allowed += (Transfer.Status.IN_APPROVAL,)
         if subject.status not in allowed:
-            raise ValidationError(_("This move is %(s)s and cannot go into approval (该调配当前状态不能提交审批).")
-                                  % {"s": subject.get_status_display()})
+            raise Invalid(_("This move is %(s)s and cannot go into approval (该调配当前状态不能提交审批).")
+                          % {"s": subject.get_status_display()})
         transfer_check_changes(subject)  # the person may have been moved since it was recorded
 
     def facts(self, subject: Transfer) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.selectors import unit_members
-from zhengtong.core.feedback import error_messages, form_error_messages
+from zhengtong.core.actions import run_service
+from zhengtong.core.feedback import form_error_messages
 from zhengtong.core.permissions import require_perm
 from zhengtong.core.submissions import once_per_submission
 
@@ -67,12 +68,9 @@ def person_create(request):
     form = forms.PersonForm(request.POST or None, users=unit_members(request.tenant))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            person = services.person_create(actor=request.user, **data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Record of %(n)s created.") % {"n": person.name})
+        done, person = run_service(request, lambda: services.person_create(actor=request.user, **data),
+                                   success=_("Record of %(n)s created.") % {"n": data["name"].strip()})
+        if done:
             return redirect("personnel:person_detail", pk=person.pk)
     elif request.method == "POST":
         form_error_messages(request, form)
@@ -91,12 +89,9 @@ def person_edit(request, pk):
     form = forms.PersonEditForm(request.POST or None, initial=initial, users=unit_members(request.tenant))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            services.person_update(actor=request.user, person=person, **data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Record of %(n)s saved.") % {"n": data["name"]})
+        done, _saved = run_service(request, lambda: services.person_update(actor=request.user, person=person, **data),
+                                   success=_("Record of %(n)s saved.") % {"n": data["name"]})
+        if done:
             return redirect("personnel:person_detail", pk=person.pk)
     elif request.method == "POST":
         form_error_messages(request, form)
@@ -150,12 +145,10 @@ def transfer_create(request, pk):
     person = selectors.person_get(request.user, pk)
     form = forms.TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            transfer = services.transfer_request(actor=request.user, person=person, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("The move was recorded and sent for approval."))
+        done, transfer = run_service(
+            request, lambda: services.transfer_request(actor=request.user, person=person, **form.cleaned_data),
+            success=_("The move was recorded and sent for approval."))
+        if done:
             return redirect("personnel:transfer_detail", pk=transfer.pk)
     elif request.method == "POST":
         form_error_messages(request, form)
@@ -188,10 +181,8 @@ def handover_add(request, pk):
     transfer = _transfer_for_change(request, pk)
     form = forms.HandoverItemForm(request.POST)
     if form.is_valid():
-        try:
-            services.handover_item_add(actor=request.user, transfer=transfer, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
+        run_service(request, lambda: services.handover_item_add(actor=request.user, transfer=transfer,
+                                                                **form.cleaned_data))
     else:
         form_error_messages(request, form)
     return redirect("personnel:transfer_detail", pk=transfer.pk)
@@ -202,10 +193,8 @@ def handover_add(request, pk):
 def handover_done(request, pk, item_pk):
     transfer = _transfer_for_change(request, pk)
     item = get_object_or_404(HandoverItem, pk=item_pk, transfer=transfer)
-    try:
-        services.handover_item_done(actor=request.user, item=item, note=request.POST.get("note", ""))
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
+    run_service(request, lambda: services.handover_item_done(actor=request.user, item=item,
+                                                             note=request.POST.get("note", "")))
     return redirect("personnel:transfer_detail", pk=transfer.pk)
 
 
@@ -223,13 +212,9 @@ def handover_refresh(request, pk):
 def handover_override(request, pk):
     transfer = selectors.transfer_get(request.user, pk)
     require_perm(request, "personnel.override_handover")
-    try:
-        services.transfer_handover_override(actor=request.user, transfer=transfer,
-                                            reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("The move may complete with the open items; your reason is on record."))
+    run_service(request, lambda: services.transfer_handover_override(actor=request.user, transfer=transfer,
+                                                                     reason=request.POST.get("reason", "")),
+                success=_("The move may complete with the open items; your reason is on record."))
     return redirect("personnel:transfer_detail", pk=transfer.pk)
 
 
@@ -237,13 +222,10 @@ def handover_override(request, pk):
 @require_POST
 def transfer_reverse(request, pk):
     transfer = _transfer_for_change(request, pk)
-    try:
-        services.transfer_reverse(actor=request.user, transfer=transfer, reason=request.POST.get("reason", ""),
-                                  establishment_override_reason=request.POST.get("establishment_override_reason", ""))
-    except ValidationError as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("The move was reversed; the history keeps both entries."))
+    run_service(request, lambda: services.transfer_reverse(
+        actor=request.user, transfer=transfer, reason=request.POST.get("reason", ""),
+        establishment_override_reason=request.POST.get("establishment_override_reason", "")),
+        success=_("The move was reversed; the history keeps both entries."))
     return redirect("personnel:transfer_detail", pk=transfer.pk)
 
 
@@ -252,10 +234,8 @@ def transfer_reverse(request, pk):
 def secondment_end(request, pk):
     """Recall a seconded person before the end date (the job does it on the end date)."""
     transfer = _transfer_for_change(request, pk)
-    try:
-        services.secondment_return(transfer_id=transfer.pk, actor=request.user, on=timezone.localdate())
-    except ValidationError as exc:
-        error_messages(request, exc)
+    run_service(request, lambda: services.secondment_return(transfer_id=transfer.pk, actor=request.user,
+                                                            on=timezone.localdate()))
     return redirect("personnel:transfer_detail", pk=transfer.pk)
 
 
@@ -285,11 +265,8 @@ def department_create(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["sort_order"] = data.get("sort_order") or 0
-        try:
-            services.department_create(actor=request.user, **data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, _dept = run_service(request, lambda: services.department_create(actor=request.user, **data))
+        if done:
             return redirect("personnel:organisation")
     elif request.method == "POST":
         form_error_messages(request, form)
@@ -306,13 +283,10 @@ def department_edit(request, pk):
         "sort_order": dept.sort_order})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            services.department_update(actor=request.user, department=dept, name=d["name"], code=d["code"],
-                                       parent=d["parent"], set_parent=True, head=d["head"], set_head=True,
-                                       sort_order=d.get("sort_order") or 0)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, _dept = run_service(request, lambda: services.department_update(
+            actor=request.user, department=dept, name=d["name"], code=d["code"], parent=d["parent"],
+            set_parent=True, head=d["head"], set_head=True, sort_order=d.get("sort_order") or 0))
+        if done:
             return redirect("personnel:organisation")
     elif request.method == "POST":
         form_error_messages(request, form)
@@ -326,11 +300,8 @@ def post_create(request):
     require_perm(request, "personnel.add_post")
     form = forms.PostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.post_create(actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, _post = run_service(request, lambda: services.post_create(actor=request.user, **form.cleaned_data))
+        if done:
             return redirect("personnel:organisation")
     elif request.method == "POST":
         form_error_messages(request, form)
@@ -345,10 +316,8 @@ def post_establishment(request, pk):
     post = get_object_or_404(Post, pk=pk)
     form = forms.EstablishmentForm(request.POST)
     if form.is_valid():
-        try:
-            services.post_establishment_set(actor=request.user, post=post, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
+        run_service(request, lambda: services.post_establishment_set(actor=request.user, post=post,
+                                                                     **form.cleaned_data))
     else:
         form_error_messages(request, form)
     return redirect("personnel:organisation")

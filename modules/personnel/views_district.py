@@ -8,13 +8,13 @@ stay in each unit's schema, and the district bureau is no member of the units.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from zhengtong.core.actions import run_service
 
 from .exchange import selectors, services
 from .exchange.models import CrossUnitTransfer
@@ -73,13 +73,9 @@ def exchange_detail(request, pk: int):
         raise Http404
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and transfer.status == transfer.Status.DISTRICT and form.is_valid():
-        try:
-            services.exchange_district_decide(actor=request.user, transfer_id=pk,
-                                              approve=form.cleaned_data["decision"] == "approve",
-                                              comment=form.cleaned_data["comment"])
-        except ValidationError as exc:
-            for m in exc.messages:
-                messages.error(request, m)
+        run_service(request, lambda: services.exchange_district_decide(
+            actor=request.user, transfer_id=pk, approve=form.cleaned_data["decision"] == "approve",
+            comment=form.cleaned_data["comment"]))
         return redirect("personnel_district:exchange_detail", pk=pk)
     return render(request, "personnel/exchange/district_detail.html", {
         "t": transfer, "events": transfer.events.select_related("actor", "unit"),

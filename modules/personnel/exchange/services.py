@@ -33,6 +33,7 @@ from django_tenants.utils import schema_context
 
 from tenants.models import Unit
 from zhengtong.audit.services import audit_denied, audit_record
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 
 from .models import CrossUnitTransfer, ExchangeEvent, ExchangeSettings, OrderSequence
 from .selectors import (
@@ -48,11 +49,6 @@ from .selectors import (
 )
 
 Status = CrossUnitTransfer.Status
-
-
-class ExchangeRefused(ValidationError):
-    """A step the handshake's rules do not allow now; the message (Chinese and English) is
-    shown to the person."""
 
 
 # Tests inject a failure between the two schemas' writes through this hook (it is a no-op
@@ -130,15 +126,15 @@ def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, rea
         raise _deny("personnel.exchange.issue", actor, None, f"not HR of {sender.slug}")
     receiver = receiving_units(sender).filter(pk=receiver_id).first()
     if receiver is None:
-        raise ExchangeRefused(_("Choose a receiving unit of this district that runs the personnel module "
-                                "(请选择本区已开通人员模块的调入单位)."))
+        raise Invalid(_("Choose a receiving unit of this district that runs the personnel module "
+                        "(请选择本区已开通人员模块的调入单位)."))
     if not reason.strip():
-        raise ExchangeRefused(_("Give the reason for the transfer (请填写调动理由)."))
+        raise Invalid(_("Give the reason for the transfer (请填写调动理由)."))
     if kind not in CrossUnitTransfer.Kind.values:
-        raise ExchangeRefused(_("Unknown type of move (调动类型无效)."))
+        raise Invalid(_("Unknown type of move (调动类型无效)."))
     if kind == CrossUnitTransfer.Kind.SECONDMENT:
         if end_date is None or end_date < effective_date:
-            raise ExchangeRefused(_("A secondment needs an end date on or after its start (借调须填写不早于开始日期的结束日期)."))
+            raise Invalid(_("A secondment needs an end date on or after its start (借调须填写不早于开始日期的结束日期)."))
     else:
         end_date = None
     with transaction.atomic():
@@ -148,14 +144,14 @@ def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, rea
             if person is None:
                 raise Http404
             if person.status != Person.Status.IN_POST or person.external:
-                raise ExchangeRefused(_("Only a person in post in this unit can be transferred out "
-                                        "(只有本单位在岗人员可以调出)."))
+                raise Invalid(_("Only a person in post in this unit can be transferred out "
+                                "(只有本单位在岗人员可以调出)."))
             snapshot = dict(sender_person_id=person.pk, person_uid=person.uid, person_name=person.name,
                             employment_type=person.employment_type, rank=person.rank,
                             from_department=person.department.name if person.department else "",
                             from_post=person.post.title if person.post else "")
         if CrossUnitTransfer.objects.filter(person_uid=snapshot["person_uid"], status__in=CrossUnitTransfer.OPEN).exists():
-            raise ExchangeRefused(_("This person already has an open cross-unit transfer (该人员已有未办结的调出)."))
+            raise Invalid(_("This person already has an open cross-unit transfer (该人员已有未办结的调出)."))
         transfer = CrossUnitTransfer.objects.create(
             district=sender.district, sender=sender, receiver=receiver, reason=reason.strip(),
             effective_date=effective_date, needs_district_approval=needs_district_approval(sender),
@@ -183,6 +179,7 @@ def _get_open(transfer_id: int, *, lock: bool = True) -> CrossUnitTransfer:
     return qs.get(pk=transfer_id)
 
 
+@audited_refusal("personnel.exchange.accept", object_type="personnel_exchange.crossunittransfer")
 def exchange_accept(*, actor, receiver: Unit, transfer_id: int, department_id: int, post_id: int,
                     override_reason: str = "") -> CrossUnitTransfer:
     """The receiving unit's HR accepts and places the person (调入). Only the named receiver."""
@@ -194,13 +191,13 @@ def exchange_accept(*, actor, receiver: Unit, transfer_id: int, department_id: i
     with transaction.atomic():
         transfer = _get_open(transfer_id)
         if transfer.status != Status.ISSUED:
-            raise ExchangeRefused(_("This transfer is no longer waiting for the receiving unit (该调动已不在待接收状态)."))
+            raise Invalid(_("This transfer is no longer waiting for the receiving unit (该调动已不在待接收状态)."))
         secondment = transfer.kind == CrossUnitTransfer.Kind.SECONDMENT
         with schema_context(receiver.schema_name):
             department = Department.objects.filter(pk=department_id).first()
             post = Post.objects.filter(pk=post_id, department_id=department_id).select_related("department").first()
             if department is None or (post is None and not secondment):
-                raise ExchangeRefused(_("Choose a post of the chosen department (请选择所选部门的岗位)."))
+                raise Invalid(_("Choose a post of the chosen department (请选择所选部门的岗位)."))
             override_reason = override_reason.strip()
             if secondment:
                 # A seconded person keeps their place in the sender's establishment and takes
@@ -208,11 +205,11 @@ def exchange_accept(*, actor, receiver: Unit, transfer_id: int, department_id: i
                 post, override_reason = None, ""
             elif vacancy_of(post) <= 0:
                 if not override_reason:
-                    raise ExchangeRefused(_("The post %(post)s has no vacancy: accepting needs an authorised "
-                                            "override with a written reason (该岗位已满编，需有权限人员写明理由后超编接收).")
-                                          % {"post": str(post)})
+                    raise Invalid(_("The post %(post)s has no vacancy: accepting needs an authorised "
+                                    "override with a written reason (该岗位已满编，需有权限人员写明理由后超编接收).")
+                                  % {"post": str(post)})
                 if not actor.has_perm("personnel.override_establishment"):
-                    raise ExchangeRefused(_("Your role may not exceed the establishment (您的角色无权超编接收)."))
+                    raise Refused(_("Your role may not exceed the establishment (您的角色无权超编接收)."))
             else:
                 override_reason = ""
         transfer.to_department_id, transfer.to_post_id = department.pk, post.pk if post else None
@@ -241,11 +238,11 @@ def exchange_decline(*, actor, receiver: Unit, transfer_id: int, reason: str) ->
     if transfer is None or not is_unit_hr(actor, receiver):
         raise _deny("personnel.exchange.decline", actor, transfer, f"not HR of the named receiver ({receiver.slug})")
     if not reason.strip():
-        raise ExchangeRefused(_("Give the reason (请填写理由)."))
+        raise Invalid(_("Give the reason (请填写理由)."))
     with transaction.atomic():
         transfer = _get_open(transfer_id)
         if transfer.status != Status.ISSUED:
-            raise ExchangeRefused(_("This transfer is no longer waiting for the receiving unit (该调动已不在待接收状态)."))
+            raise Invalid(_("This transfer is no longer waiting for the receiving unit (该调动已不在待接收状态)."))
         transfer.status, transfer.decision_comment, transfer.closed_by = Status.DECLINED, reason.strip(), actor
         transfer.save(update_fields=["status", "decision_comment", "closed_by"])
         _event(transfer, "declined", actor, receiver, reason.strip())
@@ -265,7 +262,7 @@ def exchange_withdraw(*, actor, sender: Unit, transfer_id: int, reason: str) -> 
     with transaction.atomic():
         transfer = _get_open(transfer_id)
         if not transfer.is_open:
-            raise ExchangeRefused(_("Only an open transfer can be withdrawn (只能撤回未办结的调动)."))
+            raise Invalid(_("Only an open transfer can be withdrawn (只能撤回未办结的调动)."))
         transfer.status, transfer.decision_comment, transfer.closed_by = Status.WITHDRAWN, reason.strip(), actor
         transfer.save(update_fields=["status", "decision_comment", "closed_by"])
         _event(transfer, "withdrawn", actor, sender, reason.strip())
@@ -297,11 +294,11 @@ def exchange_district_decide(*, actor, transfer_id: int, approve: bool, comment:
     if transfer is None or not is_district_hr(actor):
         raise _deny("personnel.exchange.district_decide", actor, transfer, "not district HR")
     if not approve and not comment.strip():
-        raise ExchangeRefused(_("Give the reason for the rejection (请填写不予批准的理由)."))
+        raise Invalid(_("Give the reason for the rejection (请填写不予批准的理由)."))
     with transaction.atomic():
         transfer = _get_open(transfer_id)
         if transfer.status != Status.DISTRICT:
-            raise ExchangeRefused(_("This transfer is not waiting for the district HR bureau (该调动不在待区人社局审批状态)."))
+            raise Invalid(_("This transfer is not waiting for the district HR bureau (该调动不在待区人社局审批状态)."))
         transfer.status = Status.APPROVED if approve else Status.DISTRICT_REJECTED
         transfer.district_decided_by, transfer.district_decided_at = actor, timezone.now()
         transfer.decision_comment = comment.strip()
@@ -347,7 +344,7 @@ def _receive_person(transfer: CrossUnitTransfer, source: dict, history: list[dic
                             from_unit_name=transfer.sender.name, exchange_ref=f"X{transfer.pk}",
                             establishment_override_reason=transfer.establishment_override_reason, **source)
     if person.uid != transfer.person_uid or person.post_id != post.pk:
-        raise ExchangeRefused(_("The receiving unit already has this person as active (调入单位已有该人员的在职档案)."))
+        raise Invalid(_("The receiving unit already has this person as active (调入单位已有该人员的在职档案)."))
     return person
 
 
@@ -372,7 +369,7 @@ def _release_person(transfer: CrossUnitTransfer) -> None:
     PERSON_LEAVING_POST event goes out. ``person_transfer_out_complete`` does the same without
     a hand-over override, which the handshake needs."""
     from ..models import Person, Transfer
-    from ..services import _system_user, transfer_apply
+    from ..services import system_user, transfer_apply
 
     person = Person.objects.select_for_update().get(pk=transfer.sender_person_id)
     ref = f"X{transfer.pk}"
@@ -385,7 +382,7 @@ def _release_person(transfer: CrossUnitTransfer) -> None:
             effective_date=transfer.effective_date, end_date=transfer.end_date, before_department=person.department,
             before_post=person.post, before_rank=person.rank, before_status=person.status,
             after_status=Person.Status.SECONDED_OUT if secondment else Person.Status.LEFT_TRANSFERRED,
-            other_unit=transfer.receiver.name, requested_by=transfer.issued_by or _system_user(), exchange_ref=ref,
+            other_unit=transfer.receiver.name, requested_by=transfer.issued_by or system_user(), exchange_ref=ref,
             handover_override_reason=transfer.handover_override_reason,
             handover_override_by=transfer.handover_override_by)
     transfer_apply(transfer_id=move.pk, actor=transfer.issued_by,
@@ -401,11 +398,11 @@ def exchange_handover_override(*, actor, sender: Unit, transfer_id: int, reason:
     if transfer is None or not allowed:
         raise _deny("personnel.exchange.handover_override", actor, transfer, "no override_handover in the sender")
     if not reason.strip():
-        raise ExchangeRefused(_("Give the reason in writing (请写明理由)."))
+        raise Invalid(_("Give the reason in writing (请写明理由)."))
     with transaction.atomic():
         transfer = _get_open(transfer_id)
         if not transfer.is_open:
-            raise ExchangeRefused(_("Only an open transfer can be changed (只能修改未办结的调动)."))
+            raise Invalid(_("Only an open transfer can be changed (只能修改未办结的调动)."))
         transfer.handover_override_reason, transfer.handover_override_by = reason.strip(), actor
         transfer.save(update_fields=["handover_override_reason", "handover_override_by"])
         _event(transfer, "handover_override", actor, sender, reason.strip())
@@ -443,7 +440,7 @@ def _person_source(transfer: CrossUnitTransfer) -> tuple[dict, list[dict]]:
 
     p = Person.objects.select_for_update().get(pk=transfer.sender_person_id)
     if p.status != Person.Status.IN_POST or p.external or p.uid != transfer.person_uid:
-        raise ExchangeRefused(_("The person is no longer in post in the sending unit (该人员已不在调出单位在岗)."))
+        raise Invalid(_("The person is no longer in post in the sending unit (该人员已不在调出单位在岗)."))
     source = dict(uid=p.uid, name=p.name, gender=p.gender, id_number=crypto.id_number_decrypt(p.id_number_encrypted),
                   birth_date=p.birth_date, employment_type=p.employment_type, rank=p.rank, education=p.education,
                   political_status=p.political_status, user=p.user)
@@ -458,10 +455,10 @@ def exchange_complete(*, transfer_id: int, actor=None) -> CrossUnitTransfer:
     with transaction.atomic():
         transfer = _get_open(transfer_id)
         if transfer.status != Status.APPROVED:
-            raise ExchangeRefused(_("This transfer is not approved (该调动尚未批准)."))
+            raise Invalid(_("This transfer is not approved (该调动尚未批准)."))
         if transfer.effective_date > timezone.localdate():
-            raise ExchangeRefused(_("This transfer takes effect on %(d)s (该调动于%(d)s生效).")
-                                  % {"d": transfer.effective_date.isoformat()})
+            raise Invalid(_("This transfer takes effect on %(d)s (该调动于%(d)s生效).")
+                          % {"d": transfer.effective_date.isoformat()})
         with schema_context(transfer.sender.schema_name):
             source, history = _person_source(transfer)
         receive = _second_person_in if transfer.kind == CrossUnitTransfer.Kind.SECONDMENT else _receive_person

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from zhengtong.core.feedback import error_messages
+from zhengtong.core.actions import run_service
 
 from . import selectors, services
 from .models import CrossUnitTransfer
@@ -114,15 +114,11 @@ def exchange_issue(request):
                      initial={"person": request.GET.get("person")})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            transfer = services.exchange_issue(actor=request.user, sender=request.tenant, person_id=d["person"],
-                                               receiver_id=d["receiver"], reason=d["reason"],
-                                               effective_date=d["effective_date"],
-                                               kind=d["kind"] or CrossUnitTransfer.Kind.TRANSFER,
-                                               end_date=d.get("end_date"))
-        except ValidationError as exc:
-            error_messages(request, exc)
-        else:
+        done, transfer = run_service(request, lambda: services.exchange_issue(
+            actor=request.user, sender=request.tenant, person_id=d["person"], receiver_id=d["receiver"],
+            reason=d["reason"], effective_date=d["effective_date"], kind=d["kind"] or CrossUnitTransfer.Kind.TRANSFER,
+            end_date=d.get("end_date")))
+        if done:
             messages.success(request, _("Transfer out issued: %(unit)s has been notified.")
                              % {"unit": transfer.receiver.name})
             return redirect("personnel:exchange_detail", pk=transfer.pk)
@@ -165,14 +161,10 @@ def exchange_accept(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choose the department and post (请选择部门和岗位)."))
         return redirect("personnel:exchange_detail", pk=pk)
-    try:
-        transfer = services.exchange_accept(actor=request.user, receiver=request.tenant, transfer_id=pk,
-                                            department_id=form.cleaned_data["department"],
-                                            post_id=form.cleaned_data["post"],
-                                            override_reason=form.cleaned_data["override_reason"])
-    except ValidationError as exc:
-        error_messages(request, exc)
-    else:
+    done, transfer = run_service(request, lambda: services.exchange_accept(
+        actor=request.user, receiver=request.tenant, transfer_id=pk, department_id=form.cleaned_data["department"],
+        post_id=form.cleaned_data["post"], override_reason=form.cleaned_data["override_reason"]))
+    if done:
         messages.success(request, transfer.get_status_display())
     return redirect("personnel:exchange_detail", pk=pk)
 
@@ -184,13 +176,12 @@ def _close(request, pk: int, *, as_sender: bool):
         raise Http404
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        if as_sender:
-            services.exchange_withdraw(actor=request.user, sender=request.tenant, transfer_id=pk, reason=reason)
-        else:
-            services.exchange_decline(actor=request.user, receiver=request.tenant, transfer_id=pk, reason=reason)
-    except ValidationError as exc:
-        error_messages(request, exc)
+    if as_sender:
+        run_service(request, lambda: services.exchange_withdraw(actor=request.user, sender=request.tenant,
+                                                                transfer_id=pk, reason=reason))
+    else:
+        run_service(request, lambda: services.exchange_decline(actor=request.user, receiver=request.tenant,
+                                                               transfer_id=pk, reason=reason))
     return redirect("personnel:exchange_detail", pk=pk)
 
 
@@ -214,11 +205,9 @@ def exchange_handover_override(request, pk: int):
     if transfer.sender_id != request.tenant.pk:
         raise Http404
     form = ReasonForm(request.POST)
-    try:
-        services.exchange_handover_override(actor=request.user, sender=request.tenant, transfer_id=pk,
-                                            reason=form.cleaned_data["reason"] if form.is_valid() else "")
-    except ValidationError as exc:
-        error_messages(request, exc)
+    run_service(request, lambda: services.exchange_handover_override(
+        actor=request.user, sender=request.tenant, transfer_id=pk,
+        reason=form.cleaned_data["reason"] if form.is_valid() else ""))
     return redirect("personnel:exchange_detail", pk=pk)
 
 
@@ -236,5 +225,5 @@ def exchange_order(request, pk: int):
         document = document_request(actor=request.user, unit=request.tenant, report_key=ORDER_REPORT,
                                     parameters={"exchange": transfer.pk})
     except PermissionDenied:
-        raise Http404
+        raise Http404 from None
     return redirect("reports:detail", pk=document.pk)

@@ -9,10 +9,10 @@ took part in: the builder runs as the requester, in the requester's unit.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q
 
+from zhengtong.core.errors import Refused
 from zhengtong.reports.content import Column, TableReport
 
 from ..exchange.models import CrossUnitTransfer
@@ -33,14 +33,14 @@ def _transfer(user, params: dict) -> CrossUnitTransfer:
     try:
         pk = int(params["exchange"])
     except (KeyError, TypeError, ValueError):
-        raise PermissionDenied("no transfer named")
+        raise Refused("no transfer named") from None
     transfer = (CrossUnitTransfer.objects.filter(pk=pk, status=CrossUnitTransfer.Status.COMPLETED,
                                                  kind=CrossUnitTransfer.Kind.TRANSFER)
                 .filter(Q(sender=unit) | Q(receiver=unit)).select_related("sender", "receiver", "district",
                                                                           "district_decided_by").first())
     if unit is None or transfer is None or not is_unit_hr(user, unit):
         # The worker records the failure; the message names no other transfer.
-        raise PermissionDenied("transfer order not available to the requester")
+        raise Refused("transfer order not available to the requester")
     return transfer
 
 

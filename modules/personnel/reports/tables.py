@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core.errors import Refused
 from zhengtong.reports.content import Column, TableReport
 
 from . import figures
@@ -19,7 +19,7 @@ def _require(user) -> None:
     from ..selectors import sees_unit
 
     if not sees_unit(user):
-        raise PermissionDenied("unit-wide personnel figures are for HR and the unit leader")
+        raise Refused("unit-wide personnel figures are for HR and the unit leader")
 
 
 class PeriodParameters(forms.Form):

@@ -17,6 +17,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
+from zhengtong.core.errors import Invalid, Refused
 
 ID_NUMBER = "11010519491231002X"  # GB 11643 sample: valid check digit
 
@@ -217,15 +218,15 @@ def test_not_before_the_effective_date(alpha, beta, exchange):
 
 
 def test_establishment_check_and_override_on_acceptance(alpha, beta, exchange):
-    from modules.personnel.exchange.services import ExchangeRefused, exchange_accept
+    from modules.personnel.exchange.services import exchange_accept
 
     ex = exchange
     transfer = _issue(ex, alpha, beta)
     # beta's 教务员 has 1 place, held by beta's own person 9001
-    with pytest.raises(ExchangeRefused, match="已满编"):
+    with pytest.raises(Invalid, match="已满编"):
         exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
                         post_id=ex.beta_post.pk)
-    with pytest.raises(ExchangeRefused, match="无权超编"):
+    with pytest.raises(Refused, match="无权超编"):
         exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
                         post_id=ex.beta_post.pk, override_reason="急需")
     # the unit leader may, with a reason; it is recorded on the transfer and in beta's move
@@ -407,7 +408,6 @@ def test_assets_in_custody_hold_the_completion_until_handed_over_or_overridden(a
 def test_decline_withdraw_and_district_rejection_leave_the_person_where_they_are(alpha, beta, exchange, client_for):
     from modules.personnel.exchange.models import CrossUnitTransfer
     from modules.personnel.exchange.services import (
-        ExchangeRefused,
         exchange_accept,
         exchange_decline,
         exchange_district_decide,
@@ -420,10 +420,10 @@ def test_decline_withdraw_and_district_rejection_leave_the_person_where_they_are
         Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
     # beta declines (a reason is required); a new transfer may then be issued
     t = _issue(ex, alpha, beta)
-    with pytest.raises(ExchangeRefused):
+    with pytest.raises(Invalid):
         exchange_decline(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, reason=" ")
     assert exchange_decline(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, reason="暂无编制").status == "declined"
-    with pytest.raises(ExchangeRefused):  # nothing left to accept
+    with pytest.raises(Invalid):  # nothing left to accept
         exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, department_id=ex.beta_dept.pk,
                         post_id=ex.beta_post.pk)
     # alpha withdraws the next one through its page
@@ -435,7 +435,7 @@ def test_decline_withdraw_and_district_rejection_leave_the_person_where_they_are
     t3 = _issue(ex, alpha, beta)
     exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t3.pk, department_id=ex.beta_dept.pk,
                     post_id=ex.beta_post.pk)
-    with pytest.raises(ExchangeRefused):
+    with pytest.raises(Invalid):
         exchange_district_decide(actor=ex.district_hr, transfer_id=t3.pk, approve=False, comment="")
     t3 = exchange_district_decide(actor=ex.district_hr, transfer_id=t3.pk, approve=False, comment="不符合调动条件")
     assert t3.status == "district_rejected"
@@ -461,14 +461,14 @@ def test_cross_unit_secondment_keeps_the_record_with_the_sender_and_ends_on_its_
     date both units' daily jobs end it and the person is back in post in alpha."""
     from modules.personnel.exchange.models import CrossUnitTransfer
     from modules.personnel.exchange.selectors import active_units_of
-    from modules.personnel.exchange.services import ExchangeRefused, exchange_accept, exchange_issue
+    from modules.personnel.exchange.services import exchange_accept, exchange_issue
     from modules.personnel.models import Person
     from modules.personnel.selectors import post_vacancy
     from modules.personnel.services import secondments_check
 
     ex = exchange
     end = date.today() + timedelta(days=90)
-    with pytest.raises(ExchangeRefused, match="结束日期"):
+    with pytest.raises(Invalid, match="结束日期"):
         exchange_issue(actor=ex.alpha_hr, sender=alpha, person_id=ex.person.pk, receiver_id=beta.pk, reason="支援教学",
                        effective_date=date.today(), kind="secondment")
     r = client_for(ex.alpha_hr, ALPHA_HOST).post("/m/personnel/exchange/new/", {
