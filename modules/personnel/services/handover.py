@@ -1,0 +1,101 @@
+"""The hand-over checklist (工作交接) of a move: drawn up from every enabled module's provider
+when the move is approved, ticked off item by item, or overridden by a unit leader."""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
+from zhengtong.registry import handover as registry_handover
+
+from ..models import HandoverItem, Transfer
+from .common import HandoverOpen, _require
+
+
+def handover_generate(*, transfer: Transfer) -> list[HandoverItem]:
+    """The checklist from every enabled module's provider (idempotent: refreshes it).
+
+    An item a provider no longer reports was handed over in its module (the asset got
+    another custodian): it is ticked off here, by the module ("handed over in the module").
+    """
+    person = transfer.person
+    reported = registry_handover.handover_items_for(user_id=person.user_id) if person.user_id else []
+    seen = set()
+    created = []
+    for item in reported:
+        key = (item.module, item.kind, item.ref)
+        seen.add(key)
+        row, is_new = HandoverItem.objects.get_or_create(
+            transfer=transfer, module=item.module, kind=item.kind, ref=item.ref,
+            defaults={"label": item.label[:300], "mandatory": item.mandatory})
+        if not is_new and row.done and row.done_by_id is None:
+            # Reported again after the module had let it go: open again.
+            row.done, row.done_at, row.note = False, None, ""
+            row.save(update_fields=["done", "done_at", "note"])
+        if is_new:
+            created.append(row)
+    for row in HandoverItem.objects.filter(transfer=transfer, done=False).exclude(module=""):
+        if (row.module, row.kind, row.ref) not in seen:
+            row.done, row.done_at = True, timezone.now()
+            row.note = _("Handed over in the module")[:300]
+            row.save(update_fields=["done", "done_at", "note"])
+    return created
+
+
+@audited_refusal("personnel.handover_item_add", obj_arg="transfer")
+@transaction.atomic
+def handover_item_add(*, actor, transfer: Transfer, label: str, mandatory: bool = True) -> HandoverItem:
+    _require(actor, "personnel.change_transfer", transfer)
+    if transfer.status not in (Transfer.Status.IN_APPROVAL, Transfer.Status.APPROVED):
+        raise Invalid(_("The checklist of a closed move cannot change (调配已办结，交接清单不能再修改)."))
+    if not label.strip():
+        raise Invalid(_("Describe the item (请填写交接事项)."))
+    item = HandoverItem.objects.create(transfer=transfer, label=label.strip()[:300], mandatory=mandatory)
+    return item
+
+
+@audited_refusal("personnel.handover_item_done", obj_arg="item")
+@transaction.atomic
+def handover_item_done(*, actor, item: HandoverItem, note: str = "") -> HandoverItem:
+    """Tick off a manual item. Items from other modules are handed over there (the asset gets a
+    new custodian) and tick themselves off when the checklist is refreshed."""
+    _require(actor, "personnel.change_transfer", item.transfer)
+    item = HandoverItem.objects.select_for_update().get(pk=item.pk)
+    if item.module:
+        raise Invalid(_("This item is handed over in its own module (e.g. change the asset's custodian); "
+                        "the checklist follows (该事项须在所属模块中办理移交).") )
+    if not item.done:
+        item.done, item.done_by, item.done_at, item.note = True, actor, timezone.now(), note.strip()[:300]
+        item.save(update_fields=["done", "done_by", "done_at", "note"])
+    return item
+
+
+def handover_open_items(transfer: Transfer) -> list[HandoverItem]:
+    return list(HandoverItem.objects.filter(transfer=transfer, mandatory=True, done=False))
+
+
+@audited_refusal("personnel.handover_override", obj_arg="transfer")
+@transaction.atomic
+def transfer_handover_override(*, actor, transfer: Transfer, reason: str) -> Transfer:
+    """Let the move complete although mandatory items are open (unit leader, written reason)."""
+    if not actor.has_perm("personnel.override_handover"):
+        raise Refused(_("Only a unit leader may complete a move with open hand-over items "
+                                 "(仅单位领导可在交接未完成时办结)."))
+    if not reason.strip():
+        raise Invalid(_("Give the reason in writing (请写明理由)."))
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    transfer.handover_override_reason = reason.strip()
+    transfer.handover_override_by = actor
+    transfer.save(update_fields=["handover_override_reason", "handover_override_by", "updated_at"])
+    audit_record(action="personnel.handover_override", actor=actor, obj=transfer, detail=reason.strip(),
+                 after={"open_items": [i.label for i in handover_open_items(transfer)]})
+    return transfer
+
+
+def _check_handover(transfer: Transfer) -> None:
+    handover_generate(transfer=transfer)
+    open_items = handover_open_items(transfer)
+    if open_items and not transfer.handover_override_reason:
+        raise HandoverOpen(open_items)
