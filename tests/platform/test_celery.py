@@ -33,3 +33,15 @@ def test_worker_runs_tasks_in_the_senders_schema(django_db_setup, django_db_bloc
         assert marker_a in a and marker_a not in b
         assert marker_b in b and marker_b not in a
         connection.set_schema_to_public()
+
+
+def test_every_beat_entry_is_a_registered_task_from_the_one_schedule(settings):
+    """Beat's schedule is the settings' (nothing patched in at start-up), and each entry names a
+    task a worker knows: a misspelt name would be sent every day and never run."""
+    from zhengtong.celery import app
+
+    assert app.conf.beat_schedule == settings.CELERY_BEAT_SCHEDULE
+    app.autodiscover_tasks(force=True)
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= set(app.tasks)
+    assert {"zhengtong.notifications.periodic_tick", "zhengtong.audit.purge_all", "tenants.pool_refill",
+            "security.disable_dormant_accounts"} <= {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}

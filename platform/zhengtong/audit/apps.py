@@ -18,4 +18,3 @@ class AuditConfig(AppConfig):
         # A new unit is cloned from the template without running migrate; clones keep
         # their triggers, but reinstalling is cheap and covers tables tracked since.
         post_schema_sync.connect(signals.schema_created, dispatch_uid="zt_audit_schema_created")
-        signals.schedule_purge()

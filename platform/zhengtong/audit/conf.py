@@ -23,10 +23,6 @@ def configured_retention_days() -> int:
     return int(_setting("ZT_AUDIT_RETENTION_DAYS", 183))
 
 
-def purge_interval_seconds() -> int:
-    return int(_setting("ZT_AUDIT_PURGE_INTERVAL", 24 * 3600))
-
-
 def export_max_rows() -> int:
     """xlsx holds 1,048,576 rows per sheet, header included; CSV has no limit."""
     return int(_setting("ZT_AUDIT_XLSX_MAX_ROWS", 1_048_575))

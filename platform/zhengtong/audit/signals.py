@@ -1,5 +1,5 @@
-"""Keeping every schema's trail protected: hooks on django-tenants' schema signals, and
-the periodic purge's place in Celery beat. No business logic here."""
+"""Keeping every schema's trail protected: hooks on django-tenants' schema signals. No business
+logic here. (The periodic purge is in the beat schedule with every other job: settings/base.py.)"""
 from __future__ import annotations
 
 from . import conf, database
@@ -32,15 +32,3 @@ def schema_created(sender, tenant, **kwargs) -> None:
         # The clone belongs to whoever ran it — the application, when a district operator
         # onboards a unit on the web. Hand the trail to the owner role now.
         database.seal_trail(schema, role)
-
-
-def schedule_purge() -> None:
-    """Add the daily retention purge to Celery beat (it fans out per unit)."""
-    from zhengtong.celery import app
-
-    schedule = dict(app.conf.beat_schedule or {})
-    schedule.setdefault("zhengtong.audit.purge_all", {
-        "task": "zhengtong.audit.purge_all",
-        "schedule": float(conf.purge_interval_seconds()),
-    })
-    app.conf.beat_schedule = schedule

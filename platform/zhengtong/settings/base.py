@@ -350,24 +350,22 @@ CELERY_TIMEZONE = TIME_ZONE
 # claimed again by a redelivered task or the uploader's retry (zhengtong.imports).
 IMPORTS_STALE_AFTER = int(os.environ.get("ZT_IMPORTS_STALE_AFTER", "120"))
 
-# Periodic jobs; beat runs beside the worker (deploy/run.sh). Other areas add their entries.
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "security.disable_dormant_accounts": {"task": "security.disable_dormant_accounts", "schedule": 24 * 3600},
-}
-
 # Ready unit schemas kept for onboarding (tenants/pool.py); refilled after each onboarding and by beat.
 ZT_UNIT_POOL_SIZE = int(os.environ.get("ZT_UNIT_POOL_SIZE", "3"))
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "tenants.pool_refill": {"task": "tenants.pool_refill", "schedule": 600},
-}
 
-# One tick a minute fans the per-unit periodic jobs out to every unit, each in its own schema
-# (approval deadlines, modules' periodic tasks): zhengtong/notifications/periodic.py.
+# Every periodic job, in one place; beat runs beside the worker (deploy/run.sh). Jobs that work
+# in each unit are not beat entries: one tick a minute fans them out, each sent from its unit's
+# schema where it is due and its module is on (zhengtong/notifications/periodic.py: the manifests'
+# PeriodicTask(per_unit=True) and the platform's register_unit_job; tasks declared with
+# zhengtong.core.tenancy.unit_task).
 CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "notifications.periodic_tick": {"task": "zhengtong.notifications.periodic_tick", "schedule": 60},
+    "security.disable_dormant_accounts": {"task": "security.disable_dormant_accounts", "schedule": 24 * 3600},
+    # Ready unit schemas for onboarding (tenants/pool.py), also refilled after each onboarding.
+    "tenants.pool_refill": {"task": "tenants.pool_refill", "schedule": 600},
+    # The audit trail's retention purge; it fans out to every unit itself (docs/audit.md).
+    "zhengtong.audit.purge_all": {"task": "zhengtong.audit.purge_all",
+                                  "schedule": float(os.environ.get("ZT_AUDIT_PURGE_INTERVAL", 24 * 3600))},
 }
 
 LOGGING = {
