@@ -60,7 +60,8 @@ class Asset(DateRangesMixin, models.Model):
     acquired_on = models.DateField(_("acquisition date"))
     department = models.CharField(_("department"), max_length=100, blank=True)
     # Users live in the public schema; the FK crosses schemas through the search_path.
-    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("custodian"), null=True, blank=True,
+    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                  verbose_name=_("custodian"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     location = models.CharField(_("location"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_USE)
@@ -141,7 +142,8 @@ class DepartmentHead(models.Model):
     a card's department is the text on the card, so the head sees the cards whose
     department is one of theirs (read only; custodians keep editing what they hold)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("department head"), on_delete=models.CASCADE,
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                             verbose_name=_("department head"), on_delete=models.CASCADE,
                              related_name="+")
     department = models.CharField(_("department"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -207,7 +209,7 @@ class QuotaRound(models.Model):
     step = models.CharField(max_length=20, choices=Step.choices)
     quantity = models.PositiveIntegerField(_("quantity"))
     note = models.TextField(_("note"), blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -236,8 +238,10 @@ class AcquisitionRequest(models.Model):
     quota = models.PositiveIntegerField(null=True, blank=True)
     stock = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                     on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                   null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     decision_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -258,10 +262,12 @@ class BudgetDeclaration(models.Model):
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                     null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     submitted_at = models.DateTimeField(null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     opinion = models.TextField(_("the bureau's opinion"), blank=True)
@@ -319,6 +325,8 @@ class BudgetLine(models.Model):
 # for (docs/architecture.md, Decisions).
 class AssetUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Asset, on_delete=models.CASCADE)
+    # guardian's field, without the database constraint into the public schema (docs/scaling.md).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_constraint=False)
 
     class Meta(UserObjectPermissionBase.Meta):
         pass

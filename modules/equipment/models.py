@@ -38,9 +38,10 @@ class Place(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CLASSROOM)
     location = models.CharField(_("location"), max_length=200, blank=True)
     # Users live in the public schema; FKs cross schemas through the search_path (as assets do).
-    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("responsible person"),
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, verbose_name=_("responsible person"),
                                     on_delete=models.PROTECT, related_name="+")
-    deputies = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("deputies"), blank=True,
+    deputies = models.ManyToManyField(settings.AUTH_USER_MODEL, db_constraint=False,
+                                      verbose_name=_("deputies"), blank=True,
                                       related_name="+")
     notes = models.TextField(_("notes"), blank=True)
     active = models.BooleanField(_("in use"), default=True)
@@ -160,7 +161,8 @@ class Device(DateRangesMixin, models.Model):
     serial = models.CharField(_("serial number"), max_length=100, blank=True)
     place = models.ForeignKey(Place, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="devices")
-    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("keeper (custodian)"), null=True, blank=True,
+    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                  verbose_name=_("keeper (custodian)"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.AVAILABLE)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
@@ -189,7 +191,7 @@ class Device(DateRangesMixin, models.Model):
 class RulesAcknowledgement(models.Model):
     """A user read and accepted one version of a device type's usage rules."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=models.PROTECT, related_name="+")
     device_type = models.ForeignKey(DeviceType, on_delete=models.CASCADE, related_name="acknowledgements")
     rules_version = models.PositiveIntegerField()
     at = models.DateTimeField(auto_now_add=True)
@@ -216,7 +218,8 @@ class LogbookEntry(models.Model):
                                related_name="logbook")
     place = models.ForeignKey(Place, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="logbook")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                             verbose_name=_("user"), on_delete=models.PROTECT,
                              related_name="+")
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     with_students = models.BooleanField(_("students used it under my supervision"), default=False)
@@ -241,7 +244,7 @@ class LogbookEntry(models.Model):
 
 class ExamAttempt(models.Model):
     course = models.ForeignKey(TrainingCourse, on_delete=models.PROTECT, related_name="attempts")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=models.PROTECT, related_name="+")
     answers = models.JSONField(default=dict)  # question id -> chosen option index
     score = models.PositiveSmallIntegerField()  # percent
     passed = models.BooleanField()
@@ -255,7 +258,7 @@ class Certification(models.Model):
     """Granted by passing a course's exam; valid until ``valid_until`` (inclusive)."""
 
     course = models.ForeignKey(TrainingCourse, on_delete=models.PROTECT, related_name="certifications")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=models.PROTECT, related_name="+")
     attempt = models.ForeignKey(ExamAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     granted_on = models.DateField()
     valid_until = models.DateField()
@@ -279,11 +282,12 @@ class RepairTicket(models.Model):
     CLOSED = (Status.FIXED, Status.SCRAPPED)
 
     device = models.ForeignKey(Device, verbose_name=_("device"), on_delete=models.PROTECT, related_name="tickets")
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reported by"),
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, verbose_name=_("reported by"),
                                     on_delete=models.PROTECT, related_name="+")
     symptom = models.TextField(_("symptom"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REPORTED)
-    technician = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("technician"), null=True, blank=True,
+    technician = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                   verbose_name=_("technician"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     resolution = models.TextField(_("what was done"), blank=True)
     cost = models.DecimalField(_("cost (yuan)"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
@@ -328,7 +332,8 @@ class MaintenanceTask(DateRangesMixin, models.Model):
     due_on = models.DateField(_("due on"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     done_on = models.DateField(_("done on"), null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
     overdue_warned_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -354,7 +359,8 @@ class InspectionRecord(DateRangesMixin, models.Model):
                                related_name="inspections")
     task = models.ForeignKey(MaintenanceTask, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="records")
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                  on_delete=models.PROTECT, related_name="+")
     inspected_on = models.DateField(_("date"))
     # [{"item": "除尘", "ok": true, "note": ""}, ...] — the type's checklist at the time.
     results = models.JSONField(default=list)

@@ -140,7 +140,8 @@ class IndustryBenchmark(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     sample_size = models.PositiveIntegerField(_("filings in the sample"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                   null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
     class Meta:
@@ -227,7 +228,8 @@ class InspectionCase(models.Model):
     # points, flags and the rules in force. Later changes of data or rules do not alter it.
     score = models.DecimalField(_("risk score"), max_digits=8, decimal_places=2, null=True, blank=True)
     score_snapshot = models.JSONField(null=True, blank=True)
-    selected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+    selected_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("selected by"))
     selected_at = models.DateTimeField(_("selected at"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SELECTED,
@@ -269,9 +271,10 @@ class CaseAssignment(models.Model):
         EXECUTOR = "executor", _("Executor")
 
     case = models.ForeignKey(InspectionCase, on_delete=models.CASCADE, related_name="assignments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(auto_now_add=True)
     declared_at = models.DateTimeField(null=True, blank=True)
     conflict = models.BooleanField(null=True)
@@ -298,7 +301,8 @@ class WorkingPaper(models.Model):
     case = models.ForeignKey(InspectionCase, on_delete=models.CASCADE, related_name="papers")
     title = models.CharField(_("title"), max_length=200)
     content = models.TextField(_("content"))
-    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -324,7 +328,8 @@ class EvidenceItem(DateRangesMixin, models.Model):
     description = models.TextField(_("description"))
     obtained_how = models.CharField(_("how obtained"), max_length=200, blank=True)
     obtained_on = models.DateField(_("obtained on"), null=True, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                 on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -342,7 +347,8 @@ class Finding(models.Model):
     tax_amount = money(_("tax"), null=False, default=ZERO)
     late_fee_amount = money(_("late fees"), null=False, default=ZERO)
     penalty_amount = money(_("penalty"), null=False, default=ZERO)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -361,9 +367,11 @@ class InspectionReport(models.Model):
     case = models.ForeignKey(InspectionCase, on_delete=models.CASCADE, related_name="reports")
     round = models.PositiveSmallIntegerField(default=1)
     summary = models.TextField(_("summary"))
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                     on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(auto_now_add=True)
-    cosigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+    cosigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
     cosigned_at = models.DateTimeField(null=True, blank=True)
 
@@ -375,7 +383,8 @@ class InspectionReport(models.Model):
 class ReviewReturn(models.Model):
     case = models.ForeignKey(InspectionCase, on_delete=models.CASCADE, related_name="returns")
     reason = models.TextField(_("what more is needed"))
-    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    on_delete=models.PROTECT, related_name="+")
     returned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -402,7 +411,8 @@ class ReviewDecision(DateRangesMixin, models.Model):
     tax_decision_number = models.CharField(_("tax treatment decision number"), max_length=40, blank=True)
     penalty_decision_number = models.CharField(_("penalty decision number"), max_length=40, blank=True)
     payment_due_on = models.DateField(_("payment due"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                   on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
 
     @property
@@ -424,7 +434,8 @@ class Payment(DateRangesMixin, models.Model):
     amount = money(_("amount"), null=False, default=ZERO)
     received_on = models.DateField(_("received on"))
     reference = models.CharField(_("receipt number"), max_length=60, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -448,7 +459,8 @@ class EnforcementMeasure(DateRangesMixin, models.Model):
     started_on = models.DateField(_("from"))
     ended_on = models.DateField(_("until"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -475,10 +487,12 @@ class ChangeRequest(models.Model):
     before = models.JSONField()
     after = models.JSONField()
     reason = models.TextField(_("reason for the change"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                     on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                   on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)

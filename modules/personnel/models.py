@@ -30,7 +30,8 @@ class Department(models.Model):
     parent = models.ForeignKey("self", verbose_name=_("parent department"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="children")
     # The head sees the people of this department and of the departments below it.
-    head = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("department head"), null=True, blank=True,
+    head = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                             verbose_name=_("department head"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="+")
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -135,7 +136,8 @@ class Person(DateRangesMixin, models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_POST,
                               db_index=True)
     # The person's login (public schema): other modules know people by user id.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("login account"), null=True, blank=True,
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                             verbose_name=_("login account"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="+")
     # Secondment (借调): within the unit, to another department (the post and its establishment
     # stay where they are); to or from another unit, the other unit's name.
@@ -233,12 +235,13 @@ class Transfer(DateRangesMixin, models.Model):
     other_unit = models.CharField(_("other unit"), max_length=200, blank=True)
     # Establishment check result and its override (with a written reason, audited).
     establishment_override_reason = models.TextField(_("reason for exceeding the establishment"), blank=True)
-    establishment_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+    establishment_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, null=True, blank=True,
                                                   on_delete=models.PROTECT, related_name="+")
     handover_override_reason = models.TextField(_("reason for completing with open hand-over items"), blank=True)
-    handover_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+    handover_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, null=True, blank=True,
                                              on_delete=models.PROTECT, related_name="+")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                     on_delete=models.PROTECT, related_name="+")
     applied_at = models.DateTimeField(null=True, blank=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversal_reason = models.TextField(blank=True)
@@ -316,7 +319,8 @@ class HandoverItem(models.Model):
     label = models.CharField(_("item"), max_length=300)
     mandatory = models.BooleanField(_("mandatory"), default=True)
     done = models.BooleanField(_("handed over"), default=False)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
     done_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)

@@ -49,12 +49,14 @@ class LeaseContract(DateRangesMixin, models.Model):
     # The asset's status before it went out, restored on return.
     status_before = models.CharField(max_length=20, blank=True)
     filed_at = models.DateTimeField(_("filed with the bureau"), null=True, blank=True)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                 null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
     # Days-before-end thresholds already warned about (rule contract_expiry_warning_days).
     expiry_warned = models.JSONField(default=list, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                     on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,7 +87,8 @@ class IncomeEntry(DateRangesMixin, models.Model):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=16, decimal_places=2,
                                  validators=[MinValueValidator(Decimal("0.01"))])
     note = models.CharField(_("note"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

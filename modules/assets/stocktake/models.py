@@ -38,9 +38,11 @@ class Campaign(DateRangesMixin, models.Model):
     scope_class_codes = models.JSONField(_("classes"), default=list, blank=True)
     scope_departments = models.JSONField(_("departments"), default=list, blank=True)
     deadline = models.DateField(_("counting deadline"))
-    counters = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("counters"), related_name="+")
+    counters = models.ManyToManyField(settings.AUTH_USER_MODEL, db_constraint=False,
+                                      verbose_name=_("counters"), related_name="+")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.COUNTING)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                   on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(_("snapshot taken at"), auto_now_add=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     notice_days = models.PositiveSmallIntegerField(_("public notice (days)"), null=True, blank=True)
@@ -79,7 +81,8 @@ class StocktakeLine(models.Model):
     class_code = models.CharField(max_length=20, blank=True)
     class_name = models.CharField(_("class"), max_length=100, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
-    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("custodian"), null=True, blank=True,
+    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                  verbose_name=_("custodian"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     custodian_name = models.CharField(max_length=100, blank=True)
     department = models.CharField(_("department"), max_length=100, blank=True)
@@ -88,11 +91,13 @@ class StocktakeLine(models.Model):
     # The count.
     result = models.CharField(_("result"), max_length=20, choices=Result.choices, default=Result.PENDING)
     actual_location = models.CharField(_("actual location"), max_length=200, blank=True)
-    actual_custodian = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actual custodian"), null=True,
+    actual_custodian = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                         verbose_name=_("actual custodian"), null=True,
                                          blank=True, on_delete=models.PROTECT, related_name="+")
     condition = models.CharField(_("condition"), max_length=20, choices=Condition.choices, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                   null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     counted_at = models.DateTimeField(null=True, blank=True)
     applied = models.BooleanField(default=False)  # its adjustment has changed the card
@@ -126,13 +131,15 @@ class SurplusItem(models.Model):
     spec = models.CharField(_("model / specification"), max_length=200, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
     department = models.CharField(_("department"), max_length=100, blank=True)
-    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("custodian"), null=True, blank=True,
+    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                  verbose_name=_("custodian"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     estimated_value = models.DecimalField(_("estimated value (yuan)"), max_digits=16, decimal_places=2,
                                           validators=[MinValueValidator(Decimal("0"))])
     condition = models.CharField(_("condition"), max_length=20, choices=StocktakeLine.Condition.choices, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     asset_id = models.IntegerField(null=True, blank=True)  # the card the adjustment registered
 
@@ -149,10 +156,12 @@ class Objection(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="objections")
     line = models.ForeignKey(StocktakeLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(_("objection"))
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                  on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField(auto_now_add=True)
     answer = models.TextField(_("answer"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                    null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
 

@@ -50,7 +50,8 @@ class CustodyItem(DateRangesMixin, models.Model):
                               help_text=_("The system or device the credential opens, e.g. the core switch's "
                                           "admin account. Never the password itself."))
     count = models.PositiveSmallIntegerField(_("count"), default=1, validators=[MinValueValidator(1)])
-    holder = models.ForeignKey(USER, verbose_name=_("holder"), null=True, blank=True, on_delete=models.PROTECT,
+    holder = models.ForeignKey(USER, db_constraint=False,
+                               verbose_name=_("holder"), null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+")
     held_since = models.DateField(_("held since"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.IN_STORE)
@@ -91,11 +92,13 @@ class CustodyMovement(models.Model):
 
     item = models.ForeignKey(CustodyItem, on_delete=models.PROTECT, related_name="movements")
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    from_holder = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    to_holder = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_holder = models.ForeignKey(USER, db_constraint=False,
+                                    null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_holder = models.ForeignKey(USER, db_constraint=False,
+                                  null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     on = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=300, blank=True)
-    by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(USER, db_constraint=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -117,17 +120,20 @@ class HandoverTask(DateRangesMixin, models.Model):
         OPEN = "open", _("Open: items being handed over")
         CLOSED = "closed", _("Closed: every item received")
 
-    person = models.ForeignKey(USER, verbose_name=_("person leaving"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(USER, db_constraint=False,
+                               verbose_name=_("person leaving"), on_delete=models.PROTECT, related_name="+")
     person_name = models.CharField(_("name"), max_length=100)
     personnel_person_id = models.PositiveIntegerField(null=True, blank=True)  # the personnel module's id
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     effective_date = models.DateField(_("effective date"), null=True, blank=True)
     source = models.CharField(_("started by"), max_length=10, choices=Source.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    started_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(USER, db_constraint=False,
+                                   null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(USER, db_constraint=False,
+                                  null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -153,9 +159,10 @@ class HandoverItem(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     ref = models.PositiveIntegerField()  # id of the key, device or place in this unit
     label = models.CharField(_("item"), max_length=300)
-    new_holder = models.ForeignKey(USER, verbose_name=_("new holder"), null=True, blank=True,
+    new_holder = models.ForeignKey(USER, db_constraint=False, verbose_name=_("new holder"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
-    assigned_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    assigned_by = models.ForeignKey(USER, db_constraint=False,
+                                    null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(_("receipt confirmed"), null=True, blank=True)
     # Set when the item turned out no longer to be the person's (moved by someone else).
@@ -201,7 +208,7 @@ class DamageIncident(DateRangesMixin, models.Model):
     cost = models.DecimalField(_("repair or replacement cost (yuan)"), max_digits=12, decimal_places=2,
                                validators=[MinValueValidator(Decimal("0"))])
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(USER, db_constraint=False, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -225,14 +232,16 @@ class DamageShare(DateRangesMixin, models.Model):
     date_ranges = {"paid_on": HAPPENED}
 
     incident = models.ForeignKey(DamageIncident, on_delete=models.CASCADE, related_name="shares")
-    person = models.ForeignKey(USER, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(USER, db_constraint=False,
+                               verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField(default=0)  # order entered: ties in rounding go to the earlier
     share = models.DecimalField(_("responsibility share (%)"), max_digits=5, decimal_places=2,
                                 validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))])
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     payment_note = models.CharField(_("receipt / note"), max_length=200, blank=True)
-    payment_recorded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    payment_recorded_by = models.ForeignKey(USER, db_constraint=False,
+                                            null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["incident", "position", "id"]
@@ -288,9 +297,11 @@ class Evaluation(models.Model):
                                  related_name="evaluations")
     place = models.ForeignKey("equipment.Place", verbose_name=_("place"), on_delete=models.PROTECT, related_name="+")
     # Who was responsible when evaluated (the place's responsible person may change later).
-    responsible = models.ForeignKey(USER, verbose_name=_("responsible person"), on_delete=models.PROTECT,
+    responsible = models.ForeignKey(USER, db_constraint=False,
+                                    verbose_name=_("responsible person"), on_delete=models.PROTECT,
                                     related_name="+")
-    evaluator = models.ForeignKey(USER, verbose_name=_("evaluator"), on_delete=models.PROTECT, related_name="+")
+    evaluator = models.ForeignKey(USER, db_constraint=False,
+                                  verbose_name=_("evaluator"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
     points = models.DecimalField(_("points"), max_digits=7, decimal_places=2, default=Decimal("0"))
     available = models.DecimalField(_("points available"), max_digits=7, decimal_places=2, default=Decimal("0"))

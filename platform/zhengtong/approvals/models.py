@@ -56,7 +56,8 @@ class ApprovalRequest(models.Model):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True)
     facts = models.JSONField(default=dict)  # what step conditions were evaluated on
     reason = models.TextField(_("reason"), blank=True)
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT,
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                  verbose_name=_("requester"), on_delete=models.PROTECT,
                                   related_name="+")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     round = models.PositiveIntegerField(default=1)  # +1 on each resubmission after a return
@@ -113,7 +114,8 @@ class ApprovalStep(models.Model):
     overdue_at = models.DateTimeField(null=True, blank=True)  # when the overdue notice went out
     escalated_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                   null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
 
     class Meta:
@@ -156,10 +158,12 @@ class ApprovalAction(Timestamped):
     step = models.ForeignKey(ApprovalStep, null=True, blank=True, on_delete=models.CASCADE, related_name="actions")
     round = models.PositiveIntegerField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                              null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")  # null: the system (deadline checks)
     # Set when a delegate acted for the role holder: the decision counts as the holder's.
-    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                     null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     comment = models.TextField(blank=True)
     # Acted from the district portal (a district role), for the timeline.
@@ -184,9 +188,11 @@ class Delegation(Timestamped):
     public schema. Valid only while the delegator still holds the role.
     """
 
-    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("delegator"), on_delete=models.PROTECT,
+    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                  verbose_name=_("delegator"), on_delete=models.PROTECT,
                                   related_name="+")
-    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("delegate"), on_delete=models.PROTECT,
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
+                                 verbose_name=_("delegate"), on_delete=models.PROTECT,
                                  related_name="+")
     role = models.CharField(_("role"), max_length=64)
     valid_from = models.DateTimeField(_("valid from"))
@@ -212,7 +218,7 @@ class DistrictPendingStep(models.Model):
     district portal can list them across units without visiting every schema. Step and
     request ids repeat across units, hence the unit in every row and in the key."""
 
-    unit = models.ForeignKey("tenants.Unit", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("tenants.Unit", db_constraint=False, on_delete=models.CASCADE, related_name="+")
     request_id = models.BigIntegerField()
     step_id = models.BigIntegerField()
     type_key = models.CharField(max_length=64)

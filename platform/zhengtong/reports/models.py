@@ -44,7 +44,7 @@ class IssuedDocument(models.Model):
     parameters = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=16, default="zh-hans")
     # Users live in the public schema; the FK crosses schemas through the search_path.
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, verbose_name=_("requested by"),
                                      on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
