@@ -188,7 +188,8 @@ def _data(users) -> None:
     services.case_assign(actor=chief, case=c4, role="inspector", users=[i3])
     services.conflict_declare(actor=i1, case=c4, has_conflict=False)
     services.conflict_declare(actor=i3, case=c4, has_conflict=False)
-    services.paper_add(actor=i1, case=c4, title="工程款收取情况核查", content="调取法定代表人个人账户流水，与工程合同比对。")
+    services.paper_add(actor=i1, case=c4, title="工程款收取情况核查",
+                       content="调取法定代表人个人账户流水，与工程合同比对。")
     from .models import InspectionCase
 
     InspectionCase.objects.filter(pk=c4.pk).update(step_due_on=today - timedelta(days=3))
@@ -223,7 +224,8 @@ def _to_review(case, chief, a, b, reviewer, articles, *, tax: str, late: str, pe
     services.finding_add(actor=a, case=case, paper=paper, description="账外收入未申报纳税，少缴增值税及附加。",
                          articles=[articles[1], articles[0]], tax_amount=Decimal(tax), late_fee_amount=Decimal(late),
                          penalty_amount=Decimal(penalty))
-    services.report_submit(actor=a, case=case, summary="经检查，该企业存在账外收入未申报的问题，建议追缴税款、加收滞纳金并处罚款。")
+    services.report_submit(actor=a, case=case,
+                           summary="经检查，该企业存在账外收入未申报的问题，建议追缴税款、加收滞纳金并处罚款。")
     services.report_cosign(actor=b, case=case)
     services.case_assign(actor=chief, case=case, role="reviewer", users=[reviewer])
     services.conflict_declare(actor=reviewer, case=case, has_conflict=False)

@@ -46,7 +46,8 @@ def district_overview() -> tuple[list[UnitFigures], UnitFigures]:
                                 proposed=d.proposed.total, decided=d.decided.total, collected=d.collected.total))
     total = UnitFigures(unit=None)
     if rows:
-        total.by_stage = [{**s, "count": sum(r.by_stage[i]["count"] for r in rows)} for i, s in enumerate(rows[0].by_stage)]
+        total.by_stage = [{**s, "count": sum(r.by_stage[i]["count"] for r in rows)}
+                          for i, s in enumerate(rows[0].by_stage)]
     for attr in ("open_cases", "overdue_steps", "overdue_payments", "proposed", "decided", "collected"):
         setattr(total, attr, sum((getattr(r, attr) for r in rows), type(getattr(total, attr))()))
     return rows, total

@@ -269,7 +269,8 @@ def score(entity, filing, previous, history: list, benchmarks: dict[tuple[str, s
 # whose formula changed then were computed this way for those cases.
 FORMULAS_BEFORE_ISSUE_13 = {
     "tax_burden": ("税负率 = 实缴税额 ÷ 营业收入 × 100%", "Tax burden rate = taxes paid ÷ revenue × 100%"),
-    "cost_profit": ("成本利润率 = 利润总额 ÷ 营业成本 × 100%", "Cost-profit ratio = total profit ÷ cost of sales × 100%"),
+    "cost_profit": ("成本利润率 = 利润总额 ÷ 营业成本 × 100%",
+                    "Cost-profit ratio = total profit ÷ cost of sales × 100%"),
     "sales_profit_tax": ("销售利税率 = (利润总额 + 实缴税额) ÷ 营业收入 × 100%",
                          "Sales profit-tax rate = (total profit + taxes paid) ÷ revenue × 100%"),
 }

@@ -113,7 +113,7 @@ class Figures:
     __slots__ = ("entity_id", "period", *FILING_FIELDS)
 
     def __init__(self, row: tuple):
-        for name, value in zip(self.__slots__, row):
+        for name, value in zip(self.__slots__, row, strict=True):
             setattr(self, name, value)
 
 def candidate_ranking(*, period: str, rules: InspectionRules | None = None, include_all: bool = False,

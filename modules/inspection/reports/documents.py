@@ -21,8 +21,10 @@ from ..models import InspectionCase, ReviewDecision
 REVIEW_REPORT = "inspection.review_report"
 TAX_DECISION = "inspection.tax_decision"
 PENALTY_DECISION = "inspection.penalty_decision"
-REMEDY = ("如对本决定不服，可以依法申请行政复议或者提起行政诉讼；对税款、滞纳金不服的，应当先依照本决定缴纳或者提供相应的担保，"
-          "然后依法申请行政复议。")
+REMEDY = ("如对本决定不服，可以依法申请行政复议或者提起行政诉讼；"
+          "对税款、滞纳金不服的，应当先依照本决定缴纳或者提供相应的担保，然后依法申请行政复议。")
+PENALTY_REMEDY = ("如对本决定不服，可以自收到本决定书之日起六十日内依法申请行政复议，"
+                  "或者自收到本决定书之日起六个月内依法向人民法院起诉。")
 
 
 class CaseParameters(forms.Form):
@@ -33,12 +35,16 @@ def _case(user, params: dict) -> tuple[InspectionCase, ReviewDecision]:
     try:
         case = selectors.case_get(user=user, pk=int(params["case"]))
     except (Http404, KeyError, ValueError, TypeError):
-        # The worker records the failure; the message names no other case.
-        raise PermissionDenied("case not visible to the requester")
+        # The worker records the failure; the message names no other case (nor its cause).
+        raise PermissionDenied("case not visible to the requester") from None
     decision = ReviewDecision.objects.filter(case=case).select_related("decided_by").first()
     if decision is None:
         raise ValueError("the case has no review decision yet")
     return case, decision
+
+
+def _payment_due(d: ReviewDecision) -> str:
+    return f"自收到本决定书之日起至{d.payment_due_on.isoformat()}前缴纳入库" if d.payment_due_on else "—"
 
 
 def _columns() -> list[Column]:
@@ -79,7 +85,8 @@ def review_report(*, user, params: dict) -> TableReport:
     case, d = _case(user, params)
     snap = case.score_snapshot or {}
     if case.source == InspectionCase.Source.RANKING:
-        source = f"计算机选案，风险分值{case.score}，{snap.get('period', '')}期排名第{snap.get('rank')}/{snap.get('of')}"
+        source = (f"计算机选案，风险分值{case.score}，"
+                  f"{snap.get('period', '')}期排名第{snap.get('rank')}/{snap.get('of')}")
     else:
         source = f"人工选案（{case.get_manual_kind_display()}）：{case.reason}"
     report = case.reports.filter(cosigned_by__isnull=False).order_by("-round").first()
@@ -113,7 +120,7 @@ def tax_decision(*, user, params: dict) -> TableReport:
             ("处理决定", f"追缴税款{money(d.tax_amount)}元，加收滞纳金{money(d.late_fee_amount)}元，"
                          f"合计{money(d.tax_amount + d.late_fee_amount)}元。"),
             ("追缴税款（元）", money(d.tax_amount)), ("加收滞纳金（元）", money(d.late_fee_amount)),
-            ("缴款期限", f"自收到本决定书之日起至{d.payment_due_on.isoformat()}前缴纳入库" if d.payment_due_on else "—"),
+            ("缴款期限", _payment_due(d)),
             ("救济途径", REMEDY)]
     return TableReport(title="税务处理决定书", subtitle=f"{d.tax_decision_number} · {case.entity.name}",
                        columns=_columns(), rows=rows,
@@ -129,8 +136,8 @@ def penalty_decision(*, user, params: dict) -> TableReport:
             ("违法事实", "；".join(f.description for f in case.findings.all()) or "—"),
             ("处罚依据", _articles(case)),
             ("处罚决定", f"处以罚款{money(d.penalty_amount)}元。"), ("罚款（元）", money(d.penalty_amount)),
-            ("缴款期限", f"自收到本决定书之日起至{d.payment_due_on.isoformat()}前缴纳入库" if d.payment_due_on else "—"),
-            ("救济途径", "如对本决定不服，可以自收到本决定书之日起六十日内依法申请行政复议，或者自收到本决定书之日起六个月内依法向人民法院起诉。")]
+            ("缴款期限", _payment_due(d)),
+            ("救济途径", PENALTY_REMEDY)]
     return TableReport(title="税务行政处罚决定书", subtitle=f"{d.penalty_decision_number} · {case.entity.name}",
                        columns=_columns(), rows=rows,
                        summary=[("决定日期", timezone.localtime(d.decided_at).date().isoformat())])

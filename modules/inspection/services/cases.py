@@ -176,8 +176,8 @@ def case_select(*, actor, entity: InspectedEntity, period: str) -> InspectionCas
 def _refuse_if_open(entity: InspectedEntity) -> None:
     open_case = InspectionCase.objects.filter(entity=entity, status__in=OPEN_STATES).first()
     if open_case:
-        raise Refused(_("This taxpayer already has a case in progress (该纳税人已有在办案件).") + f" {open_case.number}",
-                      detail=f"open case {open_case.number}")
+        raise Refused(_("This taxpayer already has a case in progress (该纳税人已有在办案件).")
+                      + f" {open_case.number}", detail=f"open case {open_case.number}")
 
 
 @audited_refusal("inspection.case.select", obj_arg="entity")

@@ -69,7 +69,8 @@ def overdue_warnings_issue(*, today: date | None = None) -> int:
             case.save(update_fields=["payment_overdue_warned"])
             _record(case, "payment_overdue", None, after={"due": case.decision.payment_due_on,
                                                           "outstanding": _outstanding(case)})
-            _notify_overdue(case, "payment", f"{case.number} 缴款期限{case.decision.payment_due_on}已过，尚有未入库金额",
+            _notify_overdue(case, "payment",
+                            f"{case.number} 缴款期限{case.decision.payment_due_on}已过，尚有未入库金额",
                             f"{case.number}: payment was due on {case.decision.payment_due_on} and is outstanding")
             issued += 1
     return issued

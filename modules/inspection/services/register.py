@@ -165,14 +165,14 @@ def _money(value: Any) -> Decimal | None:
     text = str(value).replace(",", "").replace("，", "").strip()
     try:
         d = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(_("Not a number (不是数字)."))
+    except InvalidOperation as exc:
+        raise ValidationError(_("Not a number (不是数字).")) from exc
     if not d.is_finite():
         raise ValidationError(_("Not a number (不是数字)."))
     try:
         cents = d.quantize(Decimal("0.01"))
-    except InvalidOperation:  # more digits than a decimal holds (1e400): an HTTP 500 before
-        raise ValidationError(_("The number is too large (数值过大)."))
+    except InvalidOperation as exc:  # more digits than a decimal holds (1e400): an HTTP 500 before
+        raise ValidationError(_("The number is too large (数值过大).")) from exc
     if d != cents:
         raise ValidationError(_("Amounts have at most 2 decimal places (金额最多保留两位小数)."))
     return cents
@@ -187,8 +187,8 @@ def _date(value: Any) -> date | None:
         return value
     try:
         return date.fromisoformat(str(value).strip().replace("/", "-"))
-    except ValueError:
-        raise ValidationError(_("Write dates as 2024-03-31 (日期格式应为2024-03-31)."))
+    except ValueError as exc:
+        raise ValidationError(_("Write dates as 2024-03-31 (日期格式应为2024-03-31).")) from exc
 
 
 def _parse_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -218,7 +218,8 @@ def _parse_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
                 if word:
                     size = SIZE_WORDS.get(word, word.lower())
                     if size not in InspectedEntity.Size.values:
-                        raise ValidationError(_("Size is 大型, 中型, 小型 or 微型 (企业规模应为大型、中型、小型或微型)."))
+                        raise ValidationError(_("Size is 大型, 中型, 小型 or 微型 "
+                                                "(企业规模应为大型、中型、小型或微型)."))
                     values[key] = size
             elif key == "period":
                 values[key] = str(Period.parse(str(cell or "")))
@@ -386,7 +387,8 @@ def import_template() -> bytes:
 
     example = "91110105MA01ABCD1"
     row = {"credit_code": example + credit_code_check_char(example), "name": "示例商贸有限公司",
-           "industry_code": "F5137", "industry_name": "计算机及辅助设备批发", "tax_office": "第一税务所", "size": "小型",
+           "industry_code": "F5137", "industry_name": "计算机及辅助设备批发", "tax_office": "第一税务所",
+           "size": "小型",
            "is_key_taxpayer": "否", "period": "2024", "revenue": "1000000.00", "cost_of_sales": "800000.00",
            "cost_expense_total": "930000.00", "tax_payable": "32000.00", "taxes_paid": "30000.00",
            "total_profit": "50000.00", "inventory_opening": "120000.00", "inventory_closing": "100000.00",

@@ -209,7 +209,8 @@ def review_decide(*, actor, case: InspectionCase, kind: str, opinion: str, tax_a
     if kind not in K.values:
         raise ValidationError({"kind": _("Choose a decision (请选择审理结论).")})
     if kind == K.NO_VIOLATION and (tax or late or penalty):
-        raise ValidationError({"kind": _("With no violation found, no amounts are due (无违法事实的，不应有应缴金额).")})
+        raise ValidationError({"kind": _("With no violation found, no amounts are due "
+                                         "(无违法事实的，不应有应缴金额).")})
     if kind == K.TAX_ONLY and penalty:
         raise ValidationError({"penalty_amount": _("A tax-only decision has no penalty (仅作税务处理的，不应有罚款).")})
     if kind == K.TAX_AND_PENALTY and not penalty:
@@ -288,13 +289,13 @@ def case_close(*, actor, case: InspectionCase, outcome: str, note: str = "") -> 
     due) or written off (核销: only the chief, with a note)."""
     case = _lock(case)
     rules = current_rules()
-    O = InspectionCase.Outcome
+    Outcome = InspectionCase.Outcome
     outstanding = sum(_outstanding(case).values(), ZERO)
-    if outcome == O.SETTLED:
+    if outcome == Outcome.SETTLED:
         allow(can_settle(case, actor, rules))
         if outstanding > 0:
             raise ValidationError(_("Amounts are still outstanding (尚有未入库金额).") + f" ¥{outstanding}")
-    elif outcome == O.WRITTEN_OFF:
+    elif outcome == Outcome.WRITTEN_OFF:
         allow(can_write_off(case, actor))
         if len((note or "").strip()) < 5:
             raise ValidationError({"note": _("Say why it cannot be collected (请说明核销理由).")})

@@ -189,7 +189,8 @@ def test_a_case_from_selection_to_closure_with_a_return_from_review(alpha, peopl
     journey.review_return(actor=people.reviewer, case=case, reason="请补充2024年第四季度的银行流水。")
     assert case.status == S.RETURNED
     # returned: the inspectors work again, and the new report needs two people again
-    journey.finding_add(actor=people.inspector2, case=case, description="第四季度少缴增值税", tax_amount=Decimal("2000"))
+    journey.finding_add(actor=people.inspector2, case=case, description="第四季度少缴增值税",
+                        tax_amount=Decimal("2000"))
     journey.report_submit(actor=people.inspector2, case=case, summary="补充检查后的报告")
     journey.report_cosign(actor=people.inspector1, case=case)
     with schema_context(alpha.schema_name):
@@ -200,7 +201,8 @@ def test_a_case_from_selection_to_closure_with_a_return_from_review(alpha, peopl
                                      tax_amount=Decimal("12000"), late_fee_amount=Decimal("500"),
                                      penalty_amount=Decimal("6000"))
     year = date.today().year
-    assert (decision.tax_decision_number, decision.penalty_decision_number) == (f"稽处〔{year}〕1号", f"稽罚〔{year}〕1号")
+    assert (decision.tax_decision_number, decision.penalty_decision_number) == (
+        f"稽处〔{year}〕1号", f"稽罚〔{year}〕1号")
     assert decision.payment_due_on == date.today() + timedelta(days=15)
     journey.to_executing(case)
     assert case.status == S.EXECUTING

@@ -57,7 +57,8 @@ def test_review_report_and_decisions_carry_the_case_figures(alpha, people, ranke
         texts[key] = _pdf_text(b"".join(r.streaming_content))
         assert doc.number in texts[key]
     review = texts["inspection.review_report"]
-    for expected in ("审理报告", case.number, ranked["A"].credit_code, "计算机选案", "检查 乙", "检查 丙", "隐匿销售收入",
+    for expected in ("审理报告", case.number, ranked["A"].credit_code, "计算机选案", "检查 乙", "检查 丙",
+                     "隐匿销售收入",
                      "10,000.00", "500.00", "5,000.00", "15,500.00", "事实清楚，证据确凿。", "审理 戊",
                      f"稽处〔{year}〕1号", f"稽罚〔{year}〕1号"):
         assert expected in review, expected

@@ -70,7 +70,8 @@ def _xlsx(rows):
     return out.getvalue()
 
 
-HEAD = ["统一社会信用代码", "纳税人名称", "行业代码", "企业规模", "重点税源户", "期间", "营业收入", "营业成本", "实缴税额"]
+HEAD = ["统一社会信用代码", "纳税人名称", "行业代码", "企业规模", "重点税源户", "期间", "营业收入", "营业成本",
+        "实缴税额"]
 
 
 def test_import_is_all_or_nothing_and_lists_problems_by_row(alpha, people):
@@ -120,10 +121,11 @@ def test_regulation_library_is_searchable_by_words_and_date(alpha, people):
         services.regulation_add(actor=people.reviewer, law_name="中华人民共和国税收征收管理法", article_no="第六十三条",
                                 title="偷税的处罚", text="纳税人伪造、变造、隐匿、擅自销毁帐簿、记帐凭证……",
                                 effective_from=date(2001, 5, 1))
-        old = services.regulation_add(actor=people.reviewer, law_name="旧办法", article_no="第一条", title="已废止的规定",
-                                      text="隐匿收入的处理", effective_from=date(1995, 1, 1),
+        old = services.regulation_add(actor=people.reviewer, law_name="旧办法", article_no="第一条",
+                                      title="已废止的规定", text="隐匿收入的处理", effective_from=date(1995, 1, 1),
                                       effective_to=date(2000, 12, 31))
-        assert [a.article_no for a in selectors.regulation_search(user=people.inspector1, q="隐匿 帐簿")] == ["第六十三条"]
+        found = selectors.regulation_search(user=people.inspector1, q="隐匿 帐簿")
+        assert [a.article_no for a in found] == ["第六十三条"]
         hits = selectors.regulation_search(user=people.inspector1, q="隐匿", in_force_on=date(2024, 1, 1))
         assert old not in hits and len(hits) == 1
         with pytest.raises(ValidationError):
@@ -143,7 +145,8 @@ def test_units_do_not_see_each_others_taxpayers_with_the_same_ids(alpha, beta, m
     with schema_context(alpha.schema_name):
         assert [e.name for e in selectors.entity_list(user=sel_a)] == ["甲单位的纳税人"]
     with schema_context(beta.schema_name):
-        assert [e.name for e in selectors.entity_list(user=make_user(beta, ["inspection.selector"]))] == ["乙单位的纳税人"]
+        beta_selector = make_user(beta, ["inspection.selector"])
+        assert [e.name for e in selectors.entity_list(user=beta_selector)] == ["乙单位的纳税人"]
     # a selector of alpha is not a member of beta: beta's host answers 404
     assert client_for(sel_a, BETA_HOST).get(f"/m/inspection/entities/{e_a.pk}/").status_code == 404
 
@@ -166,8 +169,8 @@ def test_the_import_template_carries_the_new_figures_and_imports_as_it_is(alpha,
 def test_a_correction_with_some_columns_leaves_the_other_figures(alpha, people):
     """Issue 13: a file with credit code, period and revenue wiped eleven figures of the filing."""
     code = credit_code()
-    full = ["统一社会信用代码", "纳税人名称", "行业代码", "期间", "营业收入", "营业成本", "成本费用总额", "应纳税额", "实缴税额",
-            "利润总额"]
+    full = ["统一社会信用代码", "纳税人名称", "行业代码", "期间", "营业收入", "营业成本", "成本费用总额", "应纳税额",
+            "实缴税额", "利润总额"]
     with schema_context(alpha.schema_name):
         services.filings_import(actor=people.selector, filename="a.xlsx", data=_xlsx([
             full, [code, "辛商贸", "F5137", "2024", 1000000, 800000, 950000, 30000, 28000, 50000]]))
@@ -199,6 +202,7 @@ def test_contradicting_or_negative_figures_are_row_errors_not_a_crash(alpha, peo
         assert result.filings_updated == 0
         assert FinancialFiling.objects.get(entity__credit_code=code).cost_expense_total == Decimal("950000.00")
         result = services.filings_import(actor=people.selector, filename="f.xlsx", data=_xlsx([
-            ["统一社会信用代码", "纳税人名称", "行业代码", "期间", "应纳税额"], [other, "癸商贸", "F5137", "2024", -5]]))
+            ["统一社会信用代码", "纳税人名称", "行业代码", "期间", "应纳税额"],
+            [other, "癸商贸", "F5137", "2024", -5]]))
         assert [(e.row, e.column) for e in result.errors] == [(2, "应纳税额")]
         assert not InspectedEntity.objects.filter(credit_code=other).exists()

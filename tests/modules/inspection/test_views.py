@@ -193,7 +193,7 @@ def test_the_ranking_is_exported_with_every_indicator(alpha, people, ranked, cli
     for ind in INDICATORS:
         assert any(h and h.startswith(ind.name_zh) for h in header), ind.key
     assert [(row[0], row[1], row[4]) for row in body] == [(1, "C", 36.25), (2, "A", 25), (3, "B", 13.33)]
-    a = dict(zip(header, body[1]))
+    a = dict(zip(header, body[1], strict=True))
     assert a["税负率（%）"] == 0.6 and a["税负率行业值（%）"] == 3 and a["税负率偏离（%）"] == -80
     assert a["税负率得分"] == 20 and a["税负率说明"] == "低于行业值80.0000%，超过阈值20.00%：20.00 × 1.0000 = 20.00分"
     assert a["参与评分指标数"] == 8 and a["未参与评分的指标"].startswith("销售收入变化率（")
