@@ -16,7 +16,8 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from .handover import _enabled_here
+from zhengtong.core.tenancy import module_enabled
+
 from .manifest import ModuleManifest
 from .registry import all_modules
 
@@ -33,6 +34,6 @@ def lookup_provider(key: str) -> ModuleManifest:
 def lookup(key: str) -> Callable[..., Any] | None:
     """The selector declared as ``key``, or None where its module is switched off in the current unit."""
     provider = lookup_provider(key)
-    if provider.key not in _enabled_here():
+    if not module_enabled(provider.key):  # in the unit the connection is in; never in the public schema
         return None
     return import_string(provider.lookups[key])
