@@ -98,6 +98,7 @@ MANIFEST = ModuleManifest(
     name_en="State assets",
     app_label="assets",
     urls="modules.assets.urls",
+    district_urls="modules.assets.urls_district",
     api_urls="modules.assets.api",
     description_zh="资产卡片、配置定额、出租出借、处置、清查、闲置调剂与区级汇总",
     description_en="Asset cards, quotas, lending, disposal, stocktakes, idle pool and district roll-up",

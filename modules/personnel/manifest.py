@@ -86,6 +86,7 @@ MANIFEST = ModuleManifest(
     name_en="Personnel mobility",
     app_label="personnel",
     urls="modules.personnel.urls",
+    district_urls="modules.personnel.urls_district",
     description_zh="人员档案、机构编制、调配审批与生效、借调、工作交接、动态跟踪与查询",
     description_en="Staff records, establishment, transfers with approval and effective dates, secondments, "
                    "hand-over checklists, tracking and search",

@@ -1,10 +1,17 @@
-"""URLs of the district portal (public schema host)."""
+"""URLs of the district portal (public schema host). A module's district pages are mounted under
+/<key>/ from its manifest's ``district_urls``: the platform names no module."""
 from django.contrib import admin
 from django.urls import include, path
 
 from zhengtong.core import views as core_views
+from zhengtong.registry.registry import all_modules
 
 admin.site.site_header = "政通 Zhengtong"
+
+
+def module_district_urlpatterns():
+    return [path(f"{m.key}/", include(m.district_urls)) for m in all_modules() if m.district_urls]
+
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -15,9 +22,7 @@ urlpatterns = [
     path("units/", include("tenants.urls")),
     path("approvals/", include("zhengtong.approvals.urls_district")),
     path("reports/", include("zhengtong.reports.urls")),
-    path("assets/", include("modules.assets.urls_district")),
-    path("inspection/", include("modules.inspection.urls_district")),
-    path("personnel/", include("modules.personnel.urls_district")),
+    *module_district_urlpatterns(),
     path("inbox/", include("zhengtong.notifications.urls")),
     path("audit/", include("zhengtong.audit.urls")),
     path("security/", include("zhengtong.security.urls")),

@@ -190,6 +190,9 @@ class ModuleManifest:
     name_en: str
     app_label: str
     urls: str  # dotted path of the module's urls.py (namespace = key)
+    # dotted path of the module's urls_district.py, its pages on the district portal, mounted at /<key>/
+    # there (the file names its own namespace, e.g. "assets_district").
+    district_urls: str | None = None
     # dotted path of the module's api.py; its ``urlpatterns`` are mounted at /api/<key>/ (namespace
     # "api:<key>"), so the module gate and the API's permission classes apply to them as to its pages.
     api_urls: str | None = None
