@@ -1,4 +1,4 @@
-"""District portal URLs of the assets module (included from zhengtong/urls_public.py)."""
+"""District portal URLs of the assets module (mounted at /<key>/ from the manifest's district_urls)."""
 from django.urls import include, path
 
 from . import views, views_district

@@ -1,4 +1,4 @@
-"""District portal URLs of the inspection module (included from zhengtong/urls_public.py)."""
+"""District portal URLs of the inspection module (mounted at /<key>/ from the manifest's district_urls)."""
 from django.urls import path
 
 from . import views_district
