@@ -53,7 +53,7 @@ def sidebar(request, module_nav) -> list[dict]:
 
 
 def portal(request):
-    from tenants.urls_util import district_url
+    from zhengtong.core.hosts import district_url
 
     unit = getattr(request, "tenant", None)
     user = getattr(request, "user", None)  # absent when the host matched no unit (404 page)
@@ -97,12 +97,12 @@ def unit_switcher(user, current) -> tuple[list[dict], int]:
 def unit_link(unit) -> str:
     """The unit's address from its prefetched domains (``units_of`` prefetches them):
     ``unit.primary_host`` would ask the database once per unit."""
-    from tenants.urls_util import host_url, unit_host
+    from zhengtong.core.hosts import host_url, unit_host
 
     cache = getattr(unit, "_prefetched_objects_cache", {})
     if "domains" in cache:
         primary = next((d.domain for d in cache["domains"] if d.is_primary), None)
         return host_url(primary or unit_host(unit.slug))
-    from tenants.urls_util import unit_url
+    from zhengtong.core.hosts import unit_url
 
     return unit_url(unit)
