@@ -24,13 +24,13 @@ from django_tenants.utils import schema_context
 from zhengtong.accounts.models import User
 from zhengtong.accounts.services import member_roles_set
 from zhengtong.audit.services import audit_record
+from zhengtong.core.hosts import district_url, unit_host
 from zhengtong.core.tenancy import enabled_modules_forget
 from zhengtong.registry.handover import MODULE_SWITCHED_ON, emit
 from zhengtong.registry.registry import DISTRICT_OPERATOR, UNIT_ADMIN, get_module
 
 from .models import District, Domain, Invitation, Unit, UnitModule
 from .pool import lock_referenced_tables
-from .urls_util import district_url, unit_host
 from .validators import validate_credit_code
 
 SYSTEM_EMAIL = "system@zhengtong.invalid"

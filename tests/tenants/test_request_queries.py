@@ -43,7 +43,7 @@ def _more_units(alpha, count: int):
     """Unit rows with their domain and modules, made without schemas: a page of alpha reads no
     other unit's schema, and real schemas would cost minutes of set-up."""
     from tenants.models import Domain, Unit, UnitModule
-    from tenants.urls_util import unit_host
+    from zhengtong.core.hosts import unit_host
 
     batch = next(_batch)
     units = Unit.objects.bulk_create(

@@ -20,7 +20,7 @@ STEP_ROLE = {S.ASSIGNED: R.INSPECTOR, S.INSPECTING: R.INSPECTOR, S.RETURNED: R.I
 
 def _notify_overdue(case: InspectionCase, what: str, title: str, title_en: str) -> None:
     """The inbox of the people on the late step, and of the chiefs (who assign and supervise)."""
-    from tenants.urls_util import unit_url
+    from zhengtong.core.hosts import unit_url
     from zhengtong.notifications.models import Notification
     from zhengtong.notifications.services import current_unit, notify
 
