@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.selectors import unit_members
-from zhengtong.core.feedback import error_messages, form_error_messages
+from zhengtong.core.actions import run_service
+from zhengtong.core.errors import Invalid
+from zhengtong.core.feedback import form_error_messages
 from zhengtong.core.permissions import require_perm
 from zhengtong.core.submissions import once_per_submission
 
@@ -67,11 +69,8 @@ def device_create(request):
     require_perm(request, "equipment.add_device")
     form = forms.DeviceForm(request.POST or None, unit=request.tenant)
     if request.method == "POST" and form.is_valid():
-        try:
-            device = services.device_register(actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, device = run_service(request, lambda: services.device_register(actor=request.user, **form.cleaned_data))
+        if done:
             messages.success(request, _("Device %(n)s registered.") % {"n": device.name})
             return redirect("equipment:device_detail", pk=device.pk)
     return render(request, "equipment/form.html", {"form": form, "title": _("Register a device")})
@@ -84,12 +83,9 @@ def device_edit(request, pk):
     form = forms.DeviceForm(request.POST or None, instance=device, unit=request.tenant)
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.changed_data}
-        try:
-            services.device_update(actor=request.user, device=Device.objects.get(pk=device.pk), **changes)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Device saved."))
+        done, _device = run_service(request, lambda: services.device_update(
+            actor=request.user, device=Device.objects.get(pk=device.pk), **changes), success=_("Device saved."))
+        if done:
             return redirect("equipment:device_detail", pk=device.pk)
     return render(request, "equipment/form.html", {"form": form, "title": _("Edit %(n)s") % {"n": device.name}})
 
@@ -150,40 +146,50 @@ def device_act(request, pk, action):
     back = request.POST.get("back") == "quick"
     target = (reverse("equipment:quick", args=[device.qr_token]) if back
               else reverse("equipment:device_detail", args=[device.pk]))
-    user = request.user
-    try:
-        if action == "checkout":
-            form = forms.CheckoutForm(request.POST)
-            if form.is_valid():
-                services.device_checkout(actor=user, device=device, **form.cleaned_data)
-                messages.success(request, _("%(d)s checked out to you. Check it in when you bring it back.")
-                                 % {"d": device.name})
-            else:
-                form_error_messages(request, form)
-        elif action == "session":
-            form = forms.SessionForm(request.POST)
-            if form.is_valid():
-                services.session_log(actor=user, device=device, **form.cleaned_data)
-                messages.success(request, _("Use of %(d)s logged.") % {"d": device.name})
-            else:
-                form_error_messages(request, form)
-        elif action == "fault":
-            form = forms.FaultForm(request.POST, request.FILES)
-            if form.is_valid():
-                ticket = services.fault_report(actor=user, device=device, symptom=form.cleaned_data["symptom"],
-                                               photo=form.cleaned_data.get("photo"))
-                messages.success(request, _("Fault reported (ticket %(n)d). A technician will take it up.")
-                                 % {"n": ticket.pk})
-                return redirect("equipment:ticket_detail", pk=ticket.pk)
-            form_error_messages(request, form)
-        elif action == "acknowledge":
-            services.rules_acknowledge(actor=user, device_type=device.device_type)
-            messages.success(request, _("Usage rules accepted."))
-        else:
-            raise PermissionDenied
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
-    return redirect(target)
+    act = _DEVICE_ACTIONS.get(action, _unknown_action)
+    _done, next_url = run_service(request, lambda: act(request, device))
+    return redirect(next_url or target)
+
+
+def _cleaned(form) -> dict:
+    """The form's data, or Invalid carrying its errors as form_error_messages shows them."""
+    if not form.is_valid():
+        labels = {f: form.fields[f].label if f in form.fields else "" for f in form.errors}
+        raise Invalid([f"{labels[f]}: {e}" if labels[f] else e for f, errors in form.errors.items() for e in errors])
+    return form.cleaned_data
+
+
+def _unknown_action(request, device):
+    raise PermissionDenied
+
+
+def _check_out(request, device):
+    services.device_checkout(actor=request.user, device=device, **_cleaned(forms.CheckoutForm(request.POST)))
+    messages.success(request, _("%(d)s checked out to you. Check it in when you bring it back.") % {"d": device.name})
+
+
+def _log_session(request, device):
+    services.session_log(actor=request.user, device=device, **_cleaned(forms.SessionForm(request.POST)))
+    messages.success(request, _("Use of %(d)s logged.") % {"d": device.name})
+
+
+def _report_fault(request, device):
+    data = _cleaned(forms.FaultForm(request.POST, request.FILES))
+    ticket = services.fault_report(actor=request.user, device=device, symptom=data["symptom"],
+                                   photo=data.get("photo"))
+    messages.success(request, _("Fault reported (ticket %(n)d). A technician will take it up.") % {"n": ticket.pk})
+    return reverse("equipment:ticket_detail", args=[ticket.pk])  # the reporter goes on to follow their ticket
+
+
+def _acknowledge(request, device):
+    services.rules_acknowledge(actor=request.user, device_type=device.device_type)
+    messages.success(request, _("Usage rules accepted."))
+
+
+# The buttons of a device's page (and of its QR page): each validates its form, calls one service and
+# says what was done; it may name the page to go to next (else back to the device).
+_DEVICE_ACTIONS = {"checkout": _check_out, "session": _log_session, "fault": _report_fault,
+                   "acknowledge": _acknowledge}
 
 
 @login_required
@@ -197,13 +203,9 @@ def checkin(request, pk):
     entry = get_object_or_404(open_checkouts, pk=pk)
     form = forms.CheckinForm(request.POST)
     if form.is_valid():
-        try:
-            services.device_checkin(actor=request.user, entry=entry, condition=form.cleaned_data["condition"],
-                                    note=form.cleaned_data["note"])
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("%(d)s checked in.") % {"d": entry.device.name})
+        run_service(request, lambda: services.device_checkin(
+            actor=request.user, entry=entry, condition=form.cleaned_data["condition"], note=form.cleaned_data["note"]),
+            success=_("%(d)s checked in.") % {"d": entry.device.name})
     else:
         form_error_messages(request, form)
     if request.POST.get("next_page") == "device":
@@ -216,19 +218,17 @@ def device_inspect(request, pk):
     require_perm(request, "equipment.add_inspectionrecord")
     device = selectors.device_get(user=request.user, pk=pk)
     dtype = device.device_type
-    form = forms.InspectionForm(request.POST or None, checklist=dtype.checklist, tracks_antivirus=dtype.tracks_antivirus,
+    form = forms.InspectionForm(request.POST or None, checklist=dtype.checklist,
+                                tracks_antivirus=dtype.tracks_antivirus,
                                 initial={"kind": request.GET.get("kind", MaintenanceTask.Kind.INSPECTION)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.inspection_record(
-                actor=request.user, device=device, kind=data["kind"], results=form.results(), notes=data["notes"],
-                inspected_on=data["inspected_on"], antivirus_scanned_on=data.get("antivirus_scanned_on"),
-                antivirus_definitions_on=data.get("antivirus_definitions_on"), patched_on=data.get("patched_on"))
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Inspection recorded."))
+        done, _record = run_service(request, lambda: services.inspection_record(
+            actor=request.user, device=device, kind=data["kind"], results=form.results(), notes=data["notes"],
+            inspected_on=data["inspected_on"], antivirus_scanned_on=data.get("antivirus_scanned_on"),
+            antivirus_definitions_on=data.get("antivirus_definitions_on"), patched_on=data.get("patched_on")),
+            success=_("Inspection recorded."))
+        if done:
             return redirect("equipment:device_detail", pk=device.pk)
     return render(request, "equipment/inspection_form.html", {"form": form, "device": device})
 
@@ -250,11 +250,8 @@ def place_create(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("active", None)
-        try:
-            place = services.place_create(actor=request.user, **data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, place = run_service(request, lambda: services.place_create(actor=request.user, **data))
+        if done:
             messages.success(request, _("Place %(n)s registered.") % {"n": place.name})
             return redirect("equipment:place_detail", pk=place.pk)
     return render(request, "equipment/form.html", {"form": form, "title": _("Register a place")})
@@ -268,12 +265,9 @@ def place_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in form.changed_data}
         deputies = data.pop("deputies", None)
-        try:
-            services.place_update(actor=request.user, place=place, deputies=deputies, **data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Place saved."))
+        done, _place = run_service(request, lambda: services.place_update(
+            actor=request.user, place=place, deputies=deputies, **data), success=_("Place saved."))
+        if done:
             return redirect("equipment:place_detail", pk=place.pk)
     return render(request, "equipment/form.html", {"form": form, "title": _("Edit %(n)s") % {"n": place.name}})
 
@@ -284,12 +278,10 @@ def place_detail(request, pk):
     form = forms.PlaceSessionForm(request.POST or None, initial=forms.SessionForm().initial)
     if request.method == "POST":
         if form.is_valid():
-            try:
-                services.session_log(actor=request.user, place=place, **form.cleaned_data)
-            except (ValidationError, PermissionDenied) as exc:
-                error_messages(request, exc)
-            else:
-                messages.success(request, _("Use of %(p)s logged.") % {"p": place.name})
+            done, _entry = run_service(request, lambda: services.session_log(
+                actor=request.user, place=place, **form.cleaned_data),
+                success=_("Use of %(p)s logged.") % {"p": place.name})
+            if done:
                 return redirect("equipment:place_detail", pk=place.pk)
         else:
             form_error_messages(request, form)
@@ -320,11 +312,8 @@ def type_create(request):
         raise PermissionDenied
     form = forms.DeviceTypeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            dtype = services.device_type_save(actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, dtype = run_service(request, lambda: services.device_type_save(actor=request.user, **form.cleaned_data))
+        if done:
             messages.success(request, _("Device type %(n)s saved.") % {"n": dtype.name})
             return redirect("equipment:type_detail", pk=dtype.pk)
     return render(request, "equipment/form.html", {"form": form, "title": _("New device type")})
@@ -342,21 +331,17 @@ def type_detail(request, pk):
     if request.method == "POST":
         if not (may_edit or may_require):
             raise PermissionDenied
-        try:
-            if form is not None and form.is_valid():
-                changes = {f: form.cleaned_data[f] for f in form.changed_data}
-                services.device_type_save(actor=request.user, device_type=selectors.device_type_list(
+        if form is not None:
+            def save():
+                changes = {f: form.cleaned_data[f] for f in _cleaned(form) if f in form.changed_data}
+                return services.device_type_save(actor=request.user, device_type=selectors.device_type_list(
                     user=request.user).get(pk=pk), **changes)
-            elif require_form is not None and require_form.is_valid():
-                services.device_type_require_training(actor=request.user, device_type=dtype,
-                                                      course=require_form.cleaned_data["course"])
-            else:
-                form_error_messages(request, form or require_form)
-                raise ValidationError([])
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
         else:
-            messages.success(request, _("Device type saved."))
+            def save():
+                return services.device_type_require_training(actor=request.user, device_type=dtype,
+                                                             course=_cleaned(require_form)["course"])
+        done, _saved = run_service(request, save, success=_("Device type saved."))
+        if done:
             return redirect("equipment:type_detail", pk=dtype.pk)
     return render(request, "equipment/type_detail.html", {"dtype": dtype, "form": form,
                                                           "require_form": require_form})
@@ -377,11 +362,8 @@ def course_create(request):
     require_perm(request, "equipment.add_trainingcourse")
     form = forms.CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            course = services.course_save(actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, course = run_service(request, lambda: services.course_save(actor=request.user, **form.cleaned_data))
+        if done:
             return redirect("equipment:course_detail", pk=course.pk)
     return render(request, "equipment/form.html", {"form": form, "title": _("New training course")})
 
@@ -392,12 +374,9 @@ def course_edit(request, pk):
     course = selectors.course_get(user=request.user, pk=pk)
     form = forms.CourseForm(request.POST or None, instance=course)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.course_save(actor=request.user, course=course,
-                                 **{f: form.cleaned_data[f] for f in form.changed_data})
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, _course = run_service(request, lambda: services.course_save(
+            actor=request.user, course=course, **{f: form.cleaned_data[f] for f in form.changed_data}))
+        if done:
             return redirect("equipment:course_detail", pk=course.pk)
     return render(request, "equipment/form.html", {"form": form, "title": _("Edit %(n)s") % {"n": course.title}})
 
@@ -411,11 +390,9 @@ def course_detail(request, pk):
     result = None
     if request.method == "POST":
         if exam.is_valid():
-            try:
-                result = services.exam_submit(actor=request.user, course=course, answers=exam.answers())
-            except ValidationError as exc:
-                error_messages(request, exc)
-            else:
+            done, result = run_service(request, lambda: services.exam_submit(actor=request.user, course=course,
+                                                                             answers=exam.answers()))
+            if done:
                 if result.attempt.passed:
                     messages.success(request, _("Passed with %(s)d%%. Your certification is valid until %(d)s.")
                                      % {"s": result.attempt.score, "d": result.certification.valid_until})
@@ -444,12 +421,9 @@ def question_add(request, pk):
     course = selectors.course_get(user=request.user, pk=pk)
     form = forms.QuestionForm(request.POST)
     if form.is_valid():
-        try:
-            services.question_add(actor=request.user, course=course, text=form.cleaned_data["text"],
-                                  options=form.cleaned_data["options"].splitlines(),
-                                  correct_option=form.cleaned_data["correct_option"] - 1)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
+        run_service(request, lambda: services.question_add(
+            actor=request.user, course=course, text=form.cleaned_data["text"],
+            options=form.cleaned_data["options"].splitlines(), correct_option=form.cleaned_data["correct_option"] - 1))
     else:
         form_error_messages(request, form)
     return redirect("equipment:course_detail", pk=course.pk)
@@ -495,22 +469,18 @@ def ticket_detail(request, pk):
 @require_POST
 def ticket_status(request, pk):
     ticket = selectors.ticket_get(user=request.user, pk=pk)
+    if not services.is_technician(request.user):
+        # Only technicians move tickets, whatever the form says: the service refuses (and audits it),
+        # and here that refusal is a 403, not a message.
+        services.ticket_transition(actor=request.user, ticket=ticket, status=request.POST.get("status", ""))
     form = forms.TicketForm(request.POST, technicians=_technicians(request.tenant))
     if not form.is_valid():
-        if not services.is_technician(request.user):
-            # Refuse before reporting form errors: only technicians move tickets.
-            services.ticket_transition(actor=request.user, ticket=ticket, status=request.POST.get("status", ""))
         form_error_messages(request, form)
         return redirect("equipment:ticket_detail", pk=ticket.pk)
     data = form.cleaned_data
-    try:
-        services.ticket_transition(actor=request.user, ticket=ticket, status=data["status"],
-                                   technician=data.get("technician"), cost=data.get("cost"),
-                                   resolution=data.get("resolution"))
-    except ValidationError as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("Ticket updated."))
+    run_service(request, lambda: services.ticket_transition(
+        actor=request.user, ticket=ticket, status=data["status"], technician=data.get("technician"),
+        cost=data.get("cost"), resolution=data.get("resolution")), success=_("Ticket updated."))
     return redirect("equipment:ticket_detail", pk=ticket.pk)
 
 

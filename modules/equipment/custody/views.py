@@ -7,14 +7,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhengtong.core.feedback import error_messages, form_error_messages
+from zhengtong.core.actions import run_service
+from zhengtong.core.errors import Invalid
+from zhengtong.core.feedback import form_error_messages
 from zhengtong.core.permissions import require_perm
 from zhengtong.core.submissions import once_per_submission
 
@@ -42,11 +44,9 @@ def custody_create(request):
     require_perm(request, "equipment_custody.add_custodyitem")
     form = forms.CustodyItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            item = services.custody_item_register(actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, item = run_service(request, lambda: services.custody_item_register(actor=request.user,
+                                                                                  **form.cleaned_data))
+        if done:
             messages.success(request, _("%(name)s registered.") % {"name": item.name})
             return redirect("equipment:custody_detail", pk=item.pk)
     return render(request, "equipment/custody/form.html", {"form": form, "title": _("Register a key or credential"),
@@ -79,12 +79,7 @@ def custody_move(request, pk, action):
         kwargs = {"on": form.cleaned_data["on"], "note": form.cleaned_data["note"]}
         if action in ("issue", "transfer"):
             kwargs["to_holder"] = form.cleaned_data["to_holder"]
-        try:
-            move(actor=request.user, item=item, **kwargs)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Custody updated."))
+        run_service(request, lambda: move(actor=request.user, item=item, **kwargs), success=_("Custody updated."))
     else:
         form_error_messages(request, form)
     return redirect("equipment:custody_detail", pk=item.pk)
@@ -105,11 +100,8 @@ def handover_start(request):
     require_perm(request, "equipment_custody.add_handovertask")
     form = forms.HandoverStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            task = services.handover_start(actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, task = run_service(request, lambda: services.handover_start(actor=request.user, **form.cleaned_data))
+        if done:
             if not task.items.exists():
                 messages.info(request, _("This person holds nothing in the equipment module."))
             return redirect("equipment:handover_detail", pk=task.pk)
@@ -130,30 +122,32 @@ def handover_detail(request, pk):
 @require_POST
 def handover_action(request, pk, action):
     task = selectors.handover_task_get(user=request.user, pk=pk)
-    try:
-        if action == "close":
-            services.handover_close(actor=request.user, task=task)
-            messages.success(request, _("Hand-over closed: every item was received."))
-        elif action == "refresh":
-            services.handover_refresh(actor=request.user, task=task)
-            messages.success(request, _("The list was brought up to date."))
-        elif action in ("assign", "confirm"):
-            item = get_object_or_404(HandoverItem, pk=request.POST.get("item"), task=task)
-            if action == "assign":
-                form = forms.HandoverAssignForm(request.POST)
-                if not form.is_valid():
-                    form_error_messages(request, form)
-                    return redirect("equipment:handover_detail", pk=task.pk)
-                services.handover_assign(actor=request.user, item=item, new_holder=form.cleaned_data["new_holder"])
-                messages.success(request, _("New holder named; they confirm receipt themselves."))
+    if action in ("assign", "confirm"):
+        item = get_object_or_404(HandoverItem, pk=request.POST.get("item"), task=task)
+        if action == "assign":
+            form = forms.HandoverAssignForm(request.POST)
+            if not form.is_valid():
+                form_error_messages(request, form)
             else:
-                services.handover_confirm(actor=request.user, item=item)
-                messages.success(request, _("Receipt confirmed: %(item)s is now yours.") % {"item": item.label})
+                run_service(request, lambda: services.handover_assign(
+                    actor=request.user, item=item, new_holder=form.cleaned_data["new_holder"]),
+                    success=_("New holder named; they confirm receipt themselves."))
         else:
-            raise PermissionDenied
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
+            run_service(request, lambda: services.handover_confirm(actor=request.user, item=item),
+                        success=_("Receipt confirmed: %(item)s is now yours.") % {"item": item.label})
+    elif action == "close":
+        run_service(request, lambda: services.handover_close(actor=request.user, task=task),
+                    success=_("Hand-over closed: every item was received."))
+    elif action == "refresh":
+        run_service(request, lambda: services.handover_refresh(actor=request.user, task=task),
+                    success=_("The list was brought up to date."))
+    else:
+        run_service(request, _unknown_action)
     return redirect("equipment:handover_detail", pk=task.pk)
+
+
+def _unknown_action():
+    raise PermissionDenied
 
 
 # ============================================================================ damage incidents
@@ -172,11 +166,9 @@ def damage_create(request):
     require_perm(request, "equipment_custody.add_damageincident")
     form = forms.DamageIncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            incident = services.damage_incident_create(actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, incident = run_service(request, lambda: services.damage_incident_create(actor=request.user,
+                                                                                      **form.cleaned_data))
+        if done:
             return redirect("equipment:damage_detail", pk=incident.pk)
     return render(request, "equipment/custody/form.html", {"form": form, "title": _("Record a damage incident")})
 
@@ -190,13 +182,9 @@ def damage_edit(request, pk):
                                     initial={f: getattr(incident, f) for f in fields})
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in fields if form.cleaned_data[f] != getattr(incident, f)}
-        try:
-            if changes:
-                services.damage_incident_update(actor=request.user, incident=incident, **changes)
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
-            messages.success(request, _("Incident saved."))
+        done, _incident = run_service(request, lambda: services.damage_incident_update(
+            actor=request.user, incident=incident, **changes) if changes else incident, success=_("Incident saved."))
+        if done:
             return redirect("equipment:damage_detail", pk=incident.pk)
     return render(request, "equipment/custody/form.html", {"form": form, "title": incident.title})
 
@@ -227,14 +215,12 @@ def damage_shares(request, pk):
     incident = selectors.damage_incident_get(user=request.user, pk=pk)
     require_perm(request, "equipment_custody.change_damageincident")
     form = forms.DamageSharesForm(request.POST)
-    try:
-        if not form.is_valid():
-            form_error_messages(request, form)
-        else:
-            services.damage_shares_set(actor=request.user, incident=incident, shares=form.lines())
-            messages.success(request, _("Shares saved; the amounts add up to the cost."))
-    except (ValidationError, PermissionDenied) as exc:
-        error_messages(request, exc)
+    if not form.is_valid():
+        form_error_messages(request, form)
+    else:
+        run_service(request, lambda: services.damage_shares_set(actor=request.user, incident=incident,
+                                                                shares=form.lines()),
+                    success=_("Shares saved; the amounts add up to the cost."))
     return redirect("equipment:damage_detail", pk=incident.pk)
 
 
@@ -246,11 +232,9 @@ def damage_payment(request, pk, share_pk):
     share = get_object_or_404(DamageShare, pk=share_pk, incident=incident)
     form = forms.PaymentForm(request.POST)
     if form.is_valid():
-        try:
-            services.damage_payment_record(actor=request.user, share=share, **form.cleaned_data)
-            messages.success(request, _("Payment recorded."))
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
+        run_service(request, lambda: services.damage_payment_record(actor=request.user, share=share,
+                                                                    **form.cleaned_data),
+                    success=_("Payment recorded."))
     else:
         form_error_messages(request, form)
     return redirect("equipment:damage_detail", pk=incident.pk)
@@ -287,11 +271,9 @@ def evaluation_start(request, semester_pk):
     semester = get_object_or_404(Semester, pk=semester_pk)
     form = forms.EvaluationStartForm(request.POST)
     if form.is_valid():
-        try:
-            ev = services.evaluation_start(actor=request.user, semester=semester, place=form.cleaned_data["place"])
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
-        else:
+        done, ev = run_service(request, lambda: services.evaluation_start(actor=request.user, semester=semester,
+                                                                          place=form.cleaned_data["place"]))
+        if done:
             return redirect("equipment:evaluation_detail", pk=ev.pk)
     else:
         form_error_messages(request, form)
@@ -305,29 +287,30 @@ def evaluation_detail(request, pk):
     if request.method == "POST":
         if not can_score:
             raise PermissionDenied
-        try:
-            if request.POST.get("finalise"):
-                services.evaluation_finalise(actor=request.user, evaluation=ev)
-                messages.success(request, _("Evaluation is final."))
-            else:
-                points, notes = {}, {}
-                for score in ev.scores.all():
-                    raw = request.POST.get(f"points_{score.pk}", "").strip()
-                    if raw != "":
-                        try:
-                            points[score.pk] = Decimal(raw)
-                        except InvalidOperation:
-                            raise ValidationError(_("%(item)s: points must be a number (得分应为数字).")
-                                                  % {"item": score.item_name})
-                    notes[score.pk] = request.POST.get(f"note_{score.pk}", "")
-                services.evaluation_score(actor=request.user, evaluation=ev, points=points, notes=notes,
-                                          remarks=request.POST.get("remarks", ""))
-                messages.success(request, _("Scores saved."))
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
+        if request.POST.get("finalise"):
+            run_service(request, lambda: services.evaluation_finalise(actor=request.user, evaluation=ev),
+                        success=_("Evaluation is final."))
+        else:
+            run_service(request, lambda: services.evaluation_score(
+                actor=request.user, evaluation=ev, **_scores_posted(request, ev)), success=_("Scores saved."))
         return redirect("equipment:evaluation_detail", pk=ev.pk)
     return render(request, "equipment/custody/evaluation_detail.html",
                   {"ev": ev, "scores": ev.scores.all(), "can_score": can_score})
+
+
+def _scores_posted(request, ev) -> dict:
+    """The points, notes and remarks typed on an evaluation sheet (a score left empty is not changed)."""
+    points, notes = {}, {}
+    for score in ev.scores.all():
+        raw = request.POST.get(f"points_{score.pk}", "").strip()
+        if raw != "":
+            try:
+                points[score.pk] = Decimal(raw)
+            except InvalidOperation:
+                raise Invalid(_("%(item)s: points must be a number (得分应为数字).")
+                              % {"item": score.item_name}) from None
+        notes[score.pk] = request.POST.get(f"note_{score.pk}", "")
+    return {"points": points, "notes": notes, "remarks": request.POST.get("remarks", "")}
 
 
 @login_required
@@ -351,17 +334,15 @@ def evaluation_setup(request):
                                          instance=editing)
     semester_form = forms.SemesterForm(request.POST if request.POST.get("what") == "semester" else None)
     if request.method == "POST":
-        try:
-            if request.POST.get("what") == "item" and item_form.is_valid():
-                services.evaluation_item_save(actor=request.user, item=editing, **item_form.cleaned_data)
-                messages.success(request, _("Checklist item saved."))
-                return redirect("equipment:evaluation_setup")
-            if request.POST.get("what") == "semester" and semester_form.is_valid():
-                services.semester_create(actor=request.user, **semester_form.cleaned_data)
-                messages.success(request, _("Semester added."))
-                return redirect("equipment:evaluation_setup")
-        except (ValidationError, PermissionDenied) as exc:
-            error_messages(request, exc)
+        done = False
+        if request.POST.get("what") == "item" and item_form.is_valid():
+            done, _item = run_service(request, lambda: services.evaluation_item_save(
+                actor=request.user, item=editing, **item_form.cleaned_data), success=_("Checklist item saved."))
+        elif request.POST.get("what") == "semester" and semester_form.is_valid():
+            done, _added = run_service(request, lambda: services.semester_create(
+                actor=request.user, **semester_form.cleaned_data), success=_("Semester added."))
+        if done:
+            return redirect("equipment:evaluation_setup")
     return render(request, "equipment/custody/evaluation_setup.html", {
         "items": EvaluationItem.objects.all(), "semesters": Semester.objects.order_by("-starts_on"),
         "item_form": item_form, "semester_form": semester_form, "editing": editing})

@@ -15,9 +15,17 @@ One file per feature; this package's names are the module's service API (callers
 - ``repairs``      fault reports and repair tickets
 - ``maintenance``  the maintenance/inspection schedule, overdue warnings, inspection records
 """
-from .guards import Refused, RulesNotAcknowledged, is_technician, is_type_admin, may_require_training, rules
+from .guards import (
+    TRANSITIONS,
+    RulesNotAcknowledged,
+    is_technician,
+    is_type_admin,
+    may_require_training,
+    rules,
+    ticket_move_refusal,
+)
 from .maintenance import CERTIFICATION_NOTICE_DAYS, inspection_record, maintenance_schedule, overdue_warn
-from .repairs import TRANSITIONS, fault_report, ticket_transition
+from .repairs import fault_report, ticket_transition
 from .setup import (
     asset_card_for,
     device_register,
@@ -39,10 +47,10 @@ from .use import (
 )
 
 __all__ = [
-    "CERTIFICATION_NOTICE_DAYS", "TRANSITIONS", "ExamResult", "Refused", "RulesNotAcknowledged", "asset_card_for",
+    "CERTIFICATION_NOTICE_DAYS", "TRANSITIONS", "ExamResult", "RulesNotAcknowledged", "asset_card_for",
     "course_save", "device_checkin", "device_checkout", "device_register", "device_type_require_training",
     "device_type_save", "device_update", "exam_submit", "fault_report", "has_acknowledged", "inspection_record",
     "is_technician", "is_type_admin", "maintenance_schedule", "may_require_training", "overdue_warn",
     "place_create", "place_update", "question_add", "question_remove", "rules", "rules_acknowledge",
-    "session_log", "ticket_transition", "use_refusal", "valid_certification",
+    "session_log", "ticket_move_refusal", "ticket_transition", "use_refusal", "valid_certification",
 ]

@@ -1,17 +1,18 @@
 """Who may do what in the equipment module, and the unit's rules (the module's rule settings).
 
-Refusals a user can act on raise ``Refused`` (a ValidationError) with a message naming what is
-missing; lack of a role or object permission raises PermissionDenied and leaves a DENIED event
-in the audit trail.
+Services say no with ``zhengtong.core.errors``: ``Refused`` when this person may not (a role,
+a device they may not see, a training they lack: audited as DENIED by ``audited_refusal``),
+``Invalid`` when the input or the object's state does not allow it; both messages name what is
+missing.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhengtong.core.errors import Invalid, Refused
 from zhengtong.registry.registry import UNIT_ADMIN, get_module
 from zhengtong.registry.rules import rules_for
 
@@ -26,15 +27,7 @@ T = RepairTicket.Status
 D = Device.Status
 
 
-class Refused(ValidationError):
-    """A rule of the unit refuses the action; the message says what is missing."""
-
-    def __init__(self, message: str, code: str = "refused"):
-        super().__init__(message, code=code)
-        self.message = message
-
-
-class RulesNotAcknowledged(Refused):
+class RulesNotAcknowledged(Invalid):
     """The user has not yet accepted the current version of the type's usage rules."""
 
     def __init__(self, device_type: DeviceType):
@@ -68,12 +61,44 @@ def is_technician(user) -> bool:
     return user.is_authenticated and user.has_role(TECHNICIAN)
 
 
+def check(refusal: Refused | Invalid | None) -> None:
+    """Raise what a guard answered, if it answered anything."""
+    if refusal is not None:
+        raise refusal
+
+
+# ----------------------------------------------------------------------------- repair tickets
+# Allowed moves; a closed ticket (fixed/scrapped) stays closed: a new fault is a new report.
+TRANSITIONS = {
+    T.REPORTED: {T.ASSIGNED, T.IN_REPAIR, T.FIXED, T.SCRAPPED},
+    T.ASSIGNED: {T.ASSIGNED, T.IN_REPAIR, T.WAITING_PARTS, T.FIXED, T.SCRAPPED},
+    T.IN_REPAIR: {T.WAITING_PARTS, T.FIXED, T.SCRAPPED, T.ASSIGNED},
+    T.WAITING_PARTS: {T.IN_REPAIR, T.FIXED, T.SCRAPPED, T.ASSIGNED},
+    T.FIXED: set(),
+    T.SCRAPPED: set(),
+}
+
+
+def ticket_move_refusal(ticket: RepairTicket, user, status: str) -> Refused | Invalid | None:
+    """Why ``user`` may not move ``ticket`` to ``status``, or None: only technicians ("由专人维修"),
+    only along TRANSITIONS."""
+    if not is_technician(user):
+        return Refused(_("Only technicians may change the status of a repair ticket."),
+                       detail=f"not a technician; wanted {status}")
+    if status not in TRANSITIONS.get(ticket.status, set()):
+        to = T(status).label if status in T.values else status
+        return Invalid(_("A ticket that is %(from)s cannot become %(to)s.")
+                       % {"from": ticket.get_status_display(), "to": to}, code="transition")
+    return None
+
+
+# ----------------------------------------------------------------------------- devices
 def _require_visible_device(actor, device: Device) -> None:
     # The pages look devices up through the selectors; the services refuse on their own too, so
     # no other caller (an API, a task) can act on a device the person may not see.
     from .. import selectors
 
     if not selectors.device_list(user=actor).filter(pk=device.pk).exists():
-        raise PermissionDenied(_("You may not use this device."))
+        raise Refused(_("You may not use this device."))
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from zhengtong.approvals.people import holder_ids
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused
 from zhengtong.notifications.services import notify
 
 from ..manifest import MANAGER, TECHNICIAN
@@ -22,7 +22,6 @@ from ..models import (
 )
 from .guards import (
     D,
-    Refused,
     _today,
     rules,
 )
@@ -134,21 +133,22 @@ def inspection_record(*, actor, device: Device, kind: str, results: list[dict], 
     """Record a maintenance or inspection visit with the type's checklist; closes the open task
     of that kind and schedules the next one from the interval."""
     if not actor.has_perm("equipment.add_inspectionrecord"):
-        raise PermissionDenied(_("Only technicians record maintenance and inspections."))
+        raise Refused(_("Only technicians record maintenance and inspections."))
     device = Device.objects.select_for_update(of=("self",)).select_related("device_type").get(pk=device.pk)
     inspected_on = inspected_on or _today()
     if inspected_on > _today():
-        raise Refused(_("An inspection cannot be dated in the future."), code="date")
+        raise Invalid(_("An inspection cannot be dated in the future."), code="date")
     expected = device.device_type.checklist
     by_item = {r.get("item"): r for r in results}
     missing = [i for i in expected if i not in by_item]
     if missing:
-        raise Refused(_("Check every item of the checklist: %(items)s.") % {"items": "、".join(missing)}, code="checklist")
+        raise Invalid(_("Check every item of the checklist: %(items)s.") % {"items": "、".join(missing)},
+                      code="checklist")
     clean = [{"item": i, "ok": bool(by_item[i].get("ok")), "note": (by_item[i].get("note") or "").strip()}
              for i in expected]
     for r in clean:
         if not r["ok"] and not r["note"]:
-            raise Refused(_("Say what is wrong with “%(item)s”.") % {"item": r["item"]}, code="note")
+            raise Invalid(_("Say what is wrong with “%(item)s”.") % {"item": r["item"]}, code="note")
     task = (MaintenanceTask.objects.select_for_update()
             .filter(device=device, kind=kind, status=MaintenanceTask.Status.OPEN).first())
     record = InspectionRecord.objects.create(device=device, task=task, inspector=actor, inspected_on=inspected_on,

@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.approvals.people import holder_ids
-from zhengtong.audit.services import audit_denied, audit_record
+from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, audited_refusal
 from zhengtong.notifications.services import notify
 
 from ..manifest import MANAGER, TECHNICIAN
@@ -22,27 +22,16 @@ from ..models import (
 )
 from .guards import (
     D,
-    Refused,
     T,
     _require_visible_device,
     _snapshot,
-    is_technician,
+    check,
     rules,
+    ticket_move_refusal,
 )
 
 # ----------------------------------------------------------------------------- faults and repairs
 TICKET_FIELDS = ("status", "technician_id", "cost", "resolution", "closed_at")
-
-# Allowed moves; a closed ticket (fixed/scrapped) stays closed: a new fault is a new report.
-TRANSITIONS = {
-    T.REPORTED: {T.ASSIGNED, T.IN_REPAIR, T.FIXED, T.SCRAPPED},
-    T.ASSIGNED: {T.ASSIGNED, T.IN_REPAIR, T.WAITING_PARTS, T.FIXED, T.SCRAPPED},
-    T.IN_REPAIR: {T.WAITING_PARTS, T.FIXED, T.SCRAPPED, T.ASSIGNED},
-    T.WAITING_PARTS: {T.IN_REPAIR, T.FIXED, T.SCRAPPED, T.ASSIGNED},
-    T.FIXED: set(),
-    T.SCRAPPED: set(),
-}
-
 
 def _place_people(place_id: int | None) -> set[int]:
     if place_id is None:
@@ -58,7 +47,7 @@ def fault_report(*, actor, device: Device, symptom: str, photo=None) -> RepairTi
 
     symptom = (symptom or "").strip()
     if not symptom:
-        raise Refused(_("Describe the fault."), code="symptom")
+        raise Invalid(_("Describe the fault."), code="symptom")
     _require_visible_device(actor, device)
     device = Device.objects.select_for_update().get(pk=device.pk)  # serialises the repeat count per device
     ticket = RepairTicket.objects.create(device=device, reported_by=actor, symptom=symptom)
@@ -106,21 +95,15 @@ def _close_checkout_for_repair(*, device: Device, ticket: RepairTicket) -> None:
         entry.save(update_fields=["ended_at", "condition", "condition_note"])
 
 
+@audited_refusal("equipment.ticket.transition", obj_arg="ticket")
 def ticket_transition(*, actor, ticket: RepairTicket, status: str, technician=None, cost: Decimal | None = None,
                       resolution: str | None = None) -> RepairTicket:
     """Move a repair ticket along. Only holders of the technician role may ("由专人维修")."""
-    if not is_technician(actor):
-        audit_denied(action="equipment.ticket.transition", actor=actor, obj=ticket,
-                     detail=f"not a technician; wanted {status}")
-        raise PermissionDenied(_("Only technicians may change the status of a repair ticket."))
     with transaction.atomic():
         ticket = RepairTicket.objects.select_for_update(of=("self",)).select_related("device").get(pk=ticket.pk)
-        if status not in TRANSITIONS.get(ticket.status, set()):
-            raise Refused(_("A ticket that is %(from)s cannot become %(to)s.")
-                          % {"from": ticket.get_status_display(), "to": T(status).label if status in T.values else status},
-                          code="transition")
+        check(ticket_move_refusal(ticket, actor, status))
         if cost is not None and cost < 0:
-            raise Refused(_("The cost cannot be negative."), code="cost")
+            raise Invalid(_("The cost cannot be negative."), code="cost")
         before = _snapshot(ticket, TICKET_FIELDS)
         ticket.status = status
         if status == T.ASSIGNED:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused
 from zhengtong.registry import lookup
 
 from ..models import (
@@ -19,7 +19,6 @@ from ..models import (
 )
 from .guards import (
     D,
-    Refused,
     _snapshot,
     is_type_admin,
     may_require_training,
@@ -30,9 +29,10 @@ PLACE_FIELDS = ("name", "kind", "location", "responsible_id", "notes", "active")
 
 
 @transaction.atomic
-def place_create(*, actor, name: str, kind: str, responsible, location: str = "", deputies=(), notes: str = "") -> Place:
+def place_create(*, actor, name: str, kind: str, responsible, location: str = "", deputies=(),
+                 notes: str = "") -> Place:
     if not actor.has_perm("equipment.add_place"):
-        raise PermissionDenied(_("You may not register places."))
+        raise Refused(_("You may not register places."))
     place = Place(name=name, kind=kind, location=location, responsible=responsible, notes=notes)
     place.full_clean()
     place.save()
@@ -46,7 +46,7 @@ def place_create(*, actor, name: str, kind: str, responsible, location: str = ""
 def place_update(*, actor, place: Place, deputies=None, **changes) -> Place:
     place = Place.objects.select_for_update().get(pk=place.pk)
     if not actor.has_perm("equipment.change_place"):
-        raise PermissionDenied(_("You may not change places."))
+        raise Refused(_("You may not change places."))
     before = {**_snapshot(place, PLACE_FIELDS), "deputies": sorted(place.deputies.values_list("pk", flat=True))}
     for field, value in changes.items():
         setattr(place, field, value)
@@ -81,7 +81,7 @@ def device_type_save(*, actor, device_type: DeviceType | None = None, **fields) 
     Changing the usage rules text makes a new version: everyone accepts it again at their
     next use (the essays' rules are read before first use, and again when they change)."""
     if not is_type_admin(actor):
-        raise PermissionDenied(_("Only the module administrator configures device types and their rules."))
+        raise Refused(_("Only the module administrator configures device types and their rules."))
     if "checklist" in fields:
         fields["checklist"] = _clean_checklist(fields["checklist"])
     if device_type is None:
@@ -110,7 +110,7 @@ def device_type_save(*, actor, device_type: DeviceType | None = None, **fields) 
 def device_type_require_training(*, actor, device_type: DeviceType, course: TrainingCourse | None) -> DeviceType:
     """Set (or clear) the training a type requires: module admins and the asset officer."""
     if not may_require_training(actor):
-        raise PermissionDenied(_("Only the module administrator or the asset officer may require a training."))
+        raise Refused(_("Only the module administrator or the asset officer may require a training."))
     dtype = DeviceType.objects.select_for_update().get(pk=device_type.pk)
     before = dtype.required_course_id
     dtype.required_course = course
@@ -142,7 +142,7 @@ def _check_asset_number(actor, number: str) -> None:
     # Only where the assets module is on: without it the number is free text.
     card_by_number = lookup(ASSET_CARD) if number else None
     if card_by_number and card_by_number(user=actor, number=number) is None:
-        raise Refused(_("No asset card %(n)s that you may see. Check the number on the asset register.")
+        raise Invalid(_("No asset card %(n)s that you may see. Check the number on the asset register.")
                       % {"n": number}, code="asset_card")
 
 
@@ -151,7 +151,7 @@ def device_register(*, actor, device_type: DeviceType, name: str, serial: str = 
                     custodian=None, status: str = D.AVAILABLE, purchase_date: date | None = None,
                     asset_number: str = "", notes: str = "") -> Device:
     if not actor.has_perm("equipment.add_device"):
-        raise PermissionDenied(_("You may not register devices."))
+        raise Refused(_("You may not register devices."))
     _check_asset_number(actor, asset_number)
     device = Device(device_type=device_type, name=name, serial=serial, place=place, custodian=custodian,
                     status=status, purchase_date=purchase_date, asset_number=asset_number, notes=notes)
@@ -164,7 +164,7 @@ def device_register(*, actor, device_type: DeviceType, name: str, serial: str = 
 @transaction.atomic
 def device_update(*, actor, device: Device, **changes) -> Device:
     if not actor.has_perm("equipment.change_device"):
-        raise PermissionDenied(_("You may not change devices."))
+        raise Refused(_("You may not change devices."))
     device = Device.objects.select_for_update().get(pk=device.pk)
     if changes.get("asset_number") and changes["asset_number"] != device.asset_number:
         _check_asset_number(actor, changes["asset_number"])

@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from zhengtong.approvals.people import holder_ids
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused
 from zhengtong.notifications.services import notify
 
 from ..manifest import MANAGER, MODULE_ADMIN
@@ -21,7 +21,6 @@ from ..models import (
     TrainingCourse,
 )
 from .guards import (
-    Refused,
     _snapshot,
     _today,
     rules,
@@ -35,7 +34,7 @@ COURSE_FIELDS = ("title", "material", "pass_mark", "validity_days", "active")
 def course_save(*, actor, course: TrainingCourse | None = None, **fields) -> TrainingCourse:
     perm = "equipment.add_trainingcourse" if course is None else "equipment.change_trainingcourse"
     if not actor.has_perm(perm):
-        raise PermissionDenied(_("You may not manage training courses."))
+        raise Refused(_("You may not manage training courses."))
     if course is None:
         course = TrainingCourse(**fields)
         course.full_clean()
@@ -59,12 +58,12 @@ def course_save(*, actor, course: TrainingCourse | None = None, **fields) -> Tra
 @transaction.atomic
 def question_add(*, actor, course: TrainingCourse, text: str, options: list[str], correct_option: int) -> ExamQuestion:
     if not actor.has_perm("equipment.change_trainingcourse"):
-        raise PermissionDenied(_("You may not manage training courses."))
+        raise Refused(_("You may not manage training courses."))
     options = [o.strip() for o in options if o and o.strip()]
     if len(options) < 2:
-        raise Refused(_("A question needs at least two options."), code="options")
+        raise Invalid(_("A question needs at least two options."), code="options")
     if not 0 <= correct_option < len(options):
-        raise Refused(_("The correct option must be one of the options."), code="correct")
+        raise Invalid(_("The correct option must be one of the options."), code="correct")
     position = (course.questions.aggregate(m=Max("position"))["m"] or 0) + 1
     q = ExamQuestion.objects.create(course=course, position=position, text=text.strip(), options=options,
                                     correct_option=correct_option)
@@ -76,7 +75,7 @@ def question_add(*, actor, course: TrainingCourse, text: str, options: list[str]
 @transaction.atomic
 def question_remove(*, actor, question: ExamQuestion) -> None:
     if not actor.has_perm("equipment.change_trainingcourse"):
-        raise PermissionDenied(_("You may not manage training courses."))
+        raise Refused(_("You may not manage training courses."))
     audit_record(action="equipment.course.question_remove", actor=actor, obj=question.course,
                  before={"question": question.pk, "text": question.text[:200]})
     question.delete()
@@ -96,10 +95,10 @@ def exam_submit(*, actor, course: TrainingCourse, answers: dict[int, int]) -> Ex
     want staff who cannot operate a device trained, not left to try)."""
     course = TrainingCourse.objects.select_for_update().get(pk=course.pk)
     if not course.active:
-        raise Refused(_("This training is closed."), code="inactive")
+        raise Invalid(_("This training is closed."), code="inactive")
     questions = list(course.questions.all())
     if not questions:
-        raise Refused(_("This training has no exam questions yet."), code="no_questions")
+        raise Invalid(_("This training has no exam questions yet."), code="no_questions")
     correct = sum(1 for q in questions if answers.get(q.pk) == q.correct_option)
     # Whole percent, rounded down: a pass mark of 80 means at least 80 %.
     score = correct * 100 // len(questions)

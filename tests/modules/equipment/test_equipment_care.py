@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from modules.equipment import services
 from modules.equipment.models import Device, MaintenanceTask, RepairTicket
+from zhengtong.core.errors import Invalid
 
 from .equipment_factories import MANAGER, TECHNICIAN, USER, make_device, make_type
 
@@ -48,7 +49,7 @@ def test_only_technicians_change_repair_status(alpha, people):
         # Back to what it was before the repair.
         assert Device.objects.get(pk=pc.pk).status == Device.Status.AVAILABLE
         # A closed ticket stays closed.
-        with pytest.raises(services.Refused):
+        with pytest.raises(Invalid):
             services.ticket_transition(actor=people.tech, ticket=ticket, status="in_repair")
 
 
@@ -129,7 +130,7 @@ def test_inspection_needs_every_checklist_item_and_records_antivirus(alpha, peop
         with pytest.raises(PermissionDenied):
             services.inspection_record(actor=people.teacher, device=pc, kind="inspection",
                                        results=[{"item": "除尘清洁", "ok": True}])
-        with pytest.raises(services.Refused) as missing:
+        with pytest.raises(Invalid) as missing:
             services.inspection_record(actor=people.tech, device=pc, kind="inspection",
                                        results=[{"item": "除尘清洁", "ok": True}])
         assert "杀毒软件已更新并完成扫描" in missing.value.message

@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 
 from modules.equipment import selectors, services
 from modules.equipment.models import DeviceType
+from zhengtong.core.errors import Invalid
 
 from .equipment_factories import (
     MANAGER,
@@ -82,11 +83,11 @@ def test_device_linked_to_an_asset_card_through_the_assets_selectors(alpha, peop
     officer_and_manager = people.manager
     with schema_context(alpha.schema_name):
         # The manager cannot see that card in the assets module: the link is refused, naming the number.
-        with pytest.raises(services.Refused) as refused:
+        with pytest.raises(Invalid) as refused:
             services.device_register(actor=officer_and_manager, device_type=dtype, name="投影仪",
                                      asset_number="ALPHA-EQ-00001")
         assert "ALPHA-EQ-00001" in refused.value.message
-        with pytest.raises(services.Refused):
+        with pytest.raises(Invalid):
             services.device_register(actor=officer_and_manager, device_type=dtype, name="投影仪",
                                      asset_number="NO-SUCH-CARD")
     both = people.officer

@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 
 from modules.equipment import services
 from modules.equipment.models import Certification, Device, LogbookEntry
+from zhengtong.core.errors import Invalid, Refused
 
 from .equipment_factories import (
     MANAGER,
@@ -38,7 +39,7 @@ def setup(alpha, make_user):
 def test_checkout_refused_without_certification_then_allowed_after_passing(alpha, setup):
     s = setup
     with schema_context(alpha.schema_name):
-        with pytest.raises(services.Refused) as refused:
+        with pytest.raises(Refused) as refused:
             services.device_checkout(actor=s.teacher, device=s.projector, purpose="公开课", acknowledge_rules=True)
         # The message names the training the teacher lacks.
         assert "多媒体操作培训（测试）" in refused.value.message
@@ -46,7 +47,7 @@ def test_checkout_refused_without_certification_then_allowed_after_passing(alpha
         assert Device.objects.get(pk=s.projector.pk).status == Device.Status.AVAILABLE
         # Sessions are refused the same way.
         now = timezone.now()
-        with pytest.raises(services.Refused):
+        with pytest.raises(Refused):
             services.session_log(actor=s.teacher, device=s.projector, started_at=now - timedelta(hours=1),
                                  ended_at=now, condition="good", acknowledge_rules=True)
 
@@ -69,7 +70,7 @@ def test_expired_certification_is_refused_and_says_when_it_expired(alpha, setup)
         today = timezone.localdate()
         Certification.objects.create(course=s.course, user=s.teacher, granted_on=today - timedelta(days=400),
                                      valid_until=today - timedelta(days=35))
-        with pytest.raises(services.Refused) as refused:
+        with pytest.raises(Refused) as refused:
             services.device_checkout(actor=s.teacher, device=s.projector, acknowledge_rules=True)
         assert "expired" in refused.value.message or "过期" in refused.value.message
         assert str(today - timedelta(days=35)) in refused.value.message
@@ -84,7 +85,7 @@ def test_refusal_is_in_the_audit_trail(alpha, setup):
 
     s = setup
     with schema_context(alpha.schema_name):
-        with pytest.raises(services.Refused):
+        with pytest.raises(Refused):
             services.device_checkout(actor=s.teacher, device=s.projector, acknowledge_rules=True)
         event = AuditEvent.objects.filter(action="equipment.device.checkout", actor_id=s.teacher.pk).get()
         assert event.result == "denied" and "多媒体操作培训（测试）" in event.detail
@@ -116,7 +117,7 @@ def test_two_people_cannot_hold_one_device(alpha, setup, make_user):
         for person in (s.teacher, other):
             services.exam_submit(actor=person, course=s.course, answers=answers_all_right(s.course, alpha))
         services.device_checkout(actor=s.teacher, device=s.projector, acknowledge_rules=True)
-        with pytest.raises(services.Refused) as refused:
+        with pytest.raises(Invalid) as refused:
             services.device_checkout(actor=other, device=s.projector, acknowledge_rules=True)
         assert "王老师" in refused.value.message
 
@@ -154,7 +155,7 @@ def test_students_only_under_supervision_where_the_type_allows(alpha, setup, mak
     with schema_context(alpha.schema_name):
         now = timezone.now()
         pc = make_device(alpha, device_type=office_pc)
-        with pytest.raises(services.Refused) as refused:
+        with pytest.raises(Refused) as refused:
             services.session_log(actor=s.teacher, device=pc, started_at=now - timedelta(hours=1), ended_at=now,
                                  with_students=True)
         assert "测试办公机" in refused.value.message
@@ -171,7 +172,7 @@ def test_damaged_on_return_opens_a_repair_ticket(alpha, setup):
     with schema_context(alpha.schema_name):
         services.exam_submit(actor=s.teacher, course=s.course, answers=answers_all_right(s.course, alpha))
         entry = services.device_checkout(actor=s.teacher, device=s.projector, acknowledge_rules=True)
-        with pytest.raises(services.Refused):
+        with pytest.raises(Invalid):
             services.device_checkin(actor=s.teacher, entry=entry, condition="damaged")  # no description
         services.device_checkin(actor=s.teacher, entry=entry, condition="damaged", note="镜头有裂纹")
         ticket = RepairTicket.objects.get(device=s.projector)

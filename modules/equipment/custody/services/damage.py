@@ -5,12 +5,12 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from modules.equipment.models import Device, Place
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid
 
 from ..apportion import ShareError, apportion, check_shares
 from ..models import (
@@ -39,7 +39,7 @@ def damage_editable(incident: DamageIncident) -> bool:
 
 def _check_editable(incident: DamageIncident) -> None:
     if not damage_editable(incident):
-        raise ValidationError(_("This incident can no longer be changed: it is %(s)s (该事件已进入审批或已批准，不能修改).")
+        raise Invalid(_("This incident can no longer be changed: it is %(s)s (该事件已进入审批或已批准，不能修改).")
                               % {"s": incident.get_status_display()})
 
 
@@ -86,7 +86,7 @@ def _amounts_recompute(incident: DamageIncident) -> None:
     try:
         amounts = apportion(incident.cost, [s.share for s in shares])
     except ShareError as exc:
-        raise ValidationError(str(exc))
+        raise Invalid(str(exc))
     for share, amount in zip(shares, amounts):
         if share.amount != amount:
             share.amount = amount
@@ -104,19 +104,19 @@ def damage_shares_set(*, actor, incident: DamageIncident | int,
     _check_editable(incident)
     if incident.kind == DamageIncident.Kind.WEAR:
         if shares:
-            raise ValidationError(_("Normal wear charges nobody: no responsibility shares can be set "
+            raise Invalid(_("Normal wear charges nobody: no responsibility shares can be set "
                                     "(正常损耗不需赔偿，不能设定责任比例)."))
         return []
     people = [p for p, _s in shares]
     if len({p.pk for p in people}) != len(people):
-        raise ValidationError(_("Each person may appear only once (每位责任人只能出现一次)."))
+        raise Invalid(_("Each person may appear only once (每位责任人只能出现一次)."))
     for person in people:
         _holder_check(person)
     values = [s for _p, s in shares]
     try:
         amounts = apportion(incident.cost, values)
     except ShareError as exc:
-        raise ValidationError(str(exc), code="shares")
+        raise Invalid(str(exc), code="shares")
     before = [(_name(s.person), str(s.share), str(s.amount)) for s in incident.shares.select_related("person")]
     incident.shares.all().delete()
     rows = [DamageShare.objects.create(incident=incident, person=p, position=n, share=s, amount=a)
@@ -133,9 +133,9 @@ def damage_check_submittable(incident: DamageIncident) -> None:
     try:
         check_shares([s.share for s in shares])
     except ShareError as exc:
-        raise ValidationError(str(exc), code="shares")
+        raise Invalid(str(exc), code="shares")
     if sum((s.amount for s in shares), Decimal("0")) != incident.cost:
-        raise ValidationError(_("The amounts do not add up to the cost; set the shares again "
+        raise Invalid(_("The amounts do not add up to the cost; set the shares again "
                                 "(各人金额合计与损失金额不符，请重新设定责任比例)."))
 
 
@@ -163,10 +163,10 @@ def damage_payment_record(*, actor, share: DamageShare | int, paid_on: date, not
              .get(pk=getattr(share, "pk", share)))
     incident = DamageIncident.objects.select_for_update().get(pk=share.incident_id)
     if incident.status != DamageIncident.Status.APPROVED:
-        raise ValidationError(_("Payments are recorded only after the apportionment is approved "
+        raise Invalid(_("Payments are recorded only after the apportionment is approved "
                                 "(赔偿分摊经审批后才能登记缴款)."))
     if share.paid_on is not None:
-        raise ValidationError(_("This payment has already been recorded (该笔赔偿已登记缴款)."))
+        raise Invalid(_("This payment has already been recorded (该笔赔偿已登记缴款)."))
     share.paid_on, share.payment_note, share.payment_recorded_by = paid_on, note[:200], actor
     share.save(update_fields=["paid_on", "payment_note", "payment_recorded_by"])
     audit_record(action="equipment.damage.payment", actor=actor, obj=incident,

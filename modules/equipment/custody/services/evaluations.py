@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.equipment.models import Place
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused
 
 from ..models import (
     Evaluation,
@@ -25,7 +25,7 @@ from .guards import _require, is_module_admin
 # ============================================================================ semester evaluations
 def _require_module_admin(actor) -> None:
     if not is_module_admin(actor):
-        raise PermissionDenied(_("Only the module's administrators configure the evaluation "
+        raise Refused(_("Only the module's administrators configure the evaluation "
                                  "(只有本模块管理员可以设置考评细则和学期)."))
 
 
@@ -52,7 +52,7 @@ def semester_create(*, actor, name: str, starts_on: date, ends_on: date) -> Seme
     _require_module_admin(actor)
     semester = Semester(name=name, starts_on=starts_on, ends_on=ends_on)
     if ends_on <= starts_on:
-        raise ValidationError(_("A semester ends after it starts (学期结束日期应晚于开始日期)."))
+        raise Invalid(_("A semester ends after it starts (学期结束日期应晚于开始日期)."))
     semester.full_clean()
     semester.save()
     audit_record(action="equipment.evaluation.semester", actor=actor, obj=semester,
@@ -73,10 +73,10 @@ def evaluation_start(*, actor, semester: Semester, place: Place) -> Evaluation:
     _require(actor, "equipment_custody.add_evaluation", _("You may not evaluate places (您无权进行考评)."))
     items = list(EvaluationItem.objects.filter(active=True))
     if not items:
-        raise ValidationError(_("The evaluation checklist is empty: a module admin sets its items first "
+        raise Invalid(_("The evaluation checklist is empty: a module admin sets its items first "
                                 "(考评细则为空，请模块管理员先设置考评项目)."))
     if Evaluation.objects.filter(semester=semester, place=place).exists():
-        raise ValidationError(_("%(place)s has already been evaluated in %(semester)s (该场所本学期已有考评).")
+        raise Invalid(_("%(place)s has already been evaluated in %(semester)s (该场所本学期已有考评).")
                               % {"place": place.name, "semester": semester.name})
     evaluation = Evaluation.objects.create(semester=semester, place=place, responsible_id=place.responsible_id,
                                            evaluator=actor)
@@ -96,7 +96,7 @@ def evaluation_score(*, actor, evaluation: Evaluation | int, points: dict[int, D
     _require(actor, "equipment_custody.change_evaluation", _("You may not evaluate places (您无权进行考评)."))
     evaluation = Evaluation.objects.select_for_update().get(pk=getattr(evaluation, "pk", evaluation))
     if evaluation.status != Evaluation.Status.DRAFT:
-        raise ValidationError(_("This evaluation is final and can no longer be changed (该考评已定稿，不能修改)."))
+        raise Invalid(_("This evaluation is final and can no longer be changed (该考评已定稿，不能修改)."))
     notes = notes or {}
     before = {}
     for score in evaluation.scores.select_for_update():
@@ -104,7 +104,7 @@ def evaluation_score(*, actor, evaluation: Evaluation | int, points: dict[int, D
             continue
         value = points[score.pk]
         if value is None or value < 0 or value > score.max_points:
-            raise ValidationError(_("%(item)s: points must be between 0 and %(max)s (得分应在 0 到 %(max)s 之间).")
+            raise Invalid(_("%(item)s: points must be between 0 and %(max)s (得分应在 0 到 %(max)s 之间).")
                                   % {"item": score.item_name, "max": score.max_points})
         before[score.item_name] = str(score.points)
         score.points = value
@@ -125,7 +125,7 @@ def evaluation_finalise(*, actor, evaluation: Evaluation | int) -> Evaluation:
     evaluation = Evaluation.objects.select_for_update().select_related("semester", "place").get(
         pk=getattr(evaluation, "pk", evaluation))
     if evaluation.status == Evaluation.Status.FINAL:
-        raise ValidationError(_("This evaluation is already final (该考评已定稿)."))
+        raise Invalid(_("This evaluation is already final (该考评已定稿)."))
     evaluation.status, evaluation.finalised_at = Evaluation.Status.FINAL, timezone.now()
     evaluation.save(update_fields=["status", "finalised_at"])
     audit_record(action="equipment.evaluation.finalise", actor=actor, obj=evaluation,

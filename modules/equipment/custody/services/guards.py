@@ -1,8 +1,9 @@
 """Who may act in the custody sub-app, and who may hold what (an active member of this unit)."""
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
+
+from zhengtong.core.errors import Invalid, Refused
 
 from ..declarations import MODULE_ADMIN, UNIT_ADMIN
 
@@ -16,7 +17,7 @@ def _member_here(user) -> bool:
 
 def _require(actor, perm: str, message: str) -> None:
     if actor is None or not actor.is_authenticated or not actor.has_perm(perm):
-        raise PermissionDenied(message)
+        raise Refused(message)
 
 
 def _name(user) -> str:
@@ -25,7 +26,7 @@ def _name(user) -> str:
 
 def _holder_check(person) -> None:
     if person is None or not _member_here(person):
-        raise ValidationError(_("The holder must be an active member of this unit (保管人必须是本单位的在职成员)."))
+        raise Invalid(_("The holder must be an active member of this unit (保管人必须是本单位的在职成员)."))
 
 
 def is_module_admin(user) -> bool:

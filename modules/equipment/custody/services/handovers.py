@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from modules.equipment.models import Device, Place
 from modules.equipment.selectors import devices_held_by, places_responsible_for
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused
 
 from ..models import (
     CustodyItem,
@@ -148,7 +148,7 @@ def handover_refresh(*, actor, task: HandoverTask | int) -> HandoverTask:
     _require(actor, "equipment_custody.change_handovertask", _("You may not change hand-over tasks (您无权修改移交任务)."))
     task = HandoverTask.objects.select_for_update().get(pk=getattr(task, "pk", task))
     if task.status != HandoverTask.Status.OPEN:
-        raise ValidationError(_("This hand-over task is closed (该移交任务已关闭)."))
+        raise Invalid(_("This hand-over task is closed (该移交任务已关闭)."))
     added = _sync_items(task)
     audit_record(action="equipment.handover.refresh", actor=actor, obj=task, after={"items_added": added})
     return task
@@ -160,11 +160,11 @@ def handover_assign(*, actor, item: HandoverItem | int, new_holder) -> HandoverI
     _require(actor, "equipment_custody.change_handovertask", _("You may not change hand-over tasks (您无权修改移交任务)."))
     item = HandoverItem.objects.select_for_update().select_related("task").get(pk=getattr(item, "pk", item))
     if item.task.status != HandoverTask.Status.OPEN:
-        raise ValidationError(_("This hand-over task is closed (该移交任务已关闭)."))
+        raise Invalid(_("This hand-over task is closed (该移交任务已关闭)."))
     if item.confirmed_at is not None:
-        raise ValidationError(_("This item has already been received (该事项已确认接收)."))
+        raise Invalid(_("This item has already been received (该事项已确认接收)."))
     if new_holder is None or new_holder.pk == item.task.person_id:
-        raise ValidationError(_("The new holder must be someone other than the person leaving "
+        raise Invalid(_("The new holder must be someone other than the person leaving "
                                 "(接收人不能是移交人本人)."))
     _holder_check(new_holder)
     before = _name(item.new_holder) if item.new_holder_id else None
@@ -188,7 +188,7 @@ def handover_assign(*, actor, item: HandoverItem | int, new_holder) -> HandoverI
 def _device_custodian_set(*, device_id: int, from_user_id: int, to_user) -> None:
     device = Device.objects.select_for_update().get(pk=device_id)
     if device.custodian_id != from_user_id:
-        raise ValidationError(_("This device is no longer in the leaving person's custody; ask the manager to "
+        raise Invalid(_("This device is no longer in the leaving person's custody; ask the manager to "
                                 "refresh the task (该设备已不由移交人保管，请管理员刷新移交任务)."))
     device.custodian = to_user
     device.save(update_fields=["custodian", "updated_at"])
@@ -197,7 +197,7 @@ def _device_custodian_set(*, device_id: int, from_user_id: int, to_user) -> None
 def _place_responsible_set(*, place_id: int, from_user_id: int, to_user) -> None:
     place = Place.objects.select_for_update().get(pk=place_id)
     if place.responsible_id != from_user_id:
-        raise ValidationError(_("The leaving person is no longer responsible for this place; ask the manager to "
+        raise Invalid(_("The leaving person is no longer responsible for this place; ask the manager to "
                                 "refresh the task (移交人已不是该场所责任人，请管理员刷新移交任务)."))
     place.responsible = to_user
     place.save(update_fields=["responsible", "updated_at"])
@@ -207,7 +207,7 @@ def _place_responsible_set(*, place_id: int, from_user_id: int, to_user) -> None
 def _place_deputy_replace(*, place_id: int, from_user_id: int, to_user) -> None:
     place = Place.objects.select_for_update().get(pk=place_id)
     if not place.deputies.filter(pk=from_user_id).exists():
-        raise ValidationError(_("The leaving person is no longer a deputy of this place; ask the manager to "
+        raise Invalid(_("The leaving person is no longer a deputy of this place; ask the manager to "
                                 "refresh the task (移交人已不是该场所副责任人，请管理员刷新移交任务)."))
     place.deputies.remove(from_user_id)
     if place.responsible_id != to_user.pk:
@@ -220,17 +220,17 @@ def handover_confirm(*, actor, item: HandoverItem | int) -> HandoverItem:
     item = HandoverItem.objects.select_for_update().select_related("task").get(pk=getattr(item, "pk", item))
     task = item.task
     if actor is None or not actor.is_authenticated or item.new_holder_id != actor.pk:
-        raise PermissionDenied(_("Only the named new holder can confirm receipt (只有指定的接收人本人可以确认接收)."))
+        raise Refused(_("Only the named new holder can confirm receipt (只有指定的接收人本人可以确认接收)."))
     if task.status != HandoverTask.Status.OPEN:
-        raise ValidationError(_("This hand-over task is closed (该移交任务已关闭)."))
+        raise Invalid(_("This hand-over task is closed (该移交任务已关闭)."))
     if item.confirmed_at is not None:
-        raise ValidationError(_("This item has already been received (该事项已确认接收)."))
+        raise Invalid(_("This item has already been received (该事项已确认接收)."))
     if item.dropped_note:
-        raise ValidationError(_("This item is no longer held by the person leaving (该事项已不由移交人持有)."))
+        raise Invalid(_("This item is no longer held by the person leaving (该事项已不由移交人持有)."))
     if item.kind == HandoverItem.Kind.KEY:
         key = CustodyItem.objects.select_for_update().get(pk=item.ref)
         if key.holder_id != task.person_id or key.status != CustodyItem.Status.HELD:
-            raise ValidationError(_("This key is no longer held by the person leaving; ask the manager to refresh "
+            raise Invalid(_("This key is no longer held by the person leaving; ask the manager to refresh "
                                     "the task (该钥匙已不由移交人保管，请管理员刷新移交任务)."))
         custody_transfer(actor=actor, item=key, to_holder=actor, action=CustodyMovement.Action.HANDOVER,
                          note=f"{task.person_name} → {_name(actor)}", check_permission=False)
@@ -295,7 +295,7 @@ def handover_close(*, actor, task: HandoverTask | int) -> HandoverTask:
     _require(actor, "equipment_custody.change_handovertask", _("You may not close hand-over tasks (您无权关闭移交任务)."))
     task = HandoverTask.objects.select_for_update().get(pk=getattr(task, "pk", task))
     if task.status != HandoverTask.Status.OPEN:
-        raise ValidationError(_("This hand-over task is already closed (该移交任务已关闭)."))
+        raise Invalid(_("This hand-over task is already closed (该移交任务已关闭)."))
     waiting = open_items(task)
     if waiting:
         listing = "；".join(
@@ -304,7 +304,7 @@ def handover_close(*, actor, task: HandoverTask | int) -> HandoverTask:
             f"{i.label} ({'not confirmed by ' + _name(i.new_holder) if i.new_holder_id else 'no new holder named'})"
             for i in waiting)
         # Both languages in one message (the items' labels are in the unit's language anyway).
-        raise ValidationError(
+        raise Invalid(
             f"以下 {len(waiting)} 项尚未由接收人确认，不能关闭移交任务：{listing} / The hand-over cannot be closed: "
             f"{len(waiting)} item(s) have not been confirmed by their new holder: {listing_en}", code="open_items")
     task.status, task.closed_at, task.closed_by = HandoverTask.Status.CLOSED, timezone.now(), actor

@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.equipment.models import Place
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid
 
 from ..models import (
     CustodyItem,
@@ -27,7 +27,7 @@ _SECRET_LIKE = re.compile(r"(密码|口令|pin|password|passwd|pwd)\s*(是|为|[
 def _no_secrets(**texts: str) -> None:
     for field, text in texts.items():
         if text and _SECRET_LIKE.search(text):
-            raise ValidationError({field: _(
+            raise Invalid({field: _(
                 "Do not type the password or PIN here: the register records who keeps a credential, never the "
                 "secret itself (请勿在此填写密码或口令：本登记簿只记录由谁保管，不保存密码本身).")})
 
@@ -69,7 +69,7 @@ def custody_issue(*, actor, item: CustodyItem | int, to_holder, on: date | None 
     _no_secrets(note=note)
     item = _locked_item(item)
     if item.status != CustodyItem.Status.IN_STORE:
-        raise ValidationError(_("Only an item in the key store can be issued; this one is %(s)s (只有在库的物品可以发放).")
+        raise Invalid(_("Only an item in the key store can be issued; this one is %(s)s (只有在库的物品可以发放).")
                               % {"s": item.get_status_display()})
     _holder_check(to_holder)
     item.holder, item.held_since, item.status = to_holder, on or timezone.localdate(), CustodyItem.Status.HELD
@@ -86,7 +86,7 @@ def custody_return(*, actor, item: CustodyItem | int, on: date | None = None, no
     _no_secrets(note=note)
     item = _locked_item(item)
     if item.status != CustodyItem.Status.HELD:
-        raise ValidationError(_("This item is not held by anyone (该物品当前无人保管)."))
+        raise Invalid(_("This item is not held by anyone (该物品当前无人保管)."))
     previous = item.holder
     item.holder, item.held_since, item.status = None, None, CustodyItem.Status.IN_STORE
     item.save(update_fields=["holder", "held_since", "status", "updated_at"])
@@ -104,10 +104,10 @@ def custody_transfer(*, actor, item: CustodyItem | int, to_holder, on: date | No
     _no_secrets(note=note)
     item = _locked_item(item)
     if item.status != CustodyItem.Status.HELD:
-        raise ValidationError(_("This item is not held by anyone (该物品当前无人保管)."))
+        raise Invalid(_("This item is not held by anyone (该物品当前无人保管)."))
     _holder_check(to_holder)
     if item.holder_id == to_holder.pk:
-        raise ValidationError(_("%(name)s already holds this item (该物品已由其保管).") % {"name": _name(to_holder)})
+        raise Invalid(_("%(name)s already holds this item (该物品已由其保管).") % {"name": _name(to_holder)})
     previous = item.holder
     item.holder, item.held_since = to_holder, on or timezone.localdate()
     item.save(update_fields=["holder", "held_since", "updated_at"])
@@ -123,7 +123,7 @@ def custody_retire(*, actor, item: CustodyItem | int, on: date | None = None, no
     _no_secrets(note=note)
     item = _locked_item(item)
     if item.status == CustodyItem.Status.RETIRED:
-        raise ValidationError(_("This item is already retired (该物品已注销)."))
+        raise Invalid(_("This item is already retired (该物品已注销)."))
     previous = item.holder
     item.holder, item.held_since, item.status = None, None, CustodyItem.Status.RETIRED
     item.save(update_fields=["holder", "held_since", "status", "updated_at"])
