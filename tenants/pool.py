@@ -33,6 +33,8 @@ from django.db import connection, transaction
 from django_tenants.clone import CloneSchema
 from django_tenants.postgresql_backend.base import _check_schema_name
 
+from .schema_state import migrations_fingerprint
+
 log = logging.getLogger(__name__)
 
 PREFIX = "zt_pool_"
@@ -60,17 +62,6 @@ def schema_source() -> str:
 
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
-
-
-def migrations_fingerprint(schema: str) -> str:
-    """md5 of the schema's applied migrations ("app.name" lines, sorted); "" without the table."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s)", [f"{_q(schema)}.django_migrations"])
-        if cur.fetchone()[0] is None:
-            return ""
-        cur.execute(f"SELECT coalesce(md5(string_agg(app || '.' || name, E'\\n' ORDER BY app || '.' || name"
-                    f" COLLATE \"C\")), '') FROM {_q(schema)}.django_migrations")
-        return cur.fetchone()[0]
 
 
 def tracking_fingerprint() -> str:

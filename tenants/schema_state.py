@@ -49,12 +49,27 @@ def _md5(lines: Sequence[str]) -> str:
     return hashlib.md5("\n".join(lines).encode()).hexdigest()
 
 
+# A schema's applied migrations as one md5, computed where they are: read for many schemas at once
+# by read_states, for one by migrations_fingerprint (the pool and the template snapshot).
+_MIGRATIONS = sql.SQL("""SELECT coalesce(md5(string_agg(app || '.' || name, E'\\n' ORDER BY app || '.' || name
+                          COLLATE "C")), '') FROM {s}.django_migrations""")
+
+
+def migrations_fingerprint(schema: str) -> str:
+    """md5 of ``schema``'s applied migrations ("app.name" lines, sorted); "" without the table."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s)", [f"{connection.ops.quote_name(schema)}.django_migrations"])
+        if cur.fetchone()[0] is None:
+            return ""
+        cur.execute(_MIGRATIONS.format(s=sql.Identifier(schema)))
+        return cur.fetchone()[0]
+
+
 def _branch(schema: str, role_keys: list[str]) -> sql.Composed:
     s = sql.Identifier(schema)
     return sql.SQL(
         """SELECT {name}::text,
-          (SELECT coalesce(md5(string_agg(app || '.' || name, E'\\n' ORDER BY app || '.' || name COLLATE "C")), '')
-             FROM {s}.django_migrations),
+          ({migrations}),
           (SELECT coalesce(md5(string_agg(line, E'\\n' ORDER BY line COLLATE "C")), '') FROM (
              SELECT g.name || ':' AS line FROM {s}.auth_group g WHERE g.name = ANY({keys})
              UNION
@@ -64,7 +79,7 @@ def _branch(schema: str, role_keys: list[str]) -> sql.Composed:
                JOIN {s}.auth_permission p ON p.id = gp.permission_id
                JOIN {s}.django_content_type ct ON ct.id = p.content_type_id
               WHERE g.name = ANY({keys})) lines)"""
-    ).format(name=sql.Literal(schema), s=s, keys=sql.Literal(role_keys))
+    ).format(name=sql.Literal(schema), s=s, keys=sql.Literal(role_keys), migrations=_MIGRATIONS.format(s=s))
 
 
 def existing_schemas(names: Iterable[str]) -> set[str]:

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         try:
             done = unit_backup(unit=unit, path=file)
         except BackupError as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         m = done.manifest
         rows = sum(t["rows"] for t in m["tables"])
         self.stdout.write(f"backed up {unit.name} ({unit.schema_name}) to {done.path}: {len(m['tables'])} tables, "

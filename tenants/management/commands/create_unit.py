@@ -24,7 +24,7 @@ class Command(BaseCommand):
                 admin_name=o["admin_name"], actor=None, check_actor=False,
             )
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
         self.stdout.write(f"created {done.unit.name} at {done.unit.primary_host}")
         if done.invite_url:
             self.stdout.write(f"invitation for {o['admin_email']}: {done.invite_url}")

@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.management.commands.migrate_schemas import Command as MigrateSchemas
 from django_tenants.migration_executors import get_executor
 from django_tenants.utils import schema_context, schema_exists
@@ -48,20 +49,33 @@ def unit_schemas() -> list[str]:
     return schemas + [s for s in pool_schemas() if s not in schemas]
 
 
-def _has_unapplied(schema: str) -> bool:
-    """Whether ``migrate`` has anything to apply in ``schema`` (one schema, no visit of others)."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s)", [f'"{schema}".django_migrations'])
-        if cur.fetchone()[0] is None:
-            return True
-    # Without public on the search_path: a schema's own django_migrations, never public's
-    # (the same care django-tenants takes before migrating a schema).
-    connection.set_schema(schema, include_public=False)
-    try:
-        executor = MigrationExecutor(connection)
-        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
-    finally:
-        connection.set_schema_to_public()
+class PendingMigrations:
+    """Whether ``migrate`` has anything to apply in a schema (that schema alone, no visit of others).
+
+    The migration graph is read from disk once for the run (the loader imports, and on a second
+    load reloads, every migration module); each schema asked about adds only its applied rows.
+    """
+
+    def __init__(self):
+        self._executor: MigrationExecutor | None = None
+
+    def __call__(self, schema: str) -> bool:
+        with connection.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s)", [f'"{schema}".django_migrations'])
+            if cur.fetchone()[0] is None:
+                return True
+        # Without public on the search_path: a schema's own django_migrations, never public's
+        # (the same care django-tenants takes before migrating a schema).
+        connection.set_schema(schema, include_public=False)
+        try:
+            if self._executor is None or self._executor.loader.replacements:
+                # Squashed migrations shape the graph by what the schema applied: built there.
+                self._executor = MigrationExecutor(connection)
+            else:
+                self._executor.loader.applied_migrations = MigrationRecorder(connection).applied_migrations()
+            return bool(self._executor.migration_plan(self._executor.loader.graph.leaf_nodes()))
+        finally:
+            connection.set_schema_to_public()
 
 
 class Command(BaseCommand):
@@ -75,12 +89,14 @@ class Command(BaseCommand):
                             help="Visit every unit schema even if its fingerprints match (e.g. after trigger "
                                  "code changed without a migration).")
         parser.add_argument("--processes", type=int, default=None,
-                            help="Worker processes for stale unit schemas (default: ZT_MIGRATE_PROCESSES or the CPU count).")
+                            help="Worker processes for stale unit schemas "
+                                 "(default: ZT_MIGRATE_PROCESSES or the CPU count).")
 
     def handle(self, *args, district_name, division_code, skip_units, visit_all, processes, verbosity, **options):
         started = time.monotonic()
         quiet = max(0, verbosity - 1)
-        if _has_unapplied("public"):
+        pending = PendingMigrations()
+        if pending("public"):
             call_command("migrate_schemas", shared=True, interactive=False, verbosity=quiet)
         # Functions live once in public; the per-schema triggers are (re)installed by the
         # schema_migrated signal wherever a migration runs.
@@ -89,7 +105,7 @@ class Command(BaseCommand):
         if not schema_exists(template):
             with connection.cursor() as cur:
                 cur.execute(f'CREATE SCHEMA "{template}"')
-        if visit_all or _has_unapplied(template):
+        if visit_all or pending(template):
             call_command("migrate_schemas", tenant=True, schema_name=template, interactive=False, verbosity=quiet)
         roles = unit_roles()
         with schema_context(template):

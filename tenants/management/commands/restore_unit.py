@@ -17,7 +17,7 @@ class Command(BaseCommand):
         try:
             done = unit_restore(path=file, slug=newslug, name=name)
         except (BackupError, ValidationError) as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         unit = done.unit
         self.stdout.write(f"restored {unit.name} as {unit.schema_name} at {unit.primary_host}: {done.tables} tables, "
                           f"{done.rows} rows, {done.files} files; accounts reused {done.users_reused}, "
