@@ -66,7 +66,7 @@ def test_no_feature_files_beside_the_layers():
 
 
 def test_a_layer_is_a_file_or_a_package_not_both():
-    both = [rel(app / name) for app in apps_and_features() for name in ("services", "selectors", "views")
+    both = [rel(app / name) for app in apps_and_features() for name in ("services", "selectors", "views", "reports")
             if (app / f"{name}.py").is_file() and (app / name).is_dir()]
     assert not both, "the file and the package of the same name (the package shadows the file):\n" + "\n".join(both)
 
