@@ -15,14 +15,15 @@ from django_tenants.utils import (
 )
 from tenant_users.tenants.models import TenantBase
 
+from zhengtong.core.models import Timestamped
+
 from .validators import validate_credit_code
 
 
-class District(models.Model):
+class District(Timestamped):
     name = models.CharField(_("name"), max_length=100)
     # 6-digit administrative division code (行政区划代码), e.g. 110105.
     division_code = models.CharField(_("division code"), max_length=6, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("district")
@@ -127,8 +128,11 @@ class UnitModule(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "module_key"], name="unit_module_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.module_key} {'on' if self.enabled else 'off'}"
 
-class Invitation(models.Model):
+
+class Invitation(Timestamped):
     """A one-time link for a person to join a unit with given roles.
 
     Only the SHA-256 of the token is stored; the link itself is shown once (and mailed).
@@ -140,7 +144,6 @@ class Invitation(models.Model):
     role_keys = models.JSONField(default=list)
     token_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -151,8 +154,11 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
 
+    def __str__(self) -> str:
+        return f"{self.email} → {self.unit_id}"
 
-class TemplateSnapshot(models.Model):
+
+class TemplateSnapshot(Timestamped):
     """The unit template's DDL as statements with a placeholder for the schema name, read from
     the catalog (tenants/pool.py); taken again whenever ``migrations`` (the template key) moves."""
 
@@ -160,17 +166,21 @@ class TemplateSnapshot(models.Model):
     # tenants.pool.template_key(): the template's applied migrations and the audit's tracked tables.
     migrations = models.CharField(max_length=32, db_index=True)
     statements = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"template snapshot {self.migrations}"
 
 
-class PoolSchema(models.Model):
+class PoolSchema(Timestamped):
     """A ready unit schema waiting for onboarding. Not a unit: no domain, no logins, no data."""
 
     schema_name = models.CharField(max_length=63, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.schema_name
 
 
-class BulkOnboarding(models.Model):
+class BulkOnboarding(Timestamped):
     """One spreadsheet of units being onboarded by the worker (tenants/bulk.py). Every row was
     validated before this was written; each row then becomes a unit in its own transaction."""
 
@@ -181,7 +191,6 @@ class BulkOnboarding(models.Model):
 
     filename = models.CharField(max_length=255)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     started_at = models.DateTimeField(null=True, blank=True)
     # Written after every unit: a running job whose heartbeat is old lost its worker.
@@ -190,6 +199,9 @@ class BulkOnboarding(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
 
 
 class BulkOnboardingRow(models.Model):
@@ -208,3 +220,6 @@ class BulkOnboardingRow(models.Model):
     class Meta:
         ordering = ["row_no"]
         constraints = [models.UniqueConstraint(fields=["job", "row_no"], name="bulk_row_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}#{self.row_no} {self.slug}"
