@@ -131,7 +131,7 @@ def model_column(model: type[models.Model], field_name: str, *, header_zh: str, 
                 english = [str(label) for _, label in f.choices]
             with translation.override("zh-hans"):
                 kw.update(type="choice", choices=tuple(
-                    (v, str(label), en) for (v, label), en in zip(f.choices, english)))
+                    (v, str(label), en) for (v, label), en in zip(f.choices, english, strict=True)))
     kw["required"] = not (f.blank or f.null or f.has_default())
     if kw.get("type") == "int":  # what the column can hold, unless a validator says less
         kw["min_value"], kw["max_value"] = connection.ops.integer_field_range(f.get_internal_type())
@@ -182,7 +182,7 @@ def _decimal(col: Column, value: Any) -> Decimal:
         try:
             number = Decimal(_SPACES.sub("", str(value)))
         except InvalidOperation:
-            raise CellError(MSG_NUMBER, v=str(value)[:40])
+            raise CellError(MSG_NUMBER, v=str(value)[:40]) from None
     if not number.is_finite():
         raise CellError(MSG_NUMBER, v=str(value)[:40])
     if col.max_digits is not None:  # before quantize, which cannot hold 1e400 at two places
@@ -196,7 +196,7 @@ def _decimal(col: Column, value: Any) -> Decimal:
         try:
             number = number.quantize(Decimal(1).scaleb(-col.decimal_places))
         except InvalidOperation:
-            raise CellError(MSG_TOO_LARGE)
+            raise CellError(MSG_TOO_LARGE) from None
     if col.min_value is not None and number < col.min_value:
         raise CellError(MSG_MIN, min=str(col.min_value))
     if col.max_value is not None and number > col.max_value:
@@ -212,7 +212,7 @@ def _int(col: Column, value: Any) -> int:
     try:
         number = int(_SPACES.sub("", str(value)))
     except ValueError:
-        raise CellError(MSG_INTEGER, v=str(value)[:40])
+        raise CellError(MSG_INTEGER, v=str(value)[:40]) from None
     if col.min_value is not None and number < col.min_value:
         raise CellError(MSG_MIN, min=str(col.min_value))
     if col.max_value is not None and number > col.max_value:
@@ -246,7 +246,7 @@ def _email(col: Column, value: Any) -> str:
     try:
         _EMAIL(text)
     except Exception:
-        raise CellError(MSG_EMAIL, v=text[:60])
+        raise CellError(MSG_EMAIL, v=text[:60]) from None
     return text
 
 

@@ -56,9 +56,8 @@ class ImportJob(models.Model):
     errors = models.JSONField(default=list, blank=True)  # first problems: {row, column, message, params}
     notes = models.JSONField(default=list, blank=True)  # e.g. columns that were not imported
     detail = models.JSONField(default=dict, blank=True)  # what the commit reported (number range...)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
-                                   verbose_name=_("uploaded by"), null=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, verbose_name=_("uploaded by"),
+                                   null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("uploaded at"))
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

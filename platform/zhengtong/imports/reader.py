@@ -31,6 +31,9 @@ MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls
 
 
+MSG_ENCODING = gettext_noop("The file's text encoding is not UTF-8 or GB18030 (文件编码应为UTF-8或GB18030).")
+
+
 class SpreadsheetError(Exception):
     """A problem with the file as a whole; the message is shown to the user.
 
@@ -161,10 +164,8 @@ def _first_content_row_after(archive: zipfile.ZipFile, part: str, after_row: int
             if not seeking:
                 hit = _CONTENT.search(buf, pos, len(buf) if not chunk else limit)
                 if hit:
-                    row_tag = None
-                    for row_tag in _ROW_TAG.finditer(buf, pos, hit.start()):
-                        pass
-                    r = _R_ATTR.search(row_tag.group(1)) if row_tag else None
+                    row_tags = list(_ROW_TAG.finditer(buf, pos, hit.start()))
+                    r = _R_ATTR.search(row_tags[-1].group(1)) if row_tags else None
                     return int(r.group(1)) if r else current
                 if row_tags := list(_ROW_TAG.finditer(buf, max(pos, limit - _KEEP), limit)):
                     r = _R_ATTR.search(row_tags[-1].group(1))
@@ -183,7 +184,7 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise SpreadsheetError(gettext_noop("This is not an xlsx workbook (文件不是有效的xlsx工作簿)."))
+        raise SpreadsheetError(gettext_noop("This is not an xlsx workbook (文件不是有效的xlsx工作簿).")) from None
     from django.conf import settings
 
     limit = getattr(settings, "IMPORTS_MAX_UNPACKED_BYTES", MAX_UNPACKED_BYTES)
@@ -207,7 +208,7 @@ def open_xlsx(data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> Iterator[Shee
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for broken files
         raise SpreadsheetError(gettext_noop("The workbook cannot be read (工作簿无法读取): %(e)s"),
-                               {"e": exc.__class__.__name__})
+                               {"e": exc.__class__.__name__}) from exc
     try:
         if not wb.worksheets:
             raise SpreadsheetError(gettext_noop("The workbook has no worksheet (工作簿中没有工作表)."))
@@ -226,13 +227,13 @@ def open_xlsx(data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> Iterator[Shee
                 raise
             except Exception as exc:  # a broken sheet part found half-way through
                 raise SpreadsheetError(gettext_noop("The workbook cannot be read (工作簿无法读取): %(e)s"),
-                                       {"e": exc.__class__.__name__})
+                                       {"e": exc.__class__.__name__}) from exc
 
         raw = values()
         try:
             headers = _headers(next(raw))
         except StopIteration:
-            raise SpreadsheetError(gettext_noop("The file is empty (文件为空)."))
+            raise SpreadsheetError(gettext_noop("The file is empty (文件为空).")) from None
         part = getattr(ws, "_worksheet_path", None)
         after_gap = (lambda row: _first_content_row_after(archive, part, row)) if part else None
         declared = ws.max_row if isinstance(ws.max_row, int) and ws.max_row > 1 else None
@@ -249,7 +250,7 @@ def _decode(data: bytes) -> str:
     # UTF-8 (with or without the BOM Excel writes), else GB18030: what Excel on a
     # Chinese Windows saves as "CSV" (a superset of GBK and GB2312).
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SpreadsheetError(gettext_noop("The file's text encoding is not UTF-8 or GB18030 (文件编码应为UTF-8或GB18030)."))
+        raise SpreadsheetError(MSG_ENCODING)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -257,7 +258,7 @@ def _decode(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     else:
-        raise SpreadsheetError(gettext_noop("The file's text encoding is not UTF-8 or GB18030 (文件编码应为UTF-8或GB18030)."))
+        raise SpreadsheetError(MSG_ENCODING)
     if "\x00" in text:
         raise SpreadsheetError(gettext_noop("This is not a text CSV file (文件不是文本CSV)."))
     return text
@@ -272,7 +273,7 @@ def open_csv(data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> Iterator[Sheet
     try:
         headers = _headers(next(reader))
     except StopIteration:
-        raise SpreadsheetError(gettext_noop("The file is empty (文件为空)."))
+        raise SpreadsheetError(gettext_noop("The file is empty (文件为空).")) from None
 
     def after_gap(row: int) -> int | None:
         for later_no, values in enumerate(reader, start=row + 1):
@@ -284,7 +285,8 @@ def open_csv(data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> Iterator[Sheet
         try:
             yield from _data_rows(reader, len(headers), max_rows, after_gap=after_gap)
         except csv.Error as exc:
-            raise SpreadsheetError(gettext_noop("The CSV file is malformed (CSV文件格式错误): %(e)s"), {"e": str(exc)})
+            raise SpreadsheetError(gettext_noop("The CSV file is malformed (CSV文件格式错误): %(e)s"),
+                                   {"e": str(exc)}) from exc
 
     yield Sheet(headers=headers, rows=rows(), estimated_rows=max(1, text.count("\n")))
 
@@ -307,7 +309,7 @@ def open_sheet(name: str, data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> I
 
 def _table(sheet: Sheet) -> Table:
     return Table(headers=sheet.headers,
-                 rows=[(row_no, dict(zip(sheet.headers, values))) for row_no, values in sheet.rows])
+                 rows=[(row_no, dict(zip(sheet.headers, values, strict=False))) for row_no, values in sheet.rows])
 
 
 def read_xlsx(data: bytes, *, max_rows: int = MAX_ROWS_DEFAULT) -> Table:

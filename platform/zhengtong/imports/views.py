@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhengtong.core.feedback import error_messages
+from zhengtong.core.actions import run_service
 from zhengtong.registry.middleware import enabled_modules
 
 from . import services, writers
@@ -53,7 +53,8 @@ def upload(request, key: str):
         f = form.cleaned_data["file"]
         if f.size > services.upload_max_bytes():
             form.add_error("file", _("The file is larger than %(mb)d MB; split it into smaller files "
-                                     "(文件超过%(mb)dMB，请拆分后上传).") % {"mb": services.upload_max_bytes() // (1024 * 1024)})
+                                     "(文件超过%(mb)dMB，请拆分后上传).")
+                           % {"mb": services.upload_max_bytes() // (1024 * 1024)})
         else:
             try:
                 job = services.import_job_create(definition=definition, actor=request.user, filename=f.name,
@@ -104,12 +105,8 @@ def job_detail(request, pk: int):
 def job_retry(request, pk: int):
     job = _job(request, pk)
     _import_definition(request, job.definition_key)  # the role may have gone since the upload
-    try:
-        services.import_job_retry(job=job, actor=request.user)
-    except ValidationError as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("The import was started again."))
+    run_service(request, lambda: services.import_job_retry(job=job, actor=request.user),
+                success=_("The import was started again."))
     return redirect("imports:job", pk=job.pk)
 
 

@@ -113,7 +113,7 @@ def template_workbook(definition: ImportDefinition) -> bytes:
             extra.append("不可重复")
         guide.append([col.header_zh, "是" if col.required else "否", TYPE_WORDS[col.type][0],
                       "；".join([col.help_zh, *extra] if col.help_zh else extra), col.header_en, col.help_en])
-    for letter, width in zip("ABCDEF", (16, 10, 18, 60, 24, 60)):
+    for letter, width in zip("ABCDEF", (16, 10, 18, 60, 24, 60), strict=True):
         guide.column_dimensions[letter].width = width
     guide.append([])
     guide.append(["第一个工作表的第一行为表头，请勿修改；从第二行起每行一条记录。示例行可直接导入，也可删除。"])
