@@ -1,322 +1,39 @@
-"""Backup of one unit, and its restore into a new unit.
-
-A backup is a zip file holding:
-- ``manifest.json``: source unit, the schema's applied migrations, every table with its
-  columns, row count and checksum, sequence positions, the shared rows included, files;
-- ``schema/<table>.copy``: each table of the unit's schema in PostgreSQL's COPY text format;
-- ``public/<table>.copy``: the unit's rows in shared (public) tables — its unit row, domains,
-  module switches, memberships, invitations and any other table pointing at the unit —
-  plus ``public/accounts_user.copy``, the accounts the unit's rows refer to;
-- ``media/…``: the unit's uploaded files (MEDIA_ROOT/<schema>/).
-
-Why COPY through psycopg and not pg_dump: the project runs on the system's PostgreSQL 15
-and on the embedded pgserver's PostgreSQL 16, and pg_dump refuses to dump a server newer
-than itself, so the commands would have to find the right binaries for each server. A
-pg_dump of a schema is also written for *that* schema's name, while a restore here goes
-into a new schema, and the unit's rows in shared tables (which pg_dump cannot select by
-unit) need new ids and references. COPY needs no binaries, reads one consistent snapshot
-(one REPEATABLE READ transaction for the whole backup) and gives per-table checksums that
-the restore verifies before it commits.
-
-The restore clones the template schema for the new unit (so the DDL — tables, indexes,
-constraints, triggers — is this installation's), empties it, loads the backup's rows with
-user triggers disabled (they would audit or refuse the load), maps accounts by e-mail
-(existing accounts are reused, missing ones recreated) and gives shared rows new ids. Shared
-rows also name their unit in text: keys that are unique across units (a notification's dedupe
-key holds the schema name) and links to the unit's host. The usual recovery restores
-yesterday's copy next to the live unit, whose rows still hold those keys, so the copies are
-re-keyed to the new unit's schema and host (``_rekey``).
-Everything happens in one transaction: a failed restore leaves nothing behind.
-"""
+"""Restoring a backup into a new unit, all or nothing."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import os
 import re
 import secrets
 import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-FORMAT = "zhengtong-unit-backup"
-FORMAT_VERSION = 1
-PUBLIC = "public"
-USER_TABLE = "accounts_user"
-UNIT_TABLE = "tenants_unit"
-DOMAIN_TABLE = "tenants_domain"
-INVITATION_TABLE = "tenants_invitation"
-CHUNK = 1 << 20
-
-
-class BackupError(Exception):
-    """A backup that cannot be made or restored; the message says why (zh/en)."""
-
-
-# ------------------------------------------------------------------ catalog
-def _q(*names: str) -> str:
-    return ".".join('"' + n.replace('"', '""') + '"' for n in names)
-
-
-def schema_tables(cur, schema: str) -> list[str]:
-    cur.execute("""SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                    WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname""", [schema])
-    return [r[0] for r in cur.fetchall()]
-
-
-def table_columns(cur, schema: str, table: str) -> list[str]:
-    """Columns COPY can write back (generated columns are computed, not loaded)."""
-    cur.execute("""SELECT a.attname FROM pg_attribute a
-                    WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped
-                      AND a.attgenerated = '' ORDER BY a.attnum""", [_q(schema, table)])
-    return [r[0] for r in cur.fetchall()]
-
-
-@dataclass(frozen=True)
-class ForeignKey:
-    table: str
-    column: str
-    target_schema: str
-    target_table: str
-
-
-def foreign_keys(cur, schema: str) -> list[ForeignKey]:
-    """Single-column foreign keys declared on tables of ``schema``."""
-    cur.execute("""
-        SELECT src.relname, a.attname, tn.nspname, tgt.relname, array_length(c.conkey, 1)
-          FROM pg_constraint c
-          JOIN pg_class src ON src.oid = c.conrelid
-          JOIN pg_namespace sn ON sn.oid = src.relnamespace
-          JOIN pg_class tgt ON tgt.oid = c.confrelid
-          JOIN pg_namespace tn ON tn.oid = tgt.relnamespace
-          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-         WHERE c.contype = 'f' AND sn.nspname = %s
-         ORDER BY 1, 2""", [schema])
-    keys = []
-    for table, column, target_schema, target_table, width in cur.fetchall():
-        if width != 1:
-            raise BackupError(f"{schema}.{table}: multi-column foreign keys are not supported by unit backups")
-        keys.append(ForeignKey(table, column, target_schema, target_table))
-    return keys
-
-
-def schema_sequences(cur, schema: str) -> list[dict]:
-    cur.execute("""SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                    WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY c.relname""", [schema])
-    out = []
-    for (name,) in cur.fetchall():
-        cur.execute(f"SELECT last_value, is_called FROM {_q(schema, name)}")
-        last_value, is_called = cur.fetchone()
-        out.append({"name": name, "last_value": last_value, "is_called": is_called})
-    return out
-
-
-def table_fingerprint(cur, schema: str, table: str) -> tuple[int, str]:
-    """(row count, checksum). The checksum is order-independent: the md5 of the sorted
-    md5s of the rows' text forms."""
-    cur.execute(f"""SELECT count(*), coalesce(md5(string_agg(h, ',' ORDER BY h)), '')
-                      FROM (SELECT md5(t::text) AS h FROM {_q(schema, table)} t) rows""")
-    count, digest = cur.fetchone()
-    return count, digest
-
-
-def schema_fingerprint(cur, schema: str) -> dict[str, tuple[int, str]]:
-    """Row count and checksum of every table of ``schema``."""
-    return {t: table_fingerprint(cur, schema, t) for t in schema_tables(cur, schema)}
-
-
-def _applied_migrations(cur, schema: str) -> list[list[str]]:
-    cur.execute(f"SELECT app, name FROM {_q(schema, 'django_migrations')} ORDER BY app, name")
-    return [list(r) for r in cur.fetchall()]
-
-
-def _session_settings(cur, *, local: bool = False) -> None:
-    # Text forms (COPY and checksums) must not depend on who runs the command. LOCAL
-    # inside the restore's transaction: the web process's connection keeps its own.
-    scope = "LOCAL " if local else ""
-    for name, value in (("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"), ("IntervalStyle", "postgres"),
-                        ("extra_float_digits", "1"), ("bytea_output", "hex")):
-        cur.execute(f"SET {scope}{name} = '{value}'")
-
-
-def _raw_connection() -> psycopg.Connection:
-    s = connection.settings_dict
-    return psycopg.connect(host=s["HOST"] or None, port=s["PORT"] or None, user=s["USER"] or None,
-                           password=s["PASSWORD"] or None, dbname=s["NAME"], autocommit=False)
-
-
-# ------------------------------------------------------------------ COPY text format
-def _unescape(value: bytes) -> str | None:
-    """One field of COPY text format as text (None for NULL)."""
-    if value == b"\\N":
-        return None
-    out, i, raw = [], 0, value
-    simple = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v", b"\\": b"\\"}
-    while i < len(raw):
-        ch = raw[i:i + 1]
-        if ch == b"\\" and i + 1 < len(raw):
-            nxt = raw[i + 1:i + 2]
-            if nxt in simple:
-                out.append(simple[nxt])
-                i += 2
-                continue
-            out.append(nxt)
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return b"".join(out).decode("utf-8")
-
-
-def _escape(value: str | None) -> bytes:
-    if value is None:
-        return b"\\N"
-    return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-            .encode("utf-8"))
-
-
-def _lines(stream: io.BufferedIOBase) -> Iterator[bytes]:
-    # Literal newlines inside values are escaped (\n), so a line is always one row.
-    for line in stream:
-        yield line.rstrip(b"\n")
-
-
-def _rows(data: bytes) -> list[list[bytes]]:
-    return [line.split(b"\t") for line in data.split(b"\n") if line]
-
-
-# ------------------------------------------------------------------ backup
-@dataclass
-class BackupResult:
-    path: Path
-    manifest: dict
-
-
-def unit_backup(*, unit, path: Path | str, actor=None) -> BackupResult:
-    """Write one unit's backup to ``path`` (readable by the owner only: it holds password
-    hashes). Reads one consistent snapshot of the database; the export is audited in the
-    district's trail."""
-    from django_tenants.utils import schema_context
-
-    from zhengtong.audit.services import audit_record
-
-    if unit.is_district_portal:
-        raise BackupError(_("The district portal is not a unit and cannot be backed up this way."))
-    path = Path(path)
-    schema = unit.schema_name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as raw_file, zipfile.ZipFile(raw_file, "w", zipfile.ZIP_DEFLATED) as zf, \
-            _raw_connection() as conn:
-        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        conn.read_only = True
-        with conn.cursor() as cur:
-            _session_settings(cur)
-            manifest = {
-                "format": FORMAT, "version": FORMAT_VERSION,
-                "created_at": datetime.now(UTC).isoformat(),
-                "server_version": conn.info.server_version,
-                "source": {"unit_id": unit.pk, "slug": unit.slug, "schema": schema, "name": unit.name,
-                           "host": unit.primary_host},
-                "migrations": _applied_migrations(cur, schema),
-                "tables": [], "sequences": schema_sequences(cur, schema), "public": [], "skipped": [],
-                "media": [],
-            }
-            # The unit's schema, table by table.
-            for table in schema_tables(cur, schema):
-                columns = table_columns(cur, schema, table)
-                _copy_out(cur, zf, f"schema/{table}.copy",
-                          f"COPY {_q(schema, table)} ({', '.join(_q(c) for c in columns)}) TO STDOUT")
-                count, digest = table_fingerprint(cur, schema, table)
-                manifest["tables"].append({"name": table, "columns": columns, "rows": count, "checksum": digest})
-            # The unit's rows in shared tables.
-            user_ids = _referenced_users(cur, schema)
-            for spec in _public_tables(cur):
-                if len(spec["unit_columns"]) > 1:
-                    manifest["skipped"].append({"table": spec["table"], "reason": "rows may belong to several units"})
-                    continue
-                key_column = spec["unit_columns"][0]
-                columns = table_columns(cur, PUBLIC, spec["table"])
-                where = f"{_q(key_column)} = {int(unit.pk)}"
-                user_ids |= _users_in(cur, spec["table"], where)
-                count = _copy_out(cur, zf, f"public/{spec['table']}.copy",
-                                  f"COPY (SELECT {', '.join(_q(c) for c in columns)} FROM {_q(PUBLIC, spec['table'])} "
-                                  f"WHERE {where} ORDER BY 1) TO STDOUT")
-                manifest["public"].append({"table": spec["table"], "columns": columns, "rows": count,
-                                           "unit_column": key_column})
-            user_columns = table_columns(cur, PUBLIC, USER_TABLE)
-            ids = ", ".join(str(int(i)) for i in sorted(user_ids)) or "NULL"
-            count = _copy_out(cur, zf, f"public/{USER_TABLE}.copy",
-                              f"COPY (SELECT {', '.join(_q(c) for c in user_columns)} FROM {_q(PUBLIC, USER_TABLE)} "
-                              f"WHERE id IN ({ids}) ORDER BY id) TO STDOUT")
-            manifest["users"] = {"columns": user_columns, "rows": count}
-        conn.rollback()
-        # The unit's files (written after the snapshot: a file uploaded meanwhile may be
-        # included without its row, never the other way round, as files are never changed).
-        media_root = Path(settings.MEDIA_ROOT) / schema
-        if media_root.is_dir():
-            for file in sorted(p for p in media_root.rglob("*") if p.is_file()):
-                rel = file.relative_to(media_root).as_posix()
-                digest = hashlib.sha256()
-                with open(file, "rb") as src, zf.open(f"media/{rel}", "w", force_zip64=True) as dst:
-                    for chunk in iter(lambda: src.read(CHUNK), b""):
-                        digest.update(chunk)
-                        dst.write(chunk)
-                manifest["media"].append({"path": rel, "size": file.stat().st_size, "sha256": digest.hexdigest()})
-        zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
-    with schema_context(PUBLIC):
-        audit_record(action="unit.backup", actor=actor, obj=unit,
-                     after={"file": str(path), "tables": len(manifest["tables"]), "files": len(manifest["media"]),
-                            "snapshot": manifest["created_at"]})
-    return BackupResult(path=path, manifest=manifest)
-
-
-def _copy_out(cur, zf: zipfile.ZipFile, name: str, sql: str) -> int:
-    rows = 0
-    with zf.open(name, "w", force_zip64=True) as dst, cur.copy(sql) as copy:
-        for chunk in copy:
-            rows += bytes(chunk).count(b"\n")
-            dst.write(chunk)
-    return rows
-
-
-def _public_tables(cur) -> list[dict]:
-    """Shared tables with a foreign key to the unit table, besides the unit table itself."""
-    by_table: dict[str, list[str]] = {}
-    for fk in foreign_keys(cur, PUBLIC):
-        if fk.target_schema == PUBLIC and fk.target_table == UNIT_TABLE:
-            by_table.setdefault(fk.table, []).append(fk.column)
-    specs = [{"table": UNIT_TABLE, "unit_columns": ["id"]}]
-    specs += [{"table": t, "unit_columns": cols} for t, cols in sorted(by_table.items())]
-    return specs
-
-
-def _users_in(cur, table: str, where: str) -> set[int]:
-    ids: set[int] = set()
-    for fk in foreign_keys(cur, PUBLIC):
-        if fk.table == table and fk.target_schema == PUBLIC and fk.target_table == USER_TABLE:
-            cur.execute(f"SELECT DISTINCT {_q(fk.column)} FROM {_q(PUBLIC, table)} "
-                        f"WHERE {where} AND {_q(fk.column)} IS NOT NULL")
-            ids |= {r[0] for r in cur.fetchall()}
-    return ids
-
-
-def _referenced_users(cur, schema: str) -> set[int]:
-    ids: set[int] = set()
-    for fk in foreign_keys(cur, schema):
-        if fk.target_schema == PUBLIC and fk.target_table == USER_TABLE:
-            cur.execute(f"SELECT DISTINCT {_q(fk.column)} FROM {_q(schema, fk.table)} "
-                        f"WHERE {_q(fk.column)} IS NOT NULL")
-            ids |= {r[0] for r in cur.fetchall()}
-    return ids
+from .catalog import (
+    CHUNK,
+    DOMAIN_TABLE,
+    FORMAT,
+    FORMAT_VERSION,
+    INVITATION_TABLE,
+    PUBLIC,
+    UNIT_TABLE,
+    USER_TABLE,
+    BackupError,
+    _applied_migrations,
+    _q,
+    _session_settings,
+    foreign_keys,
+    schema_tables,
+    table_columns,
+    table_fingerprint,
+)
+from .copytext import _escape, _lines, _rows, _unescape
 
 
 # ------------------------------------------------------------------ restore
@@ -345,7 +62,7 @@ def read_manifest(path: Path | str) -> dict:
 def unit_restore(*, path: Path | str, slug: str, name: str = "", actor=None) -> RestoreResult:
     """Restore the backup at ``path`` into a new unit ``slug`` (schema u_<slug>, host
     <slug>.<base domain>). All or nothing."""
-    from .services import normalise_slug, validate_unit_fields
+    from ..services import normalise_slug, validate_unit_fields
 
     manifest = read_manifest(path)
     slug = normalise_slug(slug)
@@ -355,7 +72,8 @@ def unit_restore(*, path: Path | str, slug: str, name: str = "", actor=None) -> 
         raise BackupError("; ".join(errors.values()))
     media_target = Path(settings.MEDIA_ROOT) / ("u_" + slug.replace("-", "_"))
     if media_target.exists():
-        raise BackupError(_("A media folder for this unit already exists (媒体目录已存在): %(p)s") % {"p": media_target})
+        raise BackupError(_("A media folder for this unit already exists (媒体目录已存在): %(p)s")
+                          % {"p": media_target})
     with zipfile.ZipFile(path) as zf:
         # Files first (checked against their checksums), then the database in one
         # transaction; if either fails, the files written so far are removed again.
@@ -374,9 +92,9 @@ def _restore_database(zf: zipfile.ZipFile, manifest: dict, *, slug: str, name: s
     from django_tenants.utils import schema_context
 
     from zhengtong.audit.services import audit_record
+    from zhengtong.core.hosts import unit_host
 
-    from .models import Domain, Unit
-    from .urls_util import unit_host
+    from ..models import Domain, Unit
 
     connection.set_schema_to_public()
     with connection.cursor() as cur:
@@ -451,7 +169,7 @@ def _restore_users(cur, zf, manifest) -> _UserMap:
             new_rows.append(fields)
     if new_rows:
         new_ids = _new_ids(cur, USER_TABLE, "id", len(new_rows))
-        for fields, new_id in zip(new_rows, new_ids):
+        for fields, new_id in zip(new_rows, new_ids, strict=True):
             mapping[int(fields[id_at])] = new_id
             fields[id_at] = str(new_id).encode()
         _copy_in(cur, PUBLIC, USER_TABLE, columns, (b"\t".join(f) for f in new_rows))
@@ -490,8 +208,8 @@ def _restore_public_rows(cur, zf, manifest, maps: dict[str, dict[int, int]], ren
         if pk:
             at = columns.index(pk)
             new_ids = _new_ids(cur, table, pk, len(rows))
-            maps[table] = {int(r[at]): n for r, n in zip(rows, new_ids)}
-            for r, n in zip(rows, new_ids):
+            maps[table] = {int(r[at]): n for r, n in zip(rows, new_ids, strict=True)}
+            for r, n in zip(rows, new_ids, strict=True):
                 r[at] = str(n).encode()
         for fk in fks:
             if fk.table == table and fk.target_schema == PUBLIC and fk.target_table in maps:
@@ -731,7 +449,7 @@ def _manifest_public(manifest: dict, table: str) -> dict:
 
 def _one_row(zf, name: str, columns: list[str]) -> dict[str, str | None]:
     [fields] = _rows(zf.read(name))
-    return {c: _unescape(v) for c, v in zip(columns, fields)}
+    return {c: _unescape(v) for c, v in zip(columns, fields, strict=False)}
 
 
 def _restore_media(zf: zipfile.ZipFile, manifest: dict, target: Path) -> int:
@@ -751,4 +469,3 @@ def _restore_media(zf: zipfile.ZipFile, manifest: dict, target: Path) -> int:
             raise BackupError(f"file {entry['path']} in the backup is damaged (checksum mismatch)")
         count += 1
     return count
-
