@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid
 from zhengtong.imports.reader import SpreadsheetError, read_table
 from zhengtong.registry.registry import all_modules
 
@@ -210,9 +211,9 @@ def bulk_job_resume(*, job: BulkOnboarding, actor) -> None:
     """Send the job to the worker again (after its worker died). Harmless if it is alive."""
     require_operator(actor)
     if job.status == BulkOnboarding.Status.DONE:
-        raise ValidationError(_("This import has finished (导入已完成)."))
+        raise Invalid(_("This import has finished (导入已完成)."))
     if bulk_job_alive(job):
-        raise ValidationError(_("A worker is creating these units right now (正在创建中，无需继续)."))
+        raise Invalid(_("A worker is creating these units right now (正在创建中，无需继续)."))
     with transaction.atomic():
         audit_record(action="unit.bulk_onboard_resume", actor=actor, obj=job, object_repr=job.filename[:200])
         _enqueue(job)

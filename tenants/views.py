@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 from zhengtong.accounts.forms import InvitationAcceptForm
 from zhengtong.accounts.selectors import unit_members
 from zhengtong.accounts.services import ROLE_GRANTORS, member_roles_set, role_request_pending
+from zhengtong.core.actions import attempt, run_service
 from zhengtong.core.hosts import unit_url
 from zhengtong.registry.middleware import enabled_modules
 from zhengtong.registry.registry import DISTRICT_OPERATOR, all_modules, localized, role_label, unit_roles
@@ -71,7 +72,8 @@ def unit_bulk(request):
         else:
             result = bulk.units_bulk_onboard(filename=upload.name, data=upload.read(), actor=request.user)
             if not result.errors:
-                messages.success(request, _("Every row is valid: the units are being created (全部校验通过，正在创建单位)."))
+                messages.success(request, _("Every row is valid: the units are being created "
+                                            "(全部校验通过，正在创建单位)."))
                 return redirect("tenants:unit_bulk_job", pk=result.job.pk)
     jobs = BulkOnboarding.objects.all()[:10]
     return render(request, "tenants/unit_bulk.html", {"form": form, "result": result, "jobs": jobs})
@@ -89,13 +91,9 @@ def unit_bulk_job(request, pk):
 @require_POST
 def unit_bulk_resume(request, pk):
     job = get_object_or_404(BulkOnboarding, pk=pk)
-    try:
-        bulk.bulk_job_resume(job=job, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Sent to the worker again: it goes on from the first unit not yet created "
-                                    "(已重新提交，将从尚未创建的单位继续)."))
+    run_service(request, lambda: bulk.bulk_job_resume(job=job, actor=request.user),
+                success=_("Sent to the worker again: it goes on from the first unit not yet created "
+                          "(已重新提交，将从尚未创建的单位继续)."))
     return redirect("tenants:unit_bulk_job", pk=job.pk)
 
 
@@ -124,11 +122,8 @@ def unit_detail(request, pk):
 @require_POST
 def unit_module_toggle(request, pk, key):
     unit = get_object_or_404(Unit.objects.exclude(schema_name="public"), pk=pk)
-    try:
-        services.unit_module_set(unit=unit, module_key=key, enabled=request.POST.get("enabled") == "1",
-                                 actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    run_service(request, lambda: services.unit_module_set(
+        unit=unit, module_key=key, enabled=request.POST.get("enabled") == "1", actor=request.user))
     return redirect("tenants:unit_detail", pk=pk)
 
 
@@ -136,10 +131,8 @@ def unit_module_toggle(request, pk, key):
 @require_POST
 def unit_status(request, pk):
     unit = get_object_or_404(Unit.objects.exclude(schema_name="public"), pk=pk)
-    try:
-        services.unit_status_set(unit=unit, status=request.POST.get("status", ""), actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    run_service(request, lambda: services.unit_status_set(unit=unit, status=request.POST.get("status", ""),
+                                                          actor=request.user))
     return redirect("tenants:unit_detail", pk=pk)
 
 
@@ -149,12 +142,10 @@ def unit_invite(request, pk):
     unit = get_object_or_404(Unit.objects.exclude(schema_name="public"), pk=pk)
     form = InviteForm(request.POST, role_choices=_role_choices())
     if form.is_valid():
-        try:
-            _inv, url = services.invitation_create(unit=unit, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Invitation sent. Link: %(url)s") % {"url": url})
+        done, created = run_service(request, lambda: services.invitation_create(unit=unit, actor=request.user,
+                                                                                 **form.cleaned_data))
+        if done:
+            messages.success(request, _("Invitation sent. Link: %(url)s") % {"url": created[1]})
     else:
         messages.error(request, _("Check the invitation form: %(e)s") % {"e": form.errors.as_text()})
     return redirect("tenants:unit_detail", pk=pk)
@@ -191,14 +182,13 @@ def members(request):
 def member_roles(request, user_id):
     _member_manager(request)
     member = get_object_or_404(unit_members(request.tenant), pk=user_id)
-    form = RolesForm(request.POST or None, role_choices=_role_choices(), initial={"role_keys": sorted(member.role_keys)})
+    form = RolesForm(request.POST or None, role_choices=_role_choices(),
+                     initial={"role_keys": sorted(member.role_keys)})
     if request.method == "POST" and form.is_valid():
-        try:
-            member_roles_set(unit=request.tenant, user=member, role_keys=form.cleaned_data["role_keys"],
-                             actor=request.user)
-        except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc) or
-                           _("You may not change these roles."))
+        outcome = attempt(lambda: member_roles_set(unit=request.tenant, user=member,
+                                                   role_keys=form.cleaned_data["role_keys"], actor=request.user))
+        if not outcome.done:
+            form.add_error(None, outcome.reasons)
         else:
             waiting = role_request_pending(unit=request.tenant, user=member)
             if waiting is not None and waiting.requested_by_id == request.user.pk:

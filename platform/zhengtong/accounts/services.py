@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +11,8 @@ from django_tenants.utils import schema_context
 from tenant_users.constants import TENANT_CACHE_NAME
 from tenant_users.permissions.models import UserTenantPermissions
 
-from zhengtong.audit.services import audit_denied, audit_record
+from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.registry.registry import (
     AUDIT_ADMIN,
     DISTRICT_AUDIT_ADMIN,
@@ -56,7 +56,7 @@ def check_three_admins(role_keys: Iterable[str]) -> None:
             sides.setdefault(ADMIN_SIDES[k], k)
     pair = three[:2] if len(three) > 1 else list(sides.values())[:2] if len(sides) > 1 else None
     if pair:
-        raise ValidationError(
+        raise Invalid(
             _("%(a)s and %(b)s cannot be held by the same person (三员分立).")
             % {"a": role_label(pair[0]), "b": role_label(pair[1])},
             code="three_admins",
@@ -97,19 +97,14 @@ def member_roles_set(*, unit, user: User, role_keys: Iterable[str], actor, enfor
     keys = sorted(set(role_keys))
     unknown = set(keys) - _valid_role_keys(unit)
     if unknown:
-        raise ValidationError(_("Unknown role: %(r)s") % {"r": ", ".join(sorted(unknown))}, code="unknown_role")
+        raise Invalid(_("Unknown role: %(r)s") % {"r": ", ".join(sorted(unknown))}, code="unknown_role")
     check_three_admins(keys)
     asker = actor if enforce_grantor else three_admins_asked_by
     with schema_context(unit.schema_name):
         if enforce_grantor:
-            # Checked and recorded before the write transaction, so the refusal stays
-            # in the trail although nothing else is written.
-            if actor is None or not actor.has_role(*ROLE_GRANTORS):
-                audit_denied(action="role.grant", actor=actor, obj=user, detail="not a role grantor")
-                raise PermissionDenied(_("You may not grant roles in this unit."))
-            if actor.pk == user.pk:
-                audit_denied(action="role.grant", actor=actor, obj=user, detail="grant to self refused")
-                raise PermissionDenied(_("Nobody may change their own roles."))
+            # Checked before the write transaction, so the refusal stays in the unit's trail
+            # although nothing else is written.
+            _may_grant_roles(actor=actor, user=user)
         with transaction.atomic():
             member = unit.user_set.filter(pk=user.pk).exists()
             before = _roles_held(user) if member else []
@@ -130,6 +125,14 @@ def member_roles_set(*, unit, user: User, role_keys: Iterable[str], actor, enfor
 UNIT_THREE_ADMINS = frozenset(THREE_ADMINS)
 
 
+@audited_refusal("role.grant", obj_arg="user")
+def _may_grant_roles(*, actor: User | None, user: User) -> None:
+    if actor is None or not actor.has_role(*ROLE_GRANTORS):
+        raise Refused(_("You may not grant roles in this unit."), detail="not a role grantor")
+    if actor.pk == user.pk:
+        raise Refused(_("Nobody may change their own roles."), detail="grant to self refused")
+
+
 def _roles_held(user: User) -> list[str]:
     """The roles ``user`` holds in the current schema, read afresh (not the cached ones)."""
     perms = UserTenantPermissions.objects.get(profile=user)
@@ -141,7 +144,7 @@ def _roles_write(*, user: User, keys: list[str], before: list[str], actor, detai
     perms = UserTenantPermissions.objects.get(profile=user)
     groups = list(Group.objects.filter(name__in=keys))
     if len(groups) != len(keys):
-        raise ValidationError(_("Roles are not set up in this unit yet; run migrate_platform."))
+        raise Invalid(_("Roles are not set up in this unit yet; run migrate_platform."))
     perms.groups.set(groups)
     # Forget the per-schema cached roles on this instance, and whether the person needs the
     # second factor anywhere (recomputed from every unit on their next request).
@@ -178,32 +181,20 @@ def role_request_decide(*, request_id: int, actor, confirm: bool) -> RoleRequest
     for, keeps their other roles, and writes role.confirm and role.change into the unit's
     trail (and role.confirm into the district's); refusing writes role.refuse.
     """
-    from zhengtong.security.services import is_district_security_admin
-
     action = "role.confirm" if confirm else "role.refuse"
     with schema_context("public"):
         request = RoleRequest.objects.select_related("unit", "user", "requested_by").filter(pk=request_id).first()
         if request is None or request.status != RoleRequest.Status.PENDING:
-            raise ValidationError(_("This request was already decided or replaced (该申请已处理或已被新申请取代)."),
-                                  code="decided")
-        refusal = None
-        if not is_district_security_admin(actor):
-            refusal = ("not the district security admin",
-                       _("Only the district security administrator confirms administrator roles."))
-        elif actor.pk in (request.user_id, request.requested_by_id):
-            refusal = ("own request or own roles",
-                       _("Administrator roles are confirmed by someone other than the person who asked and the "
-                         "person concerned (三员授权须由申请人和被授权人以外的人确认)."))
-        if refusal:
-            audit_denied(action=action, actor=actor, obj=request.user, detail=f"request {request.pk}: {refusal[0]}")
-            raise PermissionDenied(refusal[1])
+            raise Invalid(_("This request was already decided or replaced (该申请已处理或已被新申请取代)."),
+                          code="decided")
+        _may_decide_role_request(actor=actor, request=request, action=action)
     unit, user = request.unit, request.user
     with transaction.atomic():
         with schema_context("public"):
             request = RoleRequest.objects.select_for_update().get(pk=request.pk)
             if request.status != RoleRequest.Status.PENDING:
-                raise ValidationError(_("This request was already decided or replaced (该申请已处理或已被新申请取代)."),
-                                      code="decided")
+                raise Invalid(_("This request was already decided or replaced (该申请已处理或已被新申请取代)."),
+                              code="decided")
             request.status = RoleRequest.Status.CONFIRMED if confirm else RoleRequest.Status.REFUSED
             request.decided_by = actor
             request.decided_at = timezone.now()
@@ -218,10 +209,25 @@ def role_request_decide(*, request_id: int, actor, confirm: bool) -> RoleRequest
                          after={"roles": request.role_keys}, detail=detail)
             if confirm:
                 if not unit.user_set.filter(pk=user.pk).exists():
-                    raise ValidationError(_("%(who)s is no longer a member of %(unit)s (该人员已不是本单位成员).")
-                                          % {"who": user, "unit": unit.name}, code="not_member")
+                    raise Invalid(_("%(who)s is no longer a member of %(unit)s (该人员已不是本单位成员).")
+                                  % {"who": user, "unit": unit.name}, code="not_member")
                 before = _roles_held(user)
                 keys = sorted((set(before) - UNIT_THREE_ADMINS) | set(request.role_keys))
                 check_three_admins(keys)
                 _roles_write(user=user, keys=keys, before=before, actor=actor, detail=detail)
     return request
+
+
+@audited_refusal("{action}", obj_arg="request.user")
+def _may_decide_role_request(*, actor: User | None, request: RoleRequest, action: str) -> None:
+    """Two people at two levels: the district security administrator, neither the asker nor
+    the person concerned. A refusal goes into the district's trail."""
+    from zhengtong.security.services import is_district_security_admin
+
+    if not is_district_security_admin(actor):
+        raise Refused(_("Only the district security administrator confirms administrator roles."),
+                      detail=f"request {request.pk}: not the district security admin")
+    if actor.pk in (request.user_id, request.requested_by_id):
+        raise Refused(_("Administrator roles are confirmed by someone other than the person who asked and the "
+                        "person concerned (三员授权须由申请人和被授权人以外的人确认)."),
+                      detail=f"request {request.pk}: own request or own roles")

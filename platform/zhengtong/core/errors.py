@@ -60,8 +60,8 @@ def audited_refusal(action: str, obj_arg: str | None = None, object_type: str = 
     refusal is written outside that transaction — inside it, the rollback would erase the trace
     as well. ``obj_arg`` names the keyword argument holding the object the attempt was about, or
     its primary key with ``object_type`` naming the model (the event then shows on that object's
-    history); without one the event names ``object_type`` (or
-    the action) instead. The actor is the ``actor`` keyword argument, as services take it.
+    history), or an attribute of one (``"attachment.owner"``); without one the event names
+    ``object_type`` (or the action) instead. The actor is the ``actor`` keyword argument, as services take it.
     ``action`` and ``object_type`` may name keyword arguments in braces, filled in from the call
     (``"approvals.{decision}"``: one decorator for the approve, reject and return events).
     """
@@ -75,7 +75,7 @@ def audited_refusal(action: str, obj_arg: str | None = None, object_type: str = 
                 return fn(*args, **kwargs)
             except PermissionDenied as exc:
                 done, kind = _filled(action, kwargs), _filled(object_type, kwargs)
-                obj = kwargs.get(obj_arg) if obj_arg else None
+                obj = _argument(kwargs, obj_arg) if obj_arg else None
                 extra = {} if obj is not None else {"object_type": kind or done.split(".")[0],
                                                     "object_id": done}
                 if obj is not None and not hasattr(obj, "_meta"):  # named by its primary key
@@ -87,6 +87,14 @@ def audited_refusal(action: str, obj_arg: str | None = None, object_type: str = 
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _argument(kwargs: dict, path: str):
+    name, *attributes = path.split(".")
+    value = kwargs.get(name)
+    for attribute in attributes:
+        value = getattr(value, attribute, None)
+    return value
 
 
 def _filled(template: str, kwargs: dict) -> str:

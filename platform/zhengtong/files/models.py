@@ -35,8 +35,8 @@ class Attachment(models.Model):
     size = models.BigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
     # Users live in the public schema; the FK crosses schemas through the search_path.
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
-                                    null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:

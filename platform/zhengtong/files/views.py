@@ -6,14 +6,14 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from zhengtong.audit.services import audit_denied
-from zhengtong.core.permissions import can, get_visible
+from zhengtong.core.feedback import error_messages
+from zhengtong.core.permissions import get_visible
 from zhengtong.registry.middleware import enabled_modules
 
 from . import selectors, services
@@ -39,9 +39,7 @@ def upload(request, use_key: str, owner_id: int):
         raise Http404
     model = use.owner_model()
     owner = get_visible(request.user, services.owner_permission(model, "view"), model.objects.all(), pk=owner_id)
-    if not can(request.user, services.owner_permission(owner, "change"), owner):
-        audit_denied(action="files.attachment.add", actor=request.user, obj=owner, detail=use.key)
-        raise PermissionDenied
+    services.attachment_add_allowed(actor=request.user, owner=owner, use=use)  # 403 before reading the upload
     form = AttachmentUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -51,9 +49,8 @@ def upload(request, use_key: str, owner_id: int):
     try:
         attachment = services.attachment_add(actor=request.user, owner=owner, use=use,
                                              upload=form.cleaned_data["file"])
-    except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
+    except ValidationError as exc:  # Invalid: the file's size, type or content
+        error_messages(request, exc)
     else:
         messages.success(request, attachment.name)
     return _back(request, owner)
@@ -68,7 +65,7 @@ def download(request, pk: int):
     except FileNotFoundError:  # the row outlived its bytes (restored without media, removed by hand)
         logger.error("attachment %s in %s: file %s is missing", attachment.pk, request.tenant.schema_name,
                      attachment.file.name)
-        raise Http404
+        raise Http404 from None
     response = FileResponse(stream, as_attachment=True, filename=attachment.name, content_type=attachment.mime)
     # Always a download, never rendered inline, and the browser must not second-guess
     # the type: an uploaded file can never run as a page of this site.
@@ -83,9 +80,5 @@ def download(request, pk: int):
 def delete(request, pk: int):
     attachment = selectors.attachment_for_download(user=request.user, pk=pk, unit=request.tenant)
     owner = attachment.owner
-    try:
-        services.attachment_delete(actor=request.user, attachment=attachment)
-    except PermissionDenied:
-        audit_denied(action="files.attachment.delete", actor=request.user, obj=owner, detail=attachment.name)
-        raise
+    services.attachment_delete(actor=request.user, attachment=attachment)  # refused: 403, audited
     return _back(request, owner)

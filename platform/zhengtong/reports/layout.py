@@ -173,12 +173,12 @@ def _row_html(cells: Sequence[str], columns: Sequence[Column], widths: Sequence[
               align: str | None = None) -> tuple[str, int]:
     """A row as one cell across all columns holding the row's typeset line(s)."""
     cell_lines = [wrap_cell(str(text) if text is not None else "", width, geo, metrics)
-                  for text, width in zip(cells, widths)]
+                  for text, width in zip(cells, widths, strict=False)]
     n = max(len(lines) for lines in cell_lines)
     lines = []
     for i in range(n):
         segments, left = [], 0.0
-        for col, width, cl in zip(columns, widths, cell_lines):
+        for col, width, cl in zip(columns, widths, cell_lines, strict=False):
             text = cl[i] if i < len(cl) else ""
             if text:
                 how = align or col.align

@@ -22,6 +22,9 @@ class DocumentSequence(models.Model):
     class Meta:
         default_permissions = ()
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
 
 class IssuedDocument(models.Model):
     """One requested report: its number, its progress and, once rendered, its file and hash.

@@ -19,4 +19,4 @@ def my_document_get(*, user, pk: int) -> IssuedDocument:
     try:
         return my_documents(user=user).get(pk=pk)
     except IssuedDocument.DoesNotExist:
-        raise Http404
+        raise Http404 from None

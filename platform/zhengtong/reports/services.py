@@ -9,19 +9,23 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from zhengtong.audit.services import audit_denied, audit_record
+from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 
 from .models import DocumentSequence, IssuedDocument
 from .pipeline import DocumentHeader, render_table_report
 from .registry import AvailableReport, find_report, reports_for
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +55,16 @@ def next_document_number(*, unit, year: int) -> tuple[str, int]:
     return f"{number_prefix(unit)}-{year}-{seq:06d}", seq
 
 
-def document_request(*, actor, unit, report_key: str, parameters: dict | None = None,
+@audited_refusal("reports.document.request", obj_arg="report_key", object_type="reports.report")
+def document_request(*, actor: User, unit, report_key: str, parameters: dict | None = None,
                      language: str | None = None) -> IssuedDocument:
-    """Number a new document and queue its rendering. Raises PermissionDenied (audited) when
-    the report is not offered to ``actor`` here, ValidationError for bad parameters."""
+    """Number a new document and queue its rendering. Raises Refused (audited) when the
+    report is not offered to ``actor`` here, Invalid for bad parameters."""
     report = find_report(report_key)
     allowed = report is not None and is_member(actor, unit) and any(
         r.key == report_key for r in reports_for(user=actor, unit=unit))
     if not allowed:
-        # Outside any transaction: the refusal stays in the trail.
-        audit_denied(action="reports.document.request", actor=actor, object_type="reports.report",
-                     object_id=report_key[:64], object_repr=report_key, detail="report not available to this user")
-        raise PermissionDenied(_("You may not request this report."))
+        raise Refused(_("You may not request this report."), detail="report not available to this user")
     params = clean_parameters(report, parameters or {})
     return _document_create(actor=actor, unit=unit, report=report, params=params,
                             language=language or translation.get_language() or "zh-hans")
@@ -74,7 +76,7 @@ def clean_parameters(report: AvailableReport, data: dict) -> dict:
         return {}
     form = form_class(data=data)
     if not form.is_valid():
-        raise ValidationError(form.errors.as_data())
+        raise Invalid(form.errors.as_data())
     return dict(form.cleaned_data)
 
 
@@ -232,7 +234,7 @@ def document_verify(*, actor, upload: IO[bytes]) -> Verification:
         tail = (tail + block)[-65536:]
         size += len(block)
         if size > VERIFY_MAX_BYTES:
-            raise ValidationError(_("The file is too large to be one of our documents (文件过大，不是本系统出具的文件)."))
+            raise Invalid(_("The file is too large to be one of our documents (文件过大，不是本系统出具的文件)."))
         digest.update(block)
     sha = digest.hexdigest()
     original = IssuedDocument.objects.filter(sha256=sha, status=IssuedDocument.Status.DONE).first()

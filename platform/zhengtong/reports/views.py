@@ -46,8 +46,8 @@ def report_request(request, key: str):
         try:
             document = services.document_request(actor=request.user, unit=request.tenant, report_key=key,
                                                   parameters=data)
-        except PermissionDenied:
-            raise Http404
+        except PermissionDenied:  # not offered to this person here: as if it did not exist
+            raise Http404 from None
         except ValidationError as exc:
             if form is None:
                 raise
