@@ -31,9 +31,7 @@ from zhengtong.approvals.handlers import ApprovalHandler
 from zhengtong.core.permissions import can
 
 from .models import Asset
-from .services import asset_disposal_type_clear, asset_status_set, disposal_appraisal_missing
-
-DISPOSABLE = (Asset.Status.IN_USE, Asset.Status.IDLE, Asset.Status.REPAIR)
+from .services import asset_disposal_type_clear, asset_status_set, disposal_appraisal_missing, not_disposable
 
 
 class AssetDisposalHandler(ApprovalHandler):
@@ -50,10 +48,9 @@ class AssetDisposalHandler(ApprovalHandler):
         return can(user, "assets.view_asset", subject)
 
     def check_submittable(self, subject: Asset, *, resubmission: bool = False) -> None:
-        if not (resubmission and subject.status == Asset.Status.PENDING_DISPOSAL) and subject.status not in DISPOSABLE:
-            raise ValidationError(
-                _("Only assets in use, idle or under repair can be disposed; this one is %(s)s "
-                  "(只有在用、闲置或维修中的资产可以申请处置).") % {"s": subject.get_status_display()})
+        if not (resubmission and subject.status == Asset.Status.PENDING_DISPOSAL) and (
+                refusal := not_disposable(subject)):
+            raise refusal
         # Also on resubmission: a returned request may have been returned for the missing appraisal.
         if disposal_appraisal_missing(subject):
             raise ValidationError(

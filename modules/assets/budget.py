@@ -22,23 +22,46 @@ from .quotas import UNIT_SIDE, current_stock, governing_quota, is_bureau
 from .warnings import tell_bureau, tell_unit
 
 
-def _unit_side(actor) -> None:
-    if not actor.has_role(*UNIT_SIDE):
-        raise Refused("只有资产专管员或单位管理员可以申报资产配置预算 / "
-                      "Only the asset officer or the unit admin may declare the asset budget.")
+def _not_unit_side(user) -> Refused | None:
+    if not user.has_role(*UNIT_SIDE):
+        return Refused("只有资产专管员或单位管理员可以申报资产配置预算 / "
+                       "Only the asset officer or the unit admin may declare the asset budget.")
+    return None
 
 
-def _draft(declaration: BudgetDeclaration) -> BudgetDeclaration:
-    declaration = BudgetDeclaration.objects.select_for_update().get(pk=declaration.pk)
+# --- the transitions' guards: each says why ``user`` may not take it now (the refusal the service
+# raises), or None; selectors.budget_actions offers on the pages exactly the ones that say None.
+
+def can_change(declaration: BudgetDeclaration, user) -> Refused | Invalid | None:
+    """Add or remove lines and submit (draft → submitted): the unit side, while it is a draft."""
+    if refusal := _not_unit_side(user):
+        return refusal
     if declaration.status != BudgetDeclaration.Status.DRAFT:
-        raise Invalid("预算已报送，不能再修改 (The declaration has been submitted and can no longer change).")
+        return Invalid("预算已报送，不能再修改 (The declaration has been submitted and can no longer change).")
+    return None
+
+
+def can_review(declaration: BudgetDeclaration, user) -> Refused | Invalid | None:
+    """The bureau's answer (submitted → reviewed), given once."""
+    if not is_bureau(user):
+        return Refused("只有区财政局可以审核资产配置预算 / Only the district finance bureau reviews the budget.")
+    if declaration.status != BudgetDeclaration.Status.SUBMITTED:
+        return Invalid("该预算不在待审状态 (This declaration is not waiting for review).")
+    return None
+
+
+def _locked_for_change(declaration: BudgetDeclaration, actor) -> BudgetDeclaration:
+    declaration = BudgetDeclaration.objects.select_for_update().get(pk=declaration.pk)
+    if refusal := can_change(declaration, actor):
+        raise refusal
     return declaration
 
 
 @audited_refusal("assets.budget.refused", object_type="assets.BudgetDeclaration")
 @transaction.atomic
 def budget_declaration_start(*, actor, year: int) -> BudgetDeclaration:
-    _unit_side(actor)
+    if refusal := _not_unit_side(actor):
+        raise refusal
     declaration, created = BudgetDeclaration.objects.get_or_create(year=year)
     if created:
         audit_record(action="assets.budget.start", actor=actor, obj=declaration, after={"year": year})
@@ -49,8 +72,7 @@ def budget_declaration_start(*, actor, year: int) -> BudgetDeclaration:
 @transaction.atomic
 def budget_line_add(*, actor, declaration: BudgetDeclaration, asset_class: Category, quantity: int,
                     unit_price: Decimal, reason: str = "") -> BudgetLine:
-    _unit_side(actor)
-    declaration = _draft(declaration)
+    declaration = _locked_for_change(declaration, actor)
     line = BudgetLine(declaration=declaration, asset_class=asset_class, quantity=quantity,
                       unit_price=Decimal(unit_price).quantize(Decimal("0.01")), reason=reason)
     line.full_clean()
@@ -63,8 +85,7 @@ def budget_line_add(*, actor, declaration: BudgetDeclaration, asset_class: Categ
 @audited_refusal("assets.budget.refused", obj_arg="line")
 @transaction.atomic
 def budget_line_remove(*, actor, line: BudgetLine) -> None:
-    _unit_side(actor)
-    declaration = _draft(line.declaration)
+    declaration = _locked_for_change(line.declaration, actor)
     audit_record(action="assets.budget.line_remove", actor=actor, obj=declaration,
                  before={"class": line.asset_class.code, "quantity": line.quantity})
     line.delete()
@@ -73,8 +94,7 @@ def budget_line_remove(*, actor, line: BudgetLine) -> None:
 @audited_refusal("assets.budget.refused", obj_arg="declaration")
 @transaction.atomic
 def budget_submit(*, actor, declaration: BudgetDeclaration) -> BudgetDeclaration:
-    _unit_side(actor)
-    declaration = _draft(declaration)
+    declaration = _locked_for_change(declaration, actor)
     lines = list(declaration.lines.select_related("asset_class"))
     if not lines:
         raise Invalid("预算没有任何配置计划 (Add at least one planned acquisition).")
@@ -118,11 +138,9 @@ def budget_review(*, actor, declaration: BudgetDeclaration, decisions: dict[int,
                   ) -> BudgetDeclaration:
     """The bureau's answer: ``decisions`` maps each line id to
     {"decision": approved|adjusted|refused, "approved_quantity": int (for adjusted), "comment": str}."""
-    if not is_bureau(actor):
-        raise Refused("只有区财政局可以审核资产配置预算 / Only the district finance bureau reviews the budget.")
     declaration = BudgetDeclaration.objects.select_for_update().get(pk=declaration.pk)
-    if declaration.status != BudgetDeclaration.Status.SUBMITTED:
-        raise Invalid("该预算不在待审状态 (This declaration is not waiting for review).")
+    if refusal := can_review(declaration, actor):
+        raise refusal
     lines = list(declaration.lines.all())
     missing = [x.pk for x in lines if x.pk not in decisions]
     if missing:

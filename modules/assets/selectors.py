@@ -18,7 +18,7 @@ from django.http import Http404
 
 from zhengtong.registry.registry import UNIT_ADMIN
 
-from .budget import budget_figures
+from .budget import budget_figures, can_change, can_review
 from .manifest import DEPARTMENT_HEAD
 from .models import (
     Asset,
@@ -93,6 +93,16 @@ def departments_on_cards() -> list[str]:
                 .distinct())
 
 
+def actions_for(user, asset: Asset) -> set[str]:
+    """What ``user`` may do with the card now — "edit", "set_status", "request_disposal",
+    "record_disposal" — as the services' guards decide; the card page offers these and no others."""
+    from .services import can_edit, can_record_disposal, can_request_disposal, can_set_status
+
+    guards = {"edit": can_edit, "set_status": can_set_status, "request_disposal": can_request_disposal,
+              "record_disposal": can_record_disposal}
+    return {action for action, guard in guards.items() if guard(asset, user) is None}
+
+
 # ---------------------------------------------------------------- quotas and the annual budget
 
 
@@ -127,3 +137,11 @@ def budget_totals(rows: list[dict]) -> dict:
     declared = sum((r["line"].amount for r in rows), Decimal("0.00"))
     approved = sum((r["line"].approved_amount or Decimal("0.00") for r in rows), Decimal("0.00"))
     return {"declared": declared, "approved": approved}
+
+
+def budget_actions(user, declaration: BudgetDeclaration, *, side: str) -> set[str]:
+    """What ``user`` may do with the declaration now on the ``side`` ("unit" or "bureau") whose
+    page they are on: "change" (its lines, and submit it) on the unit's, "review" on the bureau's —
+    decided by the guards in budget.py, offered as such by the page."""
+    guards = {"change": can_change} if side == "unit" else {"review": can_review}
+    return {action for action, guard in guards.items() if guard(declaration, user) is None}

@@ -106,8 +106,8 @@ def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **
     every save but the first with AssetChangedElsewhere.
     """
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
-    if not can(actor, "assets.change_asset", asset):
-        raise Refused(_("You may not change this asset."))
+    if refusal := can_edit(asset, actor):
+        raise refusal
     if expected_version is not None and asset.version != expected_version:
         raise AssetChangedElsewhere(asset)
     if "custodian" in changes and not actor.has_perm("assets.change_asset"):
@@ -135,6 +135,64 @@ def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **
 # Reached only with an authority (an approval, a stocktake adjustment, a transfer): a
 # custodian or officer cannot simply declare a card disposed.
 AUTHORITY_STATUSES = (Asset.Status.PENDING_DISPOSAL, Asset.Status.DISPOSED)
+# Cards whose disposal may be requested.
+DISPOSABLE = (Asset.Status.IN_USE, Asset.Status.IDLE, Asset.Status.REPAIR)
+
+
+# --- the transitions' guards: each says why ``user`` may not take it now on ``asset`` (the refusal
+# the service raises), or None; selectors.actions_for offers on the card exactly the ones that say None.
+
+def can_edit(asset: Asset, user) -> Refused | None:
+    """Change the card's data: the asset officer, or its custodian through custody's object permission."""
+    if not can(user, "assets.change_asset", asset):
+        return Refused(_("You may not change this asset."))
+    return None
+
+
+def _by_approval_only() -> Invalid:
+    return Invalid(_("Disposal is decided through the disposal approval (资产处置须经审批)."))
+
+
+def can_set_status(asset: Asset, user) -> Refused | Invalid | None:
+    """In use / idle / under repair / lent … by whoever may change the card, never into or out of
+    the disposal statuses (those follow the approval)."""
+    if not can(user, "assets.change_asset", asset):
+        return Refused(_("You may not change this asset (您无权修改此资产)."))
+    if asset.status in AUTHORITY_STATUSES:
+        return _by_approval_only()
+    return None
+
+
+def not_disposable(asset: Asset) -> Invalid | None:
+    """Why the card's disposal cannot be requested in its status (also the approval's check)."""
+    if asset.status not in DISPOSABLE:
+        return Invalid(_("Only assets in use, idle or under repair can be disposed; this one is %(s)s "
+                         "(只有在用、闲置或维修中的资产可以申请处置).") % {"s": asset.get_status_display()})
+    return None
+
+
+def can_request_disposal(asset: Asset, user) -> Refused | Invalid | None:
+    """Send the card into the disposal approval (→ pending disposal)."""
+    from zhengtong.approvals.selectors import open_request_for_subject
+
+    from .manifest import DISPOSAL
+
+    if not can(user, "assets.change_asset", asset):
+        return Refused(_("You may not request the disposal of this asset (您无权申请处置此资产)."))
+    if refusal := not_disposable(asset):
+        return refusal
+    if open_request_for_subject(DISPOSAL.key, asset.pk) is not None:
+        return Invalid(_("This is already in approval (该事项已在审批中)."))
+    return None
+
+
+def can_record_disposal(asset: Asset, user) -> Refused | Invalid | None:
+    """Record the proceeds (and, for a request made without one, the method) of an approved disposal."""
+    if not user.has_perm("assets.change_asset"):
+        return Refused(_("Only the asset officer records disposals (只有资产专管员可以登记处置结果)."))
+    if asset.status != Asset.Status.DISPOSED:
+        return Invalid(_("Only an approved disposal can be recorded (资产处置批准后才能登记处置结果)."))
+    return None
 
 
 @audited_refusal("assets.asset.refused", obj_arg="asset", object_type="assets.Asset")
@@ -157,11 +215,10 @@ def asset_status_set(*, actor, asset: Asset | int, status: str, reason: str = ""
         raise Invalid(_("Unknown asset status (未知的资产状态)."))
     asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
     if not authority:
-        if not can(actor, "assets.change_asset", asset):
-            raise Refused(_("You may not change this asset (您无权修改此资产)."))
-        if status in AUTHORITY_STATUSES or asset.status in AUTHORITY_STATUSES:
-            raise Invalid(_("Disposal is decided through the disposal approval "
-                            "(资产处置须经审批)."))
+        if refusal := can_set_status(asset, actor):
+            raise refusal
+        if status in AUTHORITY_STATUSES:
+            raise _by_approval_only()
     if expected_version is not None and asset.version != expected_version:
         raise AssetChangedElsewhere(asset)
     before = asset.status
@@ -211,8 +268,8 @@ def asset_disposal_request(*, actor, asset: Asset | int, disposal_type: str, rea
     from zhengtong.approvals.services import approval_submit
 
     asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
-    if not can(actor, "assets.change_asset", asset):
-        raise Refused(_("You may not request the disposal of this asset (您无权申请处置此资产)."))
+    if refusal := can_request_disposal(asset, actor):
+        raise refusal
     if disposal_type not in Asset.DisposalMethod.values:
         raise Invalid(_("Choose the disposal type (请选择处置方式)."))
     if not reason.strip():
@@ -254,10 +311,8 @@ def asset_disposal_record(*, actor, asset: Asset | int, method: str = "", procee
     transfer consideration), if any. The method is the type chosen on the request; only a
     disposal requested without one (the generic approval page) takes ``method`` here."""
     asset = Asset.objects.select_for_update().get(pk=getattr(asset, "pk", asset))
-    if not actor.has_perm("assets.change_asset"):
-        raise Refused(_("Only the asset officer records disposals (只有资产专管员可以登记处置结果)."))
-    if asset.status != Asset.Status.DISPOSED:
-        raise Invalid(_("Only an approved disposal can be recorded (资产处置批准后才能登记处置结果)."))
+    if refusal := can_record_disposal(asset, actor):
+        raise refusal
     if asset.disposal_method and method and method != asset.disposal_method:
         raise Invalid(_("The disposal type was decided with the approval and cannot be changed "
                         "(处置方式已随审批确定，不能更改)."))

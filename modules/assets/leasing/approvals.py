@@ -38,8 +38,8 @@ class LendingHandler(ApprovalHandler):
             allowed += (LeaseContract.Status.IN_APPROVAL,)
         if subject.status not in allowed:
             raise ValidationError(_("This contract is not a draft (该合同不是草稿，不能提交审批)."))
-        if subject.asset.status not in services.LENDABLE:
-            raise ValidationError(_("Only assets in use or idle can be lent or rented out (只有在用或闲置资产可以出租出借)."))
+        if refusal := services.not_lendable(subject.asset):
+            raise refusal
 
     def facts(self, subject: LeaseContract) -> dict[str, Any]:
         return {"amount": subject.asset.original_value, "rent": subject.rent, "kind": subject.kind}

@@ -113,3 +113,12 @@ def filed_contracts(units) -> list[FiledContract]:
         rows = cur.fetchall()
     out = [FiledContract(by_id[r[0]], *r[1:]) for r in rows]
     return sorted(out, key=lambda c: (c.unit.name, c.term_end))
+
+
+def actions_for(user, contract: LeaseContract) -> set[str]:
+    """What ``user`` may do with ``contract`` now ("income", "file", "return"): the pages offer
+    these and nothing else (the services' guards decide, the pages do not restate them)."""
+    from .services import can_file, can_record_income, can_return
+
+    guards = {"income": can_record_income, "file": can_file, "return": can_return}
+    return {action for action, guard in guards.items() if guard(contract, user) is None}

@@ -50,9 +50,55 @@ def is_officer(user) -> bool:
 REFUSED = "assets.lending.refused"
 
 
-def _require_officer(actor) -> None:
-    if not is_officer(actor):
-        raise Refused(_("Only the asset officer manages lending and renting (只有资产专管员可以办理出租出借)."))
+def _officer_only(user) -> Refused | None:
+    if not is_officer(user):
+        return Refused(_("Only the asset officer manages lending and renting (只有资产专管员可以办理出租出借)."))
+    return None
+
+
+# --- the transitions' guards: each says why ``user`` may not take it now (the refusal the service
+# raises), or None; selectors.actions_for offers on the pages exactly the ones that say None.
+
+def not_lendable(asset: Asset) -> Invalid | None:
+    """Why the card cannot go out now (also checked when the request is sent into approval)."""
+    if asset.status not in LENDABLE:
+        return Invalid(_("Only assets in use or idle can be lent or rented out (只有在用或闲置资产可以出租出借)."))
+    return None
+
+
+def can_lend(asset: Asset, user) -> Refused | Invalid | None:
+    """Draft a lending or renting request for the card."""
+    return _officer_only(user) or not_lendable(asset)
+
+
+def can_record_income(contract: LeaseContract, user) -> Refused | Invalid | None:
+    if refusal := _officer_only(user):
+        return refusal
+    if contract.status not in (LeaseContract.Status.ACTIVE, LeaseContract.Status.RETURNED):
+        return Invalid(_("Income is recorded on approved contracts only (只有已批准的合同可以登记收入)."))
+    if contract.kind != LeaseContract.Kind.RENT:
+        return Invalid(_("Lending brings no rent (出借不产生租金收入)."))
+    return None
+
+
+def can_file(contract: LeaseContract, user) -> Refused | Invalid | None:
+    """File the signed contract with the district finance bureau (once)."""
+    if refusal := _officer_only(user):
+        return refusal
+    if contract.status not in (LeaseContract.Status.ACTIVE, LeaseContract.Status.RETURNED):
+        return Invalid(_("Only approved contracts are filed (只有已批准的合同可以备案)."))
+    if contract.filed_at:
+        return Invalid(_("This contract is already filed with the finance bureau (该合同已报财政局备案)."))
+    return None
+
+
+def can_return(contract: LeaseContract, user) -> Refused | Invalid | None:
+    """The asset came back: end the contract."""
+    if refusal := _officer_only(user):
+        return refusal
+    if contract.status != LeaseContract.Status.ACTIVE:
+        return Invalid(_("Only an active contract can end with a return (只有执行中的合同可以办理收回)."))
+    return None
 
 
 def _lock(contract_id: int) -> LeaseContract:
@@ -64,10 +110,9 @@ def _lock(contract_id: int) -> LeaseContract:
 def lease_request_create(*, actor, asset: Asset, kind: str, counterparty: str, term_start: date, term_end: date,
                          rent: Decimal = Decimal("0.00"), counterparty_contact: str = "", purpose: str = "",
                          contract_number: str = "") -> LeaseContract:
-    _require_officer(actor)
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
-    if asset.status not in LENDABLE:
-        raise Invalid(_("Only assets in use or idle can be lent or rented out (只有在用或闲置资产可以出租出借)."))
+    if refusal := can_lend(asset, actor):
+        raise refusal
     if kind == LeaseContract.Kind.LEND and rent:
         raise Invalid(_("Lending is free of charge; use renting for a rent (出借不收取租金，收租请选择出租)."))
     contract = LeaseContract(asset=asset, kind=kind, counterparty=counterparty.strip(),
@@ -136,12 +181,9 @@ def lease_closed(*, contract_id: int, actor, approval_ref: str) -> LeaseContract
 @transaction.atomic
 def lease_income_record(*, actor, contract: LeaseContract, received_on: date, amount: Decimal,
                         note: str = "") -> IncomeEntry:
-    _require_officer(actor)
     contract = _lock(contract.pk)
-    if contract.status not in (LeaseContract.Status.ACTIVE, LeaseContract.Status.RETURNED):
-        raise Invalid(_("Income is recorded on approved contracts only (只有已批准的合同可以登记收入)."))
-    if contract.kind != LeaseContract.Kind.RENT:
-        raise Invalid(_("Lending brings no rent (出借不产生租金收入)."))
+    if refusal := can_record_income(contract, actor):
+        raise refusal
     entry = IncomeEntry(contract=contract, received_on=received_on, amount=amount, note=note, recorded_by=actor)
     entry.full_clean()
     entry.save()
@@ -159,12 +201,9 @@ def lease_file_with_bureau(*, actor, contract: LeaseContract) -> LeaseContract:
     text must be attached first; the bureau then sees its figures and counterparty."""
     from zhengtong.files.selectors import attachments_of
 
-    _require_officer(actor)
     contract = _lock(contract.pk)
-    if contract.status not in (LeaseContract.Status.ACTIVE, LeaseContract.Status.RETURNED):
-        raise Invalid(_("Only approved contracts are filed (只有已批准的合同可以备案)."))
-    if contract.filed_at:
-        return contract
+    if refusal := can_file(contract, actor):
+        raise refusal
     if not any(f.use == "assets.lease_contract" for f in attachments_of(contract)):
         raise Invalid(_("Attach the signed contract text first (请先上传合同文本)."))
     contract.filed_at, contract.filed_by = timezone.now(), actor
@@ -177,10 +216,9 @@ def lease_file_with_bureau(*, actor, contract: LeaseContract) -> LeaseContract:
 @transaction.atomic
 def lease_return(*, actor, contract: LeaseContract, returned_on: date | None = None) -> LeaseContract:
     """The asset came back: the contract ends and the card's earlier status returns."""
-    _require_officer(actor)
     contract = _lock(contract.pk)
-    if contract.status != LeaseContract.Status.ACTIVE:
-        raise Invalid(_("Only an active contract can end with a return (只有执行中的合同可以办理收回)."))
+    if refusal := can_return(contract, actor):
+        raise refusal
     contract.status = LeaseContract.Status.RETURNED
     contract.returned_on = returned_on or timezone.localdate()
     contract.save(update_fields=["status", "returned_on"])

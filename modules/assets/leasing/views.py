@@ -55,7 +55,7 @@ def lending_detail(request, pk):
     contract = selectors.contract_get(user=request.user, pk=pk)
     return render(request, "assets_leasing/detail.html", {
         "contract": contract, "entries": contract.income_entries.select_related("recorded_by"),
-        "income_form": IncomeForm(), "is_officer": services.is_officer(request.user)})
+        "income_form": IncomeForm(), "actions": selectors.actions_for(request.user, contract)})
 
 
 @login_required

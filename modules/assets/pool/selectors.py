@@ -39,7 +39,7 @@ def listing_get(*, user, unit, pk: int) -> PoolListing:
     try:
         return open_listings(user=user, unit=unit).get(pk=pk)
     except PoolListing.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def unit_transfers(*, user, unit) -> QuerySet[PoolTransfer]:
@@ -55,7 +55,7 @@ def unit_transfer_get(*, user, unit, pk: int) -> PoolTransfer:
     try:
         return unit_transfers(user=user, unit=unit).get(pk=pk)
     except PoolTransfer.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def unit_party(transfer: PoolTransfer, unit) -> str | None:
@@ -79,7 +79,7 @@ def district_transfer_get(*, user, pk: int) -> PoolTransfer:
     try:
         return district_transfers(user=user).get(pk=pk)
     except PoolTransfer.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def unit_idle_flags(*, user, unit) -> QuerySet[IdleFlag]:
@@ -108,3 +108,27 @@ def idle_assets_by_unit(units) -> dict[int, int]:
 
     return dict(IdleFlag.objects.filter(unit__in=units, cleared_on__isnull=True).values_list("unit_id")
                 .annotate(n=Count("pk")))
+
+
+def listing_actions(user, listing: PoolListing) -> set[str]:
+    """What ``user`` may do with a listing now: "withdraw" (their unit's) or "request" (another's)."""
+    from .services import can_request, can_withdraw_listing
+
+    guards = {"withdraw": can_withdraw_listing, "request": can_request}
+    return {action for action, guard in guards.items() if guard(listing, user) is None}
+
+
+def transfer_actions(user, transfer: PoolTransfer, party: str) -> set[str]:
+    """What ``user``, on the page of ``party`` ("giver", "receiver" or "bureau"), may do with the
+    transfer now: "decide" (approve or reject), "withdraw" (the receiving unit's officer),
+    "execute" (the bureau, once approved)."""
+    from .services import can_decide, can_execute, can_withdraw_request
+
+    actions = set()
+    if can_decide(transfer, user, party) is None:
+        actions.add("decide")
+    if party == "receiver" and can_withdraw_request(transfer, user) is None:
+        actions.add("withdraw")
+    if party == "bureau" and can_execute(transfer, user) is None:
+        actions.add("execute")
+    return actions

@@ -139,20 +139,114 @@ def idle_flags_refresh(*, today: date | None = None) -> int:
     return new
 
 
+PARTIES = ("giver", "receiver", "bureau")
+DECISIONS = ("approve", "reject")
+
+
+def party_schema(transfer: PoolTransfer, party: str) -> str:
+    return {"giver": transfer.listing.unit.schema_name, "receiver": transfer.receiving_unit.schema_name,
+            "bureau": "public"}[party]
+
+
+def may_decide(user, transfer: PoolTransfer, party: str) -> bool:
+    role = DISTRICT_FINANCE if party == "bureau" else UNIT_ADMIN
+    return holds_role(user, party_schema(transfer, party), role)
+
+
+# ----------------------------------------------------------------------------- guards
+# Each says why ``user`` may not take the step now (the refusal the service raises), or None;
+# selectors.listing_actions / transfer_actions offer on the pages exactly the ones that say None.
+
+def _officer_here(user):
+    """The unit whose asset officer ``user`` is on this host, or None."""
+    unit = _unit_here()
+    return unit if unit is not None and user.has_role(ASSET_OFFICER) else None
+
+
+def can_offer(asset: Asset, user) -> Refused | Invalid | None:
+    """Offer one of the unit's idle cards to the district pool."""
+    unit = _officer_here(user)
+    if unit is None:
+        return Refused(_("Only the unit's asset officer may offer assets to the pool "
+                         "(只有资产专管员可以发布闲置资产)."))
+    if asset.status != Asset.Status.IDLE:
+        return Invalid(_("Only idle assets can be offered to the pool (只有闲置资产可以发布到闲置资产库)."))
+    if PoolListing.objects.filter(unit=unit, asset_id=asset.pk, status__in=PoolListing.OPEN).exists():
+        return Invalid(_("This asset is already offered in the pool (该资产已在闲置资产库中)."))
+    return None
+
+
+def can_withdraw_listing(listing: PoolListing, user) -> Refused | Invalid | None:
+    unit = _officer_here(user)
+    if unit is None or listing.unit_id != unit.pk:
+        return Refused(_("Only the offering unit's asset officer may withdraw it (只有发布单位的资产专管员可以撤回)."))
+    if listing.status != PoolListing.Status.LISTED:
+        return Invalid(_("A listing with an open request cannot be withdrawn (已有调剂申请的资产不能撤回)."))
+    return None
+
+
+def can_request(listing: PoolListing, user) -> Refused | Invalid | None:
+    """Ask for another unit's listed asset."""
+    unit = _officer_here(user)
+    if unit is None:
+        return Refused(_("Only a unit's asset officer may request pool assets (只有资产专管员可以申请调剂)."))
+    if listing.unit_id == unit.pk:
+        return Invalid(_("A unit cannot request its own asset (不能申请本单位发布的资产)."))
+    if listing.status != PoolListing.Status.LISTED:
+        return Invalid(_("This asset is no longer available (该资产已被申请或已撤回)."))
+    return None
+
+
+def _not_pending(transfer: PoolTransfer) -> Invalid | None:
+    if transfer.status != PoolTransfer.Status.PENDING:
+        return Invalid(_("This request is no longer waiting for approval (该申请已不在审批中)."))
+    return None
+
+
+def can_withdraw_request(transfer: PoolTransfer, user) -> Refused | Invalid | None:
+    unit = _officer_here(user)
+    if unit is None or transfer.receiving_unit_id != unit.pk:
+        return Refused(_("Only the requesting unit's asset officer may withdraw the request "
+                         "(只有申请单位的资产专管员可以撤回申请)."))
+    return _not_pending(transfer)
+
+
+def can_decide(transfer: PoolTransfer, user, party: str) -> Refused | Invalid | None:
+    """Approve or reject for ``party``: three different people sign, none of them the requester."""
+    if not may_decide(user, transfer, party):
+        return Refused(_("You may not decide for this party (您无权代表该方审批)."))
+    if refusal := _not_pending(transfer):
+        return refusal
+    signed = {p: by for p, by, _at in transfer.signatures}
+    if signed[party] is not None:
+        return Invalid(_("This party has already approved (该方已审批)."))
+    if user.pk == transfer.requested_by_id:
+        return Refused(_("The person who made the request cannot approve it (申请人不能审批本人的申请)."))
+    if any(by is not None and by.pk == user.pk for by in signed.values()):
+        return Refused(_("One person cannot approve for two parties (同一人不能代表两方审批)."))
+    return None
+
+
+def can_execute(transfer: PoolTransfer, user) -> Refused | Invalid | None:
+    """Move the card (the bureau, once all three have approved; again after a failed attempt)."""
+    if not (transfer.bureau_approved_by_id == user.pk or may_decide(user, transfer, "bureau")):
+        return Refused(_("Only the district finance bureau executes a transfer (只有区财政局可以执行调剂)."))
+    if transfer.status != PoolTransfer.Status.APPROVED or not all(by for _p, by, _at in transfer.signatures):
+        return Invalid(_("The transfer needs the approval of both units and the bureau first "
+                         "(调剂须经调出单位、调入单位和财政局审批)."))
+    return None
+
+
 # ----------------------------------------------------------------------------- listings
 
 @audited_refusal(REFUSED, obj_arg="asset_id", object_type="assets.Asset")
 @transaction.atomic
 def pool_publish(*, actor, asset_id: int, note: str = "") -> PoolListing:
     """The unit's asset officer offers one of its idle assets to the district pool."""
-    unit = _unit_here()
-    if unit is None or not actor.has_role(ASSET_OFFICER):
-        raise Refused(_("Only the unit's asset officer may offer assets to the pool (只有资产专管员可以发布闲置资产)."))
     asset = Asset.objects.select_for_update(of=("self",)).select_related("asset_class").get(pk=asset_id)
-    if asset.status != Asset.Status.IDLE:
-        raise Invalid(_("Only idle assets can be offered to the pool (只有闲置资产可以发布到闲置资产库)."))
-    if PoolListing.objects.filter(unit=unit, asset_id=asset.pk, status__in=PoolListing.OPEN).exists():
-        raise Invalid(_("This asset is already offered in the pool (该资产已在闲置资产库中)."))
+    if refusal := can_offer(asset, actor):
+        raise refusal
+    unit = _unit_here()
     listing = PoolListing.objects.create(
         unit=unit, asset_id=asset.pk, asset_number=asset.number, asset_name=asset.name,
         class_code=asset.asset_class.code if asset.asset_class else "",
@@ -169,12 +263,9 @@ def pool_publish(*, actor, asset_id: int, note: str = "") -> PoolListing:
 @transaction.atomic
 def pool_withdraw(*, actor, listing_id: int) -> PoolListing:
     """The offering unit's asset officer takes a listing back (not while a transfer is open)."""
-    unit = _unit_here()
     listing = PoolListing.objects.select_for_update().get(pk=listing_id)
-    if unit is None or listing.unit_id != unit.pk or not actor.has_role(ASSET_OFFICER):
-        raise Refused(_("Only the offering unit's asset officer may withdraw it (只有发布单位的资产专管员可以撤回)."))
-    if listing.status != PoolListing.Status.LISTED:
-        raise Invalid(_("A listing with an open request cannot be withdrawn (已有调剂申请的资产不能撤回)."))
+    if refusal := can_withdraw_listing(listing, actor):
+        raise refusal
     listing.status = PoolListing.Status.WITHDRAWN
     listing.closed_at = timezone.now()
     listing.save(update_fields=["status", "closed_at"])
@@ -189,14 +280,10 @@ def pool_withdraw(*, actor, listing_id: int) -> PoolListing:
 @transaction.atomic
 def pool_request(*, actor, listing_id: int, reason: str = "") -> PoolTransfer:
     """Another unit's asset officer asks for a listed asset (from their own unit's pages)."""
-    unit = _unit_here()
-    if unit is None or not actor.has_role(ASSET_OFFICER):
-        raise Refused(_("Only a unit's asset officer may request pool assets (只有资产专管员可以申请调剂)."))
     listing = PoolListing.objects.select_for_update(of=("self",)).select_related("unit").get(pk=listing_id)
-    if listing.unit_id == unit.pk:
-        raise Invalid(_("A unit cannot request its own asset (不能申请本单位发布的资产)."))
-    if listing.status != PoolListing.Status.LISTED:
-        raise Invalid(_("This asset is no longer available (该资产已被申请或已撤回)."))
+    if refusal := can_request(listing, actor):
+        raise refusal
+    unit = _unit_here()
     transfer = PoolTransfer.objects.create(listing=listing, receiving_unit=unit, reason=reason, requested_by=actor)
     listing.status = PoolListing.Status.REQUESTED
     listing.save(update_fields=["status"])
@@ -217,13 +304,9 @@ def pool_request(*, actor, listing_id: int, reason: str = "") -> PoolTransfer:
 def pool_transfer_withdraw(*, actor, transfer_id: int) -> PoolTransfer:
     """The receiving unit's asset officer takes the request back while it waits for approvals;
     the asset is offered again."""
-    unit = _unit_here()
     transfer = PoolTransfer.objects.select_for_update(of=("self",)).select_related("listing").get(pk=transfer_id)
-    if unit is None or transfer.receiving_unit_id != unit.pk or not actor.has_role(ASSET_OFFICER):
-        raise Refused(_("Only the requesting unit's asset officer may withdraw the request "
-                        "(只有申请单位的资产专管员可以撤回申请)."))
-    if transfer.status != PoolTransfer.Status.PENDING:
-        raise Invalid(_("This request is no longer waiting for approval (该申请已不在审批中)."))
+    if refusal := can_withdraw_request(transfer, actor):
+        raise refusal
     transfer.status = PoolTransfer.Status.WITHDRAWN
     transfer.save(update_fields=["status"])
     listing = PoolListing.objects.select_for_update().get(pk=transfer.listing_id)
@@ -232,20 +315,6 @@ def pool_transfer_withdraw(*, actor, transfer_id: int) -> PoolTransfer:
     audit_record(action="assets.pool.withdraw_request", actor=actor, object_type="assets_pool.PoolTransfer",
                  object_id=transfer.pk, object_repr=str(transfer))
     return transfer
-
-
-PARTIES = ("giver", "receiver", "bureau")
-DECISIONS = ("approve", "reject")
-
-
-def party_schema(transfer: PoolTransfer, party: str) -> str:
-    return {"giver": transfer.listing.unit.schema_name, "receiver": transfer.receiving_unit.schema_name,
-            "bureau": "public"}[party]
-
-
-def may_decide(user, transfer: PoolTransfer, party: str) -> bool:
-    role = DISTRICT_FINANCE if party == "bureau" else UNIT_ADMIN
-    return holds_role(user, party_schema(transfer, party), role)
 
 
 @audited_refusal(REFUSED, obj_arg="transfer_id", object_type="assets_pool.PoolTransfer")
@@ -264,17 +333,9 @@ def pool_transfer_decide(*, actor, transfer_id: int, party: str, decision: str, 
     with transaction.atomic():
         transfer = (PoolTransfer.objects.select_for_update(of=("self",))
                     .select_related("listing__unit", "receiving_unit").get(pk=transfer_id))
-        if not may_decide(actor, transfer, party):
-            raise Refused(_("You may not decide for this party (您无权代表该方审批)."))
-        if transfer.status != PoolTransfer.Status.PENDING:
-            raise Invalid(_("This request is no longer waiting for approval (该申请已不在审批中)."))
+        if refusal := can_decide(transfer, actor, party):
+            raise refusal
         signed = {p: by for p, by, _at in transfer.signatures}
-        if signed[party] is not None:
-            raise Invalid(_("This party has already approved (该方已审批)."))
-        if actor.pk == transfer.requested_by_id:
-            raise Refused(_("The person who made the request cannot approve it (申请人不能审批本人的申请)."))
-        if any(by is not None and by.pk == actor.pk for by in signed.values()):
-            raise Refused(_("One person cannot approve for two parties (同一人不能代表两方审批)."))
         now = timezone.now()
         if decision == "reject":
             transfer.status = PoolTransfer.Status.REJECTED
@@ -353,14 +414,11 @@ def pool_transfer_execute(*, actor, transfer_id: int) -> PoolTransfer:
     with transaction.atomic():
         transfer = (PoolTransfer.objects.select_for_update(of=("self",))
                     .select_related("listing__unit", "receiving_unit").get(pk=transfer_id))
-        bureau_signer = actor is not None and transfer.bureau_approved_by_id == actor.pk
-        if actor is not None and not (bureau_signer or may_decide(actor, transfer, "bureau")):
-            raise Refused(_("Only the district finance bureau executes a transfer (只有区财政局可以执行调剂)."))
         if transfer.status == PoolTransfer.Status.EXECUTED:
             return transfer  # a second click (or a retry racing the first) moves nothing twice
-        if transfer.status != PoolTransfer.Status.APPROVED or not all(by for _p, by, _at in transfer.signatures):
-            raise Invalid(_("The transfer needs the approval of both units and the bureau first "
-                            "(调剂须经调出单位、调入单位和财政局审批)."))
+        # ``actor`` None: the system retrying an approved transfer (the bureau's decision stands).
+        if actor is not None and (refusal := can_execute(transfer, actor)):
+            raise refusal
         listing = transfer.listing
         giver, receiver = listing.unit, transfer.receiving_unit
         today = timezone.localdate()

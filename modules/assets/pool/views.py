@@ -25,9 +25,10 @@ def _unit(request):
 @login_required
 def pool_list(request):
     unit = _unit(request)
-    listings = selectors.open_listings(user=request.user, unit=unit)
+    listings = [(listing, selectors.listing_actions(request.user, listing))
+                for listing in selectors.open_listings(user=request.user, unit=unit)]
     return render(request, "assets_pool/pool_list.html", {
-        "listings": listings, "unit": unit, "is_officer": request.user.has_role(services.ASSET_OFFICER),
+        "listings": listings, "unit": unit,
         "transfers": selectors.unit_transfers(user=request.user, unit=unit)[:50]})
 
 
@@ -85,9 +86,7 @@ def pool_transfer(request, pk):
     party = selectors.unit_party(transfer, unit)
     return render(request, "assets_pool/transfer.html", {
         "transfer": transfer, "party": party, "district": False,
-        "may_decide": transfer.status == transfer.Status.PENDING and services.may_decide(request.user, transfer, party),
-        "may_withdraw": (transfer.status == transfer.Status.PENDING and party == "receiver"
-                         and request.user.has_role(services.ASSET_OFFICER))})
+        "actions": selectors.transfer_actions(request.user, transfer, party)})
 
 
 @login_required

@@ -31,11 +31,9 @@ def district_pool(request):
 def district_transfer(request, pk):
     _bureau(request)
     transfer = selectors.district_transfer_get(user=request.user, pk=pk)
-    may = services.may_decide(request.user, transfer, "bureau")
     return render(request, "assets_pool/transfer.html", {
         "transfer": transfer, "party": "bureau", "district": True,
-        "may_decide": may and transfer.status == transfer.Status.PENDING,
-        "may_execute": may and transfer.status == transfer.Status.APPROVED})
+        "actions": selectors.transfer_actions(request.user, transfer, "bureau")})
 
 
 @login_required

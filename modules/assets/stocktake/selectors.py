@@ -15,7 +15,17 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 
 from .models import Campaign, StocktakeLine, SurplusItem
-from .services import can_manage, is_counter
+from .services import (
+    can_adjust,
+    can_answer,
+    can_close,
+    can_count,
+    can_manage,
+    can_object,
+    can_publish,
+    can_set_counters,
+    is_counter,
+)
 
 ZERO = Decimal("0.00")
 # The QR on a label holds the card's URL on the unit's host: …/m/assets/<pk>/
@@ -225,3 +235,10 @@ def campaign_figures(*, limit: int = 5) -> list[CampaignFigures]:
                                    shortage_value=r.get("shortage_value") or ZERO))
     return out
 
+
+def actions_for(user, campaign: Campaign) -> set[str]:
+    """What ``user`` may do with the campaign now — "count", "counters", "publish", "object",
+    "answer", "close", "adjust" — as the services' guards decide; its page offers these only."""
+    guards = {"count": can_count, "counters": can_set_counters, "publish": can_publish, "object": can_object,
+              "answer": can_answer, "close": can_close, "adjust": can_adjust}
+    return {action for action, guard in guards.items() if guard(campaign, user) is None}

@@ -49,10 +49,95 @@ def unit_member_ids(ids) -> set[int]:
     return set(UserTenantPermissions.objects.filter(profile_id__in=list(ids)).values_list("profile_id", flat=True))
 
 
-def _require_manager(actor) -> None:
-    if not can_manage(actor):
-        raise Refused(_("Only the asset officer or the unit administrator may do this "
-                        "(只有资产专管员或单位管理员可以进行此操作)."))
+def _not_manager(user) -> Refused | None:
+    if not can_manage(user):
+        return Refused(_("Only the asset officer or the unit administrator may do this "
+                         "(只有资产专管员或单位管理员可以进行此操作)."))
+    return None
+
+
+# --- the transitions' guards: each says why ``user`` may not take it now (the refusal the service
+# raises), or None; selectors.actions_for offers on the campaign's page exactly the ones that say None.
+# Time-bound conditions (the notice period, unanswered objections) are not offered away: the page
+# keeps the button and the service says until when.
+
+def _counting_ended(campaign: Campaign) -> Invalid | None:
+    if campaign.status != Campaign.Status.COUNTING:
+        return Invalid(_("Counting of this stocktake has ended (本次清查已结束盘点)."))
+    return None
+
+
+def _not_published(campaign: Campaign) -> Invalid | None:
+    if campaign.status == Campaign.Status.COUNTING:
+        return Invalid(_("Publish the results first: book adjustments follow the public notice "
+                         "(清查结果须先公示，公示期满后方可调账)."), code="not_published")
+    if campaign.status != Campaign.Status.PUBLISHED:
+        return Invalid(_("The adjustments of this stocktake are already in approval or done "
+                         "(本次清查的调账已在审批中或已完成)."), code="not_published")
+    return None
+
+
+def can_count(campaign: Campaign, user) -> Refused | Invalid | None:
+    """Record counts and surpluses: the campaign's counters, while it is counting."""
+    if not is_counter(user, campaign):
+        return Refused(_("You are not a counter of this stocktake (您不是本次清查的盘点人)."))
+    return _counting_ended(campaign)
+
+
+def can_set_counters(campaign: Campaign, user) -> Refused | Invalid | None:
+    return _not_manager(user) or _counting_ended(campaign)
+
+
+def can_publish(campaign: Campaign, user) -> Refused | Invalid | None:
+    """End counting and publish the results (counting → published)."""
+    if refusal := _not_manager(user):
+        return refusal
+    if campaign.status != Campaign.Status.COUNTING:
+        return Invalid(_("This stocktake has already been published (本次清查结果已公示)."))
+    return None
+
+
+def can_object(campaign: Campaign, user) -> Refused | Invalid | None:
+    """Any member of the unit, while the results are in public notice."""
+    if not unit_member_ids([user.pk]):
+        return Refused(_("Only members of this unit may object (只有本单位成员可以提出异议)."))
+    if not notice_open(campaign):
+        return Invalid(_("Objections are taken only during the public notice period "
+                         "(只能在公示期内提出异议)."))
+    return None
+
+
+def can_close(campaign: Campaign, user) -> Refused | Invalid | None:
+    """End a published stocktake whose count matched the books (published → closed)."""
+    from .selectors import discrepancies
+
+    if refusal := _not_manager(user) or _not_published(campaign):
+        return refusal
+    if discrepancies(campaign).any:
+        return Invalid(_("The count differs from the books: submit the book adjustments for approval "
+                         "(账实不符，须提交调账审批)."), code="discrepancies")
+    return None
+
+
+def can_adjust(campaign: Campaign, user) -> Refused | Invalid | None:
+    """Send the book adjustments of a published stocktake into approval (published → in approval)."""
+    from .selectors import discrepancies
+
+    if refusal := _not_manager(user) or _not_published(campaign):
+        return refusal
+    if not discrepancies(campaign).any:
+        return _nothing_to_adjust()
+    return None
+
+
+def can_answer(campaign: Campaign, user) -> Refused | None:
+    """Answer the objections raised to the campaign's results."""
+    return _not_manager(user)
+
+
+def _nothing_to_adjust() -> Invalid:
+    return Invalid(_("The count matches the books: there is nothing to adjust (账实相符，无需调账)."),
+                   code="nothing_to_adjust")
 
 
 def _lock(campaign: Campaign | int) -> Campaign:
@@ -77,7 +162,8 @@ def _in_scope(class_codes, departments):
 def campaign_start(*, actor, title: str, deadline: date, counters, class_codes=(), departments=()) -> Campaign:
     """Create a campaign and freeze the snapshot of the books in scope, in one transaction
     (a card registered a moment later is not in this campaign; it would be a surplus)."""
-    _require_manager(actor)
+    if refusal := _not_manager(actor):
+        raise refusal
     title = (title or "").strip()
     if not title:
         raise Invalid(_("Give the campaign a title (请填写清查名称)."))
@@ -120,10 +206,9 @@ def campaign_start(*, actor, title: str, deadline: date, counters, class_codes=(
 def counters_set(*, actor, campaign: Campaign | int, counters) -> Campaign:
     """Change who counts while counting goes on (someone is away, or leaves the unit); what
     a counter has already recorded stays, with their name on it."""
-    _require_manager(actor)
     campaign = _lock(campaign)
-    if campaign.status != Campaign.Status.COUNTING:
-        raise Invalid(_("Counting of this stocktake has ended (本次清查已结束盘点)."))
+    if refusal := can_set_counters(campaign, actor):
+        raise refusal
     ids = {getattr(c, "pk", c) for c in counters}
     if not ids:
         raise Invalid(_("Assign at least one counter (请至少指定一名盘点人)."))
@@ -138,20 +223,14 @@ def counters_set(*, actor, campaign: Campaign | int, counters) -> Campaign:
     return campaign
 
 
-def _require_counting(campaign: Campaign, actor) -> None:
-    if not is_counter(actor, campaign):
-        raise Refused(_("You are not a counter of this stocktake (您不是本次清查的盘点人)."))
-    if campaign.status != Campaign.Status.COUNTING:
-        raise Invalid(_("Counting of this stocktake has ended (本次清查已结束盘点)."))
-
-
 @audited_refusal(REFUSED, obj_arg="line", object_type="assets_stocktake.StocktakeLine")
 @transaction.atomic
 def line_count(*, actor, line: StocktakeLine | int, result: str, actual_location: str = "",
                actual_custodian=None, condition: str = "", note: str = "") -> StocktakeLine:
     """Record what a counter found for one card (again, if they correct themselves)."""
     line = StocktakeLine.objects.select_for_update().select_related("campaign").get(pk=getattr(line, "pk", line))
-    _require_counting(line.campaign, actor)
+    if refusal := can_count(line.campaign, actor):
+        raise refusal
     if result not in (StocktakeLine.Result.FOUND, StocktakeLine.Result.NOT_FOUND, StocktakeLine.Result.ELSEWHERE):
         raise Invalid(_("Choose found, not found or found elsewhere (请选择在账已找到、未找到或异地找到)."))
     actual_location = (actual_location or "").strip()
@@ -188,7 +267,8 @@ def surplus_add(*, actor, campaign: Campaign | int, name: str, estimated_value: 
                 note: str = "") -> SurplusItem:
     """Something found that no card records (盘盈)."""
     campaign = _lock(campaign)
-    _require_counting(campaign, actor)
+    if refusal := can_count(campaign, actor):
+        raise refusal
     if class_code and not Category.objects.filter(code=class_code).exists():
         raise Invalid(_("Unknown asset class %(c)s (资产分类不存在).") % {"c": class_code})
     if custodian is not None and not unit_member_ids([getattr(custodian, "pk", custodian)]):
@@ -214,10 +294,9 @@ def campaign_publish(*, actor, campaign: Campaign | int) -> Campaign:
     from zhengtong.registry.registry import get_module
     from zhengtong.registry.rules import rules_for
 
-    _require_manager(actor)
     campaign = _lock(campaign)
-    if campaign.status != Campaign.Status.COUNTING:
-        raise Invalid(_("This stocktake has already been published (本次清查结果已公示)."))
+    if refusal := can_publish(campaign, actor):
+        raise refusal
     pending = campaign.lines.filter(result=StocktakeLine.Result.PENDING).count()
     if pending:
         raise Invalid(_("%(n)d assets are not counted yet; count them before publishing "
@@ -270,11 +349,8 @@ def notice_open(campaign: Campaign, now=None) -> bool:
 def objection_raise(*, actor, campaign: Campaign | int, text: str, line: StocktakeLine | int | None = None
                     ) -> Objection:
     campaign = _lock(campaign)
-    if not unit_member_ids([actor.pk]):
-        raise Refused(_("Only members of this unit may object (只有本单位成员可以提出异议)."))
-    if not notice_open(campaign):
-        raise Invalid(_("Objections are taken only during the public notice period "
-                        "(只能在公示期内提出异议)."))
+    if refusal := can_object(campaign, actor):
+        raise refusal
     text = (text or "").strip()
     if not text:
         raise Invalid(_("Write what you object to (请填写异议内容)."))
@@ -290,8 +366,10 @@ def objection_raise(*, actor, campaign: Campaign | int, text: str, line: Stockta
 @audited_refusal(REFUSED, obj_arg="objection", object_type="assets_stocktake.Objection")
 @transaction.atomic
 def objection_answer(*, actor, objection: Objection | int, answer: str) -> Objection:
-    _require_manager(actor)
-    objection = Objection.objects.select_for_update().get(pk=getattr(objection, "pk", objection))
+    objection = Objection.objects.select_for_update().select_related("campaign").get(
+        pk=getattr(objection, "pk", objection))
+    if refusal := can_answer(objection.campaign, actor):
+        raise refusal
     answer = (answer or "").strip()
     if not answer:
         raise Invalid(_("Write the answer (请填写答复)."))
@@ -314,18 +392,13 @@ def check_adjustable(campaign: Campaign, *, now=None) -> None:
 
     _check_notice_over(campaign, now=now)
     if not discrepancies(campaign).any:
-        raise Invalid(_("The count matches the books: there is nothing to adjust "
-                        "(账实相符，无需调账)."), code="nothing_to_adjust")
+        raise _nothing_to_adjust()
 
 
 def _check_notice_over(campaign: Campaign, *, now=None) -> None:
     now = now or timezone.now()
-    if campaign.status == Campaign.Status.COUNTING:
-        raise Invalid(_("Publish the results first: book adjustments follow the public notice "
-                        "(清查结果须先公示，公示期满后方可调账)."), code="not_published")
-    if campaign.status != Campaign.Status.PUBLISHED:
-        raise Invalid(_("The adjustments of this stocktake are already in approval or done "
-                        "(本次清查的调账已在审批中或已完成)."), code="not_published")
+    if refusal := _not_published(campaign):
+        raise refusal
     if campaign.notice_ends_at is None or now < campaign.notice_ends_at:
         ends = timezone.localtime(campaign.notice_ends_at).strftime("%Y-%m-%d %H:%M")
         raise Invalid(_("The public notice runs until %(t)s; book adjustments can be submitted only "
@@ -341,14 +414,10 @@ def _check_notice_over(campaign: Campaign, *, now=None) -> None:
 def campaign_close(*, actor, campaign: Campaign | int) -> Campaign:
     """End a stocktake whose count matched the books: after the notice, with every objection
     answered, and with nothing to adjust (otherwise the adjustments go to approval)."""
-    from .selectors import discrepancies
-
-    _require_manager(actor)
     campaign = _lock(campaign)
+    if refusal := can_close(campaign, actor):
+        raise refusal
     _check_notice_over(campaign)
-    if discrepancies(campaign).any:
-        raise Invalid(_("The count differs from the books: submit the book adjustments for approval "
-                        "(账实不符，须提交调账审批)."), code="discrepancies")
     before = campaign.status
     campaign.status = Campaign.Status.CLOSED
     campaign.save(update_fields=["status"])

@@ -58,22 +58,18 @@ def campaign_detail(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     manager = services.can_manage(request.user)
     notice_open = services.notice_open(campaign)
-    published = campaign.status == campaign.Status.PUBLISHED
-    d = selectors.discrepancies(campaign) if published else None
+    actions = selectors.actions_for(request.user, campaign)
+    d = selectors.discrepancies(campaign) if notice_open else None
     return render(request, "stocktake/campaign_detail.html", {
-        # Nothing to adjust: the officer closes it instead of sending adjustments to approval.
-        "matches_books": published and not d.any,
         # An objection may name the card it is about: one of the discrepancies, usually.
-        "objection_lines": sorted([*d.shortages, *d.mismatched_lines], key=lambda ln: ln.number)
-        if notice_open else [],
-        "campaign": campaign, "progress": selectors.progress(campaign), "can_manage": manager,
-        "is_counter": services.is_counter(request.user, campaign),
+        "objection_lines": sorted([*d.shortages, *d.mismatched_lines], key=lambda ln: ln.number) if d else [],
+        "campaign": campaign, "progress": selectors.progress(campaign), "actions": actions,
         "counters": campaign.counters.order_by("name", "email"),
         "notice_open": notice_open,
         "objections": campaign.objections.select_related("raised_by", "answered_by", "line"),
         "objection_form": ObjectionForm(), "answer_form": AnswerForm(),
         "counters_form": CountersForm(initial={"counters": list(campaign.counters.values_list("pk", flat=True))})
-        if manager and campaign.status == campaign.Status.COUNTING else None,
+        if "counters" in actions else None,
         "approvals": ApprovalRequest.objects.filter(type_key=services.ADJUSTMENT, subject_id=campaign.pk)
         .order_by("-pk") if manager else [],
     })

@@ -17,7 +17,7 @@ from zhengtong.core.actions import run_service
 from .. import budget, quotas
 from ..forms import BudgetLineForm
 from ..models import BudgetDeclaration, BudgetLine
-from ..selectors import budget_rows, budget_totals
+from ..selectors import budget_actions, budget_rows, budget_totals
 from .quota import bureau_only, rollup_unit
 
 
@@ -67,7 +67,8 @@ def budget_detail(request, year):
                 return redirect("assets:budget", year=year)
     rows = budget_rows(declaration)
     return render(request, "assets/budget_detail.html", {
-        "declaration": declaration, "rows": rows, "totals": budget_totals(rows), "form": form, "side": "unit"})
+        "declaration": declaration, "rows": rows, "totals": budget_totals(rows), "form": form, "side": "unit",
+        "actions": budget_actions(request.user, declaration, side="unit")})
 
 
 @login_required
@@ -102,4 +103,5 @@ def bureau_budget(request, slug, year):
         rows = budget_rows(declaration)
         return render(request, "assets/budget_detail.html", {
             "declaration": declaration, "rows": rows, "totals": budget_totals(rows), "side": "bureau", "unit": unit,
-            "decisions": BudgetLine.Decision.choices[1:]})
+            "decisions": BudgetLine.Decision.choices[1:],
+            "actions": budget_actions(request.user, declaration, side="bureau")})

@@ -11,14 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.selectors import unit_members
-from zhengtong.approvals.selectors import open_request_for_subject
 from zhengtong.core.actions import run_service
-from zhengtong.core.permissions import can
 from zhengtong.core.submissions import once_per_submission
 from zhengtong.registry.rules import rules_for
 
 from .. import selectors, services
-from ..approvals import DISPOSABLE
 from ..depreciation import asset_terms
 from ..forms import (
     AssetEditForm,
@@ -28,7 +25,7 @@ from ..forms import (
     DisposalRecordForm,
     DisposalRequestForm,
 )
-from ..manifest import DEPARTMENT_HEAD, DISPOSAL, MANIFEST, disposal_types_listed
+from ..manifest import DEPARTMENT_HEAD, MANIFEST, disposal_types_listed
 from ..models import Asset, DepartmentHead
 
 
@@ -47,18 +44,14 @@ def asset_list(request):
 def asset_detail(request, pk):
     asset = selectors.asset_get(user=request.user, pk=pk)
     life_years, depreciable = asset_terms(asset)
-    can_edit = can(request.user, "assets.change_asset", asset)
-    status_form = (AssetStatusForm(initial={"version": asset.version})
-                   if can_edit and asset.status not in services.AUTHORITY_STATUSES else None)
+    actions = selectors.actions_for(request.user, asset)
+    status_form = AssetStatusForm(initial={"version": asset.version}) if "set_status" in actions else None
     disposal_form = None
-    if asset.status == Asset.Status.DISPOSED and request.user.has_perm("assets.change_asset"):
+    if "record_disposal" in actions:
         disposal_form = DisposalRecordForm(initial={"version": asset.version, "method": asset.disposal_method,
                                                     "proceeds": asset.disposal_proceeds})
-    may_request_disposal = (can_edit and asset.status in DISPOSABLE
-                            and open_request_for_subject(DISPOSAL.key, asset.pk) is None)
     return render(request, "assets/asset_detail.html",
-                  {"asset": asset, "can_edit": can_edit, "status_form": status_form, "disposal_form": disposal_form,
-                   "may_request_disposal": may_request_disposal,
+                  {"asset": asset, "actions": actions, "status_form": status_form, "disposal_form": disposal_form,
                    "life_years": life_years if depreciable else None, "depreciable": depreciable})
 
 
@@ -96,7 +89,7 @@ def asset_disposal_request(request, pk):
     """The disposal request form on the card: type, reason, and the card's attachments (the
     technical appraisal among them) uploaded here before sending."""
     asset = selectors.asset_get(user=request.user, pk=pk)
-    if not can(request.user, "assets.change_asset", asset):
+    if services.can_edit(asset, request.user) is not None:
         raise PermissionDenied
     form = DisposalRequestForm(request.POST or None, initial={"version": asset.version,
                                                               "disposal_type": asset.disposal_method or None})
@@ -171,7 +164,7 @@ def asset_create(request):
 @login_required
 def asset_edit(request, pk):
     asset = selectors.asset_get(user=request.user, pk=pk)
-    if not can(request.user, "assets.change_asset", asset):
+    if services.can_edit(asset, request.user) is not None:
         raise PermissionDenied
     conflict = None
     if request.method == "POST":

@@ -9,13 +9,13 @@ register = template.Library()
 def lending_on_card(context, asset):
     from ...pool.selectors import transfer_for_card
     from ..selectors import active_contract_for_card, may_view_contracts
-    from ..services import is_officer
+    from ..services import can_lend
 
     request = context.get("request")
     unit = getattr(request, "tenant", None)
     user = getattr(request, "user", None)
     return {"contract": active_contract_for_card(asset),
             "may_open": bool(user and may_view_contracts(user)),
-            "may_lend": bool(user and is_officer(user)) and asset.status in ("in_use", "idle"),
+            "may_lend": bool(user) and can_lend(asset, user) is None,
             "asset": asset,
             "transfer": transfer_for_card(unit=unit, asset_id=asset.pk) if unit is not None else None}
