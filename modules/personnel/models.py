@@ -20,9 +20,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.core.dates import HAPPENED, PLANNED, DateRangesMixin
+from zhengtong.core.models import Timestamped
 
 
-class Department(models.Model):
+class Department(Timestamped):
     """A department (内设机构) of the unit; departments form a tree."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -34,7 +35,6 @@ class Department(models.Model):
                              verbose_name=_("department head"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="+")
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -45,7 +45,7 @@ class Department(models.Model):
         return self.name
 
 
-class Post(models.Model):
+class Post(Timestamped):
     """A post (岗位) in a department with its establishment (编制数): how many people it may hold."""
 
     class PostType(models.TextChoices):
@@ -60,7 +60,6 @@ class Post(models.Model):
     post_type = models.CharField(_("post type"), max_length=20, choices=PostType.choices,
                                  default=PostType.MANAGEMENT)
     establishment = models.PositiveIntegerField(_("establishment (approved headcount)"), default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["department__sort_order", "department__name", "title"]
@@ -72,7 +71,7 @@ class Post(models.Model):
         return f"{self.department.name} / {self.title}"
 
 
-class Person(DateRangesMixin, models.Model):
+class Person(DateRangesMixin, Timestamped):
     """A staff record (人员档案) of this unit."""
 
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
@@ -148,7 +147,6 @@ class Person(DateRangesMixin, models.Model):
     # A seconded-in person from another unit: a read-only copy; their own unit keeps the record.
     external = models.BooleanField(_("record kept by another unit"), default=False, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     # People who hold a place of the establishment: a seconded-out person keeps theirs.
@@ -181,7 +179,7 @@ class Person(DateRangesMixin, models.Model):
         return f"{self.id_number_region or '****'}{'*' * 10}{self.id_number_last4}"
 
 
-class Transfer(DateRangesMixin, models.Model):
+class Transfer(DateRangesMixin, Timestamped):
     """A move (调配) of one person: before/after values, reason, effective date.
 
     It goes through the approval chain of its kind, takes effect on its effective date
@@ -247,7 +245,6 @@ class Transfer(DateRangesMixin, models.Model):
     reversal_reason = models.TextField(blank=True)
     # Set by the cross-unit exchange (modules/personnel/exchange) when it drives this transfer.
     exchange_ref = models.CharField(max_length=64, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -259,7 +256,7 @@ class Transfer(DateRangesMixin, models.Model):
         return f"{self.person.name} {self.get_kind_display()} {self.effective_date}"
 
 
-class PositionHistory(DateRangesMixin, models.Model):
+class PositionHistory(DateRangesMixin, Timestamped):
     """One period of a person's career in this unit (or, carried over, in a previous one).
 
     start_date..end_date inclusive; end_date empty = the current entry. When a new entry
@@ -292,7 +289,6 @@ class PositionHistory(DateRangesMixin, models.Model):
     transfer = models.ForeignKey(Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="history")
     reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["person", "start_date", "pk"]
@@ -307,8 +303,12 @@ class PositionHistory(DateRangesMixin, models.Model):
                 name="personnel_history_dates"),
         ]
 
+    def __str__(self) -> str:
+        place = " / ".join(p for p in (self.department_name, self.post_title) if p) or self.unit_name
+        return f"{self.start_date}–{self.end_date or ''} {place}".rstrip()
 
-class HandoverItem(models.Model):
+
+class HandoverItem(Timestamped):
     """One line of a transfer's hand-over checklist (工作交接): from another module's
     provider (assets in custody, devices, keys) or typed in by HR."""
 
@@ -324,12 +324,14 @@ class HandoverItem(models.Model):
                                 related_name="+")
     done_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["transfer", "pk"]
         constraints = [models.UniqueConstraint(fields=["transfer", "module", "kind", "ref"],
                                                condition=~Q(module=""), name="personnel_handover_item_once")]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class SecondmentReminder(models.Model):
@@ -343,3 +345,6 @@ class SecondmentReminder(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["transfer", "days_before"],
                                                name="personnel_secondment_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"move {self.transfer_id}: {self.days_before} days before its end"

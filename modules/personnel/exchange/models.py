@@ -30,6 +30,10 @@ class ExchangeSettings(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
+    def __str__(self) -> str:
+        required = "required" if self.district_approval_required else "not required"
+        return f"district {self.district_id}: district HR approval {required}"
+
 
 class OrderSequence(models.Model):
     """The last transfer order (调令) number of a year in a district. Taken inside the
@@ -41,6 +45,9 @@ class OrderSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="personnel_exchange_order_seq")]
+
+    def __str__(self) -> str:
+        return f"district {self.district_id}: 调字〔{self.year}〕 up to 第{self.last}号"
 
 
 class CrossUnitTransfer(DateRangesMixin, models.Model):
@@ -171,6 +178,9 @@ class ExchangeEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.at:%Y-%m-%d %H:%M})" if self.at else self.label
 
     @property
     def label(self) -> str:
