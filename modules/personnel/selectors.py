@@ -19,6 +19,7 @@ from django.http import Http404
 
 from . import crypto
 from .models import Department, Person, PositionHistory, Post, Transfer
+from .services import workflow
 
 VIEW_ALL = "personnel.view_person"
 
@@ -97,6 +98,27 @@ def transfer_get(user, pk: int) -> Transfer:
 
 def transfer_can_view(user, transfer: Transfer) -> bool:
     return transfers_visible(user).filter(pk=transfer.pk).exists()
+
+
+# --------------------------------------------------------------------------- what a person may do
+
+def actions_for(user, obj: Person | Transfer) -> set[str]:
+    """The steps ``user`` may take on a person (``"move"``: record a new move) or on a move
+    (``"checklist"``, ``"tick"``, ``"override_handover"``, ``"reverse"``, ``"end_secondment"``),
+    answered by the services' own guards (services/workflow.py): the pages offer exactly what
+    the services would do."""
+    if isinstance(obj, Person):
+        return {"move"} if workflow.can_request_move(obj, user) is None else set()
+    guards = {
+        "checklist": workflow.can_change_checklist,
+        "override_handover": workflow.can_override_handover,
+        "reverse": workflow.can_reverse,
+        "end_secondment": workflow.can_end_secondment,
+    }
+    actions = {name for name, guard in guards.items() if guard(obj, user) is None}
+    if workflow.may(user, workflow.MANAGE_MOVES, obj) is None:
+        actions.add("tick")  # which items: the manual ones not handed over yet (can_tick_item)
+    return actions
 
 
 # --------------------------------------------------------------------------- establishment

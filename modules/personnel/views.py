@@ -56,8 +56,7 @@ def person_detail(request, pk):
         "person": person, "history": selectors.history_of(person), "transfers": transfers,
         "may_manage": selectors.person_can_manage(request.user, person),
         "may_reveal": selectors.person_can_reveal(request.user) and not person.external,
-        "may_move": request.user.has_perm("personnel.add_transfer") and not person.external
-        and person.status in (Person.Status.IN_POST, Person.Status.SECONDED_OUT),
+        "may_move": "move" in selectors.actions_for(request.user, person),
         "sees_unit": selectors.sees_unit(request.user)})
 
 
@@ -159,12 +158,10 @@ def transfer_create(request, pk):
 @login_required
 def transfer_detail(request, pk):
     transfer = selectors.transfer_get(request.user, pk)
-    manage = request.user.has_perm("personnel.change_transfer")
     return render(request, "personnel/transfer_detail.html", {
         "transfer": transfer, "items": transfer.handover_items.all(),
-        "type_key": approval_type_key(transfer.kind), "may_manage": manage,
-        "may_override": request.user.has_perm("personnel.override_handover"),
-        "open_items": services.handover_open_items(transfer),
+        "type_key": approval_type_key(transfer.kind), "actions": selectors.actions_for(request.user, transfer),
+        "may_manage": request.user.has_perm("personnel.change_transfer"),  # the move's documents
         "item_form": forms.HandoverItemForm(), "reason_form": forms.ReasonForm()})
 
 
@@ -202,7 +199,7 @@ def handover_done(request, pk, item_pk):
 @require_POST
 def handover_refresh(request, pk):
     transfer = _transfer_for_change(request, pk)
-    if transfer.status in (Transfer.Status.IN_APPROVAL, Transfer.Status.APPROVED):
+    if services.can_change_checklist(transfer, request.user) is None:
         services.handover_generate(transfer=transfer)
     return redirect("personnel:transfer_detail", pk=transfer.pk)
 

@@ -72,14 +72,15 @@ def exchange_detail(request, pk: int):
     if transfer is None:
         raise Http404
     form = DecisionForm(request.POST or None)
-    if request.method == "POST" and transfer.status == transfer.Status.DISTRICT and form.is_valid():
+    may_decide = "decide" in selectors.actions_for(request.user, None, transfer)
+    if request.method == "POST" and may_decide and form.is_valid():
         run_service(request, lambda: services.exchange_district_decide(
             actor=request.user, transfer_id=pk, approve=form.cleaned_data["decision"] == "approve",
             comment=form.cleaned_data["comment"]))
         return redirect("personnel_district:exchange_detail", pk=pk)
     return render(request, "personnel/exchange/district_detail.html", {
         "t": transfer, "events": transfer.events.select_related("actor", "unit"),
-        "form": form if transfer.status == transfer.Status.DISTRICT else None,
+        "form": form if may_decide else None,
     })
 
 

@@ -10,6 +10,7 @@ from django_tenants.utils import schema_context
 
 from tenants.models import Unit
 
+from . import workflow
 from .models import CrossUnitTransfer, ExchangeSettings
 
 HR = "personnel.hr"
@@ -42,6 +43,28 @@ def may_read_exchanges(user, unit: Unit) -> bool:
     """HR, and the unit leader: they may let a transfer complete with hand-over open. The
     sidebar offers the page on the same test."""
     return is_unit_hr(user, unit) or user.has_perm("personnel.override_handover")
+
+
+def actions_for(user, unit: Unit | None, transfer: CrossUnitTransfer) -> set[str]:
+    """The steps ``user`` may take on ``transfer`` from ``unit`` (None: the district portal):
+    ``"accept"``/``"decline"`` (the receiver's HR), ``"withdraw"`` (the sender's HR),
+    ``"override_handover"`` (the sender's leader), ``"order"`` (either party's HR, the 调令 PDF),
+    ``"decide"`` (the district HR bureau). Each is its party's test and the step's guard
+    (exchange/workflow.py), the same the services apply."""
+    if unit is None:
+        return {"decide"} if is_district_hr(user) and workflow.can_decide(transfer) is None else set()
+    actions: set[str] = set()
+    hr = is_unit_hr(user, unit)
+    if transfer.receiver_id == unit.pk and hr and workflow.can_answer(transfer) is None:
+        actions |= {"accept", "decline"}
+    if transfer.sender_id == unit.pk:
+        if hr and workflow.can_withdraw(transfer) is None:
+            actions.add("withdraw")
+        if user.has_perm("personnel.override_handover") and workflow.can_override_handover(transfer) is None:
+            actions.add("override_handover")
+    if hr and workflow.can_print_order(transfer) is None:
+        actions.add("order")
+    return actions
 
 
 # ----------------------------------------------------------------------------- the district and its units

@@ -35,6 +35,7 @@ from tenants.models import Unit
 from zhengtong.audit.services import audit_denied, audit_record
 from zhengtong.core.errors import Invalid, Refused, audited_refusal
 
+from ..services.workflow import refuse_unless
 from .models import CrossUnitTransfer, ExchangeEvent, ExchangeSettings, OrderSequence
 from .selectors import (
     DISTRICT_HR,
@@ -47,6 +48,7 @@ from .selectors import (
     receiving_units,
     vacancy_of,
 )
+from .workflow import can_answer, can_complete, can_decide, can_override_handover, can_withdraw
 
 Status = CrossUnitTransfer.Status
 
@@ -190,8 +192,7 @@ def exchange_accept(*, actor, receiver: Unit, transfer_id: int, department_id: i
         raise _deny("personnel.exchange.accept", actor, transfer, f"not HR of the named receiver ({receiver.slug})")
     with transaction.atomic():
         transfer = _get_open(transfer_id)
-        if transfer.status != Status.ISSUED:
-            raise Invalid(_("This transfer is no longer waiting for the receiving unit (该调动已不在待接收状态)."))
+        refuse_unless(can_answer(transfer))
         secondment = transfer.kind == CrossUnitTransfer.Kind.SECONDMENT
         with schema_context(receiver.schema_name):
             department = Department.objects.filter(pk=department_id).first()
@@ -241,8 +242,7 @@ def exchange_decline(*, actor, receiver: Unit, transfer_id: int, reason: str) ->
         raise Invalid(_("Give the reason (请填写理由)."))
     with transaction.atomic():
         transfer = _get_open(transfer_id)
-        if transfer.status != Status.ISSUED:
-            raise Invalid(_("This transfer is no longer waiting for the receiving unit (该调动已不在待接收状态)."))
+        refuse_unless(can_answer(transfer))
         transfer.status, transfer.decision_comment, transfer.closed_by = Status.DECLINED, reason.strip(), actor
         transfer.save(update_fields=["status", "decision_comment", "closed_by"])
         _event(transfer, "declined", actor, receiver, reason.strip())
@@ -261,8 +261,7 @@ def exchange_withdraw(*, actor, sender: Unit, transfer_id: int, reason: str) -> 
         raise _deny("personnel.exchange.withdraw", actor, transfer, f"not HR of the sender ({sender.slug})")
     with transaction.atomic():
         transfer = _get_open(transfer_id)
-        if not transfer.is_open:
-            raise Invalid(_("Only an open transfer can be withdrawn (只能撤回未办结的调动)."))
+        refuse_unless(can_withdraw(transfer))
         transfer.status, transfer.decision_comment, transfer.closed_by = Status.WITHDRAWN, reason.strip(), actor
         transfer.save(update_fields=["status", "decision_comment", "closed_by"])
         _event(transfer, "withdrawn", actor, sender, reason.strip())
@@ -297,8 +296,7 @@ def exchange_district_decide(*, actor, transfer_id: int, approve: bool, comment:
         raise Invalid(_("Give the reason for the rejection (请填写不予批准的理由)."))
     with transaction.atomic():
         transfer = _get_open(transfer_id)
-        if transfer.status != Status.DISTRICT:
-            raise Invalid(_("This transfer is not waiting for the district HR bureau (该调动不在待区人社局审批状态)."))
+        refuse_unless(can_decide(transfer))
         transfer.status = Status.APPROVED if approve else Status.DISTRICT_REJECTED
         transfer.district_decided_by, transfer.district_decided_at = actor, timezone.now()
         transfer.decision_comment = comment.strip()
@@ -401,8 +399,7 @@ def exchange_handover_override(*, actor, sender: Unit, transfer_id: int, reason:
         raise Invalid(_("Give the reason in writing (请写明理由)."))
     with transaction.atomic():
         transfer = _get_open(transfer_id)
-        if not transfer.is_open:
-            raise Invalid(_("Only an open transfer can be changed (只能修改未办结的调动)."))
+        refuse_unless(can_override_handover(transfer))
         transfer.handover_override_reason, transfer.handover_override_by = reason.strip(), actor
         transfer.save(update_fields=["handover_override_reason", "handover_override_by"])
         _event(transfer, "handover_override", actor, sender, reason.strip())
@@ -415,8 +412,8 @@ def _complete_or_wait(transfer: CrossUnitTransfer, actor) -> CrossUnitTransfer:
     """Complete now when due; if a rule blocks it (hand-over open, post filled meanwhile) the
     approval stands, the reason is on the transfer's history, the sender's HR is told, and the
     hourly job tries again."""
-    if transfer.status != Status.APPROVED or transfer.effective_date > timezone.localdate():
-        return transfer
+    if can_complete(transfer, timezone.localdate()) is not None:
+        return transfer  # not approved yet, or approved ahead of its date: the hourly job completes it
     try:
         return exchange_complete(transfer_id=transfer.pk, actor=actor)
     except ValidationError as exc:
@@ -454,11 +451,7 @@ def exchange_complete(*, transfer_id: int, actor=None) -> CrossUnitTransfer:
     """Move the record: receiver inserts, sender releases, order numbered — all or nothing."""
     with transaction.atomic():
         transfer = _get_open(transfer_id)
-        if transfer.status != Status.APPROVED:
-            raise Invalid(_("This transfer is not approved (该调动尚未批准)."))
-        if transfer.effective_date > timezone.localdate():
-            raise Invalid(_("This transfer takes effect on %(d)s (该调动于%(d)s生效).")
-                          % {"d": transfer.effective_date.isoformat()})
+        refuse_unless(can_complete(transfer, timezone.localdate()))
         with schema_context(transfer.sender.schema_name):
             source, history = _person_source(transfer)
         receive = _second_person_in if transfer.kind == CrossUnitTransfer.Kind.SECONDMENT else _receive_person

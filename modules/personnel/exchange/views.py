@@ -129,21 +129,20 @@ def exchange_issue(request):
 def exchange_detail(request, pk: int):
     _hr_or_leader(request)
     transfer = _transfer_for(request, pk)
-    unit = request.tenant
-    is_receiver = transfer.receiver_id == unit.pk
-    is_hr = selectors.is_unit_hr(request.user, unit)
     from zhengtong.reports.models import IssuedDocument
 
-    sender_open = not is_receiver and transfer.is_open
+    unit = request.tenant
+    is_sender = transfer.sender_id == unit.pk
+    actions = selectors.actions_for(request.user, unit, transfer)
     return render(request, "personnel/exchange/detail.html", {
         "t": transfer,
-        "is_hr": is_hr,
-        "handover": selectors.handover_open(transfer) if sender_open else [],
-        "may_override": sender_open and request.user.has_perm("personnel.override_handover"),
+        "actions": actions,
+        "handover": selectors.handover_open(transfer) if is_sender and transfer.is_open else [],
         "events": transfer.events.select_related("actor", "unit"),
-        "is_receiver": is_receiver,
-        "is_sender": not is_receiver,
-        "accept_form": AcceptForm() if is_hr and is_receiver and transfer.status == transfer.Status.ISSUED else None,
+        "is_sender": is_sender,
+        # The record this unit keeps: the sender's always, the receiver's once the transfer completed.
+        "record_pk": transfer.sender_person_id if is_sender else transfer.receiver_person_id,
+        "accept_form": AcceptForm() if "accept" in actions else None,
         "reason_form": ReasonForm(),
         "orders": IssuedDocument.objects.filter(report_key=ORDER_REPORT, parameters__exchange=transfer.pk,
                                                 requested_by=request.user)[:5],
@@ -219,7 +218,7 @@ def exchange_order(request, pk: int):
 
     _hr_only(request)
     transfer = _transfer_for(request, pk)
-    if transfer.status != transfer.Status.COMPLETED or transfer.kind != transfer.Kind.TRANSFER:
+    if "order" not in selectors.actions_for(request.user, request.tenant, transfer):
         raise Http404
     try:
         document = document_request(actor=request.user, unit=request.tenant, report_key=ORDER_REPORT,

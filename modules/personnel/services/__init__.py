@@ -1,6 +1,7 @@
 """Writes of the personnel module: keyword-only, atomic, audited. One file per part of the
 module (organisation, people, transfers, handover, secondments, cross_unit; common holds what
-they share); this package names every service the rest of the module and the platform call.
+they share; workflow the one guard of each step of a move); this package names every service
+the rest of the module and the platform call.
 
 Tracked models (apps.py) get a data.* audit event from a database trigger for every row
 change; the services add the business events (request, apply, reverse, override, reveal)
@@ -30,7 +31,6 @@ from .handover import (
     handover_generate,
     handover_item_add,
     handover_item_done,
-    handover_open_items,
     transfer_handover_override,
 )
 from .organisation import (
@@ -51,6 +51,16 @@ from .transfers import (
     transfer_reverse,
     transfer_status_set,
 )
+from .workflow import (
+    can_apply,
+    can_change_checklist,
+    can_end_secondment,
+    can_override_handover,
+    can_request_move,
+    can_reverse,
+    can_tick_item,
+    handover_open_items,
+)
 
 __all__ = [
     "KIND_RULES", "LEAVING_KINDS", "PERSON_FIELDS", "POSITION_FIELDS", "EstablishmentFull", "HandoverOpen",
@@ -63,6 +73,8 @@ __all__ = [
     "handover_generate", "handover_item_add", "handover_item_done", "handover_open_items",
     "transfer_handover_override",
     "secondment_return", "secondments_check",
+    "can_apply", "can_change_checklist", "can_end_secondment", "can_override_handover", "can_request_move",
+    "can_reverse", "can_tick_item",
     "person_history_export", "person_receive", "person_secondment_in_end", "person_secondment_in_record",
     "person_transfer_out_complete", "system_user",
 ]

@@ -57,11 +57,20 @@ class HandoverOpen(Invalid):
         self.items = items
 
 
+def may(user, perm: str, obj=None) -> Refused | None:
+    """The refusal a person without ``perm`` meets (object permissions included when ``obj``
+    is given), or None. ``user=None`` is the platform's own jobs: no permission applies."""
+    if user is None:
+        return None
+    if not (can(user, perm, obj) if obj is not None else user.has_perm(perm)):
+        return Refused(_("You may not do this (您无权执行此操作)."), detail=f"lacks {perm}")
+    return None
+
+
 def _require(actor, perm: str, obj=None) -> None:
-    if actor is None:
-        return  # the platform's own jobs
-    if not (can(actor, perm, obj) if obj is not None else actor.has_perm(perm)):
-        raise Refused(_("You may not do this (您无权执行此操作)."), detail=f"lacks {perm}")
+    refusal = may(actor, perm, obj)
+    if refusal is not None:
+        raise refusal
 
 
 def name_initials(name: str) -> str:

@@ -7,11 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Invalid, Refused, audited_refusal
+from zhengtong.core.errors import Invalid, audited_refusal
 from zhengtong.registry import handover as registry_handover
 
 from ..models import HandoverItem, Transfer
-from .common import HandoverOpen, _require
+from .common import HandoverOpen
+from .workflow import can_change_checklist, can_override_handover, can_tick_item, handover_open_items, refuse_unless
 
 
 def handover_generate(*, transfer: Transfer) -> list[HandoverItem]:
@@ -47,9 +48,7 @@ def handover_generate(*, transfer: Transfer) -> list[HandoverItem]:
 @audited_refusal("personnel.handover_item_add", obj_arg="transfer")
 @transaction.atomic
 def handover_item_add(*, actor, transfer: Transfer, label: str, mandatory: bool = True) -> HandoverItem:
-    _require(actor, "personnel.change_transfer", transfer)
-    if transfer.status not in (Transfer.Status.IN_APPROVAL, Transfer.Status.APPROVED):
-        raise Invalid(_("The checklist of a closed move cannot change (调配已办结，交接清单不能再修改)."))
+    refuse_unless(can_change_checklist(transfer, actor))
     if not label.strip():
         raise Invalid(_("Describe the item (请填写交接事项)."))
     item = HandoverItem.objects.create(transfer=transfer, label=label.strip()[:300], mandatory=mandatory)
@@ -59,33 +58,23 @@ def handover_item_add(*, actor, transfer: Transfer, label: str, mandatory: bool 
 @audited_refusal("personnel.handover_item_done", obj_arg="item")
 @transaction.atomic
 def handover_item_done(*, actor, item: HandoverItem, note: str = "") -> HandoverItem:
-    """Tick off a manual item. Items from other modules are handed over there (the asset gets a
-    new custodian) and tick themselves off when the checklist is refreshed."""
-    _require(actor, "personnel.change_transfer", item.transfer)
-    item = HandoverItem.objects.select_for_update().get(pk=item.pk)
-    if item.module:
-        raise Invalid(_("This item is handed over in its own module (e.g. change the asset's custodian); "
-                        "the checklist follows (该事项须在所属模块中办理移交).") )
+    """Tick off a manual item (workflow.can_tick_item)."""
+    item = HandoverItem.objects.select_for_update(of=("self",)).select_related("transfer").get(pk=item.pk)
+    refuse_unless(can_tick_item(item, actor))
     if not item.done:
         item.done, item.done_by, item.done_at, item.note = True, actor, timezone.now(), note.strip()[:300]
         item.save(update_fields=["done", "done_by", "done_at", "note"])
     return item
 
 
-def handover_open_items(transfer: Transfer) -> list[HandoverItem]:
-    return list(HandoverItem.objects.filter(transfer=transfer, mandatory=True, done=False))
-
-
 @audited_refusal("personnel.handover_override", obj_arg="transfer")
 @transaction.atomic
 def transfer_handover_override(*, actor, transfer: Transfer, reason: str) -> Transfer:
     """Let the move complete although mandatory items are open (unit leader, written reason)."""
-    if not actor.has_perm("personnel.override_handover"):
-        raise Refused(_("Only a unit leader may complete a move with open hand-over items "
-                                 "(仅单位领导可在交接未完成时办结)."))
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    refuse_unless(can_override_handover(transfer, actor))
     if not reason.strip():
         raise Invalid(_("Give the reason in writing (请写明理由)."))
-    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
     transfer.handover_override_reason = reason.strip()
     transfer.handover_override_by = actor
     transfer.save(update_fields=["handover_override_reason", "handover_override_by", "updated_at"])

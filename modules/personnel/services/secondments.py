@@ -6,16 +6,16 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Invalid, audited_refusal
+from zhengtong.core.errors import audited_refusal
+from zhengtong.core.updates import snapshot
 
 from ..models import Person, PositionHistory, SecondmentReminder, Transfer
-from .common import K, S, _require
+from .common import POSITION_FIELDS, K, S
 from .cross_unit import person_secondment_in_end
 from .people import _open_entry
-from .transfers import _snapshot
+from .workflow import can_end_secondment, refuse_unless
 
 
 @audited_refusal("personnel.secondment_return")
@@ -23,13 +23,10 @@ from .transfers import _snapshot
 def secondment_return(*, transfer_id: int, actor=None, on: date | None = None) -> Transfer:
     """The seconded person is back (on the end date, or earlier when recalled)."""
     transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
-    if actor is not None:
-        _require(actor, "personnel.change_transfer", transfer)
-    if transfer.kind != K.SECONDMENT or transfer.status != Transfer.Status.APPLIED:
-        raise Invalid(_("Only a secondment in effect can end (仅进行中的借调可以结束)."))
+    refuse_unless(can_end_secondment(transfer, actor))
     on = on or transfer.end_date
     person = Person.objects.select_for_update().get(pk=transfer.person_id)
-    before = _snapshot(person)
+    before = snapshot(person, POSITION_FIELDS)
     person.status = S.IN_POST
     person.seconded_to_department = None
     person.secondment_unit = ""
@@ -41,7 +38,7 @@ def secondment_return(*, transfer_id: int, actor=None, on: date | None = None) -
     transfer.status = Transfer.Status.RETURNED
     transfer.save(update_fields=["status", "updated_at"])
     audit_record(action="personnel.secondment_return", actor=actor, obj=transfer, before=before,
-                 after=_snapshot(person))
+                 after=snapshot(person, POSITION_FIELDS))
     return transfer
 
 

@@ -11,16 +11,19 @@ from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
 from zhengtong.core.errors import Invalid, audited_refusal
+from zhengtong.core.updates import snapshot
 from zhengtong.registry import handover as registry_handover
 
 from ..models import Department, Person, PositionHistory, Post, Transfer
-from .common import KIND_RULES, LEAVING_KINDS, POSITION_FIELDS, K, S, _require
+from .common import KIND_RULES, POSITION_FIELDS, K, S
 from .handover import _check_handover, handover_generate
 from .organisation import _check_establishment
 from .people import _open_entry
+from .workflow import can_apply, can_request_move, can_reverse, refuse_unless
 
 
-def _snapshot(person: Person) -> dict:
+def _position(person: Person) -> dict:
+    """The person's position fields as they are (the values a move compares and sets)."""
     return {f: getattr(person, f) for f in POSITION_FIELDS}
 
 
@@ -28,7 +31,7 @@ def _after_values(transfer: Transfer) -> dict:
     """The person's position fields once ``transfer`` takes effect."""
     person = transfer.person
     rule = KIND_RULES[transfer.kind]
-    values = _snapshot(person)
+    values = _position(person)
     if transfer.kind == K.SECONDMENT:
         values.update(status=S.SECONDED_OUT, secondment_end=transfer.end_date,
                       seconded_to_department_id=transfer.after_department_id,
@@ -58,7 +61,7 @@ def transfer_check_changes(transfer: Transfer) -> None:
     when the move is recorded and again whenever it goes into approval (a draft or a
     rejected move submitted later, through the approvals pages too)."""
     person = transfer.person
-    if _after_values(transfer) == _snapshot(person):
+    if _after_values(transfer) == _position(person):
         raise Invalid(
             _("This move changes nothing: %(name)s already has this department, post and rank. Change at least "
               "one of them (调配前后没有变化，请至少变更部门、岗位或职级中的一项).") % {"name": person.name},
@@ -74,18 +77,9 @@ def transfer_request(*, actor, person: Person, kind: str, effective_date: date, 
                      exchange_ref: str = "") -> Transfer:
     """Record a move and (``submit``) put it into its type's approval chain."""
     person = Person.objects.select_for_update().get(pk=person.pk)
-    _require(actor, "personnel.add_transfer")
+    refuse_unless(can_request_move(person, actor, kind))
     if kind not in KIND_RULES:
         raise Invalid(f"unknown transfer kind {kind!r}")
-    if person.external:
-        raise Invalid(_("This record is kept by the person's own unit and is read-only here "
-                        "(该人员档案由其所在单位维护，本单位只读)."))
-    # A seconded-out person keeps their place here, but only leaving moves (retirement,
-    # resignation, transfer out) make sense before they are back.
-    if person.status not in (S.IN_POST, S.SECONDED_OUT) or (person.status == S.SECONDED_OUT
-                                                            and kind not in LEAVING_KINDS):
-        raise Invalid(_("%(name)s is %(status)s; this move is not possible now (当前状态不能办理此调配).")
-                      % {"name": person.name, "status": person.get_status_display()})
     if Transfer.objects.filter(person=person, status__in=(Transfer.Status.IN_APPROVAL, Transfer.Status.APPROVED)
                                ).exists():
         raise Invalid(_("%(name)s already has a move in approval or waiting for its effective date "
@@ -180,17 +174,13 @@ def transfer_apply(*, transfer_id: int, actor=None, today: date | None = None) -
     transfer = Transfer.objects.select_for_update(of=("self",)).select_related("person", "after_post").get(pk=transfer_id)
     if transfer.status == Transfer.Status.APPLIED:
         return transfer  # idempotent: the job may see it twice
-    if transfer.status != Transfer.Status.APPROVED:
-        raise Invalid(_("Only an approved move can take effect (仅已批准的调配可以生效)."))
-    if transfer.effective_date > today:
-        raise Invalid(_("This move takes effect on %(d)s, not before (调配自%(d)s起生效).")
-                      % {"d": transfer.effective_date})
+    refuse_unless(can_apply(transfer, today))
     person = Person.objects.select_for_update().get(pk=transfer.person_id)
     _check_handover(transfer)
     if transfer.kind != K.SECONDMENT and not transfer.establishment_override_reason:
         _check_establishment(post=transfer.after_post, person=person, actor=None, override_reason="",
                              transfer_id=transfer.pk)
-    before = _snapshot(person)
+    before = snapshot(person, POSITION_FIELDS)
     after = _after_values(transfer)
     for field, value in after.items():
         setattr(person, field, value)
@@ -201,7 +191,8 @@ def transfer_apply(*, transfer_id: int, actor=None, today: date | None = None) -
     transfer.status = Transfer.Status.APPLIED
     transfer.applied_at = timezone.now()
     transfer.save(update_fields=["status", "applied_at", "updated_at"])
-    audit_record(action="personnel.transfer_apply", actor=actor, obj=transfer, before=before, after=after)
+    audit_record(action="personnel.transfer_apply", actor=actor, obj=transfer, before=before,
+                 after=snapshot(person, POSITION_FIELDS))
     if _leaves_post(before, after):
         _emit_leaving(person, reason=transfer.get_kind_display(), effective_date=transfer.effective_date)
     return transfer
@@ -240,21 +231,12 @@ def transfer_reverse(*, actor, transfer: Transfer, reason: str, on: date | None 
                      establishment_override_reason: str = "") -> Transfer:
     """Undo a move that took effect: a REVERSAL entry restores the values before it, from
     ``on`` (default today). The original entry stays in the history, marked reversed."""
-    _require(actor, "personnel.change_transfer", transfer)
     on = on or timezone.localdate()
     transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
-    if transfer.status != Transfer.Status.APPLIED:
-        raise Invalid(_("Only a move in effect can be reversed (仅已生效的调配可以撤销)."))
-    if transfer.exchange_ref and transfer.kind in (K.TRANSFER_OUT, K.TRANSFER_IN):
-        raise Invalid(_("A completed move between units is undone by a new move between the units "
-                        "(跨单位调动办结后须重新办理调动)."))
+    refuse_unless(can_reverse(transfer, actor))
     if not reason.strip():
         raise Invalid(_("Give the reason for the reversal (请填写撤销理由)."))
     person = Person.objects.select_for_update().get(pk=transfer.person_id)
-    later = Transfer.objects.filter(person=person, status=Transfer.Status.APPLIED, applied_at__gt=transfer.applied_at)
-    if later.exists():
-        raise Invalid(_("A later move of this person is in effect; reverse that one first "
-                        "(该人员其后还有已生效的调配，请先撤销后者)."))
     entry = PositionHistory.objects.filter(transfer=transfer, kind=PositionHistory.Kind.CHANGE).first()
     restore = {"department_id": transfer.before_department_id, "post_id": transfer.before_post_id,
                "rank": transfer.before_rank, "status": transfer.before_status or S.IN_POST}
@@ -264,7 +246,7 @@ def transfer_reverse(*, actor, transfer: Transfer, reason: str, on: date | None 
     if transfer.before_post_id and restore["status"] in Person.OCCUPYING:
         overridden = _check_establishment(post=transfer.before_post, person=person, actor=actor,
                                           override_reason=establishment_override_reason)
-    before = _snapshot(person)
+    before = snapshot(person, POSITION_FIELDS)
     for field, value in restore.items():
         setattr(person, field, value)
     person.version += 1
@@ -276,7 +258,7 @@ def transfer_reverse(*, actor, transfer: Transfer, reason: str, on: date | None 
     transfer.reversal_reason = reason.strip()
     transfer.save(update_fields=["status", "reversed_at", "reversal_reason", "updated_at"])
     audit_record(action="personnel.transfer_reverse", actor=actor, obj=transfer, before=before,
-                 after=_snapshot(person), detail=reason.strip())
+                 after=snapshot(person, POSITION_FIELDS), detail=reason.strip())
     if overridden:
         audit_record(action="personnel.establishment_override", actor=actor, obj=transfer,
                      detail=establishment_override_reason.strip())
