@@ -2,8 +2,8 @@
 industry benchmarks and regulation library, and the cases with their four stages —
 selection 选案 → inspection 检查 → review 审理 → execution 执行.
 
-No business rules live here (no logic in save()): services.py and the case services decide
-who may do what and record it in the audit trail. Money is Decimal yuan with 2 places.
+No business rules live here (no logic in save()): the services decide who may do what
+(services/transitions.py) and record it in the audit trail. Money is Decimal yuan with 2 places.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.validators import validate_credit_code
 from zhengtong.core.dates import HAPPENED, PLANNED, DateRangesMixin
+from zhengtong.core.models import Timestamped
 
 from .indicators import INDICATOR_CHOICES
 from .validators import validate_industry_code, validate_period
@@ -31,7 +32,7 @@ def money(verbose_name, *, null=True, non_negative=True, default=None):
                                default=default, validators=NON_NEGATIVE if non_negative else [])
 
 
-class InspectedEntity(models.Model):
+class InspectedEntity(Timestamped):
     """A taxpayer in the register (纳税人/被查对象)."""
 
     class Size(models.TextChoices):
@@ -51,7 +52,6 @@ class InspectedEntity(models.Model):
     size = models.CharField(_("company size"), max_length=10, choices=Size.choices, default=Size.SMALL)
     # 重点税源户: the essay singles them out for monitoring.
     is_key_taxpayer = models.BooleanField(_("key taxpayer"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -63,7 +63,7 @@ class InspectedEntity(models.Model):
         return self.name
 
 
-class FinancialFiling(DateRangesMixin, models.Model):
+class FinancialFiling(DateRangesMixin, Timestamped):
     """One period's financial filing of a taxpayer. Empty figures mean "not reported" and
     stay empty: the indicators say so instead of treating them as zero."""
 
@@ -94,7 +94,6 @@ class FinancialFiling(DateRangesMixin, models.Model):
     # 上期营业收入 as given in this filing, for when the period before was never filed.
     previous_revenue = money(_("previous period's revenue"))
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -155,7 +154,7 @@ class IndustryBenchmark(models.Model):
         return f"{self.industry_code} {self.period} {self.indicator}"
 
 
-class RegulationArticle(DateRangesMixin, models.Model):
+class RegulationArticle(DateRangesMixin, Timestamped):
     """An article of the regulation library (政策法规库) that findings cite."""
 
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
@@ -168,7 +167,6 @@ class RegulationArticle(DateRangesMixin, models.Model):
     text = models.TextField(_("text"))
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective until"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["law_name", "id"]
@@ -285,6 +283,9 @@ class CaseAssignment(models.Model):
         ordering = ["assigned_at", "id"]
         constraints = [models.UniqueConstraint(fields=["case", "user", "role"], name="inspection_assignment_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: user {self.user_id} on case {self.case_id}"
+
     @property
     def active(self) -> bool:
         return self.removed_at is None
@@ -295,7 +296,7 @@ class CaseAssignment(models.Model):
         return self.removed_at is None and self.conflict is False
 
 
-class WorkingPaper(models.Model):
+class WorkingPaper(Timestamped):
     """An inspection working paper (检查底稿)."""
 
     case = models.ForeignKey(InspectionCase, on_delete=models.CASCADE, related_name="papers")
@@ -303,7 +304,6 @@ class WorkingPaper(models.Model):
     content = models.TextField(_("content"))
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
                                     on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
@@ -317,7 +317,7 @@ class WorkingPaper(models.Model):
         return reverse("inspection:case_detail", args=[self.case_id]) + "#inspection"
 
 
-class EvidenceItem(DateRangesMixin, models.Model):
+class EvidenceItem(DateRangesMixin, Timestamped):
     """One piece of evidence on a working paper. Described in text: the platform has no
     shared file store yet (zhengtong.files), so scans are referenced, not uploaded."""
 
@@ -330,13 +330,15 @@ class EvidenceItem(DateRangesMixin, models.Model):
     obtained_on = models.DateField(_("obtained on"), null=True, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
                                  on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.description[:60]
 
-class Finding(models.Model):
+
+class Finding(Timestamped):
     """A finding with the amounts the inspectors propose and the articles it rests on."""
 
     case = models.ForeignKey(InspectionCase, on_delete=models.CASCADE, related_name="findings")
@@ -349,11 +351,13 @@ class Finding(models.Model):
     penalty_amount = money(_("penalty"), null=False, default=ZERO)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
                                     on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.description[:60]
 
     @property
     def total(self) -> Decimal:
@@ -379,6 +383,9 @@ class InspectionReport(models.Model):
         ordering = ["round"]
         constraints = [models.UniqueConstraint(fields=["case", "round"], name="inspection_report_round")]
 
+    def __str__(self) -> str:
+        return f"inspection report of case {self.case_id}, round {self.round}"
+
 
 class ReviewReturn(models.Model):
     case = models.ForeignKey(InspectionCase, on_delete=models.CASCADE, related_name="returns")
@@ -389,6 +396,9 @@ class ReviewReturn(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} returned: {self.reason[:60]}"
 
 
 class ReviewDecision(DateRangesMixin, models.Model):
@@ -415,12 +425,15 @@ class ReviewDecision(DateRangesMixin, models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"case {self.case_id}: {self.get_kind_display()}"
+
     @property
     def total(self) -> Decimal:
         return self.tax_amount + self.late_fee_amount + self.penalty_amount
 
 
-class Payment(DateRangesMixin, models.Model):
+class Payment(DateRangesMixin, Timestamped):
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
     date_ranges = {"received_on": HAPPENED}
 
@@ -436,13 +449,15 @@ class Payment(DateRangesMixin, models.Model):
     reference = models.CharField(_("receipt number"), max_length=60, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
                                     on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["received_on", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ¥{self.amount} on {self.received_on}"
 
-class EnforcementMeasure(DateRangesMixin, models.Model):
+
+class EnforcementMeasure(DateRangesMixin, Timestamped):
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
     date_ranges = {"started_on": PLANNED, "ended_on": PLANNED}
 
@@ -461,10 +476,12 @@ class EnforcementMeasure(DateRangesMixin, models.Model):
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
                                     on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["started_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.started_on}"
 
 
 class ChangeRequest(models.Model):
@@ -499,3 +516,6 @@ class ChangeRequest(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()} #{self.target_id} ({self.get_state_display()})"
