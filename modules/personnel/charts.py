@@ -139,7 +139,7 @@ def line_chart(chart: Chart) -> str:
         if points:
             parts.append(f'<polyline class="line" fill="none" stroke="{colour}" stroke-width="2" points="'
                          + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) + '"/>')
-        for (x, y), v in zip(points, s.values):
+        for (x, y), v in zip(points, s.values, strict=True):  # one point per value
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>{escape(s.name)}: '
                          f'{float(v):g}</title></circle>')
     parts += _category_labels(chart, box, step)

@@ -51,7 +51,7 @@ def id_number_normalise(raw: str) -> str:
 
 def id_number_check_digit(first17: str) -> str:
     """GB 11643: sum of digit × weight, mod 11, mapped through 1 0 X 9 8 7 6 5 4 3 2."""
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=False)) % 11]
 
 
 def id_number_validate(raw: str) -> str:

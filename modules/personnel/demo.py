@@ -214,9 +214,11 @@ def _cross_unit(units: dict, users: dict) -> None:
         with schema_context(wjj.schema_name):
             values = {**rules_for(manifest), "district_approval_for_transfer_out": True}
             module_rules_update(manifest=manifest, values=values, actor=users["wjj-admin"])
-            person = Person.objects.filter(user__isnull=True, status="in_post", post__title="文秘").order_by("pk").first()
-        transfer = exchange.exchange_issue(actor=users["wjj-hr"], sender=wjj, person_id=person.pk, receiver_id=jyj.pk,
-                                           reason="教育系统卫生健康工作需要，调入区教育局", effective_date=today + timedelta(days=45))
+            person = (Person.objects.filter(user__isnull=True, status="in_post", post__title="文秘")
+                      .order_by("pk").first())
+        transfer = exchange.exchange_issue(actor=users["wjj-hr"], sender=wjj, person_id=person.pk,
+                                           receiver_id=jyj.pk, reason="教育系统卫生健康工作需要，调入区教育局",
+                                           effective_date=today + timedelta(days=45))
         with schema_context(jyj.schema_name):
             dept = Department.objects.get(name="局办公室")
             post = Post.objects.get(department=dept, title="文秘")

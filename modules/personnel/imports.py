@@ -37,7 +37,8 @@ MSG_AFTER_ENTRY = gettext_noop("An earlier period must end before the person ent
 
 # Values with the words people write in the spreadsheet (the stored value, Chinese, English).
 GENDER = (("male", "男", "Male"), ("female", "女", "Female"))
-EMPLOYMENT = (("civil_servant", "公务员", "Civil servant"), ("institution", "事业单位工作人员", "Public-institution staff"),
+EMPLOYMENT = (("civil_servant", "公务员", "Civil servant"),
+              ("institution", "事业单位工作人员", "Public-institution staff"),
               ("contract", "合同制人员", "Contract staff"))
 EDUCATION = (("doctorate", "博士研究生", "Doctorate"), ("master", "硕士研究生", "Master's degree"),
              ("bachelor", "大学本科", "Bachelor's degree"), ("junior_college", "大学专科", "Junior college"),
@@ -214,7 +215,8 @@ class _HistoryWriter:
     def add(self, records: list[dict[str, Any]]) -> None:
         PositionHistory.objects.bulk_create([
             PositionHistory(person=r["id_number"], kind=PositionHistory.Kind.CARRIED, start_date=r["start_date"],
-                            end_date=r["end_date"], unit_name=r["unit_name"], department_name=r.get("department_name") or "",
+                            end_date=r["end_date"], unit_name=r["unit_name"],
+                            department_name=r.get("department_name") or "",
                             post_title=r.get("post_title") or "", rank=r.get("rank") or "",
                             status=Person.Status.IN_POST, note="导入履历")
             for r in records])

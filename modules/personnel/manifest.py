@@ -71,13 +71,16 @@ REPORTS = (
     ReportSpec("personnel.flows", "人员流入流出统计", "Inflow and outflow",
                builder="modules.personnel.reports.tables.flows_report",
                form="modules.personnel.reports.tables.PeriodParameters", permission="personnel.view_transfer",
-               description_zh="按期间、部门和类型统计的人员流入流出", description_en="Moves by period, department and type"),
+               description_zh="按期间、部门和类型统计的人员流入流出",
+               description_en="Moves by period, department and type"),
     ReportSpec("personnel.establishment", "编制使用情况", "Establishment usage",
                builder="modules.personnel.reports.tables.establishment_report", permission="personnel.view_post",
-               description_zh="各部门岗位的编制数、在编、待入与空编", description_en="Establishment, occupied and vacant places per post"),
+               description_zh="各部门岗位的编制数、在编、待入与空编",
+               description_en="Establishment, occupied and vacant places per post"),
     ReportSpec("personnel.secondments", "借调人员情况", "Secondments outstanding",
                builder="modules.personnel.reports.tables.secondments_report", permission="personnel.view_person",
-               description_zh="借出、借入尚未归还的人员及到期日", description_en="People seconded out or in, with end dates"),
+               description_zh="借出、借入尚未归还的人员及到期日",
+               description_en="People seconded out or in, with end dates"),
 )
 
 MANIFEST = ModuleManifest(

@@ -181,7 +181,8 @@ FILTER_FIELDS = ("department", "post", "status", "employment_type", "gender", "e
 _ID_SUFFIX = re.compile(r"^\d{3}[\dXx]$|^\d{4}$")
 
 
-def people_search(user, *, q: str = "", filters: dict | None = None, include_inactive: bool = False) -> QuerySet[Person]:
+def people_search(user, *, q: str = "", filters: dict | None = None,
+                  include_inactive: bool = False) -> QuerySet[Person]:
     """Keyword search over name, pinyin initials, department, post and the ID number's last
     four; filters by any listed field. A full 18-character ID finds its holder (HR only)."""
     qs = people_visible(user)

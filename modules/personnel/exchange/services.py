@@ -136,7 +136,8 @@ def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, rea
         raise Invalid(_("Unknown type of move (调动类型无效)."))
     if kind == CrossUnitTransfer.Kind.SECONDMENT:
         if end_date is None or end_date < effective_date:
-            raise Invalid(_("A secondment needs an end date on or after its start (借调须填写不早于开始日期的结束日期)."))
+            raise Invalid(_("A secondment needs an end date on or after its start "
+                            "(借调须填写不早于开始日期的结束日期)."))
     else:
         end_date = None
     with transaction.atomic():
@@ -152,7 +153,9 @@ def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, rea
                             employment_type=person.employment_type, rank=person.rank,
                             from_department=person.department.name if person.department else "",
                             from_post=person.post.title if person.post else "")
-        if CrossUnitTransfer.objects.filter(person_uid=snapshot["person_uid"], status__in=CrossUnitTransfer.OPEN).exists():
+        open_transfers = CrossUnitTransfer.objects.filter(person_uid=snapshot["person_uid"],
+                                                          status__in=CrossUnitTransfer.OPEN)
+        if open_transfers.exists():
             raise Invalid(_("This person already has an open cross-unit transfer (该人员已有未办结的调出)."))
         transfer = CrossUnitTransfer.objects.create(
             district=sender.district, sender=sender, receiver=receiver, reason=reason.strip(),
@@ -307,8 +310,10 @@ def exchange_district_decide(*, actor, transfer_id: int, approve: bool, comment:
         _audit_in(None, action="personnel.exchange.district_decide", actor=actor, transfer=transfer,
                   after={"approve": approve, "comment": comment.strip()})
         for unit, ids in ((transfer.sender, {transfer.issued_by_id}), (transfer.receiver, {transfer.accepted_by_id})):
-            _notify(ids, unit=unit, title=f"区人社局{'批准' if approve else '未批准'}{transfer.person_name}的跨单位调动",
-                    title_en=f"District HR {'approved' if approve else 'rejected'} the transfer of {transfer.person_name}",
+            _notify(ids, unit=unit,
+                    title=f"区人社局{'批准' if approve else '未批准'}{transfer.person_name}的跨单位调动",
+                    title_en=f"District HR {'approved' if approve else 'rejected'} the transfer of "
+                             f"{transfer.person_name}",
                     url=f"/m/personnel/exchange/{transfer.pk}/")
     return _complete_or_wait(transfer, actor)
 
@@ -478,7 +483,8 @@ def exchange_complete(*, transfer_id: int, actor=None) -> CrossUnitTransfer:
         _audit_in(None, action="personnel.exchange.complete", actor=actor, transfer=transfer,
                   after={"order": transfer.order_number, "receiver_person": received.pk})
         for unit, ids in ((transfer.sender, {transfer.issued_by_id}), (transfer.receiver, {transfer.accepted_by_id})):
-            _notify(ids, unit=unit, title=f"{transfer.person_name}跨单位调动已办结（{transfer.order_number or '借调'}）",
+            _notify(ids, unit=unit,
+                    title=f"{transfer.person_name}跨单位调动已办结（{transfer.order_number or '借调'}）",
                     title_en=f"The transfer of {transfer.person_name} is complete ({transfer.order_number})",
                     url=f"/m/personnel/exchange/{transfer.pk}/")
     return transfer

@@ -59,8 +59,8 @@ class IssueForm(forms.Form):
 
     def __init__(self, *args, people, receivers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [(p.pk, f"{p.name}（{p.department or '—'} / {p.post.title if p.post else '—'}）")
-                                         for p in people]
+        self.fields["person"].choices = [
+            (p.pk, f"{p.name}（{p.department or '—'} / {p.post.title if p.post else '—'}）") for p in people]
         self.fields["receiver"].choices = [(u.pk, u.name) for u in receivers]
         self.fields["effective_date"].initial = timezone.localdate()
 
@@ -80,7 +80,8 @@ class AcceptForm(forms.Form):
         self.fields["department"].choices = [(d.pk, d.name) for d in Department.objects.all()]
         self.posts = list(Post.objects.select_related("department"))
         self.fields["post"].choices = [("", "—")] + [
-            (p.pk, f"{p.department.name} / {p.title}（{_('vacancies')} {selectors.vacancy_of(p)}）") for p in self.posts]
+            (p.pk, f"{p.department.name} / {p.title}（{_('vacancies')} {selectors.vacancy_of(p)}）")
+            for p in self.posts]
 
 
 class ReasonForm(forms.Form):

@@ -56,7 +56,7 @@ def flows_report(*, user, params: dict) -> TableReport:
         columns=[Column("生效日期", 20), Column("方向", 12), Column("类型", 30), Column("部门", 38)], rows=rows,
         totals=("合计", f"流入{f.total_in}", f"流出{f.total_out}", f"内部{f.total_internal}"),
         summary=[*((f"{month}", f"流入 {i}，流出 {o}") for month, i, o in
-                   zip(f.months, f.inflow_by_month, f.outflow_by_month)),
+                   zip(f.months, f.inflow_by_month, f.outflow_by_month, strict=True)),
                  *((f"{name}", f"流入 {i}，流出 {o}，内部 {n}") for name, i, o, n in f.by_department),
                  *((f"{d}·{k}", str(n)) for d, k, n in f.by_kind)])
 

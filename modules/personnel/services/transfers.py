@@ -171,7 +171,8 @@ def transfer_apply(*, transfer_id: int, actor=None, today: date | None = None) -
     overridden), and when the target post has filled up meanwhile (unless overridden).
     """
     today = today or timezone.localdate()
-    transfer = Transfer.objects.select_for_update(of=("self",)).select_related("person", "after_post").get(pk=transfer_id)
+    transfer = (Transfer.objects.select_for_update(of=("self",)).select_related("person", "after_post")
+                .get(pk=transfer_id))
     if transfer.status == Transfer.Status.APPLIED:
         return transfer  # idempotent: the job may see it twice
     refuse_unless(can_apply(transfer, today))
