@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from zhengtong.core.dates import HAPPENED, DateRangesMixin
+from zhengtong.core.models import Timestamped
 
 
 class Category(models.Model):
@@ -36,7 +37,7 @@ class Category(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Asset(DateRangesMixin, models.Model):
+class Asset(DateRangesMixin, Timestamped):
     """An asset card (资产卡片). Values are yuan with 2 decimal places."""
 
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
@@ -120,7 +121,6 @@ class Asset(DateRangesMixin, models.Model):
     # Optimistic locking: the edit form carries the version it was opened at, and
     # asset_update refuses the save when the card has moved on since (someone else saved).
     version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -136,7 +136,7 @@ class Asset(DateRangesMixin, models.Model):
         return self.original_value - self.accumulated_depreciation
 
 
-class DepartmentHead(models.Model):
+class DepartmentHead(Timestamped):
     """Which department(s) a department head (role assets.department_head) leads in this
     unit, set by the unit admin or the asset officer. Memberships carry no department, and
     a card's department is the text on the card, so the head sees the cards whose
@@ -146,7 +146,6 @@ class DepartmentHead(models.Model):
                              verbose_name=_("department head"), on_delete=models.CASCADE,
                              related_name="+")
     department = models.CharField(_("department"), max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["department", "user_id"]
@@ -158,7 +157,7 @@ class DepartmentHead(models.Model):
         return self.department
 
 
-class QuotaItem(models.Model):
+class QuotaItem(Timestamped):
     """An allocation quota (配置定额) of this unit for one class and year, set by the district
     finance bureau after the "two up, two down" negotiation (两上两下). The quota covers the
     class and every class below it; it is based on the unit's functions and posts."""
@@ -177,7 +176,6 @@ class QuotaItem(models.Model):
     basis = models.TextField(_("basis (functions and posts)"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     approved_quantity = models.PositiveIntegerField(_("approved quota"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["year", "asset_class__code"]
@@ -216,8 +214,11 @@ class QuotaRound(models.Model):
         ordering = ["item", "number"]
         constraints = [models.UniqueConstraint(fields=["item", "number"], name="assets_quota_round_number")]
 
+    def __str__(self) -> str:
+        return f"quota item {self.item_id} round {self.number}: {self.step} {self.quantity}"
 
-class AcquisitionRequest(models.Model):
+
+class AcquisitionRequest(Timestamped):
     """A planned acquisition, checked against the class's quota minus current stock.
     Over quota, the unit's rule over_quota_policy either refuses it or sends it, with a
     justification, to the district finance bureau."""
@@ -244,13 +245,15 @@ class AcquisitionRequest(models.Model):
                                    null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     decision_note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.year} class {self.asset_class_id} × {self.quantity} ({self.status})"
 
-class BudgetDeclaration(models.Model):
+
+class BudgetDeclaration(Timestamped):
     """The unit's annual asset allocation budget (资产配置预算) for one year: planned
     acquisitions declared online, reviewed by the district finance bureau against the
     unit's stock and approved quotas, answered line by line with an opinion."""
@@ -271,7 +274,6 @@ class BudgetDeclaration(models.Model):
                                     related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     opinion = models.TextField(_("the bureau's opinion"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-year"]
@@ -306,6 +308,9 @@ class BudgetLine(models.Model):
 
     class Meta:
         ordering = ["declaration", "asset_class__code", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id}: class {self.asset_class_id} × {self.quantity}"
 
     @property
     def amount(self) -> Decimal:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from zhengtong.audit.services import audit_record
 from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.core.permissions import can, grant, revoke
+from zhengtong.core.updates import snapshot
 
 from .district.services import summary_refresh_on_commit
 from .manifest import DEPARTMENT_HEAD, disposal_types_listed
@@ -40,10 +41,6 @@ class AssetChangedElsewhere(ValidationError):
             code="conflict",
         )
         self.current = current
-
-
-def _snapshot(asset: Asset) -> dict:
-    return {f: getattr(asset, f) for f in AUDITED_FIELDS}
 
 
 def next_asset_number(year: int) -> str:
@@ -90,7 +87,7 @@ def asset_register(*, actor, name: str, original_value: Decimal, acquired_on: da
     asset.full_clean()
     asset.save()
     _set_custodian_grants(asset, None, custodian)
-    audit_record(action="assets.asset.create", actor=actor, obj=asset, after=_snapshot(asset))
+    audit_record(action="assets.asset.create", actor=actor, obj=asset, after=snapshot(asset, AUDITED_FIELDS))
     summary_refresh_on_commit()  # the district roll-up follows the books (one task per transaction)
     return asset
 
@@ -112,7 +109,7 @@ def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **
         raise AssetChangedElsewhere(asset)
     if "custodian" in changes and not actor.has_perm("assets.change_asset"):
         raise Refused(_("Only the asset officer may change the custodian."))
-    before = _snapshot(asset)
+    before = snapshot(asset, AUDITED_FIELDS)
     old_custodian = asset.custodian
     for field, value in changes.items():
         setattr(asset, field, value)
@@ -123,7 +120,7 @@ def asset_update(*, actor, asset: Asset, expected_version: int | None = None, **
     asset.save()
     if "custodian" in changes:
         _set_custodian_grants(asset, old_custodian, asset.custodian)
-    after = _snapshot(asset)
+    after = snapshot(asset, AUDITED_FIELDS)
     diff_before = {k: v for k, v in before.items() if after[k] != v}
     if diff_before:
         audit_record(action="assets.asset.update", actor=actor, obj=asset, before=diff_before,

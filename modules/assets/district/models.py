@@ -29,6 +29,9 @@ class UnitAssetSummary(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "class_code", "class_name", "status", "department"],
                                                name="assets_district_summary_key")]
 
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} · {self.class_code or self.class_name} · {self.status} · {self.department}"
+
 
 class UnitAssetDimension(models.Model):
     """A unit's totals along one dimension (by status, by class, by department), taken from
@@ -51,7 +54,11 @@ class UnitAssetDimension(models.Model):
     net_value = models.DecimalField(max_digits=18, decimal_places=2)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit", "dimension", "key"], name="assets_district_dimension_key")]
+        constraints = [models.UniqueConstraint(fields=["unit", "dimension", "key"],
+                                               name="assets_district_dimension_key")]
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} · {self.dimension} {self.key}"
 
 
 class UnitDisposalMonth(models.Model):
@@ -65,6 +72,9 @@ class UnitDisposalMonth(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "month"], name="assets_district_disposal_month")]
 
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} · disposals {self.month:%Y-%m}"
+
 
 class UnitIncomeMonth(models.Model):
     """Rent a unit received from lending/renting its assets, by month (出租出借收入)."""
@@ -76,6 +86,9 @@ class UnitIncomeMonth(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "month"], name="assets_district_income_month")]
 
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} · income {self.month:%Y-%m}"
+
 
 class UnitQuotaUsage(models.Model):
     """An approved allocation quota of a unit against its stock of the class and below."""
@@ -86,6 +99,9 @@ class UnitQuotaUsage(models.Model):
     class_name = models.CharField(_("class"), max_length=100)
     quota = models.PositiveIntegerField(_("quota"))
     stock = models.DecimalField(_("on the books"), max_digits=16, decimal_places=2)
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} · {self.year} {self.class_code}"
 
 
 class UnitSummaryState(models.Model):
@@ -100,3 +116,6 @@ class UnitSummaryState(models.Model):
         # Declared on the roll-up reports (manifest) so no unit role ever holds it: they are
         # requested only from the district portal (district/reports.py).
         permissions = [("request_rollup_report", "Can request the district roll-up reports")]
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} as of {self.refreshed_at:%Y-%m-%d %H:%M}"

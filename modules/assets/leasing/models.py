@@ -16,9 +16,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.core.dates import HAPPENED, PLANNED, DateRangesMixin
+from zhengtong.core.models import Timestamped
 
 
-class LeaseContract(DateRangesMixin, models.Model):
+class LeaseContract(DateRangesMixin, Timestamped):
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
     date_ranges = {"term_start": PLANNED, "term_end": PLANNED, "returned_on": HAPPENED}
 
@@ -57,7 +58,6 @@ class LeaseContract(DateRangesMixin, models.Model):
     expiry_warned = models.JSONField(default=list, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False,
                                      on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -95,3 +95,6 @@ class IncomeEntry(DateRangesMixin, models.Model):
         ordering = ["received_on", "pk"]
         verbose_name = _("income received")
         verbose_name_plural = _("income received")
+
+    def __str__(self) -> str:
+        return f"{self.received_on} ¥{self.amount}"

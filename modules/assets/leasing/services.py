@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
 from zhengtong.core.errors import Invalid, Refused, audited_refusal
+from zhengtong.core.updates import snapshot
 from zhengtong.registry.registry import UNIT_ADMIN
 
 from ..manifest import ASSET_OFFICER
@@ -30,10 +31,6 @@ EXPIRED = -1  # in LeaseContract.expiry_warned: the warning that the term has en
 STATUS_FOR_KIND = {LeaseContract.Kind.RENT: Asset.Status.RENTED, LeaseContract.Kind.LEND: Asset.Status.LENT}
 AUDITED = ("kind", "counterparty", "counterparty_contact", "term_start", "term_end", "rent", "contract_number",
            "status")
-
-
-def _snapshot(c: LeaseContract) -> dict:
-    return {f: getattr(c, f) for f in AUDITED}
 
 
 def _record(action: str, actor, contract: LeaseContract, *, before=None, after=None, detail: str = "") -> None:
@@ -122,7 +119,7 @@ def lease_request_create(*, actor, asset: Asset, kind: str, counterparty: str, t
         raise Invalid(_("The term ends before it starts (租期结束日早于开始日)."))
     contract.full_clean()
     contract.save()
-    _record("create", actor, contract, after=_snapshot(contract))
+    _record("create", actor, contract, after=snapshot(contract, AUDITED))
     return contract
 
 

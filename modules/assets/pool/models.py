@@ -100,6 +100,9 @@ class DecisionSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="assets_pool_decision_seq")]
 
+    def __str__(self) -> str:
+        return f"调剂〔{self.year}〕{self.last}号"
+
 
 class PoolTransfer(models.Model):
     """A unit's request for a listed asset, its three approvals and its execution.

@@ -168,6 +168,9 @@ class Objection(models.Model):
     class Meta:
         ordering = ["raised_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"objection {self.pk} to stocktake {self.campaign_id}"
+
 
 class DeadlineWarning(models.Model):
     """One row per campaign and threshold already warned about: the periodic check may run
@@ -179,3 +182,6 @@ class DeadlineWarning(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "threshold"], name="stocktake_warning_once")]
+
+    def __str__(self) -> str:
+        return f"stocktake {self.campaign_id}: {self.threshold}"
