@@ -23,14 +23,12 @@ from zhengtong.core.errors import Invalid, Refused, audited_refusal
 
 from ..manifest import ASSET_OFFICER
 from ..models import Asset, Category
-from .models import Campaign, DeadlineWarning, Objection, StocktakeLine, SurplusItem
+from .models import Campaign, Objection, StocktakeLine, SurplusItem
 
 UNIT_ADMIN = "platform.unit_admin"
 ADJUSTMENT = "assets.stocktake_adjustment"
 REFUSED = "assets.stocktake.refused"  # every refused write of a stocktake, in the audit trail
 CAMPAIGN = "assets_stocktake.Campaign"
-# "Deadline approaching" is said this many days before the counting deadline.
-WARN_DAYS_BEFORE = 3
 
 
 def can_manage(user) -> bool:
@@ -475,7 +473,9 @@ def _card_relocate(*, asset_id: int, location: str | None, custodian_id: int | N
 
 def _card_from_surplus(*, item: SurplusItem, actor, authority: str) -> Asset:
     """Register a surplus (盘盈) as a new card at its estimated value, acquired by stocktake."""
-    from ..services import _set_custodian_grants, _snapshot, next_asset_number
+    from zhengtong.core.updates import snapshot
+
+    from ..services import AUDITED_FIELDS, _set_custodian_grants, next_asset_number
 
     today = timezone.localdate()
     asset_class = Category.objects.filter(code=item.class_code).first() if item.class_code else None
@@ -488,7 +488,8 @@ def _card_from_surplus(*, item: SurplusItem, actor, authority: str) -> Asset:
     asset.save()
     if asset.custodian_id:
         _set_custodian_grants(asset, None, asset.custodian)
-    audit_record(action="assets.asset.create", actor=actor, obj=asset, after=_snapshot(asset), detail=authority)
+    audit_record(action="assets.asset.create", actor=actor, obj=asset, after=snapshot(asset, AUDITED_FIELDS),
+                 detail=authority)
     return asset
 
 
@@ -549,51 +550,3 @@ def adjustments_apply(*, campaign_id: int, actor, approval_ref: str) -> dict[str
     audit_record(action="assets.stocktake.adjust", actor=actor, obj=campaign, before={"status": before},
                  after={"status": campaign.status, **done}, detail=approval_ref)
     return done
-
-
-# ------------------------------------------------------------------ deadline warnings
-
-
-def deadline_warnings_issue(*, today: date | None = None) -> int:
-    """Warn the counters and the asset officers once per campaign and threshold: the
-    deadline is ``WARN_DAYS_BEFORE`` days away or nearer ("approaching"), or has passed
-    ("passed"), while counting goes on. Idempotent: a DeadlineWarning row per threshold."""
-    from django.urls import reverse
-
-    from zhengtong.core.hosts import unit_url
-    from zhengtong.notifications.models import Notification
-    from zhengtong.notifications.services import current_unit, notify
-
-    from .selectors import role_holder_ids
-
-    today = today or timezone.localdate()
-    unit = current_unit()
-    issued = 0
-    for campaign in Campaign.objects.filter(status=Campaign.Status.COUNTING,
-                                            deadline__lte=today + timedelta(days=WARN_DAYS_BEFORE)):
-        threshold = "passed" if campaign.deadline < today else "approaching"
-        with transaction.atomic():
-            _, created = DeadlineWarning.objects.get_or_create(campaign=campaign, threshold=threshold)
-            if not created:
-                continue
-            counted = campaign.lines.exclude(result=StocktakeLine.Result.PENDING).count()
-            total = campaign.lines.count()
-            if threshold == "passed":
-                title = f"资产清查“{campaign.title}”已超过截止日期{campaign.deadline}（已盘点{counted}/{total}）"
-                title_en = (f"Stocktake “{campaign.title}” passed its deadline {campaign.deadline} "
-                            f"({counted}/{total} counted)")
-                kind = Notification.Kind.DEADLINE_OVERDUE
-            else:
-                title = f"资产清查“{campaign.title}”将于{campaign.deadline}截止（已盘点{counted}/{total}）"
-                title_en = f"Stocktake “{campaign.title}” is due on {campaign.deadline} ({counted}/{total} counted)"
-                kind = Notification.Kind.DEADLINE_APPROACHING
-            recipients = set(campaign.counters.values_list("pk", flat=True)) | role_holder_ids(ASSET_OFFICER)
-            path = reverse("assets:stocktake:detail", args=[campaign.pk], urlconf="zhengtong.urls_tenant")
-            notify(recipients=recipients, kind=kind, title=title, title_en=title_en,
-                   url=unit_url(unit, path) if unit else "", unit=unit,
-                   dedupe_key=f"stocktake:{getattr(unit, 'schema_name', '')}:{campaign.pk}:{threshold}")
-            audit_record(action="assets.stocktake.deadline_warning", actor=None, obj=campaign,
-                         after={"threshold": threshold, "deadline": campaign.deadline.isoformat(),
-                                "counted": counted, "total": total})
-            issued += 1
-    return issued

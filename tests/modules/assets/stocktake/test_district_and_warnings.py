@@ -47,6 +47,7 @@ def test_district_sees_each_unit_s_progress_as_figures_only(alpha, beta, people,
 
 def test_deadline_warnings_reach_counters_and_officers_once_per_threshold(alpha, people, books):
     from modules.assets.stocktake import services
+    from modules.assets.stocktake.warnings import deadline_warnings_issue
 
     today = timezone.localdate()
     campaign = start(alpha, people.head, [people.counter, people.counter2], deadline=today + timedelta(days=5))
@@ -57,17 +58,18 @@ def test_deadline_warnings_reach_counters_and_officers_once_per_threshold(alpha,
             return list(Notification.objects.filter(recipient=user).order_by("pk").values_list("kind", "title"))
 
     with schema_context(alpha.schema_name):
-        assert services.deadline_warnings_issue(today=today) == 0  # 5 days away: not yet
-        assert services.deadline_warnings_issue(today=today + timedelta(days=2)) == 1  # 3 days left
-        assert services.deadline_warnings_issue(today=today + timedelta(days=3)) == 0  # said once
+        assert deadline_warnings_issue(today=today) == 0  # 5 days away: not yet
+        assert deadline_warnings_issue(today=today + timedelta(days=2)) == 1  # 3 days left
+        assert deadline_warnings_issue(today=today + timedelta(days=3)) == 0  # said once
     for user in (people.counter, people.counter2, people.officer):
-        assert inbox(user) == [("deadline_approaching", f"资产清查“2026年度资产清查”将于{campaign.deadline}截止（已盘点0/5）")]
+        assert inbox(user) == [("deadline_approaching",
+                                f"资产清查“2026年度资产清查”将于{campaign.deadline}截止（已盘点0/5）")]
     assert inbox(people.staff) == [] and inbox(people.head) == []  # not a counter, not the asset officer
 
     with schema_context(alpha.schema_name):
         services.line_count(actor=people.counter, line=line_of(campaign, books["car"]), result="found")
-        assert services.deadline_warnings_issue(today=today + timedelta(days=6)) == 1  # passed
-        assert services.deadline_warnings_issue(today=today + timedelta(days=7)) == 0
+        assert deadline_warnings_issue(today=today + timedelta(days=6)) == 1  # passed
+        assert deadline_warnings_issue(today=today + timedelta(days=7)) == 0
     assert inbox(people.counter2)[-1] == ("deadline_overdue",
                                           f"资产清查“2026年度资产清查”已超过截止日期{campaign.deadline}（已盘点1/5）")
     assert len(inbox(people.officer)) == 2
@@ -76,7 +78,7 @@ def test_deadline_warnings_reach_counters_and_officers_once_per_threshold(alpha,
         for line in later.lines.all():
             services.line_count(actor=people.counter, line=line, result="found")
         services.campaign_publish(actor=people.head, campaign=later)
-        assert services.deadline_warnings_issue(today=today + timedelta(days=40)) == 0
+        assert deadline_warnings_issue(today=today + timedelta(days=40)) == 0
 
 
 def test_the_warning_task_runs_in_the_unit_s_schema(alpha, people, books):
