@@ -58,7 +58,8 @@ def category_load(rows: Iterable[tuple[str, str, str, int | None, bool]], *, cat
     for code, name, parent_code, years, depreciable in rows:
         parent = by_code.get(parent_code) if parent_code else None
         if parent_code and parent is None:
-            raise ValueError(f"分类 {code} 的上级 {parent_code} 不存在 / parent class {parent_code} of {code} is missing")
+            raise ValueError(f"分类 {code} 的上级 {parent_code} 不存在 / "
+                             f"parent class {parent_code} of {code} is missing")
         obj, _ = category_model.objects.update_or_create(
             code=code, defaults={"name": name, "parent": parent, "depreciation_years": years,
                                  "depreciable": depreciable})

@@ -73,7 +73,7 @@ def _assign_numbers(records: Sequence[dict[str, Any]], taken: set[str]) -> int:
                     candidates.append(number)
             used = set(Asset.objects.filter(number__in=candidates).values_list("number", flat=True))
             free = [n for n in candidates if n not in used]
-            for record, number in zip(pending, free):
+            for record, number in zip(pending, free, strict=False):  # fewer free numbers: the rest next round
                 record["number"] = number
                 taken.add(number)
             assigned += min(len(pending), len(free))

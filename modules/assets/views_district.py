@@ -230,6 +230,6 @@ def district_report(request):
         document = reports.rollup_report_request(actor=request.user, unit=request.tenant, kind=kind,
                                                  start=start, end=end)
     except PermissionDenied:
-        raise Http404
+        raise Http404 from None
     messages.success(request, _("Report %(number)s requested: it is being generated.") % {"number": document.number})
     return redirect("reports:detail", pk=document.pk)

@@ -41,7 +41,7 @@ def contract_get(*, user, pk: int) -> LeaseContract:
     try:
         return _visible(user, LeaseContract.objects.select_related("asset", "requested_by", "filed_by")).get(pk=pk)
     except LeaseContract.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def active_contract_for_card(asset) -> LeaseContract | None:

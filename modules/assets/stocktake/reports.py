@@ -23,7 +23,7 @@ def discrepancy_report(*, user, params: dict) -> TableReport:
         campaign = selectors.campaign_get(user=user, pk=int(params["campaign"]))
     except (Http404, KeyError, ValueError, TypeError):
         # The worker records the failure; the message names no other campaign.
-        raise PermissionDenied("stocktake not visible to the requester")
+        raise PermissionDenied("stocktake not visible to the requester") from None
     d = selectors.discrepancies(campaign)
     rows = []
     for ln in d.shortages:

@@ -351,7 +351,7 @@ def _classes(alpha, beta, make_asset):
         with schema_context(unit.schema_name):
             Asset.objects.filter(pk=cards[0].pk).update(asset_class=Category.objects.get(code="30201"),
                                                         category="台式计算机")
-            for card, text in zip(cards[1:5], ("办公设备", "办公设备", "30204", "教学设备")):
+            for card, text in zip(cards[1:5], ("办公设备", "办公设备", "30204", "教学设备"), strict=True):
                 Asset.objects.filter(pk=card.pk).update(category=text)
             Asset.objects.filter(pk=cards[5].pk).update(category="")
 

@@ -24,7 +24,7 @@ def qr_in_first_label(png_path, dpi: int) -> list[list[bool]]:
     px = box.load()
     dark = [(x, y) for y in range(h) for x in range(w) if px[x, y] < 100]
     left, top = min(x for x, _ in dark), min(y for _, y in dark)
-    right, bottom = max(x for x, _ in dark), max(y for _, y in dark)
+    right = max(x for x, _ in dark)
     # The top-left finder pattern is 7 modules wide: its dark run on the first row gives the module size.
     run = next(i for i in range(right - left + 2) if px[left + i, top + 2] >= 100)
     size = run / 7

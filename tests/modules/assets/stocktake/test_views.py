@@ -127,7 +127,8 @@ def test_members_read_results_only_once_published_and_object_during_the_notice(a
     assert "公示期满后才能提交调账审批" in page
     assert staff.post(f"/m/assets/stocktake/{campaign.pk}/objections/{objection.pk}/answer/",
                       {"answer": "x"}).status_code == 403
-    officer.post(f"/m/assets/stocktake/{campaign.pk}/objections/{objection.pk}/answer/", {"answer": "已核实，工会无此打印机"})
+    officer.post(f"/m/assets/stocktake/{campaign.pk}/objections/{objection.pk}/answer/",
+                 {"answer": "已核实，工会无此打印机"})
     assert "已核实，工会无此打印机" in text(staff.get(f"/m/assets/stocktake/{campaign.pk}/"))
 
 
