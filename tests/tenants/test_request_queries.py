@@ -5,7 +5,6 @@ request — also when another connection changed it: no process keeps an answer 
 elsewhere could leave stale, so nothing stale can grant access."""
 from __future__ import annotations
 
-import itertools
 import threading
 import uuid
 
@@ -14,9 +13,10 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import ALPHA_HOST
+from tests.support.committed import drop_users
+from tests.support.units import unit_rows
 
 PAGES = ("/", "/m/assets/")  # the workbench and the asset register
-_batch = itertools.count(1)
 
 
 def _committed(change) -> None:
@@ -40,20 +40,8 @@ def _committed(change) -> None:
 
 
 def _more_units(alpha, count: int):
-    """Unit rows with their domain and modules, made without schemas: a page of alpha reads no
-    other unit's schema, and real schemas would cost minutes of set-up."""
-    from tenants.models import Domain, Unit, UnitModule
-    from zhengtong.core.hosts import unit_host
-
-    batch = next(_batch)
-    units = Unit.objects.bulk_create(
-        Unit(name=f"计数单位{batch}-{i:02d}", slug=f"count{batch}-{i:02d}", schema_name=f"u_count{batch}_{i:02d}",
-             owner=alpha.owner, district=alpha.district)
-        for i in range(count))
-    Domain.objects.bulk_create(Domain(domain=unit_host(u.slug), tenant=u, is_primary=True) for u in units)
-    UnitModule.objects.bulk_create(UnitModule(unit=u, module_key=key)
-                                   for u in units for key in ("assets", "inspection"))
-    return units
+    # Rows only: a page of alpha reads no other unit's schema.
+    return unit_rows(alpha, count, name="计数单位", slug="count", module_keys=("assets", "inspection"))
 
 
 def _queries(client, path: str) -> list[str]:
@@ -194,17 +182,9 @@ def committed_email(django_db_blocker):
     yield email
 
     def forget():
-        from django_tenants.utils import schema_context
-        from tenant_users.permissions.models import UserTenantPermissions
-
         from zhengtong.accounts.models import User
 
-        with schema_context("public"):  # every account is a member of the district portal too
-            UserTenantPermissions.objects.filter(profile__email=email).delete()
-        # In a unit's schema: deleting an account also deletes its object permissions, whose
-        # tables (django-guardian's) exist only in unit schemas.
-        with schema_context("u_alpha"):
-            User.objects.filter(email=email).delete()
+        drop_users(User.objects.filter(email=email))
 
     with django_db_blocker.unblock():
         _committed(forget)

@@ -2,7 +2,6 @@
 the switcher lists a few units and points to a searchable page for the rest, and a page
 costs the same queries for a member of 41 units as for a member of one. (Before, each page
 rendered every membership and asked for each unit's domain: ~500 ms at 494 units.)"""
-import itertools
 import re
 
 import pytest
@@ -10,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import ALPHA_HOST, DISTRICT_HOST
+from tests.support.units import unit_rows
 
-_n = itertools.count(1)
 EXTRA = 40
 
 
@@ -19,16 +18,7 @@ EXTRA = 40
 def many_units(alpha):
     """Unit rows a person can belong to, made without schemas: the switcher and the "my units"
     page read only these rows, and 40 real schemas would cost minutes of set-up."""
-    from tenants.models import Domain, Unit
-    from zhengtong.core.hosts import unit_host
-
-    batch = next(_n)
-    units = Unit.objects.bulk_create(
-        Unit(name=f"填充单位{batch}-{i:02d}", slug=f"fill{batch}-{i:02d}", schema_name=f"u_fill{batch}_{i:02d}",
-             owner=alpha.owner, district=alpha.district)
-        for i in range(EXTRA))
-    Domain.objects.bulk_create(Domain(domain=unit_host(u.slug), tenant=u, is_primary=True) for u in units)
-    return units
+    return unit_rows(alpha, EXTRA, name="填充单位", slug="fill")
 
 
 def _page_queries(client) -> tuple[int, str]:
