@@ -34,6 +34,14 @@ def pct(value) -> str:
 
 
 @register.filter
+def step_overdue(case) -> bool:
+    """The case's current step is late (the selectors' rule: not while suspended or closed)."""
+    from ..selectors import step_overdue as overdue
+
+    return overdue(case)
+
+
+@register.filter
 def can_view_paper(paper, user) -> bool:
     from zhengtong.core.permissions import can
 

@@ -34,7 +34,7 @@ def case_list(request):
     qs = selectors.case_list(user=request.user, status=status, search=q, mine=mine)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(request, "inspection/case_list.html", {"page": page, "status": status, "q": q, "mine": mine,
-                                                         "statuses": S.choices, "today": timezone.localdate()})
+                                                         "statuses": S.choices})
 
 
 @login_required
@@ -70,6 +70,9 @@ def case_detail(request, pk):
         "step_overdue": selectors.step_overdue(case),
         "payment_overdue": selectors.payment_overdue(case, amounts),
         "min_inspectors": current_rules().min_inspectors,
+        # while inspectors are being put on the case and cleared, the page says how many count
+        "inspectors_counted": case.status in (S.ASSIGNED, S.INSPECTING, S.RETURNED),
+        "suspended": case.status == S.SUSPENDED,
         "cleared_inspectors": sum(1 for a in people[R.INSPECTOR] if a.cleared),
         "forms": {
             "declare": forms.DeclareForm(),

@@ -145,6 +145,18 @@ def test_the_dashboard_counts_stages_amounts_and_workload(alpha, people, ranked,
     assert "检查 乙" in workload and "检查 丙" in workload
 
 
+def test_the_case_list_marks_a_late_step_but_not_while_suspended(alpha, people, ranked, journey, client_for):
+    case = journey.select(ranked["A"])
+    with schema_context(alpha.schema_name):
+        InspectionCase.objects.filter(pk=case.pk).update(step_due_on=date(2024, 1, 31))
+    c = client_for(people.chief)
+    assert '<td class="overdue">2024-01-31</td>' in c.get("/m/inspection/cases/").content.decode()
+    journey.case_suspend(actor=people.chief, case=case, reason="等待协查结果")
+    with schema_context(alpha.schema_name):
+        InspectionCase.objects.filter(pk=case.pk).update(step_due_on=date(2024, 1, 31))  # as if still due
+    assert 'class="overdue"' not in c.get("/m/inspection/cases/").content.decode()
+
+
 def test_module_switched_off_hides_the_pages(alpha, people, operator, client_for):
     from tenants.services import unit_module_set
 
