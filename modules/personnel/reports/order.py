@@ -9,7 +9,6 @@ took part in: the builder runs as the requester, in the requester's unit.
 from __future__ import annotations
 
 from django import forms
-from django.db import connection
 from django.db.models import Q
 
 from zhengtong.core.errors import Refused
@@ -25,11 +24,11 @@ class OrderParameters(forms.Form):
 
 
 def _transfer(user, params: dict) -> CrossUnitTransfer:
-    from tenants.models import Unit
+    from zhengtong.core.tenancy import current_unit
 
     from ..exchange.selectors import is_unit_hr
 
-    unit = Unit.objects.filter(schema_name=connection.schema_name).first()
+    unit = current_unit()
     try:
         pk = int(params["exchange"])
     except (KeyError, TypeError, ValueError):

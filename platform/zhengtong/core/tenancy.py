@@ -20,7 +20,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django_tenants.utils import get_public_schema_name, get_tenant_domain_model, get_tenant_model
+from django_tenants.utils import get_public_schema_name, get_tenant_domain_model, get_tenant_model, schema_context
 
 if TYPE_CHECKING:
     from tenants.models import Unit
@@ -109,7 +109,8 @@ def current_unit() -> Unit | None:
         return tenant
     if tenant is not None and getattr(tenant, "schema_name", None) == schema and hasattr(tenant, _UNIT):
         return getattr(tenant, _UNIT)
-    unit = Unit.objects.filter(schema_name=schema).first()  # tenants_unit is public: on every search_path
+    with schema_context(get_public_schema_name()):  # the unit rows are public's
+        unit = Unit.objects.filter(schema_name=schema).first()
     if tenant is not None:
         setattr(tenant, _UNIT, unit)
     return unit

@@ -12,33 +12,17 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import get_tenant_model, schema_context
+from django_tenants.utils import schema_context
 
 from zhengtong.accounts.models import User
+from zhengtong.core.tenancy import current_unit  # re-exported: what notify() and its callers ask
 
 from .models import Notification
 
 log = logging.getLogger(__name__)
 Kind = Notification.Kind
-
-
-def current_unit():
-    """The unit whose schema is active (None in the public schema).
-
-    ``schema_context`` installs a stand-in tenant without a primary key, so look the row up
-    by schema name when needed.
-    """
-    Unit = get_tenant_model()  # the platform never imports tenants/ (docs/architecture.md, Layers)
-    schema = connection.schema_name
-    if schema == "public":
-        return None
-    tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, Unit) and tenant.pk:
-        return tenant
-    with schema_context("public"):
-        return Unit.objects.filter(schema_name=schema).first()
 
 
 def notify(*, recipients: Iterable[User | int], kind: str, title: str, title_en: str = "", body: str = "",

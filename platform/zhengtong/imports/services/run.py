@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from zhengtong.audit.models import AuditEvent
 from zhengtong.audit.services import audit_denied, audit_record
 from zhengtong.core.errors import Invalid, Refused, audited_refusal
-from zhengtong.registry.middleware import enabled_modules
+from zhengtong.core.tenancy import current_unit, enabled_modules
 
 from ..definitions import ImportDefinition, validation_messages
 from ..models import ImportJob, stale_after
@@ -189,7 +189,7 @@ def _run(job: ImportJob, report: _Report, progress: Progress, claimed_at: dateti
     if definition is None or actor is None or not actor.is_active:
         report.add(0, "", MSG_NOT_ALLOWED)
         return ImportJob.Status.FAILED
-    if definition.module_key not in enabled_modules(_current_unit()):
+    if definition.module_key not in enabled_modules(current_unit()):
         report.add(0, "", MSG_MODULE_OFF)
         return ImportJob.Status.FAILED
     # Roles may have changed since the upload (a queued job runs later): check again.
@@ -252,16 +252,6 @@ def _run(job: ImportJob, report: _Report, progress: Progress, claimed_at: dateti
 
 def _column_header(definition: ImportDefinition, name: str) -> str:
     return next((c.header_zh for c in definition.columns if c.key == name), "")
-
-
-def _current_unit():
-    from tenants.models import Unit
-
-    unit = getattr(connection, "tenant", None)
-    if isinstance(unit, Unit):
-        return unit
-    # schema_context() and some task runners leave a stand-in tenant: look the unit up.
-    return Unit.objects.filter(schema_name=connection.schema_name).first()
 
 
 def _lock(definition: ImportDefinition) -> None:
