@@ -16,14 +16,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Refused, audited_refusal
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.core.permissions import grant, revoke
 
 from ..manifest import SELECTOR
@@ -136,7 +135,7 @@ def _decision_number(kind: str, year: int) -> str:
 def _money(value, label: str) -> Decimal:
     d = Decimal(value if value is not None else 0).quantize(Decimal("0.01"))
     if d < 0:
-        raise ValidationError({label: _("Amounts cannot be negative (金额不能为负).")})
+        raise Invalid({label: _("Amounts cannot be negative (金额不能为负).")})
     return d
 
 
@@ -189,9 +188,9 @@ def case_open_manual(*, actor, entity: InspectedEntity, kind: str, reason: str, 
 
     allow(role_missing(actor, SELECTOR, message=_("Only case selectors select cases (只有选案人员可以选案).")))
     if kind not in InspectionCase.ManualKind.values:
-        raise ValidationError({"kind": _("Choose where the case comes from (请选择案源).")})
+        raise Invalid({"kind": _("Choose where the case comes from (请选择案源).")})
     if len((reason or "").strip()) < 10:
-        raise ValidationError({"reason": _("A manual case needs a reason of at least 10 characters "
+        raise Invalid({"reason": _("A manual case needs a reason of at least 10 characters "
                                            "(人工选案须说明理由，不少于10个字).")})
     InspectedEntity.objects.select_for_update().get(pk=entity.pk)
     _refuse_if_open(entity)
@@ -222,7 +221,7 @@ def case_assign(*, actor, case: InspectionCase, role: str, users: list) -> list[
     case = _lock(case)
     allow(can_assign(case, actor, role))
     if not users:
-        raise ValidationError(_("Choose at least one person (请至少选择一人)."))
+        raise Invalid(_("Choose at least one person (请至少选择一人)."))
     rules = current_rules()
     made = []
     for user in users:
@@ -230,7 +229,7 @@ def case_assign(*, actor, case: InspectionCase, role: str, users: list) -> list[
             raise Refused(f"{_name(user)}: " + _("does not hold the role for this stage (不具备该环节的角色)."),
                           detail=f"user {user.pk} lacks {ROLE_KEY[role]}")
         if case.assignments.filter(user_id=user.pk, role=role, removed_at__isnull=True).exists():
-            raise ValidationError(f"{_name(user)}: " + _("already assigned (已分配)."))
+            raise Invalid(f"{_name(user)}: " + _("already assigned (已分配)."))
         reason = separation_refusal(case, user, role, rules)
         if reason:
             raise Refused(f"{_name(user)}: {reason}", detail=f"separation of duties: user {user.pk} as {role}")
@@ -258,7 +257,7 @@ def conflict_declare(*, actor, case: InspectionCase, has_conflict: bool, note: s
     allow(can_declare(case, actor))
     a = pending_declaration(case, actor)
     if has_conflict and not (note or "").strip():
-        raise ValidationError({"note": _("Describe the conflict of interest (请说明利益冲突情况).")})
+        raise Invalid({"note": _("Describe the conflict of interest (请说明利益冲突情况).")})
     now = timezone.now()
     a.declared_at, a.conflict, a.conflict_note = now, has_conflict, (note or "").strip()
     if has_conflict:
@@ -284,7 +283,7 @@ def case_suspend(*, actor, case: InspectionCase, reason: str) -> InspectionCase:
     case = _lock(case)
     allow(can_suspend(case, actor))
     if len((reason or "").strip()) < 5:
-        raise ValidationError({"reason": _("Give the reason (请说明理由).")})
+        raise Invalid({"reason": _("Give the reason (请说明理由).")})
     before = case.status
     case.status_before_suspension, case.status, case.step_due_on = before, S.SUSPENDED, None
     case.save()
@@ -314,7 +313,7 @@ def case_withdraw(*, actor, case: InspectionCase, reason: str) -> InspectionCase
     case = _lock(case)
     allow(can_withdraw(case, actor))
     if len((reason or "").strip()) < 5:
-        raise ValidationError({"reason": _("Give the reason (请说明理由).")})
+        raise Invalid({"reason": _("Give the reason (请说明理由).")})
     before = case.status
     case.status, case.outcome, case.outcome_note = S.WITHDRAWN, InspectionCase.Outcome.WITHDRAWN, reason.strip()
     case.closed_at, case.step_due_on, case.status_before_suspension = timezone.now(), None, ""

@@ -15,12 +15,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.core.errors import audited_refusal
+from zhengtong.core.errors import Invalid, audited_refusal
 
 from ..models import ChangeRequest, Finding, InspectionCase, Payment, ReviewDecision
 from .cases import _lock, _record
@@ -41,7 +40,7 @@ def _target(case: InspectionCase, target: str, target_id: int, *, lock: bool = F
     qs = model.objects.select_for_update() if lock else model.objects.all()
     obj = qs.filter(pk=target_id, case=case).first()
     if obj is None:
-        raise ValidationError(_("Nothing to change was found on this case (本案没有找到要变更的数据)."))
+        raise Invalid(_("Nothing to change was found on this case (本案没有找到要变更的数据)."))
     return obj
 
 
@@ -66,9 +65,9 @@ def _clean(target: str, changes: dict[str, Any]) -> dict[str, Any]:
             try:
                 d = Decimal(str(v)).quantize(Decimal("0.01"))
             except InvalidOperation as exc:
-                raise ValidationError({k: _("Not a number (不是数字).")}) from exc
+                raise Invalid({k: _("Not a number (不是数字).")}) from exc
             if d < 0:
-                raise ValidationError({k: _("Amounts cannot be negative (金额不能为负).")})
+                raise Invalid({k: _("Amounts cannot be negative (金额不能为负).")})
             out[k] = str(d)
         elif k == "received_on":
             out[k] = v.isoformat() if isinstance(v, date) else date.fromisoformat(str(v)).isoformat()
@@ -89,17 +88,17 @@ def change_request_submit(*, actor, case: InspectionCase, target: str, target_id
 
     case = _lock(case)
     if target not in TARGET_RULES:
-        raise ValidationError({"target": _("Choose what to change (请选择变更对象).")})
+        raise Invalid({"target": _("Choose what to change (请选择变更对象).")})
     allow(can_request_change(case, actor, target))
     obj = _target(case, target, target_id, lock=True)
     if ChangeRequest.objects.filter(target=target, target_id=obj.pk, state=ChangeRequest.State.PENDING).exists():
-        raise ValidationError(_("A change of this is already waiting for approval (该数据已有待审批的变更申请)."))
+        raise Invalid(_("A change of this is already waiting for approval (该数据已有待审批的变更申请)."))
     if len((reason or "").strip()) < 5:
-        raise ValidationError({"reason": _("Say why the change is needed (请说明变更理由).")})
+        raise Invalid({"reason": _("Say why the change is needed (请说明变更理由).")})
     before = _values(obj, target)
     after = {**before, **_clean(target, changes)}
     if after == before:
-        raise ValidationError(_("The new values are the same as the current ones (变更后的数据与原数据相同)."))
+        raise Invalid(_("The new values are the same as the current ones (变更后的数据与原数据相同)."))
     cr = ChangeRequest.objects.create(case=case, target=target, target_id=obj.pk, before=before, after=after,
                                       reason=reason.strip(), requested_by=actor)
     changed = [k for k in after if after[k] != before[k]]
@@ -124,7 +123,7 @@ def change_request_apply(*, cr: ChangeRequest, actor) -> ChangeRequest:
     obj = _target(case, cr.target, cr.target_id, lock=True)
     if _values(obj, cr.target) != cr.before:
         # Someone's approved change came first: applying this one would silently undo it.
-        raise ValidationError(_("The data has changed since this request was made; it cannot be applied. Ask for "
+        raise Invalid(_("The data has changed since this request was made; it cannot be applied. Ask for "
                                 "the change again (申请提出后数据已变化，无法执行，请重新申请)."))
     for k, v in cr.after.items():
         if k in MONEY:
@@ -148,9 +147,9 @@ def change_request_apply(*, cr: ChangeRequest, actor) -> ChangeRequest:
 def _check_decision(decision: ReviewDecision) -> None:
     K = ReviewDecision.Kind
     if decision.kind == K.NO_VIOLATION and decision.total:
-        raise ValidationError(_("With no violation found, no amounts are due (无违法事实的，不应有应缴金额)."))
+        raise Invalid(_("With no violation found, no amounts are due (无违法事实的，不应有应缴金额)."))
     if decision.kind == K.TAX_ONLY and decision.penalty_amount:
-        raise ValidationError(_("A tax-only decision has no penalty (仅作税务处理的，不应有罚款)."))
+        raise Invalid(_("A tax-only decision has no penalty (仅作税务处理的，不应有罚款)."))
 
 
 def change_request_close(*, cr: ChangeRequest, actor, state: str) -> ChangeRequest:

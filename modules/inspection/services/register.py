@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from tenants.validators import validate_credit_code
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Refused, audited_refusal
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.imports.reader import SpreadsheetError, read_table
 
 from ..indicators import BY_KEY, FIELD_LABELS, FILING_FIELDS, INDICATORS, PLACES, compute_all
@@ -166,15 +166,15 @@ def _money(value: Any) -> Decimal | None:
     try:
         d = Decimal(text)
     except InvalidOperation as exc:
-        raise ValidationError(_("Not a number (不是数字).")) from exc
+        raise Invalid(_("Not a number (不是数字).")) from exc
     if not d.is_finite():
-        raise ValidationError(_("Not a number (不是数字)."))
+        raise Invalid(_("Not a number (不是数字)."))
     try:
         cents = d.quantize(Decimal("0.01"))
     except InvalidOperation as exc:  # more digits than a decimal holds (1e400): an HTTP 500 before
-        raise ValidationError(_("The number is too large (数值过大).")) from exc
+        raise Invalid(_("The number is too large (数值过大).")) from exc
     if d != cents:
-        raise ValidationError(_("Amounts have at most 2 decimal places (金额最多保留两位小数)."))
+        raise Invalid(_("Amounts have at most 2 decimal places (金额最多保留两位小数)."))
     return cents
 
 
@@ -188,7 +188,7 @@ def _date(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value).strip().replace("/", "-"))
     except ValueError as exc:
-        raise ValidationError(_("Write dates as 2024-03-31 (日期格式应为2024-03-31).")) from exc
+        raise Invalid(_("Write dates as 2024-03-31 (日期格式应为2024-03-31).")) from exc
 
 
 def _parse_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -210,7 +210,7 @@ def _parse_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             elif key == "is_key_taxpayer":
                 word = str(cell if cell is not None else "").strip().lower()
                 if word not in YES | NO:
-                    raise ValidationError(_("Write 是 or 否 (请填写“是”或“否”)."))
+                    raise Invalid(_("Write 是 or 否 (请填写“是”或“否”)."))
                 if word:  # blank: not given, the register keeps what it has
                     values[key] = word in YES
             elif key == "size":
@@ -218,7 +218,7 @@ def _parse_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
                 if word:
                     size = SIZE_WORDS.get(word, word.lower())
                     if size not in InspectedEntity.Size.values:
-                        raise ValidationError(_("Size is 大型, 中型, 小型 or 微型 "
+                        raise Invalid(_("Size is 大型, 中型, 小型 or 微型 "
                                                 "(企业规模应为大型、中型、小型或微型)."))
                     values[key] = size
             elif key == "period":
@@ -543,7 +543,7 @@ def regulation_add(*, actor, law_name: str, article_no: str, title: str, text: s
                                 title=title.strip(), text=text.strip(), effective_from=effective_from,
                                 effective_to=effective_to)
     if effective_to and effective_to < effective_from:
-        raise ValidationError({"effective_to": _("The end date is before the start date (失效日期早于生效日期).")})
+        raise Invalid({"effective_to": _("The end date is before the start date (失效日期早于生效日期).")})
     article.full_clean()
     article.save()
     audit_record(action="inspection.regulation.create", actor=actor, obj=article,
@@ -563,7 +563,7 @@ def regulation_update(*, actor, article: RegulationArticle, **changes) -> Regula
             raise ValueError(k)
         setattr(article, k, v)
     if article.effective_to and article.effective_to < article.effective_from:
-        raise ValidationError({"effective_to": _("The end date is before the start date (失效日期早于生效日期).")})
+        raise Invalid({"effective_to": _("The end date is before the start date (失效日期早于生效日期).")})
     article.full_clean()
     article.save()
     b, a = _diff(before, {f: getattr(article, f) for f in ARTICLE_FIELDS})

@@ -10,12 +10,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.core.errors import audited_refusal
+from zhengtong.core.errors import Invalid, audited_refusal
 
 from ..models import (
     EnforcementMeasure,
@@ -68,7 +67,7 @@ def evidence_add(*, actor, case: InspectionCase, paper: WorkingPaper, descriptio
     case = _lock(case)
     allow(can_inspect(case, actor))
     if paper.case_id != case.pk:
-        raise ValidationError(_("The working paper belongs to another case (底稿不属于本案)."))
+        raise Invalid(_("The working paper belongs to another case (底稿不属于本案)."))
     item = EvidenceItem(paper=paper, description=description.strip(), obtained_how=obtained_how.strip(),
                         obtained_on=obtained_on, added_by=actor)
     item.full_clean(exclude=["paper", "added_by"])
@@ -91,9 +90,9 @@ def finding_add(*, actor, case: InspectionCase, description: str, articles: list
     case = _lock(case)
     allow(can_inspect(case, actor))
     if paper is not None and paper.case_id != case.pk:
-        raise ValidationError(_("The working paper belongs to another case (底稿不属于本案)."))
+        raise Invalid(_("The working paper belongs to another case (底稿不属于本案)."))
     if not (description or "").strip():
-        raise ValidationError({"description": _("Describe the finding (请填写检查发现).")})
+        raise Invalid({"description": _("Describe the finding (请填写检查发现).")})
     finding = Finding.objects.create(
         case=case, paper=paper, description=description.strip(), recorded_by=actor,
         tax_amount=_money(tax_amount, "tax_amount"), late_fee_amount=_money(late_fee_amount, "late_fee_amount"),
@@ -142,7 +141,7 @@ def report_submit(*, actor, case: InspectionCase, summary: str) -> InspectionRep
     case = _lock(case)
     allow(can_submit_report(case, actor))
     if not (summary or "").strip():
-        raise ValidationError({"summary": _("Write the report's summary (请填写检查报告).")})
+        raise Invalid({"summary": _("Write the report's summary (请填写检查报告).")})
     rnd = report_round(case)
     report = case.reports.filter(round=rnd).first()
     if report is None:
@@ -184,7 +183,7 @@ def review_return(*, actor, case: InspectionCase, reason: str) -> ReviewReturn:
     rules = current_rules()
     allow(can_review(case, actor, rules))
     if len((reason or "").strip()) < 5:
-        raise ValidationError({"reason": _("Say what more is needed (请说明退回补充的理由).")})
+        raise Invalid({"reason": _("Say what more is needed (请说明退回补充的理由).")})
     ret = ReviewReturn.objects.create(case=case, reason=reason.strip(), returned_by=actor)
     _move(case, S.RETURNED, rules)
     case.save()
@@ -207,16 +206,16 @@ def review_decide(*, actor, case: InspectionCase, kind: str, opinion: str, tax_a
                           _money(penalty_amount, "penalty_amount"))
     K = ReviewDecision.Kind
     if kind not in K.values:
-        raise ValidationError({"kind": _("Choose a decision (请选择审理结论).")})
+        raise Invalid({"kind": _("Choose a decision (请选择审理结论).")})
     if kind == K.NO_VIOLATION and (tax or late or penalty):
-        raise ValidationError({"kind": _("With no violation found, no amounts are due "
+        raise Invalid({"kind": _("With no violation found, no amounts are due "
                                          "(无违法事实的，不应有应缴金额).")})
     if kind == K.TAX_ONLY and penalty:
-        raise ValidationError({"penalty_amount": _("A tax-only decision has no penalty (仅作税务处理的，不应有罚款).")})
+        raise Invalid({"penalty_amount": _("A tax-only decision has no penalty (仅作税务处理的，不应有罚款).")})
     if kind == K.TAX_AND_PENALTY and not penalty:
-        raise ValidationError({"penalty_amount": _("Enter the penalty (请填写罚款金额).")})
+        raise Invalid({"penalty_amount": _("Enter the penalty (请填写罚款金额).")})
     if not (opinion or "").strip():
-        raise ValidationError({"opinion": _("Write the review opinion (请填写审理意见).")})
+        raise Invalid({"opinion": _("Write the review opinion (请填写审理意见).")})
     year = timezone.localdate().year
     decision = ReviewDecision.objects.create(
         case=case, kind=kind, opinion=opinion.strip(), tax_amount=tax, late_fee_amount=late, penalty_amount=penalty,
@@ -250,13 +249,13 @@ def payment_record(*, actor, case: InspectionCase, kind: str, amount: Decimal, r
     allow(can_execute(case, actor))
     amount = _money(amount, "amount")
     if kind not in Payment.Kind.values:
-        raise ValidationError({"kind": _("Choose what was paid (请选择缴款类别).")})
+        raise Invalid({"kind": _("Choose what was paid (请选择缴款类别).")})
     if amount <= 0:
-        raise ValidationError({"amount": _("Enter the amount received (请填写入库金额).")})
+        raise Invalid({"amount": _("Enter the amount received (请填写入库金额).")})
     if amount > _outstanding(case)[kind]:
-        raise ValidationError({"amount": _("More than is still due for this item (超过该项尚欠金额).")})
+        raise Invalid({"amount": _("More than is still due for this item (超过该项尚欠金额).")})
     if received_on > timezone.localdate():
-        raise ValidationError({"received_on": _("The date is in the future (日期不能晚于今天).")})
+        raise Invalid({"received_on": _("The date is in the future (日期不能晚于今天).")})
     payment = Payment.objects.create(case=case, kind=kind, amount=amount, received_on=received_on,
                                      reference=reference.strip(), recorded_by=actor)
     _record(case, "payment", actor, after={"payment": payment.pk, "kind": kind, "amount": amount,
@@ -272,9 +271,9 @@ def measure_record(*, actor, case: InspectionCase, kind: str, started_on: date, 
     case = _lock(case)
     allow(can_execute(case, actor))
     if kind not in EnforcementMeasure.Kind.values:
-        raise ValidationError({"kind": _("Choose the measure (请选择措施).")})
+        raise Invalid({"kind": _("Choose the measure (请选择措施).")})
     if ended_on and ended_on < started_on:
-        raise ValidationError({"ended_on": _("The end date is before the start date (结束日期早于开始日期).")})
+        raise Invalid({"ended_on": _("The end date is before the start date (结束日期早于开始日期).")})
     m = EnforcementMeasure.objects.create(case=case, kind=kind, started_on=started_on, ended_on=ended_on,
                                           note=note.strip(), recorded_by=actor)
     _record(case, "measure", actor, after={"measure": m.pk, "kind": kind, "started_on": started_on,
@@ -294,13 +293,13 @@ def case_close(*, actor, case: InspectionCase, outcome: str, note: str = "") -> 
     if outcome == Outcome.SETTLED:
         allow(can_settle(case, actor, rules))
         if outstanding > 0:
-            raise ValidationError(_("Amounts are still outstanding (尚有未入库金额).") + f" ¥{outstanding}")
+            raise Invalid(_("Amounts are still outstanding (尚有未入库金额).") + f" ¥{outstanding}")
     elif outcome == Outcome.WRITTEN_OFF:
         allow(can_write_off(case, actor))
         if len((note or "").strip()) < 5:
-            raise ValidationError({"note": _("Say why it cannot be collected (请说明核销理由).")})
+            raise Invalid({"note": _("Say why it cannot be collected (请说明核销理由).")})
     else:
-        raise ValidationError({"outcome": _("Choose how the case ends (请选择结案方式).")})
+        raise Invalid({"outcome": _("Choose how the case ends (请选择结案方式).")})
     before = case.status
     case.status, case.outcome, case.outcome_note = S.CLOSED, outcome, (note or "").strip()
     case.closed_at, case.step_due_on = timezone.now(), None

@@ -5,7 +5,10 @@ why ``user`` may not take it now (a ``NotAllowed``), or None. The services call 
 before they write (``allow(...)`` raises the refusal, audited by ``audited_refusal``); the
 case page asks the same guards which forms to offer (``selectors.case_actions`` over
 ``ACTION_GUARDS``), so the page and the services cannot disagree. The guards judge who and
-when; what was typed (amounts, reasons) is still checked by each service.
+when; what was typed (amounts, reasons) is still checked by each service, which answers
+``Invalid`` for it. A guard's refusal is always a ``Refused``, also when it is the case's state
+that does not allow the action: an attempt out of turn on a case is audited as denied, as it
+was before the platform had ``Invalid`` (a case's timeline shows it).
 
 Separation of duties (相互制约) is decided here too: the person who selected a case cannot
 inspect it, its inspectors cannot review it, its reviewers cannot execute it, a unit may make

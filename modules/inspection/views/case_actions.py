@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.core.actions import run_service
+from zhengtong.core.errors import Invalid
 
 from .. import forms, selectors, services
 from ..models import CaseAssignment
@@ -55,7 +55,7 @@ def case_action(request, pk, action):
 def _valid(form_class, request, **kw):
     form = form_class(request.POST, **kw)
     if not form.is_valid():
-        raise ValidationError([f"{form.fields[f].label if f in form.fields else ''}: {e}"
+        raise Invalid([f"{form.fields[f].label if f in form.fields else ''}: {e}"
                                for f, errs in form.errors.items() for e in errs])
     return form.cleaned_data
 
@@ -67,7 +67,7 @@ def _assign(role):
         ids = [int(i) for i in request.POST.getlist(f"assign_{role}-users") if str(i).isdigit()]
         users = list(User.objects.filter(pk__in=ids))
         if not users:
-            raise ValidationError(_("Choose at least one person (请至少选择一人)."))
+            raise Invalid(_("Choose at least one person (请至少选择一人)."))
         services.case_assign(actor=request.user, case=case, role=role, users=users)
         return _("Assigned.")
 
