@@ -259,3 +259,38 @@ def flagged_exam_takers(*, user, course, failures: int) -> list:
     if current is not None and streak >= failures:
         out.append((current, streak))
     return out
+
+
+# --- what a person may do next ------------------------------------------------------------------
+def actions_for(user, obj) -> set[str]:
+    """The workflow steps ``user`` may take on ``obj`` now, from the services' guards (the pages
+    offer exactly these; the services check the same guards when a step is taken).
+
+    A device: ``edit``, ``inspect``, ``check_out``, ``check_in`` (its open check-out), ``log_use``,
+    ``report_fault``. Whether this person's training and the type's rules let them use it is not
+    a step: the device page says why not (services.use_refusal), and check-out or logging refuses.
+    A repair ticket: the statuses it may be moved to.
+    """
+    from . import services
+    from .models import RepairTicket
+
+    if isinstance(obj, RepairTicket):
+        return {status for status in services.TRANSITIONS.get(obj.status, ())
+                if services.ticket_move_refusal(obj, user, status) is None}
+    if not isinstance(obj, Device):
+        raise TypeError(f"no workflow for {type(obj).__name__}")
+    steps = set()
+    if user.has_perm("equipment.change_device"):
+        steps.add("edit")
+    if user.has_perm("equipment.add_inspectionrecord"):
+        steps.add("inspect")
+    if services.checkout_refusal(obj) is None:
+        steps.add("check_out")
+    entry = open_checkout(device=obj)
+    if entry is not None and services.checkin_refusal(entry, user) is None:
+        steps.add("check_in")
+    if services.device_state_refusal(obj) is None:
+        steps.add("log_use")
+    if services.fault_report_refusal(obj) is None:
+        steps.add("report_fault")
+    return steps

@@ -107,7 +107,7 @@ def _device_context(request, device, *, quick=False):
         "inspections": selectors.inspections_for_device(user=user, device=device)[:10],
         "open_tasks": (device.maintenance_tasks.filter(status=MaintenanceTask.Status.OPEN)
                        if user.has_perm("equipment.view_maintenancetask") else []),
-        "may_inspect": user.has_perm("equipment.add_inspectionrecord"),
+        "actions": selectors.actions_for(user, device),
         "asset_card": services.asset_card_for(user=user, number=device.asset_number),
         "quick_url": request.build_absolute_uri(reverse("equipment:quick", args=[device.qr_token])),
     }
@@ -453,14 +453,13 @@ def ticket_list(request):
 @login_required
 def ticket_detail(request, pk):
     ticket = selectors.ticket_get(user=request.user, pk=pk)
-    is_tech = services.is_technician(request.user)
+    moves = selectors.actions_for(request.user, ticket)
     form = None
-    if is_tech and ticket.status not in RepairTicket.CLOSED:
-        allowed = services.TRANSITIONS[ticket.status]
+    if moves:
         form = forms.TicketForm(initial={"cost": ticket.cost, "resolution": ticket.resolution,
                                          "technician": ticket.technician_id or request.user.pk},
                                 technicians=_technicians(request.tenant))
-        form.fields["status"].choices = [(v, lbl) for v, lbl in RepairTicket.Status.choices if v in allowed]
+        form.fields["status"].choices = [(v, lbl) for v, lbl in RepairTicket.Status.choices if v in moves]
     return render(request, "equipment/ticket_detail.html", {
         "ticket": ticket, "form": form, "downtime_hours": round(ticket.downtime.total_seconds() / 3600, 1)})
 

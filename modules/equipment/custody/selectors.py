@@ -168,3 +168,31 @@ def trends(*, user, limit: int = 8) -> tuple[list[Semester], list[tuple[object, 
     table = [(place, [by_sem.get(s.pk) for s in semesters])
              for place, by_sem in sorted(rows.values(), key=lambda r: r[0].name)]
     return semesters, table
+
+
+# ----------------------------------------------------------------------------- what a person may do next
+def actions_for(user, obj) -> set[str]:
+    """The workflow steps ``user`` may take on ``obj`` now (a key, a hand-over task or item, a damage
+    incident, an evaluation): those whose guard in services/guards.py has nothing against them.
+    The pages offer exactly these; the services check the same guards again when a step is taken."""
+    from .services import guards
+
+    def allowed(steps, refusal) -> set[str]:
+        return {step for step in steps if refusal(step) is None}
+
+    if isinstance(obj, CustodyItem):
+        return allowed(guards.CUSTODY_MOVES, lambda move: guards.custody_move_refusal(obj, user, move))
+    if isinstance(obj, HandoverTask):
+        return allowed(("refresh", "close"), lambda action: guards.handover_task_refusal(obj, user, action))
+    if isinstance(obj, HandoverItem):
+        return allowed(("assign", "confirm"), lambda action: guards.handover_item_refusal(obj, user, action))
+    if isinstance(obj, DamageIncident):
+        steps = set()
+        if guards.damage_change_refusal(obj, user) is None:
+            steps |= {"edit", "set_shares"} if obj.charges_people else {"edit"}
+        if guards.damage_payment_refusal(obj, user) is None:
+            steps.add("record_payment")
+        return steps
+    if isinstance(obj, Evaluation):
+        return allowed(("score", "finalise"), lambda action: guards.evaluation_refusal(obj, user, action))
+    raise TypeError(f"no workflow for {type(obj).__name__}")

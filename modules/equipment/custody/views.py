@@ -21,7 +21,7 @@ from zhengtong.core.permissions import require_perm
 from zhengtong.core.submissions import once_per_submission
 
 from . import forms, selectors, services
-from .models import CustodyItem, DamageIncident, DamageShare, Evaluation, EvaluationItem, HandoverItem, Semester
+from .models import CustodyItem, DamageIncident, DamageShare, EvaluationItem, HandoverItem, Semester
 from .scoring import sparkline_points
 
 
@@ -56,9 +56,9 @@ def custody_create(request):
 @login_required
 def custody_detail(request, pk):
     item = selectors.custody_item_get(user=request.user, pk=pk)
-    can_move = request.user.has_perm("equipment_custody.change_custodyitem")
+    actions = selectors.actions_for(request.user, item)
     return render(request, "equipment/custody/custody_detail.html", {
-        "item": item, "can_move": can_move, "form": forms.CustodyMoveForm() if can_move else None,
+        "item": item, "actions": actions, "form": forms.CustodyMoveForm() if actions else None,
         "movements": item.movements.select_related("from_holder", "to_holder", "by")})
 
 
@@ -111,11 +111,13 @@ def handover_start(request):
 @login_required
 def handover_detail(request, pk):
     task = selectors.handover_task_get(user=request.user, pk=pk)
-    manages = request.user.has_perm("equipment_custody.change_handovertask")
     items = list(task.items.select_related("new_holder"))
+    for item in items:
+        item.actions = selectors.actions_for(request.user, item)
     return render(request, "equipment/custody/handover_detail.html", {
-        "task": task, "items": items, "manages": manages, "open_count": sum(1 for i in items if i.is_open),
-        "assign_form": forms.HandoverAssignForm() if manages else None})
+        "task": task, "items": items, "actions": selectors.actions_for(request.user, task),
+        "open_count": sum(1 for i in items if i.is_open),
+        "assign_form": forms.HandoverAssignForm() if any("assign" in i.actions for i in items) else None})
 
 
 @login_required
@@ -192,20 +194,18 @@ def damage_edit(request, pk):
 @login_required
 def damage_detail(request, pk):
     incident = selectors.damage_incident_get(user=request.user, pk=pk)
-    manages = request.user.has_perm("equipment_custody.change_damageincident")
+    actions = selectors.actions_for(request.user, incident)
     shares = list(incident.shares.select_related("person", "payment_recorded_by"))
     trained = selectors.training_on_the_day(incident, [s.person for s in shares])
     for share in shares:
         share.trained = None if trained is None else trained.get(share.person_id)
-    editable = manages and services.damage_editable(incident) and incident.charges_people
     initial = {}
     for n, s in enumerate(shares):
         initial[f"person_{n}"], initial[f"share_{n}"] = s.person_id, s.share
     return render(request, "equipment/custody/damage_detail.html", {
-        "incident": incident, "shares": shares, "manages": manages, "editable": editable,
-        "editable_incident": manages and services.damage_editable(incident),
-        "shares_form": forms.DamageSharesForm(initial=initial) if editable else None,
-        "payment_form": forms.PaymentForm() if manages and incident.status == DamageIncident.Status.APPROVED else None,
+        "incident": incident, "shares": shares, "actions": actions,
+        "shares_form": forms.DamageSharesForm(initial=initial) if "set_shares" in actions else None,
+        "payment_form": forms.PaymentForm() if "record_payment" in actions else None,
         "total_share": sum((s.share for s in shares), 0), "total_amount": sum((s.amount for s in shares), 0)})
 
 
@@ -283,9 +283,9 @@ def evaluation_start(request, semester_pk):
 @login_required
 def evaluation_detail(request, pk):
     ev = selectors.evaluation_get(user=request.user, pk=pk)
-    can_score = request.user.has_perm("equipment_custody.change_evaluation") and ev.status == Evaluation.Status.DRAFT
+    actions = selectors.actions_for(request.user, ev)
     if request.method == "POST":
-        if not can_score:
+        if not actions:
             raise PermissionDenied
         if request.POST.get("finalise"):
             run_service(request, lambda: services.evaluation_finalise(actor=request.user, evaluation=ev),
@@ -295,7 +295,7 @@ def evaluation_detail(request, pk):
                 actor=request.user, evaluation=ev, **_scores_posted(request, ev)), success=_("Scores saved."))
         return redirect("equipment:evaluation_detail", pk=ev.pk)
     return render(request, "equipment/custody/evaluation_detail.html",
-                  {"ev": ev, "scores": ev.scores.all(), "can_score": can_score})
+                  {"ev": ev, "scores": ev.scores.all(), "actions": actions})
 
 
 def _scores_posted(request, ev) -> dict:

@@ -18,6 +18,7 @@ One file per feature; this package's names are the module's service API (callers
 from .guards import (
     TRANSITIONS,
     RulesNotAcknowledged,
+    fault_report_refusal,
     is_technician,
     is_type_admin,
     may_require_training,
@@ -37,9 +38,13 @@ from .setup import (
 )
 from .training import ExamResult, course_save, exam_submit, question_add, question_remove
 from .use import (
+    checkin_refusal,
+    checkout_refusal,
     device_checkin,
     device_checkout,
+    device_state_refusal,
     has_acknowledged,
+    person_use_refusal,
     rules_acknowledge,
     session_log,
     use_refusal,
@@ -47,6 +52,7 @@ from .use import (
 )
 
 __all__ = [
+    "checkin_refusal", "checkout_refusal", "device_state_refusal", "fault_report_refusal", "person_use_refusal",
     "CERTIFICATION_NOTICE_DAYS", "TRANSITIONS", "ExamResult", "RulesNotAcknowledged", "asset_card_for",
     "course_save", "device_checkin", "device_checkout", "device_register", "device_type_require_training",
     "device_type_save", "device_update", "exam_submit", "fault_report", "has_acknowledged", "inspection_record",

@@ -93,6 +93,15 @@ def ticket_move_refusal(ticket: RepairTicket, user, status: str) -> Refused | In
 
 
 # ----------------------------------------------------------------------------- devices
+# Using a device (check-out, check-in, use sessions) has its guards in use.py, beside the rules
+# and certifications they read; selectors.actions_for offers what all of them allow.
+def fault_report_refusal(device: Device) -> Invalid | None:
+    """A scrapped device takes no fault reports (a new fault on a repaired one is a new report)."""
+    if device.status == D.SCRAPPED:
+        return Invalid(_("%(d)s is scrapped.") % {"d": device.name}, code="device_state")
+    return None
+
+
 def _require_visible_device(actor, device: Device) -> None:
     # The pages look devices up through the selectors; the services refuse on their own too, so
     # no other caller (an API, a task) can act on a device the person may not see.

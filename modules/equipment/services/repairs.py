@@ -26,6 +26,7 @@ from .guards import (
     _require_visible_device,
     _snapshot,
     check,
+    fault_report_refusal,
     rules,
     ticket_move_refusal,
 )
@@ -50,6 +51,7 @@ def fault_report(*, actor, device: Device, symptom: str, photo=None) -> RepairTi
         raise Invalid(_("Describe the fault."), code="symptom")
     _require_visible_device(actor, device)
     device = Device.objects.select_for_update().get(pk=device.pk)  # serialises the repeat count per device
+    check(fault_report_refusal(device))
     ticket = RepairTicket.objects.create(device=device, reported_by=actor, symptom=symptom)
     # The reporter follows their ticket and may add photos (change = attach files); moving its
     # status is reserved to technicians by role (ticket_transition), not by this permission.

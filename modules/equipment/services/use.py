@@ -25,6 +25,7 @@ from .guards import (
     RulesNotAcknowledged,
     _require_visible_device,
     _today,
+    check,
     is_technician,
 )
 from .repairs import fault_report
@@ -89,6 +90,32 @@ def use_refusal(*, user, device: Device, with_students: bool = False, on: date |
             or person_use_refusal(user=user, device=device, with_students=with_students, on=on))
 
 
+def checkout_refusal(device: Device) -> Invalid | None:
+    """Why ``device`` cannot be checked out now (its state; who may is ``person_use_refusal``), or None."""
+    state = device_state_refusal(device)
+    if state:
+        return Invalid(state, code="device_state")
+    if device.status != D.AVAILABLE:
+        holder = (LogbookEntry.objects.filter(device=device, kind=LogbookEntry.Kind.CHECKOUT,
+                                              ended_at__isnull=True).select_related("user").first())
+        if holder is not None:
+            return Invalid(_("%(d)s is already checked out by %(who)s.") % {"d": device.name, "who": holder.user},
+                           code="checked_out")
+        return Invalid(_("%(d)s is not available for check-out (%(s)s). Log a use session instead.")
+                       % {"d": device.name, "s": device.get_status_display()}, code="not_available")
+    return None
+
+
+def checkin_refusal(entry: LogbookEntry, user) -> Refused | Invalid | None:
+    """Why ``user`` may not check in the check-out ``entry``, or None: an open check-out, by its
+    borrower or the equipment manager."""
+    if entry.kind != LogbookEntry.Kind.CHECKOUT or entry.ended_at is not None:
+        return Invalid(_("This check-out is already closed."), code="closed")
+    if entry.user_id != user.pk and not user.has_perm("equipment.change_device"):
+        return Refused(_("Only the borrower or the equipment manager may check this device in."))
+    return None
+
+
 def _check_use(*, actor, device: Device, with_students: bool, acknowledge_rules: bool) -> None:
     _require_visible_device(actor, device)
     state = device_state_refusal(device)
@@ -111,14 +138,7 @@ def device_checkout(*, actor, device: Device, purpose: str = "", with_students: 
     device = (Device.objects.select_for_update(of=("self",)).select_related("device_type__required_course")
               .get(pk=device.pk))
     _check_use(actor=actor, device=device, with_students=with_students, acknowledge_rules=acknowledge_rules)
-    if device.status != D.AVAILABLE:
-        holder = (LogbookEntry.objects.filter(device=device, kind=LogbookEntry.Kind.CHECKOUT,
-                                              ended_at__isnull=True).select_related("user").first())
-        if holder is not None:
-            raise Invalid(_("%(d)s is already checked out by %(who)s.") % {"d": device.name, "who": holder.user},
-                          code="checked_out")
-        raise Invalid(_("%(d)s is not available for check-out (%(s)s). Log a use session instead.")
-                      % {"d": device.name, "s": device.get_status_display()}, code="not_available")
+    check(checkout_refusal(device))
     entry = LogbookEntry.objects.create(kind=LogbookEntry.Kind.CHECKOUT, device=device, user=actor,
                                         purpose=purpose, with_students=with_students, started_at=timezone.now())
     device.status = D.CHECKED_OUT
@@ -132,10 +152,7 @@ def device_checkout(*, actor, device: Device, purpose: str = "", with_students: 
 def device_checkin(*, actor, entry: LogbookEntry, condition: str, note: str = "") -> LogbookEntry:
     """Return a checked-out device with its condition; damage opens a repair ticket."""
     entry = LogbookEntry.objects.select_for_update(of=("self",)).select_related("device").get(pk=entry.pk)
-    if entry.kind != LogbookEntry.Kind.CHECKOUT or entry.ended_at is not None:
-        raise Invalid(_("This check-out is already closed."), code="closed")
-    if entry.user_id != actor.pk and not actor.has_perm("equipment.change_device"):
-        raise Refused(_("Only the borrower or the equipment manager may check this device in."))
+    check(checkin_refusal(entry, actor))
     if condition not in LogbookEntry.Condition.values:
         raise Invalid(_("Say in which condition the device comes back."), code="condition")
     if condition != LogbookEntry.Condition.GOOD and not note.strip():

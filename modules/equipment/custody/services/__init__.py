@@ -9,9 +9,7 @@ One file per feature; callers import ``modules.equipment.custody.services``, nev
 (leaving a post), ``damage`` (incidents and compensation), ``evaluations`` (semester scores).
 """
 from .damage import (
-    DAMAGE_APPROVAL,
     damage_check_submittable,
-    damage_editable,
     damage_incident_create,
     damage_incident_update,
     damage_payment_record,
@@ -19,7 +17,18 @@ from .damage import (
     damage_status_set,
 )
 from .evaluations import evaluation_finalise, evaluation_item_save, evaluation_score, evaluation_start, semester_create
-from .guards import is_module_admin
+from .guards import (
+    CUSTODY_MOVES,
+    DAMAGE_APPROVAL,
+    custody_move_refusal,
+    damage_change_refusal,
+    damage_editable,
+    damage_payment_refusal,
+    evaluation_refusal,
+    handover_item_refusal,
+    handover_task_refusal,
+    is_module_admin,
+)
 from .handovers import (
     handover_assign,
     handover_close,
@@ -34,6 +43,8 @@ from .handovers import (
 from .register import custody_issue, custody_item_register, custody_retire, custody_return, custody_transfer
 
 __all__ = [
+    "CUSTODY_MOVES", "custody_move_refusal", "damage_change_refusal", "damage_payment_refusal", "evaluation_refusal",
+    "handover_item_refusal", "handover_task_refusal",
     "DAMAGE_APPROVAL", "custody_issue", "custody_item_register", "custody_retire", "custody_return",
     "custody_transfer", "damage_check_submittable", "damage_editable", "damage_incident_create",
     "damage_incident_update", "damage_payment_record", "damage_shares_set", "damage_status_set",

@@ -17,32 +17,17 @@ from ..models import (
     DamageIncident,
     DamageShare,
 )
-from .guards import _holder_check, _name, _require
-
-DAMAGE_APPROVAL = "equipment.damage"
+from .guards import (
+    _holder_check,
+    _name,
+    _require,
+    check,
+    damage_change_refusal,
+    damage_payment_refusal,
+)
 
 
 # ============================================================================ damage incidents
-def damage_editable(incident: DamageIncident) -> bool:
-    """Shares and cost can change while being established, or when the approver returned the
-    request for revision (the engine then waits for a resubmission)."""
-    if incident.status == DamageIncident.Status.DRAFT:
-        return True
-    if incident.status == DamageIncident.Status.IN_APPROVAL:
-        from zhengtong.approvals.models import ApprovalRequest
-
-        latest = (ApprovalRequest.objects.filter(type_key=DAMAGE_APPROVAL, subject_id=incident.pk)
-                  .order_by("-pk").values_list("status", flat=True).first())
-        return latest == ApprovalRequest.Status.RETURNED
-    return False
-
-
-def _check_editable(incident: DamageIncident) -> None:
-    if not damage_editable(incident):
-        raise Invalid(_("This incident can no longer be changed: it is %(s)s (该事件已进入审批或已批准，不能修改).")
-                              % {"s": incident.get_status_display()})
-
-
 @transaction.atomic
 def damage_incident_create(*, actor, title: str, occurred_on: date, kind: str, cost: Decimal, description: str = "",
                            device: Device | None = None, place: Place | None = None) -> DamageIncident:
@@ -59,9 +44,8 @@ def damage_incident_create(*, actor, title: str, occurred_on: date, kind: str, c
 
 @transaction.atomic
 def damage_incident_update(*, actor, incident: DamageIncident | int, **changes) -> DamageIncident:
-    _require(actor, "equipment_custody.change_damageincident", _("You may not change damage incidents (您无权修改损坏事件)."))
     incident = DamageIncident.objects.select_for_update().get(pk=getattr(incident, "pk", incident))
-    _check_editable(incident)
+    check(damage_change_refusal(incident, actor))
     allowed = {"title", "description", "occurred_on", "kind", "cost", "device", "place"}
     if set(changes) - allowed:
         raise TypeError(f"unknown fields: {sorted(set(changes) - allowed)}")
@@ -99,9 +83,8 @@ def damage_shares_set(*, actor, incident: DamageIncident | int,
     """Set who is responsible and their share (percent, 2 decimals, adding up to exactly
     100 %); each person's amount is the cost split to the fen by the largest-remainder method
     (apportion.py), so the amounts add up to exactly the cost."""
-    _require(actor, "equipment_custody.change_damageincident", _("You may not change damage incidents (您无权修改损坏事件)."))
     incident = DamageIncident.objects.select_for_update().get(pk=getattr(incident, "pk", incident))
-    _check_editable(incident)
+    check(damage_change_refusal(incident, actor))
     if incident.kind == DamageIncident.Kind.WEAR:
         if shares:
             raise Invalid(_("Normal wear charges nobody: no responsibility shares can be set "
@@ -158,15 +141,10 @@ def damage_status_set(*, incident_id: int, status: str, actor, approval_ref: str
 
 @transaction.atomic
 def damage_payment_record(*, actor, share: DamageShare | int, paid_on: date, note: str = "") -> DamageShare:
-    _require(actor, "equipment_custody.change_damageincident", _("You may not record payments (您无权登记赔偿款)."))
     share = (DamageShare.objects.select_for_update().select_related("incident", "person")
              .get(pk=getattr(share, "pk", share)))
     incident = DamageIncident.objects.select_for_update().get(pk=share.incident_id)
-    if incident.status != DamageIncident.Status.APPROVED:
-        raise Invalid(_("Payments are recorded only after the apportionment is approved "
-                                "(赔偿分摊经审批后才能登记缴款)."))
-    if share.paid_on is not None:
-        raise Invalid(_("This payment has already been recorded (该笔赔偿已登记缴款)."))
+    check(damage_payment_refusal(incident, actor, share))
     share.paid_on, share.payment_note, share.payment_recorded_by = paid_on, note[:200], actor
     share.save(update_fields=["paid_on", "payment_note", "payment_recorded_by"])
     audit_record(action="equipment.damage.payment", actor=actor, obj=incident,

@@ -19,7 +19,7 @@ from ..models import (
     Semester,
 )
 from ..scoring import percent
-from .guards import _require, is_module_admin
+from .guards import _require, check, evaluation_refusal, is_module_admin
 
 
 # ============================================================================ semester evaluations
@@ -93,10 +93,8 @@ def evaluation_start(*, actor, semester: Semester, place: Place) -> Evaluation:
 def evaluation_score(*, actor, evaluation: Evaluation | int, points: dict[int, Decimal],
                      notes: dict[int, str] | None = None, remarks: str | None = None) -> Evaluation:
     """Score the items of a draft sheet (``points``: score id → points)."""
-    _require(actor, "equipment_custody.change_evaluation", _("You may not evaluate places (您无权进行考评)."))
     evaluation = Evaluation.objects.select_for_update().get(pk=getattr(evaluation, "pk", evaluation))
-    if evaluation.status != Evaluation.Status.DRAFT:
-        raise Invalid(_("This evaluation is final and can no longer be changed (该考评已定稿，不能修改)."))
+    check(evaluation_refusal(evaluation, actor, "score"))
     notes = notes or {}
     before = {}
     for score in evaluation.scores.select_for_update():
@@ -121,11 +119,9 @@ def evaluation_score(*, actor, evaluation: Evaluation | int, points: dict[int, D
 
 @transaction.atomic
 def evaluation_finalise(*, actor, evaluation: Evaluation | int) -> Evaluation:
-    _require(actor, "equipment_custody.change_evaluation", _("You may not evaluate places (您无权进行考评)."))
     evaluation = Evaluation.objects.select_for_update().select_related("semester", "place").get(
         pk=getattr(evaluation, "pk", evaluation))
-    if evaluation.status == Evaluation.Status.FINAL:
-        raise Invalid(_("This evaluation is already final (该考评已定稿)."))
+    check(evaluation_refusal(evaluation, actor, "finalise"))
     evaluation.status, evaluation.finalised_at = Evaluation.Status.FINAL, timezone.now()
     evaluation.save(update_fields=["status", "finalised_at"])
     audit_record(action="equipment.evaluation.finalise", actor=actor, obj=evaluation,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from modules.equipment.models import Device, Place
 from modules.equipment.selectors import devices_held_by, places_responsible_for
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Invalid, Refused
+from zhengtong.core.errors import Invalid
 
 from ..models import (
     CustodyItem,
@@ -19,7 +19,7 @@ from ..models import (
     HandoverItem,
     HandoverTask,
 )
-from .guards import _holder_check, _name, _require
+from .guards import _holder_check, _name, _require, check, handover_item_refusal, handover_task_refusal
 from .register import custody_transfer
 
 
@@ -145,10 +145,8 @@ def on_person_leaving_post(*, user_id: int | None = None, person_id: int | None 
 
 @transaction.atomic
 def handover_refresh(*, actor, task: HandoverTask | int) -> HandoverTask:
-    _require(actor, "equipment_custody.change_handovertask", _("You may not change hand-over tasks (您无权修改移交任务)."))
     task = HandoverTask.objects.select_for_update().get(pk=getattr(task, "pk", task))
-    if task.status != HandoverTask.Status.OPEN:
-        raise Invalid(_("This hand-over task is closed (该移交任务已关闭)."))
+    check(handover_task_refusal(task, actor, "refresh"))
     added = _sync_items(task)
     audit_record(action="equipment.handover.refresh", actor=actor, obj=task, after={"items_added": added})
     return task
@@ -157,12 +155,8 @@ def handover_refresh(*, actor, task: HandoverTask | int) -> HandoverTask:
 @transaction.atomic
 def handover_assign(*, actor, item: HandoverItem | int, new_holder) -> HandoverItem:
     """Name who takes over an item. They must then confirm receipt themselves."""
-    _require(actor, "equipment_custody.change_handovertask", _("You may not change hand-over tasks (您无权修改移交任务)."))
     item = HandoverItem.objects.select_for_update().select_related("task").get(pk=getattr(item, "pk", item))
-    if item.task.status != HandoverTask.Status.OPEN:
-        raise Invalid(_("This hand-over task is closed (该移交任务已关闭)."))
-    if item.confirmed_at is not None:
-        raise Invalid(_("This item has already been received (该事项已确认接收)."))
+    check(handover_item_refusal(item, actor, "assign"))
     if new_holder is None or new_holder.pk == item.task.person_id:
         raise Invalid(_("The new holder must be someone other than the person leaving "
                                 "(接收人不能是移交人本人)."))
@@ -219,14 +213,7 @@ def handover_confirm(*, actor, item: HandoverItem | int) -> HandoverItem:
     """The new holder confirms they received the item; custody or responsibility moves to them."""
     item = HandoverItem.objects.select_for_update().select_related("task").get(pk=getattr(item, "pk", item))
     task = item.task
-    if actor is None or not actor.is_authenticated or item.new_holder_id != actor.pk:
-        raise Refused(_("Only the named new holder can confirm receipt (只有指定的接收人本人可以确认接收)."))
-    if task.status != HandoverTask.Status.OPEN:
-        raise Invalid(_("This hand-over task is closed (该移交任务已关闭)."))
-    if item.confirmed_at is not None:
-        raise Invalid(_("This item has already been received (该事项已确认接收)."))
-    if item.dropped_note:
-        raise Invalid(_("This item is no longer held by the person leaving (该事项已不由移交人持有)."))
+    check(handover_item_refusal(item, actor, "confirm"))
     if item.kind == HandoverItem.Kind.KEY:
         key = CustodyItem.objects.select_for_update().get(pk=item.ref)
         if key.holder_id != task.person_id or key.status != CustodyItem.Status.HELD:
@@ -292,10 +279,8 @@ def open_items(task: HandoverTask) -> list[HandoverItem]:
 @transaction.atomic
 def handover_close(*, actor, task: HandoverTask | int) -> HandoverTask:
     """Close the task. Refused while any item has not been confirmed by its new holder."""
-    _require(actor, "equipment_custody.change_handovertask", _("You may not close hand-over tasks (您无权关闭移交任务)."))
     task = HandoverTask.objects.select_for_update().get(pk=getattr(task, "pk", task))
-    if task.status != HandoverTask.Status.OPEN:
-        raise Invalid(_("This hand-over task is already closed (该移交任务已关闭)."))
+    check(handover_task_refusal(task, actor, "close"))
     waiting = open_items(task)
     if waiting:
         listing = "；".join(

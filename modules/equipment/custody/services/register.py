@@ -16,7 +16,7 @@ from ..models import (
     CustodyItem,
     CustodyMovement,
 )
-from .guards import _holder_check, _name, _require
+from .guards import _holder_check, _name, _require, check, custody_move_refusal
 
 # ============================================================================ custody register
 # Text that looks like a secret being typed in ("密码：abc123", "password=…", "PIN 1234").
@@ -65,12 +65,9 @@ def _locked_item(item: CustodyItem | int) -> CustodyItem:
 @transaction.atomic
 def custody_issue(*, actor, item: CustodyItem | int, to_holder, on: date | None = None, note: str = "") -> CustodyItem:
     """From the key store to a person."""
-    _require(actor, "equipment_custody.change_custodyitem", _("You may not issue keys (您无权发放钥匙)."))
-    _no_secrets(note=note)
     item = _locked_item(item)
-    if item.status != CustodyItem.Status.IN_STORE:
-        raise Invalid(_("Only an item in the key store can be issued; this one is %(s)s (只有在库的物品可以发放).")
-                              % {"s": item.get_status_display()})
+    check(custody_move_refusal(item, actor, "issue"))
+    _no_secrets(note=note)
     _holder_check(to_holder)
     item.holder, item.held_since, item.status = to_holder, on or timezone.localdate(), CustodyItem.Status.HELD
     item.save(update_fields=["holder", "held_since", "status", "updated_at"])
@@ -82,11 +79,9 @@ def custody_issue(*, actor, item: CustodyItem | int, to_holder, on: date | None 
 @transaction.atomic
 def custody_return(*, actor, item: CustodyItem | int, on: date | None = None, note: str = "") -> CustodyItem:
     """From a person back to the key store."""
-    _require(actor, "equipment_custody.change_custodyitem", _("You may not take back keys (您无权收回钥匙)."))
-    _no_secrets(note=note)
     item = _locked_item(item)
-    if item.status != CustodyItem.Status.HELD:
-        raise Invalid(_("This item is not held by anyone (该物品当前无人保管)."))
+    check(custody_move_refusal(item, actor, "return"))
+    _no_secrets(note=note)
     previous = item.holder
     item.holder, item.held_since, item.status = None, None, CustodyItem.Status.IN_STORE
     item.save(update_fields=["holder", "held_since", "status", "updated_at"])
@@ -99,12 +94,9 @@ def custody_return(*, actor, item: CustodyItem | int, on: date | None = None, no
 def custody_transfer(*, actor, item: CustodyItem | int, to_holder, on: date | None = None, note: str = "",
                      action: str = CustodyMovement.Action.TRANSFER, check_permission: bool = True) -> CustodyItem:
     """From one person to another."""
-    if check_permission:
-        _require(actor, "equipment_custody.change_custodyitem", _("You may not transfer keys (您无权转交钥匙)."))
-    _no_secrets(note=note)
     item = _locked_item(item)
-    if item.status != CustodyItem.Status.HELD:
-        raise Invalid(_("This item is not held by anyone (该物品当前无人保管)."))
+    check(custody_move_refusal(item, actor, "transfer", check_permission=check_permission))
+    _no_secrets(note=note)
     _holder_check(to_holder)
     if item.holder_id == to_holder.pk:
         raise Invalid(_("%(name)s already holds this item (该物品已由其保管).") % {"name": _name(to_holder)})
@@ -119,11 +111,9 @@ def custody_transfer(*, actor, item: CustodyItem | int, to_holder, on: date | No
 @transaction.atomic
 def custody_retire(*, actor, item: CustodyItem | int, on: date | None = None, note: str = "") -> CustodyItem:
     """Lost, destroyed, or the password was changed and the old credential withdrawn."""
-    _require(actor, "equipment_custody.change_custodyitem", _("You may not retire keys (您无权注销钥匙)."))
-    _no_secrets(note=note)
     item = _locked_item(item)
-    if item.status == CustodyItem.Status.RETIRED:
-        raise Invalid(_("This item is already retired (该物品已注销)."))
+    check(custody_move_refusal(item, actor, "retire"))
+    _no_secrets(note=note)
     previous = item.holder
     item.holder, item.held_since, item.status = None, None, CustodyItem.Status.RETIRED
     item.save(update_fields=["holder", "held_since", "status", "updated_at"])
