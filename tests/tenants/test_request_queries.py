@@ -190,18 +190,26 @@ def committed_email(django_db_blocker):
         _committed(forget)
 
 
-def test_membership_ended_by_another_connection_applies_on_the_next_request(committed_email, alpha, client_for):
-    """A person made a member with a role on another connection (committed), then taken out of
-    the unit there: their next page in the unit is a 404, as for any non-member."""
+def test_roles_and_membership_ended_by_another_connection_apply_on_the_next_request(
+        committed_email, alpha, client_for):
+    """A unit administrator made on another connection (committed) loses the role there, then
+    the membership: the next page refuses the members list (403), then the unit (404, as for any
+    non-member). The other connection touches only the unit's role tables and the membership:
+    the person's account row stays locked by this test's sign-in."""
     from django_tenants.utils import tenant_context
+    from tenant_users.permissions.models import UserTenantPermissions
 
     from zhengtong.accounts.models import User
     from zhengtong.accounts.services import member_roles_set
 
     def join():
         user = User.objects.create_user(email=committed_email, password="Zt-test-Passw0rd", name="另一连接")
-        member_roles_set(unit=alpha, user=user, role_keys=["assets.asset_officer"], actor=None,
+        member_roles_set(unit=alpha, user=user, role_keys=["platform.unit_admin"], actor=None,
                          enforce_grantor=False)
+
+    def roles_cleared():
+        with tenant_context(alpha):
+            UserTenantPermissions.objects.get(profile__email=committed_email).groups.clear()
 
     def leave():
         with tenant_context(alpha):
@@ -209,7 +217,10 @@ def test_membership_ended_by_another_connection_applies_on_the_next_request(comm
 
     _committed(join)
     client = client_for(User.objects.get(email=committed_email), ALPHA_HOST)
-    assert client.get("/m/assets/").status_code == 200
+    assert client.get("/members/").status_code == 200
+    _committed(roles_cleared)
+    assert client.get("/members/").status_code == 403
+    assert client.get("/m/assets/").status_code == 200  # still a member
     _committed(leave)
     assert client.get("/m/assets/").status_code == 404
 
