@@ -84,7 +84,7 @@ class UnitTokenAuthentication(BaseAuthentication):
             token = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise AuthenticationFailed(_("The API token is invalid, expired or not valid for this unit "
-                                         "(令牌无效、已过期或不属于本单位)."))
+                                         "(令牌无效、已过期或不属于本单位).")) from None
         user = user_for_token(token)
         if user is None:
             raise AuthenticationFailed(_("The API token is invalid, expired or not valid for this unit "

@@ -1,9 +1,11 @@
-"""How the API reports errors.
+"""How the API reports errors: the one place a service's outcome becomes an HTTP status.
 
-Services raise Django's ``ValidationError`` (model ``full_clean`` and business rules) and
-``PermissionDenied``; DRF only knows its own exceptions and would turn the first into a 500.
-Here they become 400 with the messages per field — or 409 when the error's code is "conflict"
-(optimistic locking: someone saved the object after the caller read it). An update that does not
+Services say no with ``zhengtong.core.errors``: ``Refused`` (a ``PermissionDenied``) is 403
+with the service's bilingual reason as ``detail``; ``Invalid`` (a ``ValidationError``, like
+model ``full_clean``'s) is 400 with the messages per field (``non_field_errors`` for the
+rest); ``Conflict`` is 409 with ``detail`` — as is a ``ValidationError`` whose code is
+"conflict" (optimistic locking: someone saved the object after the caller read it). DRF only
+knows its own exceptions and would turn Django's into a 500 or a reason-less 403. An update that does not
 say which version it read is refused with 428 (``PreconditionRequired``): without it the update
 could only overwrite whatever is there now. A refused write (403) by a signed-in caller
 is written to the unit's audit trail: the service's transaction has already rolled back, so
@@ -11,17 +13,19 @@ the refusal is recorded outside it, as ``audit_denied`` requires.
 """
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from zhengtong.audit.services import audit_denied
+from zhengtong.core.errors import Conflict
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
-class Conflict(exceptions.APIException):
+class StaleWrite(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
 
@@ -34,9 +38,16 @@ class PreconditionRequired(exceptions.APIException):
                        "(修改时须提供读取时的版本号（version字段），以免覆盖他人在此期间的修改；请重新读取后再提交).")
 
 
-def _as_drf(exc: DjangoValidationError) -> exceptions.APIException:
+def _as_drf(exc: Exception) -> Exception:
+    if isinstance(exc, Conflict):
+        return StaleWrite(exc.message or None)
+    if isinstance(exc, PermissionDenied):
+        reason = getattr(exc, "message", "") or str(exc)
+        return exceptions.PermissionDenied(reason or None)
+    if not isinstance(exc, DjangoValidationError):
+        return exc
     if getattr(exc, "code", None) == "conflict":
-        return Conflict(" ".join(exc.messages))
+        return StaleWrite(" ".join(exc.messages))
     if hasattr(exc, "error_dict"):
         detail = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
     else:
@@ -45,8 +56,7 @@ def _as_drf(exc: DjangoValidationError) -> exceptions.APIException:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
-        exc = _as_drf(exc)
+    exc = _as_drf(exc)
     response = drf_exception_handler(exc, context)
     request = context.get("request")
     view = context.get("view")

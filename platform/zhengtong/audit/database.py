@@ -76,6 +76,8 @@ def _digest_sql(alias: str, prev: str) -> str:
 # --------------------------------------------------------------------------- functions
 
 def functions_sql() -> str:
+    below_floor = (f"audit events must be kept at least {MIN_RETENTION_DAYS} days "
+                   f"(审计记录至少保存{MIN_RETENTION_DAYS}天), not %")
     return f"""
 -- Links every new event to the trail's last one. The advisory lock is per trail (table
 -- oid) and held until commit, so ids and links follow commit order and the chain never
@@ -220,7 +222,7 @@ DECLARE
   anchor bigint;
 BEGIN
   IF retention_days IS NULL OR retention_days < {MIN_RETENTION_DAYS} THEN
-    RAISE EXCEPTION 'audit events must be kept at least {MIN_RETENTION_DAYS} days (审计记录至少保存{MIN_RETENTION_DAYS}天), not %',
+    RAISE EXCEPTION '{below_floor}',
       retention_days USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF to_regclass(format('%I.audit_auditevent', target_schema)) IS NULL THEN
@@ -361,20 +363,21 @@ def tracked_tables() -> list[TrackedTable]:
     tables = []
     for spec in tracked_models():
         model = apps.get_model(spec.label)
-        by_name = {f.name: f for f in model._meta.concrete_fields}
-
-        def column(name: str) -> str:
-            field = by_name.get(name) or next((f for f in by_name.values() if f.column == name), None)
-            if field is None:
-                raise ValueError(f"{spec.label} has no field {name!r}")
-            return field.column
-
         tables.append(TrackedTable(
             label=model._meta.label, table=model._meta.db_table, pk_column=model._meta.pk.column,
-            repr_columns=tuple(column(n) for n in spec.repr_fields),
-            ignored_columns=tuple(column(n) for n in spec.exclude),
+            repr_columns=tuple(_column(model, n) for n in spec.repr_fields),
+            ignored_columns=tuple(_column(model, n) for n in spec.exclude),
         ))
     return tables
+
+
+def _column(model, name: str) -> str:
+    """The column of ``model``'s field ``name`` (a field's name or its column)."""
+    fields = model._meta.concrete_fields
+    field = next((f for f in fields if f.name == name), None) or next((f for f in fields if f.column == name), None)
+    if field is None:
+        raise ValueError(f"{model._meta.label} has no field {name!r}")
+    return field.column
 
 
 def _table_exists(cur, schema: str, table: str) -> bool:

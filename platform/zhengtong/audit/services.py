@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from zhengtong.core.errors import Refused, audited_refusal
+
 from . import database
 from .context import current_ip, current_user
 from .models import AuditEvent
@@ -103,6 +105,16 @@ def audit_denied(*, action: str, actor, obj=None, detail: str = "", **kw) -> Aud
     """Record a refused attempt. Call it *outside* the transaction of the refused write:
     that transaction is rolled back, and the refusal must stay in the trail."""
     return audit_record(action=action, actor=actor, obj=obj, result=AuditEvent.Result.DENIED, detail=detail, **kw)
+
+
+@audited_refusal("audit.read", object_type="audit.AuditEvent")
+def trail_read_allowed(*, actor, unit, where: str) -> None:
+    """Refuse (audited: ``audit.read`` denied, naming the page asked for) unless ``actor`` may
+    read the audit trail in ``unit``."""
+    from .selectors import can_read_trail
+
+    if not can_read_trail(actor, unit):
+        raise Refused(_("Only the audit administrator may read the audit trail."), detail=where)
 
 
 # --------------------------------------------------------------------------- verification

@@ -10,7 +10,6 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, StreamingHttpResponse
@@ -24,8 +23,8 @@ from django_tenants.utils import schema_context
 from . import conf, export
 from .forms import TrailFilterForm
 from .models import AuditEvent
-from .selectors import can_read_trail, trail_events
-from .services import audit_denied, audit_record, verify_trail
+from .selectors import trail_events
+from .services import audit_record, trail_read_allowed, verify_trail
 
 PAGE_SIZE = 50
 
@@ -33,10 +32,8 @@ PAGE_SIZE = 50
 def trail_reader_required(view):
     @login_required
     def wrapped(request, *args, **kwargs):
-        if not can_read_trail(request.user, getattr(request, "tenant", None)):
-            audit_denied(action="audit.read", actor=request.user, object_type="audit.AuditEvent",
-                         detail=f"{request.method} {request.path}")
-            raise PermissionDenied(_("Only the audit administrator may read the audit trail."))
+        trail_read_allowed(actor=request.user, unit=getattr(request, "tenant", None),
+                           where=f"{request.method} {request.path}")
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__

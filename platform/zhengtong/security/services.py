@@ -17,7 +17,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from zhengtong.accounts.models import User
-from zhengtong.audit.services import audit_denied, audit_record
+from zhengtong.audit.services import audit_record
+from zhengtong.core.errors import Refused, audited_refusal
 from zhengtong.registry.registry import (
     DISTRICT_OPERATOR,
     DISTRICT_SECURITY_ADMIN,
@@ -54,10 +55,7 @@ def is_district_security_admin(user) -> bool:
 def security_policy_update(*, actor, values: dict[str, Any]) -> SecurityPolicy:
     """Change the platform-wide policy. Only the district security administrator may."""
     with schema_context(get_public_schema_name()):
-        if not is_district_security_admin(actor):
-            audit_denied(action="security.policy", actor=actor, object_type="security.SecurityPolicy",
-                         object_repr="security policy", detail="not the district security admin")
-            raise PermissionDenied(_("Only the district security administrator may change the security policy."))
+        _may_change_policy(actor=actor)
         with transaction.atomic():
             policy = SecurityPolicy.objects.select_for_update().filter(pk=1).first() or SecurityPolicy(pk=1)
             before = {f: getattr(policy, f) for f in POLICY_FIELDS}
@@ -76,6 +74,13 @@ def security_policy_update(*, actor, values: dict[str, Any]) -> SecurityPolicy:
     return policy
 
 
+@audited_refusal("security.policy", object_type="security.SecurityPolicy")
+def _may_change_policy(*, actor: User | None) -> None:
+    if not is_district_security_admin(actor):
+        raise Refused(_("Only the district security administrator may change the security policy."),
+                      detail="not the district security admin")
+
+
 # ---------------------------------------------------------------- lockouts
 
 
@@ -85,24 +90,25 @@ def lockout_unlock(*, actor, unit, attempt_key: str) -> int:
     district's security admin lifts any. Nobody lifts their own."""
     from axes.handlers.proxy import AxesProxyHandler
 
-    from .selectors import locked_out_attempts
-
     email = attempt_key
     with schema_context(unit.schema_name):
-        allowed = is_security_admin(actor, unit) and locked_out_attempts(unit=unit).filter(username=email).exists()
-        if not allowed:
-            audit_denied(action="auth.unlock", actor=actor, object_type="accounts.User", object_repr=email[:200],
-                         detail=f"not a security admin for {email} in {unit.schema_name}")
-            raise PermissionDenied(_("Only a security administrator may unlock sign-ins."))
-        if email == actor.email.lower():
-            audit_denied(action="auth.unlock", actor=actor, object_type="accounts.User", object_repr=email[:200],
-                         detail="unlock of own account refused")
-            raise PermissionDenied(_("Nobody may unlock their own account."))
+        _may_unlock(actor=actor, unit=unit, email=email)
         with transaction.atomic():
             count = AxesProxyHandler.reset_attempts(username=attempt_key)
             audit_record(action="auth.unlock", actor=actor, object_type="accounts.User", object_repr=email[:200],
                          before={"locked": True}, after={"locked": False}, detail=f"attempts reset={count}")
     return count
+
+
+@audited_refusal("auth.unlock", obj_arg="email", object_type="accounts.User")
+def _may_unlock(*, actor: User, unit, email: str) -> None:
+    from .selectors import locked_out_attempts
+
+    if not (is_security_admin(actor, unit) and locked_out_attempts(unit=unit).filter(username=email).exists()):
+        raise Refused(_("Only a security administrator may unlock sign-ins."),
+                      detail=f"not a security admin for {email} in {unit.schema_name}")
+    if email == actor.email.lower():
+        raise Refused(_("Nobody may unlock their own account."), detail="unlock of own account refused")
 
 
 # ---------------------------------------------------------------- second factor
@@ -158,15 +164,18 @@ def two_factor_reset(*, actor, user: User) -> int:
     The district security administrator's job, and never for their own account.
     """
     with schema_context(get_public_schema_name()):
-        if not is_district_security_admin(actor) or actor.pk == user.pk:
-            audit_denied(action="auth.2fa_reset", actor=actor, obj=user,
-                         detail="own account" if actor and actor.pk == user.pk else "not the district security admin")
-            raise PermissionDenied(_("Only the district security administrator may reset another person's "
-                                     "second factor."))
+        _may_reset_second_factor(actor=actor, user=user)
         with transaction.atomic():
             count, _detail = TOTPDevice.objects.filter(user=user).delete()
             audit_record(action="auth.2fa_reset", actor=actor, obj=user, after={"devices_removed": count})
     return count
+
+
+@audited_refusal("auth.2fa_reset", obj_arg="user")
+def _may_reset_second_factor(*, actor: User | None, user: User) -> None:
+    if not is_district_security_admin(actor) or actor.pk == user.pk:
+        raise Refused(_("Only the district security administrator may reset another person's second factor."),
+                      detail="own account" if actor and actor.pk == user.pk else "not the district security admin")
 
 
 def second_factor_wait(user, *, confirmed: bool = True) -> int:
@@ -219,10 +228,7 @@ def user_deactivate(*, actor, user: User, reason: str = "") -> None:
     system administrator, or the district operator who onboards units).
     """
     with schema_context(get_public_schema_name()):
-        if actor is None or not actor.is_authenticated or actor.pk == user.pk or not actor.has_role(
-                DISTRICT_SYSTEM_ADMIN, DISTRICT_OPERATOR):
-            audit_denied(action="user.deactivate", actor=actor, obj=user, detail=reason)
-            raise PermissionDenied(_("Only the district system administrator may switch accounts off."))
+        _may_deactivate(actor=actor, user=user, reason=reason)
     with schema_context(get_public_schema_name()), transaction.atomic():
         if not user.is_active:
             return
@@ -230,3 +236,10 @@ def user_deactivate(*, actor, user: User, reason: str = "") -> None:
         user.save(update_fields=["is_active"])
         audit_record(action="user.deactivate", actor=actor, obj=user, before={"is_active": True},
                      after={"is_active": False}, detail=reason)
+
+
+@audited_refusal("user.deactivate", obj_arg="user")
+def _may_deactivate(*, actor: User | None, user: User, reason: str) -> None:
+    if actor is None or not actor.is_authenticated or actor.pk == user.pk or not actor.has_role(
+            DISTRICT_SYSTEM_ADMIN, DISTRICT_OPERATOR):
+        raise Refused(_("Only the district system administrator may switch accounts off."), detail=reason)

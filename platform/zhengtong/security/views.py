@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from zhengtong.accounts.models import User
 from zhengtong.accounts.services import role_request_decide as decide_role_request
+from zhengtong.core.actions import run_service
 from zhengtong.registry.registry import role_label
 
 from . import selectors, services
@@ -67,12 +68,9 @@ def lockouts(request):
 @require_POST
 def unlock(request, pk):
     attempt = get_object_or_404(selectors.locked_out_attempts(unit=request.tenant), pk=pk)
-    try:
-        services.lockout_unlock(actor=request.user, unit=request.tenant, attempt_key=attempt.username)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You may not do this."))
-    else:
-        messages.success(request, _("%(email)s can sign in again.") % {"email": attempt.username})
+    run_service(request, lambda: services.lockout_unlock(actor=request.user, unit=request.tenant,
+                                                         attempt_key=attempt.username),
+                success=_("%(email)s can sign in again.") % {"email": attempt.username})
     return redirect("security:lockouts")
 
 
@@ -89,11 +87,8 @@ def two_factor_reset(request):
     if person is None:
         messages.error(request, _("No account has this email (该邮箱没有对应账户)."))
         return redirect("security:policy")
-    try:
-        count = services.two_factor_reset(actor=request.user, user=person)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
+    done, count = run_service(request, lambda: services.two_factor_reset(actor=request.user, user=person))
+    if done:
         messages.success(request, _("%(n)d second-factor device(s) of %(email)s removed; they enrol again at "
                                     "their next sign-in.") % {"n": count, "email": person.email})
     return redirect("security:policy")
@@ -117,11 +112,9 @@ def role_changes(request):
 def role_request_decide(request, pk):
     _district_only(request)
     confirm = request.POST.get("decision") == "confirm"
-    try:
-        decided = decide_role_request(request_id=pk, actor=request.user, confirm=confirm)
-    except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
-    else:
+    done, decided = run_service(request, lambda: decide_role_request(request_id=pk, actor=request.user,
+                                                                     confirm=confirm))
+    if done:
         messages.success(request, (_("Confirmed: %(who)s's administrator roles in %(unit)s are changed.") if confirm
                                    else _("Refused: %(who)s's administrator roles in %(unit)s stay as they were."))
                          % {"who": decided.user, "unit": decided.unit.name})
