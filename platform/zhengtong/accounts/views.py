@@ -102,7 +102,8 @@ def two_factor_setup(request):
             messages.success(request, _("Two-factor sign-in is set up."))
             return redirect(_safe_next(request))
         form.add_error("token", _throttled(request.user, confirmed=False) or _(
-            "The code does not match; check the phone's clock and try the next code (验证码不匹配，请检查手机时间后重试)."))
+            "The code does not match; check the phone's clock and try the next code "
+            "(验证码不匹配，请检查手机时间后重试)."))
     qr = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=16)
     return render(request, "accounts/two_factor_setup.html", {
         "form": form, "next": _safe_next(request), "qr_svg": qr.to_string(encoding="unicode"),

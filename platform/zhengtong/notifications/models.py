@@ -65,3 +65,6 @@ class PeriodicRun(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "schema_name"], name="periodic_run_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.schema_name}"

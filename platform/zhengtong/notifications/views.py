@@ -33,7 +33,7 @@ def open_item(request, pk):
     try:
         item = services.notification_open(user=request.user, pk=pk)
     except Notification.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     if item.url and _own_url(item.url):
         return redirect(item.url)
     return redirect("notifications:inbox")
