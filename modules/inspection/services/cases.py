@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -48,6 +49,9 @@ from .transitions import (
     separation_refusal,
 )
 
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
+
 VIEW = "inspection.view_inspectioncase"
 ZERO = Decimal("0.00")
 
@@ -73,8 +77,8 @@ def _move(case: InspectionCase, status: str, rules: InspectionRules) -> None:
     case.overdue_warned_status = ""
 
 
-def _record(case: InspectionCase, action: str, actor, *, before: dict | None = None, after: dict | None = None,
-            detail: str = "") -> None:
+def _record(case: InspectionCase, action: str, actor: User | None, *, before: dict | None = None,
+            after: dict | None = None, detail: str = "") -> None:
     audit_record(action=f"inspection.case.{action}", actor=actor, obj=case, before=before, after=after,
                  detail=detail)
 
@@ -142,7 +146,7 @@ def _money(value, label: str) -> Decimal:
 # ---------------------------------------------------------------- selection (选案)
 @audited_refusal("inspection.case.select", obj_arg="entity")
 @transaction.atomic
-def case_select(*, actor, entity: InspectedEntity, period: str) -> InspectionCase:
+def case_select(*, actor: User, entity: InspectedEntity, period: str) -> InspectionCase:
     """Open a case on a candidate of the ranking. The ranking is recomputed here (never
     taken from the browser) and its explanation is kept with the case as it stood."""
     from ..selectors import candidate_ranking
@@ -181,7 +185,8 @@ def _refuse_if_open(entity: InspectedEntity) -> None:
 
 @audited_refusal("inspection.case.select", obj_arg="entity")
 @transaction.atomic
-def case_open_manual(*, actor, entity: InspectedEntity, kind: str, reason: str, period: str = "") -> InspectionCase:
+def case_open_manual(*, actor: User, entity: InspectedEntity, kind: str, reason: str,
+                     period: str = "") -> InspectionCase:
     """A case selected by hand (tip-off, assignment from above, referral): the reason is
     required, and the case says it did not come from the ranking."""
     from ..selectors import candidate_ranking
@@ -215,7 +220,7 @@ def case_open_manual(*, actor, entity: InspectedEntity, kind: str, reason: str, 
 # ---------------------------------------------------------------- people on the case
 @audited_refusal("inspection.case.assign", obj_arg="case")
 @transaction.atomic
-def case_assign(*, actor, case: InspectionCase, role: str, users: list) -> list[CaseAssignment]:
+def case_assign(*, actor: User, case: InspectionCase, role: str, users: list[User]) -> list[CaseAssignment]:
     """The inspection chief puts people on a stage of the case. Each must hold the stage's
     role and pass the separation of duties; each then declares conflicts before acting."""
     case = _lock(case)
@@ -251,7 +256,7 @@ def case_assign(*, actor, case: InspectionCase, role: str, users: list) -> list[
 
 @audited_refusal("inspection.case.declare", obj_arg="case")
 @transaction.atomic
-def conflict_declare(*, actor, case: InspectionCase, has_conflict: bool, note: str = "") -> CaseAssignment:
+def conflict_declare(*, actor: User, case: InspectionCase, has_conflict: bool, note: str = "") -> CaseAssignment:
     """回避: before acting, each assigned person declares. A conflict removes them."""
     case = _lock(case)
     allow(can_declare(case, actor))
@@ -279,7 +284,7 @@ def conflict_declare(*, actor, case: InspectionCase, has_conflict: bool, note: s
 # ---------------------------------------------------------------- supervision
 @audited_refusal("inspection.case.suspend", obj_arg="case")
 @transaction.atomic
-def case_suspend(*, actor, case: InspectionCase, reason: str) -> InspectionCase:
+def case_suspend(*, actor: User, case: InspectionCase, reason: str) -> InspectionCase:
     case = _lock(case)
     allow(can_suspend(case, actor))
     if len((reason or "").strip()) < 5:
@@ -294,7 +299,7 @@ def case_suspend(*, actor, case: InspectionCase, reason: str) -> InspectionCase:
 
 @audited_refusal("inspection.case.resume", obj_arg="case")
 @transaction.atomic
-def case_resume(*, actor, case: InspectionCase, note: str = "") -> InspectionCase:
+def case_resume(*, actor: User, case: InspectionCase, note: str = "") -> InspectionCase:
     case = _lock(case)
     allow(can_resume(case, actor))
     _move(case, case.status_before_suspension or S.SELECTED, current_rules())
@@ -307,7 +312,7 @@ def case_resume(*, actor, case: InspectionCase, note: str = "") -> InspectionCas
 
 @audited_refusal("inspection.case.withdraw", obj_arg="case")
 @transaction.atomic
-def case_withdraw(*, actor, case: InspectionCase, reason: str) -> InspectionCase:
+def case_withdraw(*, actor: User, case: InspectionCase, reason: str) -> InspectionCase:
     """撤销: only before a review decision exists (after that, the decision is executed or
     written off)."""
     case = _lock(case)
@@ -325,7 +330,7 @@ def case_withdraw(*, actor, case: InspectionCase, reason: str) -> InspectionCase
 
 # ---------------------------------------------------------------- documents
 @audited_refusal("inspection.case.document", obj_arg="case")
-def case_document_request(*, actor, case: InspectionCase, report_key: str):
+def case_document_request(*, actor: User, case: InspectionCase, report_key: str):
     """Queue one of the case's documents (审理报告, 税务处理决定书, 税务行政处罚决定书) in the
     platform's PDF pipeline: numbered there, rendered by the worker, downloadable by the
     person who asked. The request is on the case's timeline with its document number."""

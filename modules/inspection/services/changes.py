@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +24,9 @@ from zhengtong.core.errors import Invalid, audited_refusal
 from ..models import ChangeRequest, Finding, InspectionCase, Payment, ReviewDecision
 from .cases import _lock, _record
 from .transitions import TARGET_RULES, allow, can_request_change
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 CHANGE_TYPE = "inspection.change"
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -82,7 +85,7 @@ def _amount(values: dict[str, Any]) -> Decimal:
 
 @audited_refusal("inspection.case.change_request", obj_arg="case")
 @transaction.atomic
-def change_request_submit(*, actor, case: InspectionCase, target: str, target_id: int, changes: dict[str, Any],
+def change_request_submit(*, actor: User, case: InspectionCase, target: str, target_id: int, changes: dict[str, Any],
                           reason: str) -> ChangeRequest:
     from zhengtong.approvals.services import approval_submit
 
@@ -114,7 +117,7 @@ def change_facts(cr: ChangeRequest) -> dict[str, Any]:
     return {"amount": abs(_amount(cr.after) - _amount(cr.before)).quantize(Decimal("0.01")), "target": cr.target}
 
 
-def change_request_apply(*, cr: ChangeRequest, actor) -> ChangeRequest:
+def change_request_apply(*, cr: ChangeRequest, actor: User) -> ChangeRequest:
     """Called by the approval engine on final approval, inside its transaction."""
     cr = ChangeRequest.objects.select_for_update().get(pk=cr.pk)
     if cr.state != ChangeRequest.State.PENDING:
@@ -152,7 +155,7 @@ def _check_decision(decision: ReviewDecision) -> None:
         raise Invalid(_("A tax-only decision has no penalty (仅作税务处理的，不应有罚款)."))
 
 
-def change_request_close(*, cr: ChangeRequest, actor, state: str) -> ChangeRequest:
+def change_request_close(*, cr: ChangeRequest, actor: User, state: str) -> ChangeRequest:
     """Rejected or withdrawn in the approval engine: nothing changes, the request stays."""
     cr = ChangeRequest.objects.select_for_update().get(pk=cr.pk)
     if cr.state != ChangeRequest.State.PENDING:

@@ -8,7 +8,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,11 +24,14 @@ from ..models import FinancialFiling, IndustryBenchmark, InspectedEntity, Regula
 from ..rules import current_rules
 from ..validators import Period, normalise_industry_code, validate_industry_code
 
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
+
 ENTITY_FIELDS = ("name", "credit_code", "industry_code", "industry_name", "tax_office", "size", "is_key_taxpayer")
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
-def _require_perm(actor, perm: str, message: str) -> None:
+def _require_perm(actor: User, perm: str, message: str) -> None:
     if actor is None or not actor.is_authenticated or not actor.has_perm(perm):
         raise Refused(message, detail=f"missing {perm}")
 
@@ -49,7 +52,7 @@ def _diff(before: dict, after: dict) -> tuple[dict, dict]:
 # ---------------------------------------------------------------- taxpayer register
 @audited_refusal("inspection.entity.create")
 @transaction.atomic
-def entity_register(*, actor, name: str, credit_code: str, industry_code: str, industry_name: str = "",
+def entity_register(*, actor: User, name: str, credit_code: str, industry_code: str, industry_name: str = "",
                     tax_office: str = "", size: str = InspectedEntity.Size.SMALL,
                     is_key_taxpayer: bool = False) -> InspectedEntity:
     _require_perm(actor, "inspection.add_inspectedentity",
@@ -65,7 +68,7 @@ def entity_register(*, actor, name: str, credit_code: str, industry_code: str, i
 
 @audited_refusal("inspection.entity.update", obj_arg="entity")
 @transaction.atomic
-def entity_update(*, actor, entity: InspectedEntity, **changes) -> InspectedEntity:
+def entity_update(*, actor: User, entity: InspectedEntity, **changes) -> InspectedEntity:
     _require_perm(actor, "inspection.change_inspectedentity",
                   _("Only case selectors keep the taxpayer register (只有选案人员可以维护纳税人名册)."))
     entity = InspectedEntity.objects.select_for_update().get(pk=entity.pk)
@@ -85,7 +88,7 @@ def entity_update(*, actor, entity: InspectedEntity, **changes) -> InspectedEnti
 # ---------------------------------------------------------------- filings
 @audited_refusal("inspection.filing.save", obj_arg="entity")
 @transaction.atomic
-def filing_save(*, actor, entity: InspectedEntity, period: str, filed_on: date | None = None,
+def filing_save(*, actor: User, entity: InspectedEntity, period: str, filed_on: date | None = None,
                 **figures: Decimal | None) -> FinancialFiling:
     """Create or correct one period's filing; corrections are audited old → new."""
     _require_perm(actor, "inspection.add_financialfiling",
@@ -246,7 +249,7 @@ def _parse_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 @audited_refusal("inspection.filing.import")
-def filings_import(*, actor, filename: str, data: bytes) -> ImportResult:
+def filings_import(*, actor: User, filename: str, data: bytes) -> ImportResult:
     """Import taxpayers and their filings from an .xlsx/.csv sheet, one row per filing.
 
     Every row is checked first; if any row is wrong nothing is written and the problems are
@@ -308,7 +311,7 @@ def filings_import(*, actor, filename: str, data: bytes) -> ImportResult:
 
 
 @transaction.atomic
-def _filings_write(*, actor, rows: list[tuple[int, dict]], existing: dict[str, InspectedEntity],
+def _filings_write(*, actor: User, rows: list[tuple[int, dict]], existing: dict[str, InspectedEntity],
                    result: ImportResult, filename: str) -> None:
     created_keys = []
     for row_no, values in rows:
@@ -325,7 +328,7 @@ def _filings_write(*, actor, rows: list[tuple[int, dict]], existing: dict[str, I
                         "figure_columns": result.figure_columns})
 
 
-def _filing_row_write(*, actor, values: dict, existing: dict[str, InspectedEntity], result: ImportResult,
+def _filing_row_write(*, actor: User, values: dict, existing: dict[str, InspectedEntity], result: ImportResult,
                       filename: str, created_keys: list[str]) -> None:
     code = values["credit_code"]
     entity = existing.get(code)
@@ -416,7 +419,7 @@ def _median(values: list[Decimal]) -> Decimal:
 
 @audited_refusal("inspection.benchmark.compute")
 @transaction.atomic
-def benchmark_compute(*, actor, industry_code: str, period: str) -> list[BenchmarkOutcome]:
+def benchmark_compute(*, actor: User, industry_code: str, period: str) -> list[BenchmarkOutcome]:
     """The industry's benchmark per indicator = the median of the indicator over the filings
     of that period by taxpayers in the industry (the code and every code below it).
 
@@ -465,7 +468,7 @@ BENCHMARK_COLUMNS = {"行业代码": "industry_code", "期间": "period", "指�
 
 
 @audited_refusal("inspection.benchmark.import")
-def benchmarks_import(*, actor, filename: str, data: bytes) -> ImportResult:
+def benchmarks_import(*, actor: User, filename: str, data: bytes) -> ImportResult:
     """Import benchmarks (行业代码, 期间, 指标, 基准值). Rates are written as percentages
     ("3.5" or "3.5%" for 3.5 %); turnovers in times; the quick ratio as a plain ratio."""
     _require_perm(actor, "inspection.add_industrybenchmark",
@@ -516,7 +519,7 @@ def benchmarks_import(*, actor, filename: str, data: bytes) -> ImportResult:
 
 
 @transaction.atomic
-def _benchmarks_write(*, actor, rows, filename: str, result: ImportResult) -> None:
+def _benchmarks_write(*, actor: User, rows, filename: str, result: ImportResult) -> None:
     changes = []
     for code, period, key, value in rows:
         row, created = IndustryBenchmark.objects.update_or_create(
@@ -535,7 +538,7 @@ ARTICLE_FIELDS = ("law_name", "doc_number", "article_no", "title", "text", "effe
 
 @audited_refusal("inspection.regulation.create")
 @transaction.atomic
-def regulation_add(*, actor, law_name: str, article_no: str, title: str, text: str, effective_from: date,
+def regulation_add(*, actor: User, law_name: str, article_no: str, title: str, text: str, effective_from: date,
                    effective_to: date | None = None, doc_number: str = "") -> RegulationArticle:
     _require_perm(actor, "inspection.add_regulationarticle",
                   _("Only reviewers keep the regulation library (只有审理人员可以维护政策法规库)."))
@@ -553,7 +556,7 @@ def regulation_add(*, actor, law_name: str, article_no: str, title: str, text: s
 
 @audited_refusal("inspection.regulation.update", obj_arg="article")
 @transaction.atomic
-def regulation_update(*, actor, article: RegulationArticle, **changes) -> RegulationArticle:
+def regulation_update(*, actor: User, article: RegulationArticle, **changes) -> RegulationArticle:
     _require_perm(actor, "inspection.change_regulationarticle",
                   _("Only reviewers keep the regulation library (只有审理人员可以维护政策法规库)."))
     article = RegulationArticle.objects.select_for_update().get(pk=article.pk)

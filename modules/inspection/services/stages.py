@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -45,11 +46,14 @@ from .transitions import (
     report_round,
 )
 
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
+
 
 # ---------------------------------------------------------------- inspection (检查)
 @audited_refusal("inspection.case.paper", obj_arg="case")
 @transaction.atomic
-def paper_add(*, actor, case: InspectionCase, title: str, content: str) -> WorkingPaper:
+def paper_add(*, actor: User, case: InspectionCase, title: str, content: str) -> WorkingPaper:
     case = _lock(case)
     allow(can_inspect(case, actor))
     paper = WorkingPaper(case=case, title=title.strip(), content=content.strip(), prepared_by=actor)
@@ -62,7 +66,7 @@ def paper_add(*, actor, case: InspectionCase, title: str, content: str) -> Worki
 
 @audited_refusal("inspection.case.evidence", obj_arg="case")
 @transaction.atomic
-def evidence_add(*, actor, case: InspectionCase, paper: WorkingPaper, description: str, obtained_how: str = "",
+def evidence_add(*, actor: User, case: InspectionCase, paper: WorkingPaper, description: str, obtained_how: str = "",
                  obtained_on: date | None = None) -> EvidenceItem:
     case = _lock(case)
     allow(can_inspect(case, actor))
@@ -84,7 +88,7 @@ def finding_snapshot(f: Finding) -> dict:
 
 @audited_refusal("inspection.case.finding", obj_arg="case")
 @transaction.atomic
-def finding_add(*, actor, case: InspectionCase, description: str, articles: list[RegulationArticle] = (),
+def finding_add(*, actor: User, case: InspectionCase, description: str, articles: list[RegulationArticle] = (),
                 tax_amount: Decimal = ZERO, late_fee_amount: Decimal = ZERO, penalty_amount: Decimal = ZERO,
                 paper: WorkingPaper | None = None) -> Finding:
     case = _lock(case)
@@ -104,7 +108,7 @@ def finding_add(*, actor, case: InspectionCase, description: str, articles: list
 
 @audited_refusal("inspection.case.finding_update", obj_arg="case")
 @transaction.atomic
-def finding_update(*, actor, case: InspectionCase, finding: Finding, **changes) -> Finding:
+def finding_update(*, actor: User, case: InspectionCase, finding: Finding, **changes) -> Finding:
     """Direct changes only while the inspection is open; after the report is submitted the
     finding changes through a change request approved by someone else."""
     case = _lock(case)
@@ -136,7 +140,7 @@ def apply_finding_changes(finding: Finding, changes: dict) -> None:
 
 @audited_refusal("inspection.case.report_submit", obj_arg="case")
 @transaction.atomic
-def report_submit(*, actor, case: InspectionCase, summary: str) -> InspectionReport:
+def report_submit(*, actor: User, case: InspectionCase, summary: str) -> InspectionReport:
     """An inspector submits the inspection report; it counts once a second inspector co-signs."""
     case = _lock(case)
     allow(can_submit_report(case, actor))
@@ -155,7 +159,7 @@ def report_submit(*, actor, case: InspectionCase, summary: str) -> InspectionRep
 
 @audited_refusal("inspection.case.report_cosign", obj_arg="case")
 @transaction.atomic
-def report_cosign(*, actor, case: InspectionCase) -> InspectionReport:
+def report_cosign(*, actor: User, case: InspectionCase) -> InspectionReport:
     """A second inspector co-signs: the inspection stage is submitted (and from now on its
     data changes only through change requests)."""
     case = _lock(case)
@@ -178,7 +182,7 @@ def report_cosign(*, actor, case: InspectionCase) -> InspectionReport:
 # ---------------------------------------------------------------- review (审理)
 @audited_refusal("inspection.case.review_return", obj_arg="case")
 @transaction.atomic
-def review_return(*, actor, case: InspectionCase, reason: str) -> ReviewReturn:
+def review_return(*, actor: User, case: InspectionCase, reason: str) -> ReviewReturn:
     case = _lock(case)
     rules = current_rules()
     allow(can_review(case, actor, rules))
@@ -195,7 +199,7 @@ def review_return(*, actor, case: InspectionCase, reason: str) -> ReviewReturn:
 
 @audited_refusal("inspection.case.review_decide", obj_arg="case")
 @transaction.atomic
-def review_decide(*, actor, case: InspectionCase, kind: str, opinion: str, tax_amount: Decimal,
+def review_decide(*, actor: User, case: InspectionCase, kind: str, opinion: str, tax_amount: Decimal,
                   late_fee_amount: Decimal, penalty_amount: Decimal) -> ReviewDecision:
     """The review decision (审理意见) with the amounts decided; numbers the decision
     documents and starts the payment deadline."""
@@ -243,7 +247,7 @@ def _outstanding(case: InspectionCase) -> dict[str, Decimal]:
 
 @audited_refusal("inspection.case.payment", obj_arg="case")
 @transaction.atomic
-def payment_record(*, actor, case: InspectionCase, kind: str, amount: Decimal, received_on: date,
+def payment_record(*, actor: User, case: InspectionCase, kind: str, amount: Decimal, received_on: date,
                    reference: str = "") -> Payment:
     case = _lock(case)
     allow(can_execute(case, actor))
@@ -265,7 +269,7 @@ def payment_record(*, actor, case: InspectionCase, kind: str, amount: Decimal, r
 
 @audited_refusal("inspection.case.measure", obj_arg="case")
 @transaction.atomic
-def measure_record(*, actor, case: InspectionCase, kind: str, started_on: date, ended_on: date | None = None,
+def measure_record(*, actor: User, case: InspectionCase, kind: str, started_on: date, ended_on: date | None = None,
                    note: str = "") -> EnforcementMeasure:
     """税收保全 / 强制执行: what was done, from when until when."""
     case = _lock(case)
@@ -283,7 +287,7 @@ def measure_record(*, actor, case: InspectionCase, kind: str, started_on: date, 
 
 @audited_refusal("inspection.case.close", obj_arg="case")
 @transaction.atomic
-def case_close(*, actor, case: InspectionCase, outcome: str, note: str = "") -> InspectionCase:
+def case_close(*, actor: User, case: InspectionCase, outcome: str, note: str = "") -> InspectionCase:
     """Close when settled (nothing outstanding: the executor, or the chief when nothing was
     due) or written off (核销: only the chief, with a note)."""
     case = _lock(case)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,9 @@ from ..manifest import EXECUTOR, INSPECTOR, REVIEWER, SUPERVISOR
 from ..models import CaseAssignment, ChangeRequest, InspectionCase, ReviewDecision
 from ..rules import InspectionRules, current_rules
 from .common import has_any_role
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 S = InspectionCase.Status
 R = CaseAssignment.Role
@@ -66,7 +70,7 @@ def allow(reason: NotAllowed | None) -> None:
 
 
 # ---------------------------------------------------------------- the parts guards are made of
-def role_missing(user, *keys: str, message: str) -> NotAllowed | None:
+def role_missing(user: User, *keys: str, message: str) -> NotAllowed | None:
     if has_any_role(user, *keys):
         return None
     return NotAllowed(message, f"role required: {', '.join(keys)}")
@@ -79,7 +83,7 @@ def state_not_in(case: InspectionCase, *states: str) -> NotAllowed | None:
                       + f" [{case.get_status_display()}]", f"state {case.status} not in {','.join(states)}")
 
 
-def stages_of(case: InspectionCase, user) -> set[str]:
+def stages_of(case: InspectionCase, user: User) -> set[str]:
     """The stages ``user`` has taken part in on ``case`` ("conflict" if they declared one)."""
     stages = set()
     if case.selected_by_id == user.pk:
@@ -92,7 +96,7 @@ def stages_of(case: InspectionCase, user) -> set[str]:
     return stages
 
 
-def separation_refusal(case: InspectionCase, user, role: str, rules: InspectionRules) -> str | None:
+def separation_refusal(case: InspectionCase, user: User, role: str, rules: InspectionRules) -> str | None:
     """Why ``user`` may not act as ``role`` on ``case``, or None. The one place the
     separation of duties is decided."""
     stages = stages_of(case, user)
@@ -117,7 +121,7 @@ ROLE_REFUSALS = {
 }
 
 
-def not_cleared(case: InspectionCase, user, role: str, rules: InspectionRules) -> NotAllowed | None:
+def not_cleared(case: InspectionCase, user: User, role: str, rules: InspectionRules) -> NotAllowed | None:
     """None when ``user`` is assigned to ``case`` as ``role``, has declared no conflict and
     passes the separation of duties under the rules in force now (rules may have become
     stricter since they were assigned)."""
@@ -150,7 +154,7 @@ def _first(*checks: Callable[[], NotAllowed | None]) -> NotAllowed | None:
 
 
 # ---------------------------------------------------------------- people on the case
-def can_assign(case: InspectionCase, user, role: str) -> NotAllowed | None:
+def can_assign(case: InspectionCase, user: User, role: str) -> NotAllowed | None:
     if role not in ASSIGNABLE:
         raise ValueError(role)
     return _first(lambda: role_missing(user, SUPERVISOR, message=_(
@@ -158,12 +162,12 @@ def can_assign(case: InspectionCase, user, role: str) -> NotAllowed | None:
                   lambda: state_not_in(case, *ASSIGNABLE[role]))
 
 
-def pending_declaration(case: InspectionCase, user) -> CaseAssignment | None:
+def pending_declaration(case: InspectionCase, user: User) -> CaseAssignment | None:
     return case.assignments.filter(user_id=getattr(user, "pk", None), removed_at__isnull=True,
                                    conflict__isnull=True).first()
 
 
-def can_declare(case: InspectionCase, user) -> NotAllowed | None:
+def can_declare(case: InspectionCase, user: User) -> NotAllowed | None:
     """回避: each assigned person declares once, before acting."""
     if pending_declaration(case, user) is not None:
         return None
@@ -172,13 +176,13 @@ def can_declare(case: InspectionCase, user) -> NotAllowed | None:
 
 
 # ---------------------------------------------------------------- inspection (检查)
-def can_inspect(case: InspectionCase, user, rules: InspectionRules | None = None) -> NotAllowed | None:
+def can_inspect(case: InspectionCase, user: User, rules: InspectionRules | None = None) -> NotAllowed | None:
     """Working papers, evidence and findings: the case's cleared inspectors, while it is open."""
     rules = rules or current_rules()
     return _first(lambda: not_cleared(case, user, R.INSPECTOR, rules), lambda: state_not_in(case, *INSPECTION_WORK))
 
 
-def can_update_finding(case: InspectionCase, user, rules: InspectionRules | None = None) -> NotAllowed | None:
+def can_update_finding(case: InspectionCase, user: User, rules: InspectionRules | None = None) -> NotAllowed | None:
     """Direct changes only while the inspection is open; after the report is submitted the
     finding changes through a change request approved by someone else."""
     rules = rules or current_rules()
@@ -191,7 +195,7 @@ def can_update_finding(case: InspectionCase, user, rules: InspectionRules | None
                       f"direct change refused in state {case.status}")
 
 
-def can_submit_report(case: InspectionCase, user, rules: InspectionRules | None = None) -> NotAllowed | None:
+def can_submit_report(case: InspectionCase, user: User, rules: InspectionRules | None = None) -> NotAllowed | None:
     """One inspector submits the round's report (and may rewrite it until it is co-signed)."""
     if reason := can_inspect(case, user, rules):
         return reason
@@ -202,7 +206,7 @@ def can_submit_report(case: InspectionCase, user, rules: InspectionRules | None 
     return None
 
 
-def can_cosign_report(case: InspectionCase, user, rules: InspectionRules | None = None) -> NotAllowed | None:
+def can_cosign_report(case: InspectionCase, user: User, rules: InspectionRules | None = None) -> NotAllowed | None:
     """Another inspector co-signs: inspection takes at least two people."""
     rules = rules or current_rules()
     if reason := can_inspect(case, user, rules):
@@ -220,19 +224,19 @@ def can_cosign_report(case: InspectionCase, user, rules: InspectionRules | None 
 
 
 # ---------------------------------------------------------------- review (审理) and execution (执行)
-def can_review(case: InspectionCase, user, rules: InspectionRules | None = None) -> NotAllowed | None:
+def can_review(case: InspectionCase, user: User, rules: InspectionRules | None = None) -> NotAllowed | None:
     """Return for more inspection, or decide: the cleared reviewer, while under review."""
     rules = rules or current_rules()
     return _first(lambda: not_cleared(case, user, R.REVIEWER, rules), lambda: state_not_in(case, S.UNDER_REVIEW))
 
 
-def can_execute(case: InspectionCase, user, rules: InspectionRules | None = None) -> NotAllowed | None:
+def can_execute(case: InspectionCase, user: User, rules: InspectionRules | None = None) -> NotAllowed | None:
     """Payments and enforcement measures: the cleared executor, during execution."""
     rules = rules or current_rules()
     return _first(lambda: not_cleared(case, user, R.EXECUTOR, rules), lambda: state_not_in(case, S.EXECUTING))
 
 
-def can_settle(case: InspectionCase, user, rules: InspectionRules | None = None) -> NotAllowed | None:
+def can_settle(case: InspectionCase, user: User, rules: InspectionRules | None = None) -> NotAllowed | None:
     """Closing as settled: the executor during execution, or the chief when nothing was due.
     (Whether anything is still outstanding is the service's check of the amounts.)"""
     decision = ReviewDecision.objects.filter(case=case).first()
@@ -242,21 +246,21 @@ def can_settle(case: InspectionCase, user, rules: InspectionRules | None = None)
     return can_execute(case, user, rules)
 
 
-def can_write_off(case: InspectionCase, user) -> NotAllowed | None:
+def can_write_off(case: InspectionCase, user: User) -> NotAllowed | None:
     """核销 what cannot be collected: only the chief, during execution."""
     return _first(lambda: role_missing(user, SUPERVISOR, message=_(
         "Only the inspection chief writes off what cannot be collected (只有稽查局长可以核销).")),
                   lambda: state_not_in(case, S.EXECUTING))
 
 
-def can_close(case: InspectionCase, user, rules: InspectionRules | None = None) -> NotAllowed | None:
+def can_close(case: InspectionCase, user: User, rules: InspectionRules | None = None) -> NotAllowed | None:
     """Either way of closing (the form names the outcome): settled, or written off."""
     if can_settle(case, user, rules) is None:
         return None
     return can_write_off(case, user)
 
 
-def can_request_change(case: InspectionCase, user, target: str,
+def can_request_change(case: InspectionCase, user: User, target: str,
                        rules: InspectionRules | None = None) -> NotAllowed | None:
     """A change of submitted data: by the stage's own cleared people, once the stage is submitted."""
     role, submitted_states = TARGET_RULES[target]
@@ -269,19 +273,19 @@ def can_request_change(case: InspectionCase, user, target: str,
 
 
 # ---------------------------------------------------------------- supervision
-def can_suspend(case: InspectionCase, user) -> NotAllowed | None:
+def can_suspend(case: InspectionCase, user: User) -> NotAllowed | None:
     return _first(lambda: role_missing(user, SUPERVISOR, message=_(
         "Only the inspection chief suspends a case (只有稽查局长可以中止案件).")),
                   lambda: state_not_in(case, *(s for s in OPEN_STATES if s != S.SUSPENDED)))
 
 
-def can_resume(case: InspectionCase, user) -> NotAllowed | None:
+def can_resume(case: InspectionCase, user: User) -> NotAllowed | None:
     return _first(lambda: role_missing(user, SUPERVISOR, message=_(
         "Only the inspection chief resumes a case (只有稽查局长可以恢复案件).")),
                   lambda: state_not_in(case, S.SUSPENDED))
 
 
-def can_withdraw(case: InspectionCase, user) -> NotAllowed | None:
+def can_withdraw(case: InspectionCase, user: User) -> NotAllowed | None:
     """撤销: only before a review decision exists (after that, the decision is executed or
     written off). A suspended case counts in the state it was suspended in."""
     if reason := role_missing(user, SUPERVISOR, message=_(
@@ -295,7 +299,7 @@ def can_withdraw(case: InspectionCase, user) -> NotAllowed | None:
 
 
 # ---------------------------------------------------------------- documents
-def can_issue_document(case: InspectionCase, user, report_key: str) -> NotAllowed | None:
+def can_issue_document(case: InspectionCase, user: User, report_key: str) -> NotAllowed | None:
     """The case's documents: for those whose role issues them, once the decision makes them exist."""
     from ..reports.documents import DOCUMENTS  # the documents read the selectors, which read these guards
 
@@ -310,7 +314,7 @@ def can_issue_document(case: InspectionCase, user, report_key: str) -> NotAllowe
 
 
 # ---------------------------------------------------------------- what the case page offers
-Guard = Callable[[InspectionCase, object, InspectionRules], "NotAllowed | None"]
+Guard = Callable[[InspectionCase, "User", InspectionRules], "NotAllowed | None"]
 
 # The case page's forms (the names its template and views.case_actions.ACTIONS use) and the guard of
 # each.
