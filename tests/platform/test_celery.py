@@ -35,13 +35,18 @@ def test_worker_runs_tasks_in_the_senders_schema(django_db_setup, django_db_bloc
         connection.set_schema_to_public()
 
 
-def test_every_beat_entry_is_a_registered_task_from_the_one_schedule(settings):
-    """Beat's schedule is the settings' (nothing patched in at start-up), and each entry names a
-    task a worker knows: a misspelt name would be sent every day and never run."""
+def test_every_periodic_job_is_a_registered_task_from_the_one_schedule(settings):
+    """Beat's schedule is the settings' (nothing patched in at start-up), and each entry and each
+    per-unit job the tick fans out names a task a worker knows: a misspelt name would be sent
+    every day and never run."""
     from zhengtong.celery import app
+    from zhengtong.notifications.periodic import unit_jobs
 
     assert app.conf.beat_schedule == settings.CELERY_BEAT_SCHEDULE
     app.autodiscover_tasks(force=True)
-    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= set(app.tasks)
+    beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"zhengtong.notifications.periodic_tick", "zhengtong.audit.purge_all", "tenants.pool_refill",
-            "security.disable_dormant_accounts"} <= {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+            "security.disable_dormant_accounts"} <= beat
+    per_unit = {job.task for job in unit_jobs()}
+    assert "zhengtong.approvals.check_deadlines" in per_unit
+    assert beat | per_unit <= set(app.tasks)

@@ -1,7 +1,7 @@
 """Per-unit periodic jobs, fanned out by one Celery beat entry.
 
 Beat sends ``zhengtong.notifications.periodic_tick`` every minute. The tick lists the jobs
-(platform jobs registered here, plus each module's ``PeriodicTask`` entries with
+(the platform's in ``settings.ZT_PLATFORM_UNIT_JOBS``, plus each module's ``PeriodicTask`` entries with
 ``per_unit=True``), and for every active unit where the job applies and is due, sends the
 job's task *from that unit's schema*: tenant-schemas-celery stamps the schema on the message
 and the worker runs the task in it, so a job never reads another unit's data. When each
@@ -25,18 +25,14 @@ class UnitJob:
     module_key: str | None = None  # None: every active unit; else only units with the module on
 
 
-_platform_jobs: dict[str, UnitJob] = {}
-
-
-def register_unit_job(task: str, every_seconds: int) -> None:
-    """A platform job every active unit runs (e.g. approval deadlines)."""
-    _platform_jobs[task] = UnitJob(task, every_seconds)
-
-
 def unit_jobs() -> list[UnitJob]:
+    """The platform's per-unit jobs (settings.ZT_PLATFORM_UNIT_JOBS, next to the beat schedule)
+    and every module's ``PeriodicTask(per_unit=True)``."""
+    from django.conf import settings
+
     from zhengtong.registry.registry import all_modules
 
-    jobs = list(_platform_jobs.values())
+    jobs = [UnitJob(task, every) for task, every in settings.ZT_PLATFORM_UNIT_JOBS.items()]
     for m in all_modules():
         jobs.extend(UnitJob(t.name, t.schedule_seconds, m.key) for t in m.periodic_tasks if t.per_unit)
     return jobs

@@ -355,9 +355,12 @@ ZT_UNIT_POOL_SIZE = int(os.environ.get("ZT_UNIT_POOL_SIZE", "3"))
 
 # Every periodic job, in one place; beat runs beside the worker (deploy/run.sh). Jobs that work
 # in each unit are not beat entries: one tick a minute fans them out, each sent from its unit's
-# schema where it is due and its module is on (zhengtong/notifications/periodic.py: the manifests'
-# PeriodicTask(per_unit=True) and the platform's register_unit_job; tasks declared with
-# zhengtong.core.tenancy.unit_task).
+# schema where it is due (zhengtong/notifications/periodic.py; the tasks are declared with
+# zhengtong.core.tenancy.unit_task): the platform's, every active unit, seconds between runs —
+ZT_PLATFORM_UNIT_JOBS = {
+    "zhengtong.approvals.check_deadlines": 600,  # approval deadline reminders and escalation
+}
+# — and each module's, where the module is on: its manifest's PeriodicTask(per_unit=True).
 CELERY_BEAT_SCHEDULE = {
     "notifications.periodic_tick": {"task": "zhengtong.notifications.periodic_tick", "schedule": 60},
     "security.disable_dormant_accounts": {"task": "security.disable_dormant_accounts", "schedule": 24 * 3600},
