@@ -19,9 +19,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.core.dates import HAPPENED, PLANNED, DateRangesMixin
+from zhengtong.core.models import Timestamped
 
 
-class Place(models.Model):
+class Place(Timestamped):
     """A room with a responsible person (班主任 for a classroom, the room manager otherwise)."""
 
     class Kind(models.TextChoices):
@@ -45,7 +46,6 @@ class Place(models.Model):
                                       related_name="+")
     notes = models.TextField(_("notes"), blank=True)
     active = models.BooleanField(_("in use"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -57,7 +57,7 @@ class Place(models.Model):
         return self.name
 
 
-class TrainingCourse(models.Model):
+class TrainingCourse(Timestamped):
     """A training (e.g. 多媒体设备操作培训) ending in an exam; passing grants a certification
     valid for ``validity_days``."""
 
@@ -68,7 +68,6 @@ class TrainingCourse(models.Model):
     validity_days = models.PositiveIntegerField(_("certification valid for (days)"), default=365,
                                                 validators=[MinValueValidator(1)])
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["title"]
@@ -92,7 +91,7 @@ class ExamQuestion(models.Model):
         ordering = ["course", "position", "id"]
 
 
-class DeviceType(models.Model):
+class DeviceType(Timestamped):
     """A kind of device and its rules set (使用规则), configured by module admins."""
 
     class Category(models.TextChoices):
@@ -127,7 +126,6 @@ class DeviceType(models.Model):
     rules_version = models.PositiveIntegerField(default=1, editable=False)
     # Computers carry antivirus/patch status (the information centre checks it).
     tracks_antivirus = models.BooleanField(_("tracks antivirus and patches"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -143,7 +141,7 @@ def _qr_token() -> str:
     return uuid.uuid4().hex
 
 
-class Device(DateRangesMixin, models.Model):
+class Device(DateRangesMixin, Timestamped):
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
     date_ranges = {"purchase_date": HAPPENED, "antivirus_scanned_on": HAPPENED, "antivirus_definitions_on": HAPPENED,
                    "patched_on": HAPPENED}
@@ -176,7 +174,6 @@ class Device(DateRangesMixin, models.Model):
     antivirus_scanned_on = models.DateField(_("last antivirus scan"), null=True, blank=True)
     antivirus_definitions_on = models.DateField(_("antivirus definitions dated"), null=True, blank=True)
     patched_on = models.DateField(_("last system patches"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -201,7 +198,7 @@ class RulesAcknowledgement(models.Model):
                                                name="equipment_ack_once_per_version")]
 
 
-class LogbookEntry(models.Model):
+class LogbookEntry(Timestamped):
     """使用登记: a check-out (open until checked in) or a use session with its times."""
 
     class Kind(models.TextChoices):
@@ -227,7 +224,6 @@ class LogbookEntry(models.Model):
     ended_at = models.DateTimeField(_("to"), null=True, blank=True)
     condition = models.CharField(_("condition on return"), max_length=10, choices=Condition.choices, blank=True)
     condition_note = models.TextField(_("note on condition"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -312,7 +308,7 @@ class RepairTicket(models.Model):
         return (self.closed_at or timezone.now()) - self.reported_at
 
 
-class MaintenanceTask(DateRangesMixin, models.Model):
+class MaintenanceTask(DateRangesMixin, Timestamped):
     """Preventive maintenance or an inspection due on a date, generated from the type's interval."""
 
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
@@ -336,7 +332,6 @@ class MaintenanceTask(DateRangesMixin, models.Model):
                                 null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
     overdue_warned_on = models.DateField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -349,7 +344,7 @@ class MaintenanceTask(DateRangesMixin, models.Model):
         ]
 
 
-class InspectionRecord(DateRangesMixin, models.Model):
+class InspectionRecord(DateRangesMixin, Timestamped):
     """An inspection or maintenance visit with its checklist results."""
 
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
@@ -365,7 +360,6 @@ class InspectionRecord(DateRangesMixin, models.Model):
     # [{"item": "除尘", "ok": true, "note": ""}, ...] — the type's checklist at the time.
     results = models.JSONField(default=list)
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-inspected_on", "-id"]

@@ -22,11 +22,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.core.dates import HAPPENED, PLANNED, DateRangesMixin
+from zhengtong.core.models import Timestamped
 
 USER = settings.AUTH_USER_MODEL
 
 
-class CustodyItem(DateRangesMixin, models.Model):
+class CustodyItem(DateRangesMixin, Timestamped):
     """A key, access card or credential (an account whose password someone keeps) and its holder."""
 
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
@@ -56,7 +57,6 @@ class CustodyItem(DateRangesMixin, models.Model):
     held_since = models.DateField(_("held since"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.IN_STORE)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -105,7 +105,7 @@ class CustodyMovement(models.Model):
         ordering = ["-at", "-id"]
 
 
-class HandoverTask(DateRangesMixin, models.Model):
+class HandoverTask(DateRangesMixin, Timestamped):
     """Everything a person leaving a post holds in this module, each item to a new holder who
     confirms receipt. Closed only when every item is confirmed."""
 
@@ -130,7 +130,6 @@ class HandoverTask(DateRangesMixin, models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     started_by = models.ForeignKey(USER, db_constraint=False,
                                    null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(USER, db_constraint=False,
                                   null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -180,7 +179,7 @@ class HandoverItem(models.Model):
         return self.confirmed_at is None and not self.dropped_note
 
 
-class DamageIncident(DateRangesMixin, models.Model):
+class DamageIncident(DateRangesMixin, Timestamped):
     """A device lost or damaged, its cost, and who pays what (赔偿)."""
 
     # Typed dates outside a plausible range are refused (zhengtong.core.dates).
@@ -209,7 +208,6 @@ class DamageIncident(DateRangesMixin, models.Model):
                                validators=[MinValueValidator(Decimal("0"))])
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(USER, db_constraint=False, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -286,7 +284,7 @@ class Semester(DateRangesMixin, models.Model):
         return self.name
 
 
-class Evaluation(models.Model):
+class Evaluation(Timestamped):
     """The evaluation of one place and its responsible person in one semester."""
 
     class Status(models.TextChoices):
@@ -307,7 +305,6 @@ class Evaluation(models.Model):
     available = models.DecimalField(_("points available"), max_digits=7, decimal_places=2, default=Decimal("0"))
     percent = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, default=Decimal("0"))
     remarks = models.TextField(_("remarks"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     finalised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -40,10 +40,6 @@ def rules() -> dict:
     return rules_for(get_module("equipment"))
 
 
-def _snapshot(obj, fields) -> dict:
-    return {f: getattr(obj, f) for f in fields}
-
-
 def _today() -> date:
     return timezone.localdate()
 

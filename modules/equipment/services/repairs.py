@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from zhengtong.approvals.people import holder_ids
 from zhengtong.audit.services import audit_record
 from zhengtong.core.errors import Invalid, audited_refusal
+from zhengtong.core.updates import snapshot
 from zhengtong.notifications.services import notify
 
 from ..manifest import MANAGER, TECHNICIAN
@@ -24,7 +25,6 @@ from .guards import (
     D,
     T,
     _require_visible_device,
-    _snapshot,
     check,
     fault_report_refusal,
     rules,
@@ -106,7 +106,7 @@ def ticket_transition(*, actor, ticket: RepairTicket, status: str, technician=No
         check(ticket_move_refusal(ticket, actor, status))
         if cost is not None and cost < 0:
             raise Invalid(_("The cost cannot be negative."), code="cost")
-        before = _snapshot(ticket, TICKET_FIELDS)
+        before = snapshot(ticket, TICKET_FIELDS)
         ticket.status = status
         if status == T.ASSIGNED:
             ticket.technician = technician or ticket.technician or actor
@@ -136,7 +136,7 @@ def ticket_transition(*, actor, ticket: RepairTicket, status: str, technician=No
         device.save(update_fields=["status", "updated_at"])
         ticket.full_clean()
         ticket.save()
-        after = _snapshot(ticket, TICKET_FIELDS)
+        after = snapshot(ticket, TICKET_FIELDS)
         audit_record(action="equipment.ticket.transition", actor=actor, obj=ticket,
                      before={k: before[k] for k in after if after[k] != before[k]},
                      after={k: after[k] for k in after if after[k] != before[k]})

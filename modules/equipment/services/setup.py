@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
 from zhengtong.core.errors import Invalid, Refused
+from zhengtong.core.updates import model_update, snapshot
 from zhengtong.registry import lookup
 
 from ..models import (
@@ -19,7 +20,6 @@ from ..models import (
 )
 from .guards import (
     D,
-    _snapshot,
     is_type_admin,
     may_require_training,
 )
@@ -38,7 +38,7 @@ def place_create(*, actor, name: str, kind: str, responsible, location: str = ""
     place.save()
     place.deputies.set(deputies)
     audit_record(action="equipment.place.create", actor=actor, obj=place,
-                 after={**_snapshot(place, PLACE_FIELDS), "deputies": sorted(u.pk for u in deputies)})
+                 after=snapshot(place, (*PLACE_FIELDS, "deputies")))
     return place
 
 
@@ -47,18 +47,9 @@ def place_update(*, actor, place: Place, deputies=None, **changes) -> Place:
     place = Place.objects.select_for_update().get(pk=place.pk)
     if not actor.has_perm("equipment.change_place"):
         raise Refused(_("You may not change places."))
-    before = {**_snapshot(place, PLACE_FIELDS), "deputies": sorted(place.deputies.values_list("pk", flat=True))}
-    for field, value in changes.items():
-        setattr(place, field, value)
-    place.full_clean()
-    place.save()
-    if deputies is not None:
-        place.deputies.set(deputies)
-    after = {**_snapshot(place, PLACE_FIELDS), "deputies": sorted(place.deputies.values_list("pk", flat=True))}
-    changed = {k for k in after if after[k] != before[k]}
-    if changed:
-        audit_record(action="equipment.place.update", actor=actor, obj=place,
-                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    data = changes if deputies is None else {**changes, "deputies": deputies}
+    place, _changed = model_update(instance=place, data=data, fields=(*PLACE_FIELDS, "deputies"), actor=actor,
+                                   action="equipment.place.update")
     return place
 
 
@@ -88,21 +79,13 @@ def device_type_save(*, actor, device_type: DeviceType | None = None, **fields) 
         dtype = DeviceType(**fields)
         dtype.full_clean()
         dtype.save()
-        audit_record(action="equipment.type.create", actor=actor, obj=dtype, after=_snapshot(dtype, TYPE_FIELDS))
+        audit_record(action="equipment.type.create", actor=actor, obj=dtype, after=snapshot(dtype, TYPE_FIELDS))
         return dtype
     dtype = DeviceType.objects.select_for_update().get(pk=device_type.pk)
-    before = _snapshot(dtype, TYPE_FIELDS)
-    for field, value in fields.items():
-        setattr(dtype, field, value)
-    if dtype.usage_rules.strip() != (before["usage_rules"] or "").strip():
-        dtype.rules_version += 1
-    dtype.full_clean()
-    dtype.save()
-    after = _snapshot(dtype, TYPE_FIELDS)
-    changed = {k for k in after if after[k] != before[k]}
-    if changed:
-        audit_record(action="equipment.type.update", actor=actor, obj=dtype,
-                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    if "usage_rules" in fields and (fields["usage_rules"] or "").strip() != dtype.usage_rules.strip():
+        fields["rules_version"] = dtype.rules_version + 1  # a new text is a new version, accepted again
+    dtype, _changed = model_update(instance=dtype, data=fields, fields=TYPE_FIELDS, actor=actor,
+                                   action="equipment.type.update")
     return dtype
 
 
@@ -157,7 +140,7 @@ def device_register(*, actor, device_type: DeviceType, name: str, serial: str = 
                     status=status, purchase_date=purchase_date, asset_number=asset_number, notes=notes)
     device.full_clean()
     device.save()
-    audit_record(action="equipment.device.create", actor=actor, obj=device, after=_snapshot(device, DEVICE_FIELDS))
+    audit_record(action="equipment.device.create", actor=actor, obj=device, after=snapshot(device, DEVICE_FIELDS))
     return device
 
 
@@ -168,16 +151,8 @@ def device_update(*, actor, device: Device, **changes) -> Device:
     device = Device.objects.select_for_update().get(pk=device.pk)
     if changes.get("asset_number") and changes["asset_number"] != device.asset_number:
         _check_asset_number(actor, changes["asset_number"])
-    before = _snapshot(device, DEVICE_FIELDS)
-    for field, value in changes.items():
-        setattr(device, field, value)
-    device.full_clean()
-    device.save()
-    after = _snapshot(device, DEVICE_FIELDS)
-    changed = {k for k in after if after[k] != before[k]}
-    if changed:
-        audit_record(action="equipment.device.update", actor=actor, obj=device,
-                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    device, _changed = model_update(instance=device, data=changes, fields=DEVICE_FIELDS, actor=actor,
+                                    action="equipment.device.update")
     return device
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from zhengtong.approvals.people import holder_ids
 from zhengtong.audit.services import audit_record
 from zhengtong.core.errors import Invalid, Refused
+from zhengtong.core.updates import model_update, snapshot
 from zhengtong.notifications.services import notify
 
 from ..manifest import MANAGER, MODULE_ADMIN
@@ -21,7 +22,6 @@ from ..models import (
     TrainingCourse,
 )
 from .guards import (
-    _snapshot,
     _today,
     rules,
 )
@@ -39,19 +39,11 @@ def course_save(*, actor, course: TrainingCourse | None = None, **fields) -> Tra
         course = TrainingCourse(**fields)
         course.full_clean()
         course.save()
-        audit_record(action="equipment.course.create", actor=actor, obj=course, after=_snapshot(course, COURSE_FIELDS))
+        audit_record(action="equipment.course.create", actor=actor, obj=course, after=snapshot(course, COURSE_FIELDS))
         return course
     course = TrainingCourse.objects.select_for_update().get(pk=course.pk)
-    before = _snapshot(course, COURSE_FIELDS)
-    for f, v in fields.items():
-        setattr(course, f, v)
-    course.full_clean()
-    course.save()
-    after = _snapshot(course, COURSE_FIELDS)
-    changed = {k for k in after if after[k] != before[k]}
-    if changed:
-        audit_record(action="equipment.course.update", actor=actor, obj=course,
-                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    course, _changed = model_update(instance=course, data=fields, fields=COURSE_FIELDS, actor=actor,
+                                    action="equipment.course.update")
     return course
 
 

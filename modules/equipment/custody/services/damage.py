@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from modules.equipment.models import Device, Place
 from zhengtong.audit.services import audit_record
 from zhengtong.core.errors import Invalid
+from zhengtong.core.updates import model_update
 
 from ..apportion import ShareError, apportion, check_shares
 from ..models import (
@@ -42,24 +43,21 @@ def damage_incident_create(*, actor, title: str, occurred_on: date, kind: str, c
     return incident
 
 
+INCIDENT_FIELDS = ("title", "description", "occurred_on", "kind", "cost", "device", "place")
+
+
 @transaction.atomic
 def damage_incident_update(*, actor, incident: DamageIncident | int, **changes) -> DamageIncident:
     incident = DamageIncident.objects.select_for_update().get(pk=getattr(incident, "pk", incident))
     check(damage_change_refusal(incident, actor))
-    allowed = {"title", "description", "occurred_on", "kind", "cost", "device", "place"}
-    if set(changes) - allowed:
-        raise TypeError(f"unknown fields: {sorted(set(changes) - allowed)}")
-    before = {k: getattr(incident, k) for k in changes}
-    for field, value in changes.items():
-        setattr(incident, field, value)
-    incident.full_clean()
-    incident.save()
+    if set(changes) - set(INCIDENT_FIELDS):
+        raise TypeError(f"unknown fields: {sorted(set(changes) - set(INCIDENT_FIELDS))}")
+    incident, _changed = model_update(instance=incident, data=changes, fields=INCIDENT_FIELDS, actor=actor,
+                                      action="equipment.damage.update")
     if incident.kind == DamageIncident.Kind.WEAR:
         incident.shares.all().delete()  # normal wear charges nobody
     elif "cost" in changes:
         _amounts_recompute(incident)
-    audit_record(action="equipment.damage.update", actor=actor, obj=incident, before=before,
-                 after={k: getattr(incident, k) for k in changes})
     return incident
 
 
