@@ -244,13 +244,8 @@ def exchange_decline(*, actor, receiver: Unit, transfer_id: int, reason: str) ->
     if not reason.strip():
         raise Invalid(_("Give the reason (请填写理由)."))
     with transaction.atomic():
-        transfer = _get_open(transfer_id)
-        refuse_unless(can_answer(transfer))
-        transfer.status, transfer.decision_comment, transfer.closed_by = Status.DECLINED, reason.strip(), actor
-        transfer.save(update_fields=["status", "decision_comment", "closed_by"])
-        _event(transfer, "declined", actor, receiver, reason.strip())
-        _audit_in(receiver, action="personnel.exchange.decline", actor=actor, transfer=transfer,
-                  after={"reason": reason.strip()})
+        transfer = _close(transfer_id, actor=actor, unit=receiver, guard=can_answer, status=Status.DECLINED,
+                          step="decline", event="declined", reason=reason)
         _notify({transfer.issued_by_id}, unit=transfer.sender,
                 title=f"{receiver.name}未接收{transfer.person_name}的调入", title_en=f"{receiver.name} declined "
                 f"the transfer of {transfer.person_name}", url=f"/m/personnel/exchange/{transfer.pk}/")
@@ -263,13 +258,22 @@ def exchange_withdraw(*, actor, sender: Unit, transfer_id: int, reason: str) -> 
     if transfer is None or not is_unit_hr(actor, sender):
         raise _deny("personnel.exchange.withdraw", actor, transfer, f"not HR of the sender ({sender.slug})")
     with transaction.atomic():
-        transfer = _get_open(transfer_id)
-        refuse_unless(can_withdraw(transfer))
-        transfer.status, transfer.decision_comment, transfer.closed_by = Status.WITHDRAWN, reason.strip(), actor
-        transfer.save(update_fields=["status", "decision_comment", "closed_by"])
-        _event(transfer, "withdrawn", actor, sender, reason.strip())
-        _audit_in(sender, action="personnel.exchange.withdraw", actor=actor, transfer=transfer,
-                  after={"reason": reason.strip()})
+        return _close(transfer_id, actor=actor, unit=sender, guard=can_withdraw, status=Status.WITHDRAWN,
+                      step="withdraw", event="withdrawn", reason=reason)
+
+
+def _close(transfer_id: int, *, actor, unit: Unit, guard, status: str, step: str, event: str,
+           reason: str) -> CrossUnitTransfer:
+    """Close the transfer on behalf of ``unit`` (declined by the receiver, withdrawn by the
+    sender) if ``guard`` lets it, in the caller's transaction: the reason, the event on the
+    handshake's timeline and in the unit's own trail."""
+    transfer = _get_open(transfer_id)
+    refuse_unless(guard(transfer))
+    transfer.status, transfer.decision_comment, transfer.closed_by = status, reason.strip(), actor
+    transfer.save(update_fields=["status", "decision_comment", "closed_by"])
+    _event(transfer, event, actor, unit, reason.strip())
+    _audit_in(unit, action=f"personnel.exchange.{step}", actor=actor, transfer=transfer,
+              after={"reason": reason.strip()})
     return transfer
 
 

@@ -37,6 +37,14 @@ def _hr_or_leader(request) -> None:
         raise Http404
 
 
+def _as_party(request, pk: int, *, sender: bool) -> CrossUnitTransfer:
+    """The transfer, when this unit is its sender (``sender``) or its receiver; else a 404."""
+    transfer = _transfer_for(request, pk)
+    if (transfer.sender_id if sender else transfer.receiver_id) != request.tenant.pk:
+        raise Http404
+    return transfer
+
+
 def _transfer_for(request, pk: int) -> CrossUnitTransfer:
     unit = request.tenant
     transfer = (CrossUnitTransfer.objects.filter(pk=pk).filter(Q(sender=unit) | Q(receiver=unit))
@@ -154,9 +162,7 @@ def exchange_detail(request, pk: int):
 @require_POST
 def exchange_accept(request, pk: int):
     _hr_only(request)
-    transfer = _transfer_for(request, pk)
-    if transfer.receiver_id != request.tenant.pk:
-        raise Http404
+    _as_party(request, pk, sender=False)
     form = AcceptForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose the department and post (请选择部门和岗位)."))
@@ -171,9 +177,7 @@ def exchange_accept(request, pk: int):
 
 def _close(request, pk: int, *, as_sender: bool):
     _hr_only(request)
-    transfer = _transfer_for(request, pk)
-    if (transfer.sender_id if as_sender else transfer.receiver_id) != request.tenant.pk:
-        raise Http404
+    _as_party(request, pk, sender=as_sender)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     if as_sender:
@@ -201,9 +205,7 @@ def exchange_withdraw(request, pk: int):
 @require_POST
 def exchange_handover_override(request, pk: int):
     _hr_or_leader(request)
-    transfer = _transfer_for(request, pk)
-    if transfer.sender_id != request.tenant.pk:
-        raise Http404
+    _as_party(request, pk, sender=True)
     form = ReasonForm(request.POST)
     run_service(request, lambda: services.exchange_handover_override(
         actor=request.user, sender=request.tenant, transfer_id=pk,
