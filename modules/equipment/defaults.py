@@ -92,7 +92,8 @@ DEVICE_TYPES = [
     {"name": "打印机/扫描仪", "category": "printer", "use_policy": "staff", "course": None,
      "maintenance_interval_days": 180, "inspection_interval_days": 90,
      "checklist": ["除尘清洁", "电源与线路安全", "耗材余量"], "logbook_required": True, "tracks_antivirus": False,
-     "usage_rules": "一、不会使用的向信息化管理人员咨询，不得盲目操作。\n二、故障及时向信息中心反映。\n三、每次使用后做好使用登记。"},
+     "usage_rules": "一、不会使用的向信息化管理人员咨询，不得盲目操作。\n二、故障及时向信息中心反映。\n"
+                    "三、每次使用后做好使用登记。"},
     {"name": "电视机/音响/广播", "category": "audio_tv", "use_policy": "supervised_students", "course": None,
      "maintenance_interval_days": 365, "inspection_interval_days": 90, "checklist": _AV_CHECKLIST,
      "logbook_required": False, "tracks_antivirus": False, "usage_rules": ""},

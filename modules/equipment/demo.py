@@ -102,8 +102,10 @@ def _data(users: dict) -> None:
     # Keys and credentials in custody (who keeps them, never the secret itself).
     for kind, name, place, holder in (
             ("key", "计算机教室门钥匙", "计算机教室", tech), ("key", "网络中心机房门钥匙", "网络中心机房", tech),
-            ("card", "网络中心机房门禁卡", "网络中心机房", tech), ("key", "一年级(1)班教室钥匙", "一年级(1)班教室", trained),
-            ("key", "三年级(2)班教室钥匙", "三年级(2)班教室", untrained), ("key", "电子备课室钥匙", "电子备课室", None)):
+            ("card", "网络中心机房门禁卡", "网络中心机房", tech),
+            ("key", "一年级(1)班教室钥匙", "一年级(1)班教室", trained),
+            ("key", "三年级(2)班教室钥匙", "三年级(2)班教室", untrained),
+            ("key", "电子备课室钥匙", "电子备课室", None)):
         custody.custody_item_register(actor=mgr, kind=kind, name=name, place=places[place], holder=holder,
                                       held_since=today - timedelta(days=80) if holder else None)
     custody.custody_item_register(actor=mgr, kind="credential", name="校园网服务器管理员账号", system="校园网服务器",
@@ -127,6 +129,6 @@ def _data(users: dict) -> None:
         evaluation = custody.evaluation_start(actor=mgr, semester=semester, place=places[place])
         scores = {s.item_id: s.pk for s in evaluation.scores.all()}
         custody.evaluation_score(actor=mgr, evaluation=evaluation,
-                                 points={scores[i.pk]: Decimal(m) for i, m in zip(items, marks)},
+                                 points={scores[i.pk]: Decimal(m) for i, m in zip(items, marks, strict=True)},
                                  remarks="期末检查")
         custody.evaluation_finalise(actor=mgr, evaluation=evaluation)

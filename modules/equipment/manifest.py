@@ -26,8 +26,8 @@ RULES = (
               min_value=1, max_value=3650),
     RuleField("exam_failures_flag", "int", 2, "考试不及格几次通知管理员", "Failed exams before the manager is told",
               min_value=1, max_value=10),
-    RuleField("antivirus_max_age_days", "int", 30, "杀毒扫描最长间隔（天）", "Longest time between antivirus scans (days)",
-              min_value=1, max_value=365),
+    RuleField("antivirus_max_age_days", "int", 30, "杀毒扫描最长间隔（天）",
+              "Longest time between antivirus scans (days)", min_value=1, max_value=365),
     RuleField("maintenance_first_due_days", "int", 7, "新设备首次保养/巡检期限（天）",
               "Days until a new device's first maintenance or inspection", min_value=0, max_value=365),
 )

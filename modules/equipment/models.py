@@ -90,6 +90,9 @@ class ExamQuestion(models.Model):
     class Meta:
         ordering = ["course", "position", "id"]
 
+    def __str__(self) -> str:
+        return self.text[:80]
+
 
 class DeviceType(Timestamped):
     """A kind of device and its rules set (使用规则), configured by module admins."""
@@ -197,6 +200,9 @@ class RulesAcknowledgement(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "device_type", "rules_version"],
                                                name="equipment_ack_once_per_version")]
 
+    def __str__(self) -> str:
+        return f"rules v{self.rules_version} of type {self.device_type_id}"
+
 
 class LogbookEntry(Timestamped):
     """使用登记: a check-out (open until checked in) or a use session with its times."""
@@ -249,6 +255,9 @@ class ExamAttempt(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.score}%" + (" ✓" if self.passed else " ✗")
+
 
 class Certification(models.Model):
     """Granted by passing a course's exam; valid until ``valid_until`` (inclusive)."""
@@ -262,6 +271,9 @@ class Certification(models.Model):
 
     class Meta:
         ordering = ["-valid_until", "-id"]
+
+    def __str__(self) -> str:
+        return f"course {self.course_id} until {self.valid_until}"
 
 
 class RepairTicket(models.Model):
@@ -299,6 +311,9 @@ class RepairTicket(models.Model):
         ordering = ["-reported_at", "-id"]
         verbose_name = _("repair ticket")
         verbose_name_plural = _("repair tickets")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.symptom[:60]}"
 
     @property
     def downtime(self):

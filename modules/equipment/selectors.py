@@ -54,7 +54,7 @@ def device_get(*, user, pk: int) -> Device:
     try:
         return device_list(user=user).select_related("device_type__required_course").get(pk=pk)
     except Device.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def device_by_token(*, user, token: str) -> Device:
@@ -66,7 +66,7 @@ def device_by_token(*, user, token: str) -> Device:
     try:
         return (device_list(user=user).select_related("device_type__required_course").get(qr_token=token))
     except Device.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def place_list(*, user) -> QuerySet[Place]:
@@ -84,7 +84,7 @@ def place_get(*, user, pk: int) -> Place:
     try:
         return place_list(user=user).get(pk=pk)
     except Place.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def device_type_list(*, user) -> QuerySet:
@@ -110,7 +110,8 @@ def logbook_for_place(*, user, place: Place) -> QuerySet:
     from .models import LogbookEntry
 
     qs = LogbookEntry.objects.filter(place=place).select_related("user", "device")
-    if user.has_perm("equipment.view_logbookentry") or places_responsible_for(user_id=user.pk).filter(pk=place.pk).exists():
+    if (user.has_perm("equipment.view_logbookentry")
+            or places_responsible_for(user_id=user.pk).filter(pk=place.pk).exists()):
         return qs
     return qs.filter(user_id=user.pk)
 
@@ -160,7 +161,7 @@ def ticket_get(*, user, pk: int):
     try:
         return ticket_list(user=user).get(pk=pk)
     except RepairTicket.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def tickets_for_device(*, user, device: Device) -> QuerySet:
@@ -219,7 +220,7 @@ def course_get(*, user, pk: int):
     try:
         return course_list(user=user).get(pk=pk)
     except TrainingCourse.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def my_certifications(*, user) -> QuerySet:

@@ -55,7 +55,8 @@ def apportion(total: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
     """The amount each share pays, in the order given, summing exactly to ``total``."""
     check_shares(shares)
     if not isinstance(total, Decimal) or total != total.quantize(FEN) or total < 0:
-        raise ShareError("金额应为不小于 0、最多两位小数的元 / The amount must be yuan, at least 0, with at most 2 decimals.")
+        raise ShareError("金额应为不小于 0、最多两位小数的元 / "
+                         "The amount must be yuan, at least 0, with at most 2 decimals.")
     total_fen = int(total * 100)
     basis = [int(share * 100) for share in shares]  # hundredths of a percent; they add up to 10 000
     floors, remainders = [], []

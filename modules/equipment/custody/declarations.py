@@ -63,7 +63,8 @@ DAMAGE = ApprovalType(
         ApprovalStepSpec("unit_head", "学校主管行政审批", "Unit leadership", role=UNIT_ADMIN, deadline_hours=120),
     ),
     condition_fields=(ConditionField("amount", "decimal", "损失金额（元）", "Cost (yuan)"),
-                      ConditionField("kind", "text", "性质（loss/human_damage/wear）", "Kind (loss/human_damage/wear)")),
+                      ConditionField("kind", "text", "性质（loss/human_damage/wear）",
+                                     "Kind (loss/human_damage/wear)")),
 )
 APPROVAL_TYPES = (DAMAGE,)
 

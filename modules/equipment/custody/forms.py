@@ -93,8 +93,8 @@ class DamageSharesForm(forms.Form):
             if person is None and share is None:
                 continue
             if person is None or share is None:
-                raise forms.ValidationError(_("Line %(n)s needs both a person and a share (第 %(n)s 行需同时填写责任人和比例).")
-                                            % {"n": n + 1})
+                raise forms.ValidationError(_("Line %(n)s needs both a person and a share "
+                                              "(第 %(n)s 行需同时填写责任人和比例).") % {"n": n + 1})
             out.append((person, share))
         return out
 

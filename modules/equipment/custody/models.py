@@ -104,6 +104,9 @@ class CustodyMovement(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.on}"
+
 
 class HandoverTask(DateRangesMixin, Timestamped):
     """Everything a person leaving a post holds in this module, each item to a new holder who
@@ -245,6 +248,9 @@ class DamageShare(DateRangesMixin, models.Model):
         ordering = ["incident", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["incident", "person"], name="custody_damage_share_once")]
 
+    def __str__(self) -> str:
+        return f"{self.share}% = {self.amount}"
+
 
 class EvaluationItem(models.Model):
     """One item of the semester checklist (考评细则), with the points it is worth."""
@@ -330,3 +336,6 @@ class EvaluationScore(models.Model):
             models.CheckConstraint(condition=Q(points__gte=0) & Q(points__lte=models.F("max_points")),
                                    name="custody_score_within_points"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.item_name}: {self.points}/{self.max_points}"

@@ -25,7 +25,7 @@ def _get(qs: QuerySet, pk: int):
     try:
         return qs.get(pk=pk)
     except qs.model.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 # ----------------------------------------------------------------------------- custody register

@@ -32,7 +32,8 @@ from .guards import (
 @transaction.atomic
 def damage_incident_create(*, actor, title: str, occurred_on: date, kind: str, cost: Decimal, description: str = "",
                            device: Device | None = None, place: Place | None = None) -> DamageIncident:
-    _require(actor, "equipment_custody.add_damageincident", _("You may not record damage incidents (您无权登记损坏事件)."))
+    _require(actor, "equipment_custody.add_damageincident",
+             _("You may not record damage incidents (您无权登记损坏事件)."))
     incident = DamageIncident(title=title, description=description, occurred_on=occurred_on, kind=kind, cost=cost,
                               device=device, place=place or (device.place if device is not None else None),
                               created_by=actor)
@@ -68,8 +69,8 @@ def _amounts_recompute(incident: DamageIncident) -> None:
     try:
         amounts = apportion(incident.cost, [s.share for s in shares])
     except ShareError as exc:
-        raise Invalid(str(exc))
-    for share, amount in zip(shares, amounts):
+        raise Invalid(str(exc)) from exc
+    for share, amount in zip(shares, amounts, strict=True):  # one amount per share
         if share.amount != amount:
             share.amount = amount
             share.save(update_fields=["amount"])
@@ -97,11 +98,11 @@ def damage_shares_set(*, actor, incident: DamageIncident | int,
     try:
         amounts = apportion(incident.cost, values)
     except ShareError as exc:
-        raise Invalid(str(exc), code="shares")
+        raise Invalid(str(exc), code="shares") from exc
     before = [(_name(s.person), str(s.share), str(s.amount)) for s in incident.shares.select_related("person")]
     incident.shares.all().delete()
     rows = [DamageShare.objects.create(incident=incident, person=p, position=n, share=s, amount=a)
-            for n, (p, s, a) in enumerate(zip(people, values, amounts))]
+            for n, (p, s, a) in enumerate(zip(people, values, amounts, strict=True))]
     audit_record(action="equipment.damage.shares", actor=actor, obj=incident, before={"shares": before},
                  after={"shares": [(_name(r.person), str(r.share), str(r.amount)) for r in rows]})
     return rows
@@ -114,7 +115,7 @@ def damage_check_submittable(incident: DamageIncident) -> None:
     try:
         check_shares([s.share for s in shares])
     except ShareError as exc:
-        raise Invalid(str(exc), code="shares")
+        raise Invalid(str(exc), code="shares") from exc
     if sum((s.amount for s in shares), Decimal("0")) != incident.cost:
         raise Invalid(_("The amounts do not add up to the cost; set the shares again "
                                 "(各人金额合计与损失金额不符，请重新设定责任比例)."))
