@@ -79,14 +79,20 @@ def custody_issue(*, actor, item: CustodyItem | int, to_holder, on: date | None 
 @transaction.atomic
 def custody_return(*, actor, item: CustodyItem | int, on: date | None = None, note: str = "") -> CustodyItem:
     """From a person back to the key store."""
+    return _take_back(actor=actor, item=item, move=CustodyMovement.Action.RETURN, status=CustodyItem.Status.IN_STORE,
+                      on=on, note=note)
+
+
+def _take_back(*, actor, item: CustodyItem | int, move: str, status: str, on: date | None, note: str) -> CustodyItem:
+    """The item leaves its holder: back to the store (``return``) or out of use (``retire``)."""
     item = _locked_item(item)
-    check(custody_move_refusal(item, actor, "return"))
+    check(custody_move_refusal(item, actor, move))
     _no_secrets(note=note)
     previous = item.holder
-    item.holder, item.held_since, item.status = None, None, CustodyItem.Status.IN_STORE
+    item.holder, item.held_since, item.status = None, None, status
     item.save(update_fields=["holder", "held_since", "status", "updated_at"])
-    _movement(item, action=CustodyMovement.Action.RETURN, actor=actor, from_holder=previous, to_holder=None,
-              on=on or timezone.localdate(), note=note)
+    _movement(item, action=move, actor=actor, from_holder=previous, to_holder=None, on=on or timezone.localdate(),
+              note=note)
     return item
 
 
@@ -111,14 +117,7 @@ def custody_transfer(*, actor, item: CustodyItem | int, to_holder, on: date | No
 @transaction.atomic
 def custody_retire(*, actor, item: CustodyItem | int, on: date | None = None, note: str = "") -> CustodyItem:
     """Lost, destroyed, or the password was changed and the old credential withdrawn."""
-    item = _locked_item(item)
-    check(custody_move_refusal(item, actor, "retire"))
-    _no_secrets(note=note)
-    previous = item.holder
-    item.holder, item.held_since, item.status = None, None, CustodyItem.Status.RETIRED
-    item.save(update_fields=["holder", "held_since", "status", "updated_at"])
-    _movement(item, action=CustodyMovement.Action.RETIRE, actor=actor, from_holder=previous, to_holder=None,
-              on=on or timezone.localdate(), note=note)
-    return item
+    return _take_back(actor=actor, item=item, move=CustodyMovement.Action.RETIRE, status=CustodyItem.Status.RETIRED,
+                      on=on, note=note)
 
 
