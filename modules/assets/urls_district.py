@@ -1,7 +1,7 @@
 """District portal URLs of the assets module (mounted at /<key>/ from the manifest's district_urls)."""
 from django.urls import include, path
 
-from . import views, views_district
+from . import views_district
 from .stocktake import views_district as stocktake_district
 
 app_name = "assets_district"
@@ -15,11 +15,11 @@ urlpatterns = [
     path("pool/", include("modules.assets.pool.urls_district")),
     path("lending/", include("modules.assets.leasing.urls_district")),
     path("stocktakes/", stocktake_district.progress, name="stocktakes"),
-    path("quotas/", views.bureau_units, name="quotas"),
-    path("quotas/<slug:slug>/", views.bureau_unit, name="quota_unit"),
-    path("quotas/<slug:slug>/items/<int:pk>/step/", views.bureau_step, name="quota_step"),
-    path("quotas/<slug:slug>/acquisitions/<int:pk>/", views.bureau_acquisition_decide,
+    path("quotas/", views_district.bureau_units, name="quotas"),
+    path("quotas/<slug:slug>/", views_district.bureau_unit, name="quota_unit"),
+    path("quotas/<slug:slug>/items/<int:pk>/step/", views_district.bureau_step, name="quota_step"),
+    path("quotas/<slug:slug>/acquisitions/<int:pk>/", views_district.bureau_acquisition_decide,
          name="quota_acquisition"),
-    path("budgets/<slug:slug>/", views.bureau_budgets, name="budgets"),
-    path("budgets/<slug:slug>/<int:year>/", views.bureau_budget, name="budget"),
+    path("budgets/<slug:slug>/", views_district.bureau_budgets, name="budgets"),
+    path("budgets/<slug:slug>/<int:year>/", views_district.bureau_budget, name="budget"),
 ]

@@ -1,11 +1,13 @@
 """District portal pages of the assets module: the roll-up of every unit's books, a
-drill-down to one unit, "refresh now", the spreadsheet and the report for the city (上报).
+drill-down to one unit, "refresh now", the spreadsheet and the report for the city (上报);
+and the finance bureau's side of each unit's allocation quotas and annual budget.
 
 District operators and the finance bureau read figures only (roll-ups), never a unit's
 individual cards. Everything here is refused (404) to anyone else, including unit members,
 and on a unit's host."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -15,18 +17,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_tenants.utils import schema_context
 
-from . import rollup
+from zhengtong.core.actions import run_service
+
+from . import budget, quotas, rollup
 from .district import exports, reports
 from .district.services import summary_refresh_all, summary_refresh_later
-from .models import Asset
+from .forms import QuotaOpenForm
+from .models import AcquisitionRequest, Asset, BudgetDeclaration, BudgetLine, QuotaItem
+from .selectors import budget_actions, budget_rows, budget_totals, quota_items
+from .views.quota import step_from_post
 
 DISTRICT_READERS = ("district.operator", "district.finance_bureau")
 
@@ -233,3 +241,113 @@ def district_report(request):
         raise Http404 from None
     messages.success(request, _("Report %(number)s requested: it is being generated.") % {"number": document.number})
     return redirect("reports:detail", pk=document.pk)
+
+
+# ---------------------------------------------------------------- quotas and budgets of one unit (the finance bureau)
+#
+# The bureau opens quota items per unit and class, returns its figures, approves, answers change
+# applications, decides over-quota acquisition requests and reviews the annual budgets. The rows live
+# in the unit's schema, so each page reads and writes inside that schema and materialises what it
+# shows before leaving it.
+
+
+def _bureau_only(request) -> None:
+    if not request.tenant.is_district_portal or not quotas.is_bureau(request.user):
+        raise Http404
+
+
+@contextmanager
+def _bureau_in_unit(request, slug: str):
+    """The bureau's pages about one unit: 404 to anyone else and for a unit outside the roll-up;
+    inside, the unit's schema is active (its quota and budget rows live there)."""
+    _bureau_only(request)
+    unit = _unit_or_404(slug)
+    with schema_context(unit.schema_name):
+        yield unit
+
+
+@login_required
+def bureau_units(request):
+    _bureau_only(request)
+    units = []
+    for unit in rollup.rollup_units():
+        with schema_context(unit.schema_name):
+            waiting = QuotaItem.objects.filter(status__in=(
+                QuotaItem.Status.PROPOSED, QuotaItem.Status.REVISED, QuotaItem.Status.CHANGE_REQUESTED)).count()
+            acquisitions = AcquisitionRequest.objects.filter(status=AcquisitionRequest.Status.BUREAU_REVIEW).count()
+            items = QuotaItem.objects.count()
+            budgets = BudgetDeclaration.objects.filter(status=BudgetDeclaration.Status.SUBMITTED).count()
+        units.append({"unit": unit, "waiting": waiting, "acquisitions": acquisitions, "items": items,
+                      "budgets": budgets})
+    return render(request, "assets/quota_bureau_units.html", {"units": units})
+
+
+@login_required
+def bureau_unit(request, slug):
+    with _bureau_in_unit(request, slug) as unit:
+        form = QuotaOpenForm(request.POST or None, initial={"year": date.today().year + 1})
+        if request.method == "POST" and form.is_valid():
+            try:
+                quotas.quota_item_open(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Quota item opened; the unit proposes its figure next."))
+                return redirect("assets_district:quota_unit", slug=unit.slug)
+        context = {
+            "unit": unit, "items": quota_items(), "side": "bureau", "form": form,
+            "acquisitions": list(AcquisitionRequest.objects.select_related("asset_class", "requested_by")
+                                 .filter(status=AcquisitionRequest.Status.BUREAU_REVIEW)),
+        }
+        return render(request, "assets/quota_bureau_unit.html", context)
+
+
+@login_required
+@require_POST
+def bureau_step(request, slug, pk):
+    with _bureau_in_unit(request, slug) as unit:
+        step_from_post(request, pk)
+    return redirect("assets_district:quota_unit", slug=unit.slug)
+
+
+@login_required
+@require_POST
+def bureau_acquisition_decide(request, slug, pk):
+    with _bureau_in_unit(request, slug) as unit:
+        req = get_object_or_404(AcquisitionRequest, pk=pk)
+        run_service(request, lambda: quotas.acquisition_decide(
+            actor=request.user, request=req, approve=request.POST.get("decision") == "approve",
+            note=request.POST.get("note", "")[:2000]), success=_("Decision recorded."))
+    return redirect("assets_district:quota_unit", slug=unit.slug)
+
+
+@login_required
+def bureau_budgets(request, slug):
+    with _bureau_in_unit(request, slug) as unit:
+        declarations = list(BudgetDeclaration.objects.exclude(status=BudgetDeclaration.Status.DRAFT))
+    return render(request, "assets/budget_bureau_list.html", {"unit": unit, "declarations": declarations})
+
+
+@login_required
+def bureau_budget(request, slug, year):
+    with _bureau_in_unit(request, slug) as unit:
+        declaration = get_object_or_404(BudgetDeclaration.objects.exclude(status=BudgetDeclaration.Status.DRAFT),
+                                        year=year)
+        if request.method == "POST":
+            decisions = {}
+            for line in declaration.lines.all():
+                qty = request.POST.get(f"approved_quantity_{line.pk}", "").strip()
+                decisions[line.pk] = {"decision": request.POST.get(f"decision_{line.pk}", ""),
+                                      "approved_quantity": int(qty) if qty.isdigit() else None,
+                                      "comment": request.POST.get(f"comment_{line.pk}", "")[:2000]}
+            done, _declaration = run_service(request, lambda: budget.budget_review(
+                actor=request.user, declaration=declaration, decisions=decisions,
+                opinion=request.POST.get("opinion", "")[:4000]),
+                success=_("Review recorded; the unit sees the opinion."))
+            if done:
+                return redirect("assets_district:budget", slug=unit.slug, year=year)
+        rows = budget_rows(declaration)
+        return render(request, "assets/budget_detail.html", {
+            "declaration": declaration, "rows": rows, "totals": budget_totals(rows), "side": "bureau", "unit": unit,
+            "decisions": BudgetLine.Decision.choices[1:],
+            "actions": budget_actions(request.user, declaration, side="bureau")})

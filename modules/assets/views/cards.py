@@ -55,33 +55,38 @@ def asset_detail(request, pk):
                    "life_years": life_years if depreciable else None, "depreciable": depreciable})
 
 
+def _card_form_action(request, pk, form_class, invalid: str, call, success: str):
+    """A form posted from the card page acting on the card: invalid input or the service's refusal
+    is said in a message, success too (``success`` with the card's number as %(n)s); back to the card."""
+    asset = selectors.asset_get(user=request.user, pk=pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, invalid)
+    else:
+        run_service(request, lambda: call(asset, form.cleaned_data), success=success % {"n": asset.number})
+    return redirect("assets:detail", pk=asset.pk)
+
+
 @login_required
 @require_POST
 def asset_status(request, pk):
     """In use / idle / lent … set by whoever may change the card; disposal goes through its approval."""
-    asset = selectors.asset_get(user=request.user, pk=pk)
-    form = AssetStatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a status (请选择状态)."))
-        return redirect("assets:detail", pk=asset.pk)
-    run_service(request, lambda: services.asset_status_set(
-        actor=request.user, asset=asset, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"],
-        expected_version=form.cleaned_data["version"]), success=_("Status of %(n)s saved.") % {"n": asset.number})
-    return redirect("assets:detail", pk=asset.pk)
+    return _card_form_action(
+        request, pk, AssetStatusForm, _("Choose a status (请选择状态)."),
+        lambda asset, data: services.asset_status_set(actor=request.user, asset=asset, status=data["status"],
+                                                      reason=data["reason"], expected_version=data["version"]),
+        success=_("Status of %(n)s saved."))
 
 
 @login_required
 @require_POST
 def asset_disposal_record(request, pk):
-    asset = selectors.asset_get(user=request.user, pk=pk)
-    form = DisposalRecordForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Check the disposal method and proceeds (请检查处置方式和处置收入)."))
-        return redirect("assets:detail", pk=asset.pk)
-    run_service(request, lambda: services.asset_disposal_record(
-        actor=request.user, asset=asset, method=form.cleaned_data["method"], proceeds=form.cleaned_data["proceeds"],
-        expected_version=form.cleaned_data["version"]), success=_("Disposal of %(n)s recorded.") % {"n": asset.number})
-    return redirect("assets:detail", pk=asset.pk)
+    return _card_form_action(
+        request, pk, DisposalRecordForm, _("Check the disposal method and proceeds (请检查处置方式和处置收入)."),
+        lambda asset, data: services.asset_disposal_record(actor=request.user, asset=asset, method=data["method"],
+                                                           proceeds=data["proceeds"],
+                                                           expected_version=data["version"]),
+        success=_("Disposal of %(n)s recorded."))
 
 
 @login_required
