@@ -196,7 +196,7 @@ def case_open_manual(*, actor: User, entity: InspectedEntity, kind: str, reason:
         raise Invalid({"kind": _("Choose where the case comes from (请选择案源).")})
     if len((reason or "").strip()) < 10:
         raise Invalid({"reason": _("A manual case needs a reason of at least 10 characters "
-                                           "(人工选案须说明理由，不少于10个字).")})
+                                   "(人工选案须说明理由，不少于10个字).")})
     InspectedEntity.objects.select_for_update().get(pk=entity.pk)
     _refuse_if_open(entity)
     rules = current_rules()

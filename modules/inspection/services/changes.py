@@ -127,7 +127,7 @@ def change_request_apply(*, cr: ChangeRequest, actor: User) -> ChangeRequest:
     if _values(obj, cr.target) != cr.before:
         # Someone's approved change came first: applying this one would silently undo it.
         raise Invalid(_("The data has changed since this request was made; it cannot be applied. Ask for "
-                                "the change again (申请提出后数据已变化，无法执行，请重新申请)."))
+                        "the change again (申请提出后数据已变化，无法执行，请重新申请)."))
     for k, v in cr.after.items():
         if k in MONEY:
             v = Decimal(v)

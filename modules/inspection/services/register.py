@@ -222,7 +222,7 @@ def _parse_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
                     size = SIZE_WORDS.get(word, word.lower())
                     if size not in InspectedEntity.Size.values:
                         raise Invalid(_("Size is 大型, 中型, 小型 or 微型 "
-                                                "(企业规模应为大型、中型、小型或微型)."))
+                                        "(企业规模应为大型、中型、小型或微型)."))
                     values[key] = size
             elif key == "period":
                 values[key] = str(Period.parse(str(cell or "")))

@@ -213,7 +213,7 @@ def review_decide(*, actor: User, case: InspectionCase, kind: str, opinion: str,
         raise Invalid({"kind": _("Choose a decision (请选择审理结论).")})
     if kind == K.NO_VIOLATION and (tax or late or penalty):
         raise Invalid({"kind": _("With no violation found, no amounts are due "
-                                         "(无违法事实的，不应有应缴金额).")})
+                                 "(无违法事实的，不应有应缴金额).")})
     if kind == K.TAX_ONLY and penalty:
         raise Invalid({"penalty_amount": _("A tax-only decision has no penalty (仅作税务处理的，不应有罚款).")})
     if kind == K.TAX_AND_PENALTY and not penalty:

@@ -56,7 +56,7 @@ def _valid(form_class, request, **kw):
     form = form_class(request.POST, **kw)
     if not form.is_valid():
         raise Invalid([f"{form.fields[f].label if f in form.fields else ''}: {e}"
-                               for f, errs in form.errors.items() for e in errs])
+                       for f, errs in form.errors.items() for e in errs])
     return form.cleaned_data
 
 
