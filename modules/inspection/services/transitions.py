@@ -316,8 +316,8 @@ def can_issue_document(case: InspectionCase, user: User, report_key: str) -> Not
 # ---------------------------------------------------------------- what the case page offers
 Guard = Callable[[InspectionCase, "User", InspectionRules], "NotAllowed | None"]
 
-# The case page's forms (the names its template and views.case_actions.ACTIONS use) and the guard of
-# each.
+# The case page's forms, by the names its template and views.case_actions.ACTIONS use, and the
+# guard of each.
 ACTION_GUARDS: dict[str, Guard] = {
     "assign_inspector": lambda case, user, rules: can_assign(case, user, R.INSPECTOR),
     "assign_reviewer": lambda case, user, rules: can_assign(case, user, R.REVIEWER),
