@@ -46,6 +46,21 @@ def next_step(item: QuotaItem) -> tuple[list[str], str] | None:
     return (steps, _FLOW[steps[0]][2]) if steps else None
 
 
+def can_take_step(item: QuotaItem, user, step: str) -> Refused | Invalid | None:
+    """The guard of every negotiation step (the table above): why ``user`` may not take ``step``
+    on ``item`` now, or None. selectors.quota_items offers the steps that say None."""
+    try:
+        required, _after, side = _FLOW[QuotaRound.Step(step)]
+    except ValueError:
+        return Invalid("未知的协商步骤 (Unknown negotiation step).")
+    if not (is_bureau(user) if side == "bureau" else _is_unit_side(user)):
+        return Refused("您无权办理此协商步骤 / You may not take this negotiation step.")
+    if item.status != required:
+        return Invalid("协商步骤顺序不对：两上两下须依次进行 (Out of turn: the rounds go propose, return, "
+                       "revise, approve).")
+    return None
+
+
 def is_bureau(user) -> bool:
     with schema_context("public"):  # district roles are groups in the public schema
         return user.has_role(BUREAU)
@@ -76,16 +91,9 @@ def quota_round_add(*, actor, item: QuotaItem, step: str, quantity: int | None =
     """Record the next round of the negotiation. The bureau's approval without a figure
     approves the unit's revised one."""
     item = QuotaItem.objects.select_for_update().get(pk=item.pk)
-    try:
-        required, after, side = _FLOW[QuotaRound.Step(step)]
-    except ValueError:
-        raise Invalid("未知的协商步骤 (Unknown negotiation step).") from None
-    allowed = is_bureau(actor) if side == "bureau" else _is_unit_side(actor)
-    if not allowed:
-        raise Refused("您无权办理此协商步骤 / You may not take this negotiation step.")
-    if item.status != required:
-        raise Invalid("协商步骤顺序不对：两上两下须依次进行 (Out of turn: the rounds go propose, return, "
-                      "revise, approve).")
+    if refusal := can_take_step(item, actor, step):
+        raise refusal
+    _required, after, _side = _FLOW[QuotaRound.Step(step)]
     last = item.rounds.order_by("-number").first()
     if step == QuotaRound.Step.CHANGE and not note.strip():
         raise Invalid("请说明职能变化情况 (Say how the unit's functions changed).")

@@ -29,7 +29,7 @@ from .models import (
     QuotaItem,
     QuotaRound,
 )
-from .quotas import current_stock, next_step
+from .quotas import can_take_step, current_stock, next_step
 
 VIEW = "assets.view_asset"
 
@@ -106,9 +106,10 @@ def actions_for(user, asset: Asset) -> set[str]:
 # ---------------------------------------------------------------- quotas and the annual budget
 
 
-def quota_items(*, year: int | None = None) -> list[dict]:
-    """Quota items of the current schema with their rounds, stock and what may follow (the
-    quota pages of both sides read the unit's schema through this)."""
+def quota_items(*, user, side: str, year: int | None = None) -> list[dict]:
+    """Quota items of the current schema with their rounds and stock, whose turn it is ("unit" or
+    "bureau") and the steps ``user`` may take on the page of ``side`` (the quota pages of both
+    sides read the unit's schema through this)."""
     items = QuotaItem.objects.select_related("asset_class").prefetch_related("rounds__by").order_by(
         "-year", "asset_class__code")
     if year:
@@ -121,7 +122,8 @@ def quota_items(*, year: int | None = None) -> list[dict]:
             "item": item, "rounds": list(item.rounds.all()), "stock": stock,
             "available": None if item.approved_quantity is None else item.approved_quantity - stock,
             "over": item.approved_quantity is not None and stock > item.approved_quantity,
-            "steps": [(s, QuotaRound.Step(s).label) for s in following[0]] if following else [],
+            "steps": [(s, QuotaRound.Step(s).label) for s in following[0]
+                      if following[1] == side and can_take_step(item, user, s) is None] if following else [],
             "turn": following[1] if following else "",
         })
     return shown

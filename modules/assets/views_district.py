@@ -295,7 +295,7 @@ def bureau_unit(request, slug):
                 messages.success(request, _("Quota item opened; the unit proposes its figure next."))
                 return redirect("assets_district:quota_unit", slug=unit.slug)
         context = {
-            "unit": unit, "items": quota_items(), "side": "bureau", "form": form,
+            "unit": unit, "items": quota_items(user=request.user, side="bureau"), "side": "bureau", "form": form,
             "acquisitions": list(AcquisitionRequest.objects.select_related("asset_class", "requested_by")
                                  .filter(status=AcquisitionRequest.Status.BUREAU_REVIEW)),
         }

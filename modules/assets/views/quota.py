@@ -46,7 +46,7 @@ def unit_side_only(request) -> None:
 @login_required
 def quota_list(request):
     unit_side_only(request)
-    return render(request, "assets/quotas.html", {"items": quota_items(), "side": "unit"})
+    return render(request, "assets/quotas.html", {"items": quota_items(user=request.user, side="unit"), "side": "unit"})
 
 
 @login_required
@@ -77,4 +77,5 @@ def acquisition_list(request):
     year = date.today().year
     return render(request, "assets/acquisitions.html", {
         "form": form, "requests": requests, "year": year,
-        "quotas": [i for i in quota_items(year=year) if i["item"].approved_quantity is not None]})
+        "quotas": [i for i in quota_items(user=request.user, side="unit", year=year)
+                   if i["item"].approved_quantity is not None]})
