@@ -135,6 +135,11 @@ class Asset(DateRangesMixin, Timestamped):
     def net_value(self) -> Decimal:
         return self.original_value - self.accumulated_depreciation
 
+    @property
+    def is_disposed(self) -> bool:
+        """Off the books (its disposal approved): the card shows the disposal's proceeds."""
+        return self.status == self.Status.DISPOSED
+
 
 class DepartmentHead(Timestamped):
     """Which department(s) a department head (role assets.department_head) leads in this

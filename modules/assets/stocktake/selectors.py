@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from .models import Campaign, StocktakeLine, SurplusItem
 from .services import (
@@ -205,6 +206,7 @@ class CampaignFigures:
     surpluses: int
     mismatches: int
     shortage_value: Decimal
+    overdue: bool  # still counting after its deadline
 
 
 def campaign_figures(*, limit: int = 5) -> list[CampaignFigures]:
@@ -225,6 +227,7 @@ def campaign_figures(*, limit: int = 5) -> list[CampaignFigures]:
         mismatches=Count("pk", filter=mismatch))}
     surpluses = dict(SurplusItem.objects.filter(campaign__in=campaigns).values("campaign")
                      .annotate(n=Count("pk")).values_list("campaign", "n"))
+    today = timezone.localdate()
     out = []
     for c in campaigns:
         r = per.get(c.pk, {})
@@ -232,7 +235,8 @@ def campaign_figures(*, limit: int = 5) -> list[CampaignFigures]:
                                    deadline=c.deadline, total=r.get("total", 0), counted=r.get("counted", 0),
                                    shortages=r.get("shortages", 0), surpluses=surpluses.get(c.pk, 0),
                                    mismatches=r.get("mismatches", 0),
-                                   shortage_value=r.get("shortage_value") or ZERO))
+                                   shortage_value=r.get("shortage_value") or ZERO,
+                                   overdue=c.status == Campaign.Status.COUNTING and c.deadline < today))
     return out
 
 

@@ -97,7 +97,7 @@ def count(request, pk):
         "campaign": campaign, "q": q, "lines": lines, "progress": selectors.progress(campaign),
         "pending": [] if q else selectors.pending_lines(campaign=campaign),
         "people": selectors.unit_people(), "conditions": CountForm.base_fields["condition"].choices,
-        "counting": campaign.status == campaign.Status.COUNTING})
+        "counting": services.can_count(campaign, request.user) is None})
 
 
 @login_required

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenants.models import Unit
@@ -34,5 +33,4 @@ def district_progress() -> list[tuple[Unit, list]]:
 def progress(request):
     if not request.tenant.is_district_portal or not request.user.has_role(*DISTRICT_READERS):
         raise Http404
-    return render(request, "stocktake/district_progress.html",
-                  {"rows": district_progress(), "today": timezone.localdate()})
+    return render(request, "stocktake/district_progress.html", {"rows": district_progress()})
