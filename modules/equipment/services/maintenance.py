@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.approvals.people import holder_ids
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Invalid, Refused
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.notifications.services import notify
 
 from ..manifest import MANAGER, TECHNICIAN
@@ -125,6 +125,7 @@ def overdue_warn(*, today: date | None = None) -> int:
     return sent
 
 
+@audited_refusal("equipment.inspection.record", obj_arg="device")
 @transaction.atomic
 def inspection_record(*, actor, device: Device, kind: str, results: list[dict], notes: str = "",
                       inspected_on: date | None = None, antivirus_scanned_on: date | None = None,

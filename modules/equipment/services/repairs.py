@@ -41,6 +41,7 @@ def _place_people(place_id: int | None) -> set[int]:
     return {place.responsible_id, *place.deputies.values_list("pk", flat=True)}
 
 
+@audited_refusal("equipment.fault.report", obj_arg="device")
 @transaction.atomic
 def fault_report(*, actor, device: Device, symptom: str, photo=None) -> RepairTicket:
     """Anyone who may see a device reports a fault (报修). Repeat faults are flagged by rule."""

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Invalid, Refused
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.core.updates import model_update, snapshot
 from zhengtong.registry import lookup
 
@@ -28,6 +28,7 @@ from .guards import (
 PLACE_FIELDS = ("name", "kind", "location", "responsible_id", "notes", "active")
 
 
+@audited_refusal("equipment.place.create", object_type="equipment.Place")
 @transaction.atomic
 def place_create(*, actor, name: str, kind: str, responsible, location: str = "", deputies=(),
                  notes: str = "") -> Place:
@@ -42,6 +43,7 @@ def place_create(*, actor, name: str, kind: str, responsible, location: str = ""
     return place
 
 
+@audited_refusal("equipment.place.update", obj_arg="place")
 @transaction.atomic
 def place_update(*, actor, place: Place, deputies=None, **changes) -> Place:
     place = Place.objects.select_for_update().get(pk=place.pk)
@@ -65,6 +67,7 @@ def _clean_checklist(items) -> list[str]:
     return [i.strip() for i in items if i and i.strip()]
 
 
+@audited_refusal("equipment.type.save", obj_arg="device_type", object_type="equipment.DeviceType")
 @transaction.atomic
 def device_type_save(*, actor, device_type: DeviceType | None = None, **fields) -> DeviceType:
     """Create or change a device type and its rules set (module admins only).
@@ -89,6 +92,7 @@ def device_type_save(*, actor, device_type: DeviceType | None = None, **fields) 
     return dtype
 
 
+@audited_refusal("equipment.type.require_training", obj_arg="device_type")
 @transaction.atomic
 def device_type_require_training(*, actor, device_type: DeviceType, course: TrainingCourse | None) -> DeviceType:
     """Set (or clear) the training a type requires: module admins and the asset officer."""
@@ -129,6 +133,7 @@ def _check_asset_number(actor, number: str) -> None:
                       % {"n": number}, code="asset_card")
 
 
+@audited_refusal("equipment.device.create", object_type="equipment.Device")
 @transaction.atomic
 def device_register(*, actor, device_type: DeviceType, name: str, serial: str = "", place: Place | None = None,
                     custodian=None, status: str = D.AVAILABLE, purchase_date: date | None = None,
@@ -144,6 +149,7 @@ def device_register(*, actor, device_type: DeviceType, name: str, serial: str = 
     return device
 
 
+@audited_refusal("equipment.device.update", obj_arg="device")
 @transaction.atomic
 def device_update(*, actor, device: Device, **changes) -> Device:
     if not actor.has_perm("equipment.change_device"):

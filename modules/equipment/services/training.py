@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.approvals.people import holder_ids
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Invalid, Refused
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 from zhengtong.core.updates import model_update, snapshot
 from zhengtong.notifications.services import notify
 
@@ -30,6 +30,7 @@ from .guards import (
 COURSE_FIELDS = ("title", "material", "pass_mark", "validity_days", "active")
 
 
+@audited_refusal("equipment.course.save", obj_arg="course", object_type="equipment.TrainingCourse")
 @transaction.atomic
 def course_save(*, actor, course: TrainingCourse | None = None, **fields) -> TrainingCourse:
     perm = "equipment.add_trainingcourse" if course is None else "equipment.change_trainingcourse"
@@ -47,6 +48,7 @@ def course_save(*, actor, course: TrainingCourse | None = None, **fields) -> Tra
     return course
 
 
+@audited_refusal("equipment.course.question_add", obj_arg="course")
 @transaction.atomic
 def question_add(*, actor, course: TrainingCourse, text: str, options: list[str], correct_option: int) -> ExamQuestion:
     if not actor.has_perm("equipment.change_trainingcourse"):
@@ -64,6 +66,7 @@ def question_add(*, actor, course: TrainingCourse, text: str, options: list[str]
     return q
 
 
+@audited_refusal("equipment.course.question_remove", obj_arg="question")
 @transaction.atomic
 def question_remove(*, actor, question: ExamQuestion) -> None:
     if not actor.has_perm("equipment.change_trainingcourse"):

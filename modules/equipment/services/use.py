@@ -148,6 +148,7 @@ def device_checkout(*, actor, device: Device, purpose: str = "", with_students: 
     return entry
 
 
+@audited_refusal("equipment.device.checkin", obj_arg="entry")
 @transaction.atomic
 def device_checkin(*, actor, entry: LogbookEntry, condition: str, note: str = "") -> LogbookEntry:
     """Return a checked-out device with its condition; damage opens a repair ticket."""

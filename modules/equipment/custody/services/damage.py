@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from modules.equipment.models import Device, Place
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Invalid
+from zhengtong.core.errors import Invalid, audited_refusal
 from zhengtong.core.updates import model_update
 
 from ..apportion import ShareError, apportion, check_shares
@@ -29,6 +29,7 @@ from .guards import (
 
 
 # ============================================================================ damage incidents
+@audited_refusal("equipment.damage.create", object_type="equipment_custody.DamageIncident")
 @transaction.atomic
 def damage_incident_create(*, actor, title: str, occurred_on: date, kind: str, cost: Decimal, description: str = "",
                            device: Device | None = None, place: Place | None = None) -> DamageIncident:
@@ -47,6 +48,7 @@ def damage_incident_create(*, actor, title: str, occurred_on: date, kind: str, c
 INCIDENT_FIELDS = ("title", "description", "occurred_on", "kind", "cost", "device", "place")
 
 
+@audited_refusal("equipment.damage.update", object_type="equipment_custody.DamageIncident")
 @transaction.atomic
 def damage_incident_update(*, actor, incident: DamageIncident | int, **changes) -> DamageIncident:
     incident = DamageIncident.objects.select_for_update().get(pk=getattr(incident, "pk", incident))
@@ -76,6 +78,7 @@ def _amounts_recompute(incident: DamageIncident) -> None:
             share.save(update_fields=["amount"])
 
 
+@audited_refusal("equipment.damage.shares", object_type="equipment_custody.DamageIncident")
 @transaction.atomic
 def damage_shares_set(*, actor, incident: DamageIncident | int,
                       shares: Sequence[tuple[object, Decimal]]) -> list[DamageShare]:
@@ -138,6 +141,7 @@ def damage_status_set(*, incident_id: int, status: str, actor, approval_ref: str
     return incident
 
 
+@audited_refusal("equipment.damage.payment", object_type="equipment_custody.DamageIncident")
 @transaction.atomic
 def damage_payment_record(*, actor, share: DamageShare | int, paid_on: date, note: str = "") -> DamageShare:
     share = (DamageShare.objects.select_for_update().select_related("incident", "person")

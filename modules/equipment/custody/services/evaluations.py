@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from modules.equipment.models import Place
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Invalid, Refused
+from zhengtong.core.errors import Invalid, Refused, audited_refusal
 
 from ..models import (
     Evaluation,
@@ -29,6 +29,7 @@ def _require_module_admin(actor) -> None:
                                  "(只有本模块管理员可以设置考评细则和学期)."))
 
 
+@audited_refusal("equipment.evaluation.item", object_type="equipment_custody.EvaluationItem")
 @transaction.atomic
 def evaluation_item_save(*, actor, name: str, max_points: Decimal, guidance: str = "", position: int = 0,
                          active: bool = True, item: EvaluationItem | None = None) -> EvaluationItem:
@@ -47,6 +48,7 @@ def evaluation_item_save(*, actor, name: str, max_points: Decimal, guidance: str
     return item
 
 
+@audited_refusal("equipment.evaluation.semester", object_type="equipment_custody.Semester")
 @transaction.atomic
 def semester_create(*, actor, name: str, starts_on: date, ends_on: date) -> Semester:
     _require_module_admin(actor)
@@ -67,6 +69,7 @@ def _totals(evaluation: Evaluation) -> None:
     evaluation.percent = percent(evaluation.points, evaluation.available)
 
 
+@audited_refusal("equipment.evaluation.start", object_type="equipment_custody.Evaluation")
 @transaction.atomic
 def evaluation_start(*, actor, semester: Semester, place: Place) -> Evaluation:
     """A sheet for one place this semester, with the checklist as it stands now."""
@@ -89,6 +92,7 @@ def evaluation_start(*, actor, semester: Semester, place: Place) -> Evaluation:
     return evaluation
 
 
+@audited_refusal("equipment.evaluation.score", object_type="equipment_custody.Evaluation")
 @transaction.atomic
 def evaluation_score(*, actor, evaluation: Evaluation | int, points: dict[int, Decimal],
                      notes: dict[int, str] | None = None, remarks: str | None = None) -> Evaluation:
@@ -117,6 +121,7 @@ def evaluation_score(*, actor, evaluation: Evaluation | int, points: dict[int, D
     return evaluation
 
 
+@audited_refusal("equipment.evaluation.finalise", object_type="equipment_custody.Evaluation")
 @transaction.atomic
 def evaluation_finalise(*, actor, evaluation: Evaluation | int) -> Evaluation:
     evaluation = Evaluation.objects.select_for_update().select_related("semester", "place").get(

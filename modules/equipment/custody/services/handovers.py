@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from modules.equipment.models import Device, Place
 from modules.equipment.selectors import devices_held_by, places_responsible_for
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Invalid
+from zhengtong.core.errors import Invalid, audited_refusal
 
 from ..models import (
     CustodyItem,
@@ -76,6 +76,7 @@ def _sync_items(task: HandoverTask) -> int:
     return added
 
 
+@audited_refusal("equipment.handover.start", object_type="equipment_custody.HandoverTask")
 @transaction.atomic
 def handover_start(*, actor, person, reason: str = "", effective_date: date | None = None,
                    source: str = HandoverTask.Source.MANUAL, personnel_person_id: int | None = None,
@@ -143,6 +144,7 @@ def on_person_leaving_post(*, user_id: int | None = None, person_id: int | None 
                           source=HandoverTask.Source.EVENT, personnel_person_id=person_id, person_name=person_name)
 
 
+@audited_refusal("equipment.handover.refresh", object_type="equipment_custody.HandoverTask")
 @transaction.atomic
 def handover_refresh(*, actor, task: HandoverTask | int) -> HandoverTask:
     task = HandoverTask.objects.select_for_update().get(pk=getattr(task, "pk", task))
@@ -152,6 +154,7 @@ def handover_refresh(*, actor, task: HandoverTask | int) -> HandoverTask:
     return task
 
 
+@audited_refusal("equipment.handover.assign", object_type="equipment_custody.HandoverTask")
 @transaction.atomic
 def handover_assign(*, actor, item: HandoverItem | int, new_holder) -> HandoverItem:
     """Name who takes over an item. They must then confirm receipt themselves."""
@@ -208,6 +211,8 @@ def _place_deputy_replace(*, place_id: int, from_user_id: int, to_user) -> None:
         place.deputies.add(to_user)
 
 
+# No audited_refusal here: the trail's equipment.handover.confirm events are the receipts themselves,
+# one per item received, and are read (and counted) as such.
 @transaction.atomic
 def handover_confirm(*, actor, item: HandoverItem | int) -> HandoverItem:
     """The new holder confirms they received the item; custody or responsibility moves to them."""
@@ -276,6 +281,7 @@ def open_items(task: HandoverTask) -> list[HandoverItem]:
     return [i for i in task.items.select_related("new_holder") if i.is_open]
 
 
+@audited_refusal("equipment.handover.close", object_type="equipment_custody.HandoverTask")
 @transaction.atomic
 def handover_close(*, actor, task: HandoverTask | int) -> HandoverTask:
     """Close the task. Refused while any item has not been confirmed by its new holder."""

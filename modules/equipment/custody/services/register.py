@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from modules.equipment.models import Place
 from zhengtong.audit.services import audit_record
-from zhengtong.core.errors import Invalid
+from zhengtong.core.errors import Invalid, audited_refusal
 
 from ..models import (
     CustodyItem,
@@ -40,6 +40,7 @@ def _movement(item: CustodyItem, *, action: str, actor, from_holder, to_holder, 
                  after={"holder": _name(to_holder) if to_holder else None, "status": item.status}, detail=note)
 
 
+@audited_refusal("equipment.custody.register", object_type="equipment_custody.CustodyItem")
 @transaction.atomic
 def custody_item_register(*, actor, kind: str, name: str, place: Place | None = None, system: str = "",
                           count: int = 1, holder=None, held_since: date | None = None, notes: str = "") -> CustodyItem:
@@ -62,6 +63,7 @@ def _locked_item(item: CustodyItem | int) -> CustodyItem:
     return CustodyItem.objects.select_for_update().get(pk=getattr(item, "pk", item))
 
 
+@audited_refusal("equipment.custody.issue", object_type="equipment_custody.CustodyItem")
 @transaction.atomic
 def custody_issue(*, actor, item: CustodyItem | int, to_holder, on: date | None = None, note: str = "") -> CustodyItem:
     """From the key store to a person."""
@@ -76,6 +78,7 @@ def custody_issue(*, actor, item: CustodyItem | int, to_holder, on: date | None 
     return item
 
 
+@audited_refusal("equipment.custody.return", object_type="equipment_custody.CustodyItem")
 @transaction.atomic
 def custody_return(*, actor, item: CustodyItem | int, on: date | None = None, note: str = "") -> CustodyItem:
     """From a person back to the key store."""
@@ -96,6 +99,7 @@ def _take_back(*, actor, item: CustodyItem | int, move: str, status: str, on: da
     return item
 
 
+@audited_refusal("equipment.custody.transfer", object_type="equipment_custody.CustodyItem")
 @transaction.atomic
 def custody_transfer(*, actor, item: CustodyItem | int, to_holder, on: date | None = None, note: str = "",
                      action: str = CustodyMovement.Action.TRANSFER, check_permission: bool = True) -> CustodyItem:
@@ -114,6 +118,7 @@ def custody_transfer(*, actor, item: CustodyItem | int, to_holder, on: date | No
     return item
 
 
+@audited_refusal("equipment.custody.retire", object_type="equipment_custody.CustodyItem")
 @transaction.atomic
 def custody_retire(*, actor, item: CustodyItem | int, on: date | None = None, note: str = "") -> CustodyItem:
     """Lost, destroyed, or the password was changed and the old credential withdrawn."""
