@@ -56,7 +56,11 @@ class ForeignKey:
 
 
 def foreign_keys(cur, schema: str) -> list[ForeignKey]:
-    """Single-column foreign keys declared on tables of ``schema``."""
+    """Single-column foreign keys of the tables of ``schema``: those the database enforces, and
+    those the models declare without a database constraint (``db_constraint=False``: a unit's
+    references to people and units in the public schema, kept out of the database so that
+    units do not pile triggers onto the public tables — docs/scaling.md). A backup must map
+    both kinds the same way."""
     cur.execute("""
         SELECT src.relname, a.attname, tn.nspname, tgt.relname, array_length(c.conkey, 1)
           FROM pg_constraint c
@@ -67,11 +71,31 @@ def foreign_keys(cur, schema: str) -> list[ForeignKey]:
           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
          WHERE c.contype = 'f' AND sn.nspname = %s
          ORDER BY 1, 2""", [schema])
-    keys = []
+    keys = {}
     for table, column, target_schema, target_table, width in cur.fetchall():
         if width != 1:
             raise BackupError(f"{schema}.{table}: multi-column foreign keys are not supported by unit backups")
-        keys.append(ForeignKey(table, column, target_schema, target_table))
+        keys[table, column] = ForeignKey(table, column, target_schema, target_table)
+    for key in _declared_keys(cur, schema):
+        keys.setdefault((key.table, key.column), key)
+    return [keys[k] for k in sorted(keys)]
+
+
+def _declared_keys(cur, schema: str) -> list[ForeignKey]:
+    """The models' references without a database constraint among the tables of ``schema``;
+    the target is in ``schema`` when its table is there, else in the public schema."""
+    from django.apps import apps
+
+    tables = set(schema_tables(cur, schema))
+    keys = []
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table not in tables:
+            continue
+        for field in model._meta.concrete_fields:
+            if field.is_relation and not field.db_constraint:
+                target = field.related_model._meta.db_table
+                keys.append(ForeignKey(model._meta.db_table, field.column, schema if target in tables else PUBLIC,
+                                       target))
     return keys
 
 
