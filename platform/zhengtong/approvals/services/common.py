@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 
 from zhengtong.core.errors import Invalid
 from zhengtong.core.hosts import district_url, unit_url
+from zhengtong.core.updates import snapshot
 from zhengtong.notifications.models import Notification
 from zhengtong.notifications.services import current_unit, notify
 from zhengtong.registry.middleware import enabled_modules
@@ -61,7 +62,8 @@ def _module_on(manifest) -> bool:
 
 
 def _snapshot(req: ApprovalRequest, step: ApprovalStep | None = None) -> dict[str, Any]:
-    out = {"status": req.status, "round": req.round}
+    """What a transition's audit event shows of the request (and of the step it acted on)."""
+    out = snapshot(req, ("status", "round"))
     if step is not None:
         out.update(step=step.key, step_status=step.status)
     return out

@@ -37,13 +37,13 @@ def deadlines_check(*, now: datetime | None = None) -> dict[str, int]:
                 continue
             req = step.request
             if now >= step.due_at:
-                _step_overdue(req, step, now)
+                _deadline_notice(req, step, now, "overdue")
                 counts["overdue"] += 1
                 if step.escalate_to and step.escalated_at is None:
                     _step_escalate(req, step, now)
                     counts["escalated"] += 1
             elif step.reminded_at is None and now >= step.due_at - _reminder_lead(step):
-                _step_remind(req, step, now)
+                _deadline_notice(req, step, now, "remind")
                 counts["reminded"] += 1
     return counts
 
@@ -53,31 +53,32 @@ def _reminder_lead(step: ApprovalStep) -> timedelta:
     return min(timedelta(hours=24), timedelta(hours=step.deadline_hours or 0) / 2)
 
 
-def _step_remind(req: ApprovalRequest, step: ApprovalStep, now: datetime) -> None:
-    step.reminded_at = now
-    step.save(update_fields=["reminded_at"])
-    ApprovalAction.objects.create(request=req, step=step, round=req.round, kind=Kind.REMIND)
-    notify(recipients=_pending_deciders(req, step), kind=Notification.Kind.DEADLINE_APPROACHING,
-           title=f"审批即将到期：{req.subject_repr}", title_en=f"Approval due soon: {req.subject_repr}",
-           body=f"步骤“{step.name_zh}”须于 {_local(step.due_at)} 前办理。",
-           body_en=f"Step “{step.name_en}” is due by {_local(step.due_at)}.",
-           url=request_url(req, district=step.is_district),
-           dedupe_key=f"{current_unit().schema_name}:step:{step.pk}:remind")
-    audit_record(action="approvals.remind", obj=req, after={"step": step.key, "due_at": step.due_at})
+# What each deadline notice records and says; an overdue step is news to the requester too.
+_NOTICES = {
+    "remind": {"field": "reminded_at", "kind": Kind.REMIND, "notice": Notification.Kind.DEADLINE_APPROACHING,
+               "requester": False, "title": ("审批即将到期：{subject}", "Approval due soon: {subject}"),
+               "body": ("步骤“{zh}”须于 {due} 前办理。", "Step “{en}” is due by {due}.")},
+    "overdue": {"field": "overdue_at", "kind": Kind.OVERDUE, "notice": Notification.Kind.DEADLINE_OVERDUE,
+                "requester": True, "title": ("审批已超期：{subject}", "Approval overdue: {subject}"),
+                "body": ("步骤“{zh}”的办理时限 {due} 已过。", "Step “{en}” was due {due}.")},
+}
 
 
-def _step_overdue(req: ApprovalRequest, step: ApprovalStep, now: datetime) -> None:
-    step.overdue_at = now
-    step.save(update_fields=["overdue_at"])
-    ApprovalAction.objects.create(request=req, step=step, round=req.round, kind=Kind.OVERDUE)
-    recipients = _pending_deciders(req, step) | {req.requester_id}
-    notify(recipients=recipients, kind=Notification.Kind.DEADLINE_OVERDUE,
-           title=f"审批已超期：{req.subject_repr}", title_en=f"Approval overdue: {req.subject_repr}",
-           body=f"步骤“{step.name_zh}”的办理时限 {_local(step.due_at)} 已过。",
-           body_en=f"Step “{step.name_en}” was due {_local(step.due_at)}.",
+def _deadline_notice(req: ApprovalRequest, step: ApprovalStep, now: datetime, stage: str) -> None:
+    """Mark the step reminded or overdue, put it on the request's history, tell the people
+    it waits for and record it (``approvals.remind`` / ``approvals.overdue``)."""
+    notice = _NOTICES[stage]
+    setattr(step, notice["field"], now)
+    step.save(update_fields=[notice["field"]])
+    ApprovalAction.objects.create(request=req, step=step, round=req.round, kind=notice["kind"])
+    recipients = _pending_deciders(req, step) | ({req.requester_id} if notice["requester"] else set())
+    words = {"subject": req.subject_repr, "zh": step.name_zh, "en": step.name_en, "due": _local(step.due_at)}
+    notify(recipients=recipients, kind=notice["notice"],
+           title=notice["title"][0].format(**words), title_en=notice["title"][1].format(**words),
+           body=notice["body"][0].format(**words), body_en=notice["body"][1].format(**words),
            url=request_url(req, district=step.is_district),
-           dedupe_key=f"{current_unit().schema_name}:step:{step.pk}:overdue")
-    audit_record(action="approvals.overdue", obj=req, after={"step": step.key, "due_at": step.due_at})
+           dedupe_key=f"{current_unit().schema_name}:step:{step.pk}:{stage}")
+    audit_record(action=f"approvals.{stage}", obj=req, after={"step": step.key, "due_at": step.due_at})
 
 
 def _step_escalate(req: ApprovalRequest, step: ApprovalStep, now: datetime) -> None:
