@@ -8,15 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from zhengtong.approvals.handlers import ApprovalHandler
-from zhengtong.core.errors import Invalid
 from zhengtong.core.permissions import can
 
 from .models import Transfer
 from .selectors import transfer_can_view
-from .services import transfer_check_changes, transfer_status_set
+from .services import can_submit, refuse_unless, transfer_check_changes, transfer_status_set
 
 
 class TransferHandler(ApprovalHandler):
@@ -31,12 +29,7 @@ class TransferHandler(ApprovalHandler):
         return transfer_can_view(user, subject)
 
     def check_submittable(self, subject: Transfer, *, resubmission: bool = False) -> None:
-        allowed = (Transfer.Status.DRAFT, Transfer.Status.REJECTED, Transfer.Status.WITHDRAWN)
-        if resubmission:
-            allowed += (Transfer.Status.IN_APPROVAL,)
-        if subject.status not in allowed:
-            raise Invalid(_("This move is %(s)s and cannot go into approval (该调配当前状态不能提交审批).")
-                          % {"s": subject.get_status_display()})
+        refuse_unless(can_submit(subject, resubmission=resubmission))
         transfer_check_changes(subject)  # the person may have been moved since it was recorded
 
     def facts(self, subject: Transfer) -> dict[str, Any]:

@@ -58,8 +58,10 @@ from .workflow import (
     can_override_handover,
     can_request_move,
     can_reverse,
+    can_submit,
     can_tick_item,
     handover_open_items,
+    refuse_unless,
 )
 
 __all__ = [
@@ -74,7 +76,7 @@ __all__ = [
     "transfer_handover_override",
     "secondment_return", "secondments_check",
     "can_apply", "can_change_checklist", "can_end_secondment", "can_override_handover", "can_request_move",
-    "can_reverse", "can_tick_item",
+    "can_reverse", "can_submit", "can_tick_item", "refuse_unless",
     "person_history_export", "person_receive", "person_secondment_in_end", "person_secondment_in_record",
     "person_transfer_out_complete", "system_user",
 ]

@@ -59,6 +59,18 @@ def can_request_move(person: Person, user, kind: str | None = None) -> Refusal:
     return None
 
 
+def can_submit(transfer: Transfer, *, resubmission: bool = False) -> Invalid | None:
+    """Put a recorded move into its approval chain (again, after a rejection or a withdrawal;
+    the approvals engine resubmits one that is in approval when its chain is edited)."""
+    allowed = (Transfer.Status.DRAFT, Transfer.Status.REJECTED, Transfer.Status.WITHDRAWN)
+    if resubmission:
+        allowed += (Transfer.Status.IN_APPROVAL,)
+    if transfer.status not in allowed:
+        return Invalid(_("This move is %(s)s and cannot go into approval (该调配当前状态不能提交审批).")
+                       % {"s": transfer.get_status_display()})
+    return None
+
+
 def can_change_checklist(transfer: Transfer, user) -> Refusal:
     """Add items to the hand-over checklist, or refresh it from the other modules."""
     return may(user, MANAGE_MOVES, transfer) or (
