@@ -12,7 +12,7 @@ Two remedies, both here:
   It is taken again whenever the template's applied migrations differ from the ones it was
   taken at, in the session that asks — so a template migrated inside a transaction (tests,
   a deploy) is seen as it is there. ``pg_dump`` would need binaries matching each server and
-  could not see uncommitted DDL; ``backup.py`` avoids it for the same reasons.
+  could not see uncommitted DDL; ``backup/`` avoids it for the same reasons.
 - **A pool of ready schemas** (``PoolSchema``), made from the snapshot ahead of time by a Celery
   job (``tenants.pool_refill``), named ``zt_pool_<hex>``: no unit row and no domain point at
   them, so no host reaches them, no login and no periodic job touches them. Onboarding takes one
