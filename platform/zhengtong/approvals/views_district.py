@@ -5,6 +5,7 @@ schema, where the request lives, and call the same services as the unit's own pa
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
@@ -50,26 +51,28 @@ def _unit(slug: str) -> Unit:
     return unit
 
 
-@login_required
-def district_detail(request, slug, pk):
+@contextmanager
+def _unit_request(request, slug: str, pk: int):
+    """In the schema of unit ``slug``: its request ``pk``, if it waits for the district (404 else)."""
     _district_only(request)
     unit = _unit(slug)
     with schema_context(unit.schema_name):
         req = selectors.request_for(request.user, pk, district=True)
         if req is None:
             raise Http404
+        yield unit, req
+
+
+@login_required
+def district_detail(request, slug, pk):
+    with _unit_request(request, slug, pk) as (unit, req):
         return render(request, "approvals/request.html", request_context(request, req, district=True, unit=unit))
 
 
 @login_required
 @require_POST
 def district_act(request, slug, pk):
-    _district_only(request)
-    unit = _unit(slug)
-    with schema_context(unit.schema_name):
-        req = selectors.request_for(request.user, pk, district=True)
-        if req is None:
-            raise Http404
+    with _unit_request(request, slug, pk) as (unit, req):
         return act(request, req, district=True, unit=unit,
                    done_url=reverse("district_approvals:detail", args=[unit.slug, req.pk]))
 
