@@ -4,6 +4,10 @@ Services say no with ``zhengtong.core.errors``: ``Refused`` when this person may
 a device they may not see, a training they lack: audited as DENIED by ``audited_refusal``),
 ``Invalid`` when the input or the object's state does not allow it; both messages name what is
 missing.
+
+Each workflow step has one guard answering that refusal, or None (``ticket_move_refusal`` here,
+the device-use guards in use.py): the services ``check`` it, and ``selectors.actions_for``
+offers the pages the steps whose guard says None, so no page restates a rule.
 """
 from __future__ import annotations
 
