@@ -197,6 +197,11 @@ def _decimal(col: Column, value: Any) -> Decimal:
             number = number.quantize(Decimal(1).scaleb(-col.decimal_places))
         except InvalidOperation:
             raise CellError(MSG_TOO_LARGE) from None
+    return _in_range(col, number)
+
+
+def _in_range(col: Column, number):
+    """``number`` if it is within the column's bounds; refused with the bound it passes else."""
     if col.min_value is not None and number < col.min_value:
         raise CellError(MSG_MIN, min=str(col.min_value))
     if col.max_value is not None and number > col.max_value:
@@ -213,11 +218,7 @@ def _int(col: Column, value: Any) -> int:
         number = int(_SPACES.sub("", str(value)))
     except ValueError:
         raise CellError(MSG_INTEGER, v=str(value)[:40]) from None
-    if col.min_value is not None and number < col.min_value:
-        raise CellError(MSG_MIN, min=str(col.min_value))
-    if col.max_value is not None and number > col.max_value:
-        raise CellError(MSG_MAX, max=str(col.max_value))
-    return number
+    return _in_range(col, number)
 
 
 def _date(col: Column, value: Any) -> date:
