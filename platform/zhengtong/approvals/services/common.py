@@ -11,10 +11,10 @@ from django_tenants.utils import schema_context
 
 from zhengtong.core.errors import Invalid
 from zhengtong.core.hosts import district_url, unit_url
+from zhengtong.core.tenancy import current_unit, module_enabled
 from zhengtong.core.updates import snapshot
 from zhengtong.notifications.models import Notification
-from zhengtong.notifications.services import current_unit, notify
-from zhengtong.registry.middleware import enabled_modules
+from zhengtong.notifications.services import notify
 from zhengtong.registry.registry import role_label
 from zhengtong.registry.rules import rules_for
 
@@ -57,8 +57,7 @@ def _type_or_error(type_key: str):
 
 
 def _module_on(manifest) -> bool:
-    unit = current_unit()
-    return unit is not None and manifest.key in enabled_modules(unit)
+    return module_enabled(manifest.key)
 
 
 def _snapshot(req: ApprovalRequest, step: ApprovalStep | None = None) -> dict[str, Any]:

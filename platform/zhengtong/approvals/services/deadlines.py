@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhengtong.audit.services import audit_record
+from zhengtong.core.tenancy import current_unit
 from zhengtong.notifications.models import Notification
-from zhengtong.notifications.services import current_unit, notify
+from zhengtong.notifications.services import notify
 from zhengtong.registry.registry import role_label
 
 from .. import people
