@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from zhengtong.audit.services import audit_denied
+from zhengtong.core.errors import Refused, audited_refusal
 from zhengtong.reports.content import Column, TableReport, money
 
 ROLLUP = "assets.district_rollup"
@@ -113,6 +113,7 @@ def build_city_return(*, user, params: dict) -> TableReport:
     return _build(user=user, params=params, city=True)
 
 
+@audited_refusal("reports.document.request", obj_arg="kind", object_type="reports.report")
 def rollup_report_request(*, actor, unit, kind: str, start: date, end: date):
     """Number and queue a roll-up report on the district portal (``unit`` is its tenant row).
     Refused (audited) to anyone but district readers there."""
@@ -123,9 +124,7 @@ def rollup_report_request(*, actor, unit, kind: str, start: date, end: date):
     allowed = (report is not None and unit.is_district_portal and actor.has_role(*DISTRICT_READERS)
                and services.is_member(actor, unit))
     if not allowed:
-        audit_denied(action="reports.document.request", actor=actor, object_type="reports.report",
-                     object_id=kind[:64], object_repr=kind, detail="district roll-up report refused")
-        raise PermissionDenied(_("You may not request this report."))
+        raise Refused(_("You may not request this report."), detail="district roll-up report refused")
     params = services.clean_parameters(report, {"start": start, "end": end})
     # The platform's own request path (numbering, audit, queue on commit); reports_for() is
     # bypassed on purpose: it offers a unit's module reports, and this one is the district's.
