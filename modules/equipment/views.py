@@ -333,9 +333,9 @@ def type_detail(request, pk):
             raise PermissionDenied
         if form is not None:
             def save():
-                changes = {f: form.cleaned_data[f] for f in _cleaned(form) if f in form.changed_data}
+                data = _cleaned(form)
                 return services.device_type_save(actor=request.user, device_type=selectors.device_type_list(
-                    user=request.user).get(pk=pk), **changes)
+                    user=request.user).get(pk=pk), **{f: data[f] for f in form.changed_data})
         else:
             def save():
                 return services.device_type_require_training(actor=request.user, device_type=dtype,
