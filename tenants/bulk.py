@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -21,6 +22,9 @@ from zhengtong.registry.registry import all_modules
 
 from .models import BulkOnboarding, BulkOnboardingRow
 from .services import _pk_user, normalise_slug, require_operator, unit_onboard, validate_unit_fields
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 # High half of a bulk job's advisory lock key ("zb"); the job's id is the low half.
 BULK_LOCK_CLASS = 0x7A62
@@ -71,7 +75,7 @@ def _module_keys(text: str | None) -> list[str]:
     return out
 
 
-def units_bulk_onboard(*, filename: str, data: bytes, actor) -> BulkResult:
+def units_bulk_onboard(*, filename: str, data: bytes, actor: User) -> BulkResult:
     """Validate every row; if all are right, queue the job that creates the units.
 
     All or nothing holds for the *file*: one wrong row and nothing is written. The units
@@ -207,7 +211,7 @@ def bulk_job_alive(job: BulkOnboarding) -> bool:
         return cur.fetchone()[0]
 
 
-def bulk_job_resume(*, job: BulkOnboarding, actor) -> None:
+def bulk_job_resume(*, job: BulkOnboarding, actor: User) -> None:
     """Send the job to the worker again (after its worker died). Harmless if it is alive."""
     require_operator(actor)
     if job.status == BulkOnboarding.Status.DONE:

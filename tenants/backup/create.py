@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from django.conf import settings
@@ -33,6 +34,9 @@ from .catalog import (
     table_fingerprint,
 )
 
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
+
 
 # ------------------------------------------------------------------ backup
 @dataclass
@@ -41,7 +45,7 @@ class BackupResult:
     manifest: dict
 
 
-def unit_backup(*, unit, path: Path | str, actor=None) -> BackupResult:
+def unit_backup(*, unit, path: Path | str, actor: User | None = None) -> BackupResult:
     """Write one unit's backup to ``path`` (readable by the owner only: it holds password
     hashes). Reads one consistent snapshot of the database; the export is audited in the
     district's trail."""

@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -35,6 +36,9 @@ from .catalog import (
 )
 from .copytext import _escape, _lines, _rows, _unescape
 
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
+
 
 # ------------------------------------------------------------------ restore
 @dataclass
@@ -59,7 +63,7 @@ def read_manifest(path: Path | str) -> dict:
     return manifest
 
 
-def unit_restore(*, path: Path | str, slug: str, name: str = "", actor=None) -> RestoreResult:
+def unit_restore(*, path: Path | str, slug: str, name: str = "", actor: User | None = None) -> RestoreResult:
     """Restore the backup at ``path`` into a new unit ``slug`` (schema u_<slug>, host
     <slug>.<base domain>). All or nothing."""
     from ..services import normalise_slug, validate_unit_fields
@@ -88,7 +92,8 @@ def unit_restore(*, path: Path | str, slug: str, name: str = "", actor=None) -> 
 
 
 @transaction.atomic
-def _restore_database(zf: zipfile.ZipFile, manifest: dict, *, slug: str, name: str, actor) -> RestoreResult:
+def _restore_database(zf: zipfile.ZipFile, manifest: dict, *, slug: str, name: str,
+                      actor: User | None) -> RestoreResult:
     from django_tenants.utils import schema_context
 
     from zhengtong.audit.services import audit_record

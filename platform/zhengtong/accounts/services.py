@@ -69,7 +69,8 @@ def _valid_role_keys(unit) -> set[str]:
 
 
 @transaction.atomic
-def user_create(*, email: str, name: str = "", password: str | None = None, actor=None) -> User:
+def user_create(*, email: str, name: str = "", password: str | None = None,
+                actor: User | None = None) -> User:
     with schema_context("public"):
         user = User.objects.create_user(email=email, password=password, name=name)
         if password is None:
@@ -80,7 +81,8 @@ def user_create(*, email: str, name: str = "", password: str | None = None, acto
     return user
 
 
-def member_roles_set(*, unit, user: User, role_keys: Iterable[str], actor, enforce_grantor: bool = True,
+def member_roles_set(*, unit, user: User, role_keys: Iterable[str], actor: User | None,
+                     enforce_grantor: bool = True,
                      three_admins_asked_by=None) -> list[str]:
     """Make ``user`` a member of ``unit`` holding ``role_keys`` there; returns the roles held now.
 
@@ -139,7 +141,7 @@ def _roles_held(user: User) -> list[str]:
     return sorted(perms.groups.values_list("name", flat=True))
 
 
-def _roles_write(*, user: User, keys: list[str], before: list[str], actor, detail: str = "") -> None:
+def _roles_write(*, user: User, keys: list[str], before: list[str], actor: User | None, detail: str = "") -> None:
     """Set the roles in the current schema and record the change (nothing if none)."""
     perms = UserTenantPermissions.objects.get(profile=user)
     groups = list(Group.objects.filter(name__in=keys))
@@ -173,7 +175,7 @@ def role_request_pending(*, unit, user: User) -> RoleRequest | None:
         return RoleRequest.objects.filter(unit=unit, user=user, status=RoleRequest.Status.PENDING).first()
 
 
-def role_request_decide(*, request_id: int, actor, confirm: bool) -> RoleRequest:
+def role_request_decide(*, request_id: int, actor: User, confirm: bool) -> RoleRequest:
     """The district security administrator confirms or refuses a waiting 三员 change.
 
     Two people at two levels: the confirmer is neither the person who asked nor the

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +23,9 @@ from zhengtong.core.errors import Refused, audited_refusal
 from . import database
 from .context import current_ip, current_user
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 GENESIS = database.GENESIS
 
@@ -108,7 +111,7 @@ def audit_denied(*, action: str, actor, obj=None, detail: str = "", **kw) -> Aud
 
 
 @audited_refusal("audit.read", object_type="audit.AuditEvent")
-def trail_read_allowed(*, actor, unit, where: str) -> None:
+def trail_read_allowed(*, actor: User, unit, where: str) -> None:
     """Refuse (audited: ``audit.read`` denied, naming the page asked for) unless ``actor`` may
     read the audit trail in ``unit``."""
     from .selectors import can_read_trail

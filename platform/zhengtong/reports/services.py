@@ -81,7 +81,7 @@ def clean_parameters(report: AvailableReport, data: dict) -> dict:
 
 
 @transaction.atomic
-def _document_create(*, actor, unit, report: AvailableReport, params: dict, language: str) -> IssuedDocument:
+def _document_create(*, actor: User, unit, report: AvailableReport, params: dict, language: str) -> IssuedDocument:
     from .tasks import generate_document
 
     now = timezone.now()
@@ -167,7 +167,7 @@ def document_generate(*, document_id: int) -> IssuedDocument:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def document_downloaded(*, actor, document: IssuedDocument) -> None:
+def document_downloaded(*, actor: User, document: IssuedDocument) -> None:
     audit_record(action="reports.document.download", actor=actor, obj=document,
                  after={"number": document.number, "sha256": document.sha256})
 
@@ -224,7 +224,7 @@ def claimed_number(head: bytes, tail: bytes) -> str:
     return ""
 
 
-def document_verify(*, actor, upload: IO[bytes]) -> Verification:
+def document_verify(*, actor: User | None, upload: IO[bytes]) -> Verification:
     """Is ``upload`` byte for byte a document issued in this unit (schema)?"""
     digest = hashlib.sha256()
     head, tail, size = b"", b"", 0

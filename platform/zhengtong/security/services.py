@@ -52,7 +52,7 @@ def is_district_security_admin(user) -> bool:
 # ---------------------------------------------------------------- policy
 
 
-def security_policy_update(*, actor, values: dict[str, Any]) -> SecurityPolicy:
+def security_policy_update(*, actor: User, values: dict[str, Any]) -> SecurityPolicy:
     """Change the platform-wide policy. Only the district security administrator may."""
     with schema_context(get_public_schema_name()):
         _may_change_policy(actor=actor)
@@ -84,7 +84,7 @@ def _may_change_policy(*, actor: User | None) -> None:
 # ---------------------------------------------------------------- lockouts
 
 
-def lockout_unlock(*, actor, unit, attempt_key: str) -> int:
+def lockout_unlock(*, actor: User, unit, attempt_key: str) -> int:
     """Lift a sign-in lockout (it locks the account on every host, so lifting it frees it
     everywhere). A unit's security admin lifts the lockouts of the unit's own members; the
     district's security admin lifts any. Nobody lifts their own."""
@@ -158,7 +158,7 @@ def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
     return None
 
 
-def two_factor_reset(*, actor, user: User) -> int:
+def two_factor_reset(*, actor: User, user: User) -> int:
     """Remove a person's second factors (lost phone); they enrol again at next sign-in.
 
     The district security administrator's job, and never for their own account.
@@ -221,7 +221,7 @@ def dormant_accounts_disable(*, now=None) -> list[str]:
     return disabled
 
 
-def user_deactivate(*, actor, user: User, reason: str = "") -> None:
+def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> None:
     """Switch an account off; its sessions end with the next request.
 
     Accounts are the system administrator's side of 三员 (at district level: the district

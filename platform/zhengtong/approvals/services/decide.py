@@ -111,7 +111,7 @@ def _authorize(req: ApprovalRequest, step: ApprovalStep, actor, now: datetime):
 
 
 @transaction.atomic
-def _decide(*, request_id: int, step_id: int, actor, decision: str, comment: str,
+def _decide(*, request_id: int, step_id: int, actor: User, decision: str, comment: str,
             via_district: bool) -> ApprovalRequest:
     now = timezone.now()
     # Lock order is always request, then step: two deciders queue on the request row, and
@@ -206,7 +206,7 @@ def approval_comment(*, request_id: int, actor: User, comment: str, step_id: int
     return action
 
 
-def decision_refusal(req: ApprovalRequest, step: ApprovalStep, actor) -> str | None:
+def decision_refusal(req: ApprovalRequest, step: ApprovalStep, actor: User) -> str | None:
     """Why ``actor`` could not decide ``step`` now (None: they can). Reads only — the page
     uses it to offer the decision buttons; the decision itself checks again under lock."""
     if req.status != ApprovalRequest.Status.PENDING or step.status != ApprovalStep.Status.ACTIVE:

@@ -38,7 +38,8 @@ def delegation_create(*, actor: User, delegate: User, role: str, valid_from: dat
 
 @audited_refusal("approvals.delegate", object_type="approvals.Delegation")
 @transaction.atomic
-def _delegation_store(*, actor, delegate, role, valid_from, valid_until, note) -> Delegation:
+def _delegation_store(*, actor: User, delegate: User | None, role: str, valid_from: datetime,
+                      valid_until: datetime, note: str) -> Delegation:
     from tenant_users.permissions.models import UserTenantPermissions
 
     if not people.holds(actor, role):
