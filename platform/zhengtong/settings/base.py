@@ -44,6 +44,7 @@ MODULE_APPS = [
     "modules.personnel",
     "modules.equipment",
     "modules.equipment.custody",
+    "modules.projects",
 ]
 # Public-schema parts of modules: what the district sees across units (pool listings,
 # cross-unit handshakes, roll-up summary rows). Never unit data the district may not read.
