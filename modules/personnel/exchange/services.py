@@ -23,6 +23,7 @@ own schema, by this module's code, on the two parties' behalf.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -49,6 +50,9 @@ from .selectors import (
     vacancy_of,
 )
 from .workflow import can_answer, can_complete, can_decide, can_override_handover, can_withdraw
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 Status = CrossUnitTransfer.Status
 
@@ -117,7 +121,7 @@ def _notify(recipients, *, unit: Unit | None, title: str, title_en: str, url: st
 # ----------------------------------------------------------------------------- issue
 
 
-def exchange_issue(*, actor, sender: Unit, person_id: int, receiver_id: int, reason: str,
+def exchange_issue(*, actor: User, sender: Unit, person_id: int, receiver_id: int, reason: str,
                    effective_date: date, kind: str = CrossUnitTransfer.Kind.TRANSFER,
                    end_date: date | None = None) -> CrossUnitTransfer:
     """The sending unit's HR issues a transfer-out (调出) — or a secondment (借调) until
@@ -185,7 +189,7 @@ def _get_open(transfer_id: int, *, lock: bool = True) -> CrossUnitTransfer:
 
 
 @audited_refusal("personnel.exchange.accept", object_type="personnel_exchange.crossunittransfer")
-def exchange_accept(*, actor, receiver: Unit, transfer_id: int, department_id: int, post_id: int,
+def exchange_accept(*, actor: User, receiver: Unit, transfer_id: int, department_id: int, post_id: int,
                     override_reason: str = "") -> CrossUnitTransfer:
     """The receiving unit's HR accepts and places the person (调入). Only the named receiver."""
     from ..models import Department, Post
@@ -237,7 +241,7 @@ def exchange_accept(*, actor, receiver: Unit, transfer_id: int, department_id: i
     return _complete_or_wait(transfer, actor)
 
 
-def exchange_decline(*, actor, receiver: Unit, transfer_id: int, reason: str) -> CrossUnitTransfer:
+def exchange_decline(*, actor: User, receiver: Unit, transfer_id: int, reason: str) -> CrossUnitTransfer:
     transfer = CrossUnitTransfer.objects.filter(pk=transfer_id, receiver=receiver).first()
     if transfer is None or not is_unit_hr(actor, receiver):
         raise _deny("personnel.exchange.decline", actor, transfer, f"not HR of the named receiver ({receiver.slug})")
@@ -252,7 +256,7 @@ def exchange_decline(*, actor, receiver: Unit, transfer_id: int, reason: str) ->
     return transfer
 
 
-def exchange_withdraw(*, actor, sender: Unit, transfer_id: int, reason: str) -> CrossUnitTransfer:
+def exchange_withdraw(*, actor: User, sender: Unit, transfer_id: int, reason: str) -> CrossUnitTransfer:
     """The sending unit takes back a transfer-out that has not completed yet."""
     transfer = CrossUnitTransfer.objects.filter(pk=transfer_id, sender=sender).first()
     if transfer is None or not is_unit_hr(actor, sender):
@@ -262,7 +266,7 @@ def exchange_withdraw(*, actor, sender: Unit, transfer_id: int, reason: str) -> 
                       step="withdraw", event="withdrawn", reason=reason)
 
 
-def _close(transfer_id: int, *, actor, unit: Unit, guard, status: str, step: str, event: str,
+def _close(transfer_id: int, *, actor: User, unit: Unit, guard, status: str, step: str, event: str,
            reason: str) -> CrossUnitTransfer:
     """Close the transfer on behalf of ``unit`` (declined by the receiver, withdrawn by the
     sender) if ``guard`` lets it, in the caller's transaction: the reason, the event on the
@@ -280,7 +284,7 @@ def _close(transfer_id: int, *, actor, unit: Unit, guard, status: str, step: str
 # ----------------------------------------------------------------------------- district
 
 
-def exchange_settings_update(*, actor, district, district_approval_required: bool) -> ExchangeSettings:
+def exchange_settings_update(*, actor: User, district, district_approval_required: bool) -> ExchangeSettings:
     if not is_district_hr(actor):
         raise _deny("personnel.exchange.settings", actor, None, "not district HR")
     with transaction.atomic():
@@ -294,7 +298,7 @@ def exchange_settings_update(*, actor, district, district_approval_required: boo
     return setting
 
 
-def exchange_district_decide(*, actor, transfer_id: int, approve: bool, comment: str = "") -> CrossUnitTransfer:
+def exchange_district_decide(*, actor: User, transfer_id: int, approve: bool, comment: str = "") -> CrossUnitTransfer:
     """The district HR bureau (区人社局) approves or rejects, on the district portal."""
     transfer = CrossUnitTransfer.objects.filter(pk=transfer_id).first()
     if transfer is None or not is_district_hr(actor):
@@ -396,7 +400,7 @@ def _release_person(transfer: CrossUnitTransfer) -> None:
                    today=max(transfer.effective_date, timezone.localdate()))
 
 
-def exchange_handover_override(*, actor, sender: Unit, transfer_id: int, reason: str) -> CrossUnitTransfer:
+def exchange_handover_override(*, actor: User, sender: Unit, transfer_id: int, reason: str) -> CrossUnitTransfer:
     """The sending unit's leader lets the transfer complete with hand-over items open (a
     written reason, audited in the sender's trail)."""
     transfer = CrossUnitTransfer.objects.filter(pk=transfer_id, sender=sender).first()
@@ -456,7 +460,7 @@ def _person_source(transfer: CrossUnitTransfer) -> tuple[dict, list[dict]]:
     return source, history
 
 
-def exchange_complete(*, transfer_id: int, actor=None) -> CrossUnitTransfer:
+def exchange_complete(*, transfer_id: int, actor: User | None = None) -> CrossUnitTransfer:
     """Move the record: receiver inserts, sender releases, order numbered — all or nothing."""
     with transaction.atomic():
         transfer = _get_open(transfer_id)

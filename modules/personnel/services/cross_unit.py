@@ -5,6 +5,7 @@ sending unit, ``person_receive`` (or ``person_secondment_in_record``) in the rec
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,9 @@ from .organisation import _check_establishment
 from .people import _apply_id_number, _open_entry, _save_unique
 from .transfers import transfer_apply
 
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
+
 
 def person_history_export(person: Person) -> list[dict]:
     """The timeline as plain values: it travels with the person to the receiving unit."""
@@ -30,7 +34,7 @@ def person_history_export(person: Person) -> list[dict]:
     ]
 
 
-def person_transfer_out_complete(*, person_id: int, to_unit_name: str, effective_date: date, actor=None,
+def person_transfer_out_complete(*, person_id: int, to_unit_name: str, effective_date: date, actor: User | None = None,
                                  exchange_ref: str = "", reason: str = "", transfer_id: int | None = None) -> Person:
     """Sending side of a move to another unit: the person becomes "left (transferred)" here.
 
@@ -70,7 +74,7 @@ def system_user():
 
 
 @transaction.atomic
-def person_receive(*, actor, uid, name: str, gender: str, id_number: str, birth_date: date | None,
+def person_receive(*, actor: User | None, uid, name: str, gender: str, id_number: str, birth_date: date | None,
                    entry_date: date, employment_type: str, effective_date: date, from_unit_name: str,
                    department: Department | None = None, post: Post | None = None, rank: str = "",
                    education: str = "", political_status: str = "", user=None, history: list[dict] = (),
@@ -118,9 +122,10 @@ def person_receive(*, actor, uid, name: str, gender: str, id_number: str, birth_
 
 
 @transaction.atomic
-def person_secondment_in_record(*, actor, uid, name: str, gender: str, id_number: str, birth_date: date | None,
-                                employment_type: str, from_unit_name: str, start_date: date, end_date: date,
-                                department: Department | None = None, rank: str = "", user=None) -> Person:
+def person_secondment_in_record(*, actor: User | None, uid, name: str, gender: str, id_number: str,
+                                birth_date: date | None, employment_type: str, from_unit_name: str,
+                                start_date: date, end_date: date, department: Department | None = None,
+                                rank: str = "", user=None) -> Person:
     """A read-only copy of a person seconded in from another unit (their unit keeps the
     record). Listed here as "seconded in"; ends with person_secondment_in_end."""
     existing = Person.objects.filter(uid=uid, external=True, status=S.SECONDED_IN).first()
@@ -140,7 +145,7 @@ def person_secondment_in_record(*, actor, uid, name: str, gender: str, id_number
 
 
 @transaction.atomic
-def person_secondment_in_end(*, uid, on: date, actor=None) -> Person | None:
+def person_secondment_in_end(*, uid, on: date, actor: User | None = None) -> Person | None:
     person = Person.objects.select_for_update().filter(uid=uid, external=True, status=S.SECONDED_IN).first()
     if person is None:
         return None

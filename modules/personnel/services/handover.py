@@ -2,6 +2,8 @@
 when the move is approved, ticked off item by item, or overridden by a unit leader."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,9 @@ from zhengtong.registry import handover as registry_handover
 from ..models import HandoverItem, Transfer
 from .common import HandoverOpen
 from .workflow import can_change_checklist, can_override_handover, can_tick_item, handover_open_items, refuse_unless
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 
 def handover_generate(*, transfer: Transfer) -> list[HandoverItem]:
@@ -47,7 +52,7 @@ def handover_generate(*, transfer: Transfer) -> list[HandoverItem]:
 
 @audited_refusal("personnel.handover_item_add", obj_arg="transfer")
 @transaction.atomic
-def handover_item_add(*, actor, transfer: Transfer, label: str, mandatory: bool = True) -> HandoverItem:
+def handover_item_add(*, actor: User, transfer: Transfer, label: str, mandatory: bool = True) -> HandoverItem:
     refuse_unless(can_change_checklist(transfer, actor))
     if not label.strip():
         raise Invalid(_("Describe the item (请填写交接事项)."))
@@ -57,7 +62,7 @@ def handover_item_add(*, actor, transfer: Transfer, label: str, mandatory: bool 
 
 @audited_refusal("personnel.handover_item_done", obj_arg="item")
 @transaction.atomic
-def handover_item_done(*, actor, item: HandoverItem, note: str = "") -> HandoverItem:
+def handover_item_done(*, actor: User, item: HandoverItem, note: str = "") -> HandoverItem:
     """Tick off a manual item (workflow.can_tick_item)."""
     item = HandoverItem.objects.select_for_update(of=("self",)).select_related("transfer").get(pk=item.pk)
     refuse_unless(can_tick_item(item, actor))
@@ -69,7 +74,7 @@ def handover_item_done(*, actor, item: HandoverItem, note: str = "") -> Handover
 
 @audited_refusal("personnel.handover_override", obj_arg="transfer")
 @transaction.atomic
-def transfer_handover_override(*, actor, transfer: Transfer, reason: str) -> Transfer:
+def transfer_handover_override(*, actor: User, transfer: Transfer, reason: str) -> Transfer:
     """Let the move complete although mandatory items are open (unit leader, written reason)."""
     transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
     refuse_unless(can_override_handover(transfer, actor))

@@ -2,6 +2,8 @@
 vacancy check every move into a post goes through."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -10,6 +12,9 @@ from zhengtong.core.errors import Invalid, audited_refusal
 
 from ..models import Department, Person, Post, Transfer
 from .common import EstablishmentFull, _require
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 
 def _department_descendant_ids(root_id: int) -> set[int]:
@@ -23,7 +28,8 @@ def _department_descendant_ids(root_id: int) -> set[int]:
 
 @audited_refusal("personnel.department_create")
 @transaction.atomic
-def department_create(*, actor, name: str, code: str = "", parent: Department | None = None, head=None,
+def department_create(*, actor: User, name: str, code: str = "", parent: Department | None = None,
+                      head: User | None = None,
                       sort_order: int = 0) -> Department:
     _require(actor, "personnel.add_department")
     dept = Department.objects.create(name=name.strip(), code=code.strip(), parent=parent, head=head,
@@ -35,7 +41,7 @@ def department_create(*, actor, name: str, code: str = "", parent: Department | 
 
 @audited_refusal("personnel.department_update", obj_arg="department")
 @transaction.atomic
-def department_update(*, actor, department: Department, name: str | None = None, code: str | None = None,
+def department_update(*, actor: User, department: Department, name: str | None = None, code: str | None = None,
                       parent: Department | None = None, head=None, sort_order: int | None = None,
                       set_parent: bool = False, set_head: bool = False) -> Department:
     _require(actor, "personnel.change_department")
@@ -59,7 +65,7 @@ def department_update(*, actor, department: Department, name: str | None = None,
 
 @audited_refusal("personnel.post_create")
 @transaction.atomic
-def post_create(*, actor, department: Department, title: str, post_type: str = Post.PostType.MANAGEMENT,
+def post_create(*, actor: User, department: Department, title: str, post_type: str = Post.PostType.MANAGEMENT,
                 establishment: int = 1) -> Post:
     _require(actor, "personnel.add_post")
     if establishment < 0:
@@ -73,7 +79,7 @@ def post_create(*, actor, department: Department, title: str, post_type: str = P
 
 @audited_refusal("personnel.establishment_set", obj_arg="post")
 @transaction.atomic
-def post_establishment_set(*, actor, post: Post, establishment: int, reason: str) -> Post:
+def post_establishment_set(*, actor: User, post: Post, establishment: int, reason: str) -> Post:
     """Change a post's approved headcount (a decision of the establishment office; reason kept)."""
     _require(actor, "personnel.change_post")
     if establishment < 0:
@@ -103,7 +109,7 @@ def post_reserved(post: Post, *, exclude_transfer_id: int | None = None) -> int:
     return qs.count()
 
 
-def _check_establishment(*, post: Post | None, person: Person | None, actor, override_reason: str,
+def _check_establishment(*, post: Post | None, person: Person | None, actor: User | None, override_reason: str,
                          transfer_id: int | None = None, count_reserved: bool = True) -> bool:
     """True when the move exceeds the establishment and an override (with reason) lets it through.
 

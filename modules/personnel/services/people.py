@@ -3,6 +3,7 @@ position timeline (PositionHistory) every change of position writes to."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -15,6 +16,9 @@ from .. import crypto
 from ..models import Department, Person, PositionHistory, Post, Transfer
 from .common import PERSON_FIELDS, S, _require, name_initials
 from .organisation import _check_establishment
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 
 def _apply_id_number(person: Person, raw: str) -> None:
@@ -74,7 +78,7 @@ def _unit_name() -> str:
 
 @audited_refusal("personnel.person_create")
 @transaction.atomic
-def person_create(*, actor, name: str, gender: str, id_number: str, entry_date: date, employment_type: str,
+def person_create(*, actor: User, name: str, gender: str, id_number: str, entry_date: date, employment_type: str,
                   birth_date: date | None = None, department: Department | None = None, post: Post | None = None,
                   rank: str = "", education: str = "", political_status: str = "", user=None,
                   establishment_override_reason: str = "") -> Person:
@@ -101,7 +105,7 @@ def person_create(*, actor, name: str, gender: str, id_number: str, entry_date: 
 
 @audited_refusal("personnel.person_update", obj_arg="person")
 @transaction.atomic
-def person_update(*, actor, person: Person, version: int | None = None, id_number: str | None = None,
+def person_update(*, actor: User, person: Person, version: int | None = None, id_number: str | None = None,
                   **fields) -> Person:
     """Personal details only; department, post, rank and status change through transfers."""
     _require(actor, "personnel.change_person", person)
@@ -132,7 +136,7 @@ def person_update(*, actor, person: Person, version: int | None = None, id_numbe
 
 
 @audited_refusal("personnel.id_number_reveal", obj_arg="person")
-def person_reveal_id_number(*, actor, person: Person) -> str:
+def person_reveal_id_number(*, actor: User, person: Person) -> str:
     """The full ID number, for HR only; every reveal is in the audit trail."""
     if not can(actor, "personnel.reveal_id_number", person):
         raise Refused(_("Only HR may see full ID numbers (仅人事干部可查看完整身份证号码)."))

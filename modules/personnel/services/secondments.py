@@ -3,6 +3,7 @@ it ended (or earlier when recalled), and the end of seconded-in read-only copies
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,10 +18,13 @@ from .cross_unit import person_secondment_in_end
 from .people import _open_entry
 from .workflow import can_end_secondment, refuse_unless
 
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
+
 
 @audited_refusal("personnel.secondment_return")
 @transaction.atomic
-def secondment_return(*, transfer_id: int, actor=None, on: date | None = None) -> Transfer:
+def secondment_return(*, transfer_id: int, actor: User | None = None, on: date | None = None) -> Transfer:
     """The seconded person is back (on the end date, or earlier when recalled)."""
     transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
     refuse_unless(can_end_secondment(transfer, actor))

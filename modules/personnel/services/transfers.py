@@ -3,6 +3,7 @@ status changes, carrying it out on its effective date (also the hourly job) and 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +21,9 @@ from .handover import _check_handover, handover_generate
 from .organisation import _check_establishment
 from .people import _open_entry
 from .workflow import can_apply, can_request_move, can_reverse, refuse_unless
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 
 def _position(person: Person) -> dict:
@@ -70,7 +74,7 @@ def transfer_check_changes(transfer: Transfer) -> None:
 
 @audited_refusal("personnel.transfer_request", obj_arg="person")
 @transaction.atomic
-def transfer_request(*, actor, person: Person, kind: str, effective_date: date, reason: str,
+def transfer_request(*, actor: User, person: Person, kind: str, effective_date: date, reason: str,
                      after_department: Department | None = None, after_post: Post | None = None,
                      after_rank: str = "", end_date: date | None = None, other_unit: str = "",
                      establishment_override_reason: str = "", submit: bool = True,
@@ -141,7 +145,7 @@ def transfer_request(*, actor, person: Person, kind: str, effective_date: date, 
 
 
 @transaction.atomic
-def transfer_status_set(*, transfer_id: int, status: str, actor) -> Transfer:
+def transfer_status_set(*, transfer_id: int, status: str, actor: User | None) -> Transfer:
     """Called by the approval handler as the request moves (in the engine's transaction)."""
     transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
     before = transfer.status
@@ -164,7 +168,7 @@ def _emit_leaving(person: Person, *, reason: str, effective_date: date) -> None:
 
 
 @transaction.atomic
-def transfer_apply(*, transfer_id: int, actor=None, today: date | None = None) -> Transfer:
+def transfer_apply(*, transfer_id: int, actor: User | None = None, today: date | None = None) -> Transfer:
     """Carry out an approved move on (or after) its effective date.
 
     Refused before the effective date, while mandatory hand-over items are open (unless
@@ -228,7 +232,7 @@ def transfer_apply_due(*, today: date | None = None) -> dict[str, int]:
 
 @audited_refusal("personnel.transfer_reverse", obj_arg="transfer")
 @transaction.atomic
-def transfer_reverse(*, actor, transfer: Transfer, reason: str, on: date | None = None,
+def transfer_reverse(*, actor: User, transfer: Transfer, reason: str, on: date | None = None,
                      establishment_override_reason: str = "") -> Transfer:
     """Undo a move that took effect: a REVERSAL entry restores the values before it, from
     ``on`` (default today). The original entry stays in the history, marked reversed."""
