@@ -117,7 +117,8 @@ def worker_rss_growth(hosts: list[str], warm: int = 10) -> tuple[float, float]:
     import psutil
 
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}", "DJANGO_SETTINGS_MODULE": "zhengtong.settings.dev"}
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
+           "DJANGO_SETTINGS_MODULE": "zhengtong.settings.dev"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen([str(gunicorn), "zhengtong.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level",
                              "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

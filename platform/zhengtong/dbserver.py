@@ -71,7 +71,8 @@ def _tune(server, *, fresh: bool) -> None:
                 if name not in pending:
                     conn.execute(f"ALTER SYSTEM SET {name} = '{EMBEDDED_SETTINGS[name]}'")
             others = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
             ).fetchone()[0]
         if differ and (fresh or others == 0):
             # -l: keep logging to the file pgserver started the server with (restart forgets it).
