@@ -9,12 +9,10 @@ end of the session) and use unique names.
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -22,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .worker import ROOT, test_database_url
+from .worker import platform_env, spawn, stop
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -37,21 +35,10 @@ def free_port() -> int:
 def live_server(extra_env: dict | None = None):
     """Yield the port of a gunicorn serving the test database."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "DJANGO_SETTINGS_MODULE": "zhengtong.settings.test",
-        "ZT_URL_PORT": str(port),
-        "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
-        **(extra_env or {}),
-    }
-    log = Path(tempfile.mkstemp(prefix="zt-web-", suffix=".log")[1])
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(gunicorn), "zhengtong.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--timeout", "120"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc, log = spawn([str(gunicorn), "zhengtong.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                       "--timeout", "120"],
+                      env=platform_env(ZT_URL_PORT=str(port), **(extra_env or {})), log_prefix="zt-web-")
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -66,11 +53,7 @@ def live_server(extra_env: dict | None = None):
             time.sleep(0.3)
         yield port
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc)
 
 
 @contextmanager
@@ -94,3 +77,35 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def sign_in(page, base: str, user, *, device=None, password: str | None = None, lands_on: str = "/"):
+    """Sign ``user`` in on the login page of ``base`` as a person does, and wait for ``lands_on``.
+
+    ``device``: the person's TOTP device when the site must ask for the second factor (the test
+    then fails if it does not ask). Without it, an administrator who is asked anyway answers with
+    their own device (``user.totp_device``, tests/support/two_factor.py)."""
+    from tests.conftest import PASSWORD
+    from tests.support.two_factor import current_code
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", password or PASSWORD)
+    page.click("button.primary")
+    if device is not None:
+        page.wait_for_url(re.compile(r".*/accounts/2fa/.*"))
+    else:
+        page.wait_for_load_state()
+        device = getattr(user, "totp_device", None) if "/accounts/2fa/" in page.url else None
+    if device is not None:
+        page.fill("input[name=token]", current_code(device))
+        page.click("button.primary")
+    page.wait_for_url(f"{base}{lands_on}")
+    return page
+
+
+def signed_in_page(browser, base: str, user, **context):
+    """A new browser context (downloads accepted; ``context``: viewport and the like) with a page
+    on which ``user`` has signed in."""
+    page = browser.new_context(accept_downloads=True, **context).new_page()
+    return sign_in(page, base, user)

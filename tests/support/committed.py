@@ -16,8 +16,6 @@ from django.conf import settings
 from django.db import connection, connections
 from django_tenants.utils import schema_context
 
-from tests.conftest import PASSWORD
-
 
 def drop_unit(unit) -> None:
     """Remove a unit completely: its schema, its public rows and its media folder."""
@@ -26,13 +24,31 @@ def drop_unit(unit) -> None:
     shutil.rmtree(Path(settings.MEDIA_ROOT) / unit.schema_name, ignore_errors=True)
 
 
+def drop_units(slugs) -> None:
+    """Remove the units with these slugs (made by an onboarding under test), closing every
+    connection first: a connection still on a unit's schema would hold the schema's drop."""
+    from tenants.models import Unit
+
+    for alias in connections:
+        connections[alias].close()
+    connection.set_schema_to_public()
+    for unit in Unit.objects.filter(slug__in=slugs):
+        drop_unit(unit)
+
+
 def drop_users(users) -> None:
-    """Delete accounts made for a test, with whatever public rows point at them (the ORM's
-    cascade would also look for guardian rows, which exist only in unit schemas)."""
+    """Delete accounts made for a test, with their district roles and whatever public rows point
+    at them (the ORM's cascade would also look for guardian rows, which exist only in unit
+    schemas)."""
+    from tenant_users.permissions.models import UserTenantPermissions
+
     ids = [u.pk for u in users]
     if not ids:
         return
     connection.set_schema_to_public()
+    for grant in UserTenantPermissions.objects.filter(profile_id__in=ids):  # the district portal's roles
+        grant.groups.clear()
+        grant.delete()
     with connection.cursor() as cur:
         cur.execute("""
             SELECT c.conrelid::regclass::text, a.attname, a.attnotnull
@@ -52,21 +68,16 @@ def drop_users(users) -> None:
 def scratch_unit(django_db_blocker, *, prefix: str = "rel", modules=("assets",)):
     """A committed unit of its own (unique slug), with a ``member(roles)`` maker for
     committed users; everything is removed on exit."""
-    from tenants.services import unit_onboard
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tests.support.factories import MemberFactory, UnitFactory
 
     users = []
     with django_db_blocker.unblock():
-        unit = unit_onboard(name=f"测试单位{prefix}", slug=f"{prefix}-{uuid.uuid4().hex[:8]}",
-                            module_keys=list(modules), check_actor=False, send_invite=False).unit
+        unit = UnitFactory(name=f"测试单位{prefix}", slug=f"{prefix}-{uuid.uuid4().hex[:8]}", module_keys=modules)
 
         def member(roles=(), name=None):
-            with schema_context("public"):
-                user = User.objects.create_user(email=f"{uuid.uuid4().hex[:10]}@scratch.test", password=PASSWORD,
-                                                name=name or "临时用户")
+            user = MemberFactory(unit=unit, roles=roles, email=f"{uuid.uuid4().hex[:10]}@scratch.test",
+                                 name=name or "临时用户")
             users.append(user)
-            member_roles_set(unit=unit, user=user, role_keys=roles, actor=None, enforce_grantor=False)
             return user
 
         unit.member = member
@@ -87,25 +98,19 @@ def committed_unit(django_db_blocker, people: dict[str, tuple[list[str], list[st
     ``django_db_blocker.unblock()``.
     """
     from tenants.models import Unit
-    from tenants.services import unit_onboard
+    from tests.support.factories import MemberFactory, UnitFactory
     from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
     from zhengtong.approvals.models import DistrictPendingStep
     from zhengtong.notifications.models import Notification, PeriodicRun
 
     slug = f"ap{uuid.uuid4().hex[:10]}"
-    unit = unit_onboard(name=f"审批测试{slug}", slug=slug, module_keys=["assets"], check_actor=False,
-                        send_invite=False).unit
+    unit = UnitFactory(name=f"审批测试{slug}", slug=slug, module_keys=["assets"])
     portal = Unit.objects.get(schema_name="public")
     users = {}
     try:
         for key, (roles, district_roles) in people.items():
-            with schema_context("public"):
-                user = User.objects.create_user(email=f"{slug}-{key}@test.cn", password=PASSWORD, name=key)
-            users[key] = user
-            member_roles_set(unit=unit, user=user, role_keys=roles, actor=None, enforce_grantor=False)
-            if district_roles:
-                member_roles_set(unit=portal, user=user, role_keys=district_roles, actor=None, enforce_grantor=False)
+            users[key] = MemberFactory(unit=unit, roles=roles, district_roles=district_roles,
+                                       email=f"{slug}-{key}@test.cn", name=key)
         yield unit, users
     finally:
         connection.set_schema_to_public()

@@ -27,7 +27,7 @@ def export_rows(client, key: str, fmt: str = "csv", **params) -> list[dict[str, 
         sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
         table = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     header, *rows = table
-    return [dict(zip(header, row)) for row in rows if any(row)]
+    return [dict(zip(header, row, strict=False)) for row in rows if any(row)]
 
 
 def exported(client, key: str, column: str, **params) -> list[str]:

@@ -31,7 +31,7 @@ def record_effect_once(key: str, hold_before_effect: float = 0, hold_after_effec
         time.sleep(hold_before_effect)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("INSERT INTO probe_effect (key) VALUES (%s) ON CONFLICT (key) DO NOTHING", [key])
-        cur.execute("INSERT INTO probe_naive (key, n) VALUES (%s, 1) ON CONFLICT (key) DO UPDATE SET n = probe_naive.n + 1",
-                    [key])
+        cur.execute("INSERT INTO probe_naive (key, n) VALUES (%s, 1)"
+                    " ON CONFLICT (key) DO UPDATE SET n = probe_naive.n + 1", [key])
     if first_run:
         time.sleep(hold_after_effect)

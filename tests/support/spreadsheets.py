@@ -1,4 +1,4 @@
-"""Spreadsheets as people upload them, for the bulk onboarding tests."""
+"""Spreadsheets as people upload them."""
 import io
 
 import openpyxl
@@ -6,13 +6,18 @@ import openpyxl
 UNIT_COLUMNS = ["单位名称", "简称", "统一社会信用代码", "类型", "启用模块", "管理员邮箱"]
 
 
-def units_xlsx(rows) -> bytes:
-    """An .xlsx of units with the template's headers and ``rows`` below them."""
+def workbook(headers, rows) -> bytes:
+    """An .xlsx with ``headers`` on the first row and ``rows`` below them."""
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(UNIT_COLUMNS)
+    ws.append(list(headers))
     for r in rows:
-        ws.append(r)
+        ws.append(list(r))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def units_xlsx(rows) -> bytes:
+    """An .xlsx of units for the bulk onboarding, with the template's headers."""
+    return workbook(UNIT_COLUMNS, rows)

@@ -31,6 +31,38 @@ def test_database_url() -> str:
     return f"postgresql://{s['USER']}@{host}{port}/{s['NAME']}"
 
 
+def platform_env(**extra: str) -> dict[str, str]:
+    """The environment of a process the tests start (worker, web server): the test database,
+    the test settings, the platform on the path."""
+    return {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "zhengtong.settings.test",
+        "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
+        **extra,
+    }
+
+
+def spawn(argv: list[str], *, env: dict[str, str], log_prefix: str) -> tuple[subprocess.Popen, Path]:
+    """Start ``argv`` in its own process group, its output going to a new log file."""
+    log = Path(tempfile.mkstemp(prefix=log_prefix, suffix=".log")[1])
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    return proc, log
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a process started by ``spawn`` with its children: SIGTERM, then SIGKILL after 20 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 @contextmanager
 def running_worker(*, concurrency: int = 1, extra_env: dict | None = None, ready_timeout: float = 60):
     """Start a worker, wait until it is ready, yield (process, log path), stop it.
@@ -43,22 +75,11 @@ def running_worker(*, concurrency: int = 1, extra_env: dict | None = None, ready
     queue.mkdir(parents=True, exist_ok=True)
     for stale in queue.iterdir():  # messages left by an earlier, interrupted run
         stale.unlink()
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "DJANGO_SETTINGS_MODULE": "zhengtong.settings.test",
-        "ZT_VAR_DIR": str(var_dir),
-        "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
-        **(extra_env or {}),
-    }
-    log = Path(tempfile.mkstemp(prefix="zt-worker-", suffix=".log")[1])
+    env = platform_env(ZT_VAR_DIR=str(var_dir), **(extra_env or {}))
     celery = Path(sys.executable).with_name("celery")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(celery), "-A", "zhengtong", "worker", "-l", "info", f"--concurrency={concurrency}",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-P", "prefork"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+    proc, log = spawn([str(celery), "-A", "zhengtong", "worker", "-l", "info", f"--concurrency={concurrency}",
+                       "--without-gossip", "--without-mingle", "--without-heartbeat", "-P", "prefork"],
+                      env=env, log_prefix="zt-worker-")
     try:
         deadline = time.monotonic() + ready_timeout
         while b"ready." not in log.read_bytes():
@@ -67,10 +88,4 @@ def running_worker(*, concurrency: int = 1, extra_env: dict | None = None, ready
             time.sleep(0.2)
         yield proc, log
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop(proc)

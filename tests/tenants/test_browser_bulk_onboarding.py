@@ -8,8 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
-from tests.conftest import PASSWORD
-from tests.support.browser import chromium, live_server
+from tests.support.browser import chromium, live_server, sign_in
 from tests.support.spreadsheets import units_xlsx
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
@@ -20,34 +19,24 @@ DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_operator_follows_a_bulk_onboarding(size, django_db_setup, django_db_blocker, tmp_path):
     from tenants.bulk import bulk_job_run
-    from tenants.models import BulkOnboarding, Unit
-    from tests.support.committed import drop_unit, drop_users
-    from tests.support.two_factor import confirmed_device, current_code
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tenants.models import BulkOnboarding
+    from tests.support.committed import drop_units, drop_users
+    from tests.support.factories import MemberFactory
+    from tests.support.two_factor import confirmed_device
 
     tag = uuid.uuid4().hex[:5]
     slugs = [f"bb{tag}-{i}" for i in range(3)]
     upload = tmp_path / "units.xlsx"
     upload.write_bytes(units_xlsx([[f"浏览器批量单位{i}", s, "", "学校", "assets", ""] for i, s in enumerate(slugs)]))
     with django_db_blocker.unblock():
-        operator = User.objects.create_user(email=f"op-{tag}@test.cn", password=PASSWORD, name="区运维")
-        member_roles_set(unit=Unit.objects.get(schema_name="public"), user=operator,
-                         role_keys=["district.operator"], actor=None, enforce_grantor=False)
+        operator = MemberFactory(district_roles=["district.operator"], email=f"op-{tag}@test.cn", name="区运维")
         device = confirmed_device(operator)
         connection.set_schema_to_public()
         try:
             with live_server() as port, chromium() as browser:
                 base = f"http://zt.test:{port}"
                 page = browser.new_page(**(PHONE if size == "phone" else DESKTOP))
-                page.goto(f"{base}/accounts/login/")
-                page.fill("input[name=username]", operator.email)
-                page.fill("input[name=password]", PASSWORD)
-                page.click("button.primary")
-                page.wait_for_url(re.compile(r".*/accounts/2fa/.*"))
-                page.fill("input[name=token]", current_code(device))
-                page.click("button.primary")
-                page.wait_for_url(f"{base}/units/")
+                sign_in(page, base, operator, device=device, lands_on="/units/")
                 page.goto(f"{base}/units/import/")
                 page.set_input_files("input[type=file]", str(upload))
                 with page.expect_navigation():
@@ -77,15 +66,6 @@ def test_operator_follows_a_bulk_onboarding(size, django_db_setup, django_db_blo
                     page.get_by_role("link", name="浏览器批量单位1").click()
                 assert "浏览器批量单位1" in page.locator("main").inner_text()
         finally:
-            for alias in connections:
-                connections[alias].close()
-            connection.set_schema_to_public()
-            for unit in Unit.objects.filter(slug__in=slugs):
-                drop_unit(unit)
+            drop_units(slugs)
             BulkOnboarding.objects.filter(created_by=operator).delete()
-            from tenant_users.permissions.models import UserTenantPermissions
-
-            for grant in UserTenantPermissions.objects.filter(profile=operator):
-                grant.groups.clear()
-                grant.delete()
             drop_users([operator])

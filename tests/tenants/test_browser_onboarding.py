@@ -7,36 +7,24 @@ import uuid
 import pytest
 from django.db import connection
 
-from tests.conftest import PASSWORD
-from tests.support.browser import chromium, live_server
+from tests.support.browser import chromium, live_server, sign_in
 
 
 @pytest.mark.browser
 def test_operator_onboards_a_unit_and_its_admin_signs_in(django_db_setup, django_db_blocker):
-    from tenants.models import Unit
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tests.support.factories import MemberFactory
 
     slug = "b" + uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():
-        operator = User.objects.create_user(email=f"op-{slug}@test.cn", password=PASSWORD, name="区运维")
-        member_roles_set(unit=Unit.objects.get(schema_name="public"), user=operator,
-                         role_keys=["district.operator"], actor=None, enforce_grantor=False)
-        from tests.support.two_factor import confirmed_device, current_code
+        operator = MemberFactory(district_roles=["district.operator"], email=f"op-{slug}@test.cn", name="区运维")
+        from tests.support.two_factor import confirmed_device
 
         device = confirmed_device(operator)  # operators sign in with a second factor (TOTP)
         connection.set_schema_to_public()
         with live_server() as port, chromium() as browser:
             base = f"http://zt.test:{port}"
             page = browser.new_page()
-            page.goto(f"{base}/accounts/login/")
-            page.fill("input[name=username]", operator.email)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button.primary")
-            page.wait_for_url(re.compile(r".*/accounts/2fa/.*"))
-            page.fill("input[name=token]", current_code(device))
-            page.click("button.primary")
-            page.wait_for_url(f"{base}/units/")
+            sign_in(page, base, operator, device=device, lands_on="/units/")
             page.click("text=新增单位")
             page.fill("input[name=name]", "浏览器测试局")
             page.fill("input[name=slug]", slug)

@@ -14,10 +14,10 @@ import uuid
 
 import psutil
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.support.committed import drop_unit, drop_users, wait_for
+from tests.support.committed import drop_units, drop_users, wait_for
 from tests.support.spreadsheets import units_xlsx
 from tests.support.worker import running_worker
 
@@ -26,21 +26,15 @@ UNITS = 30
 
 @pytest.mark.worker
 def test_thirty_units_from_one_file_survive_a_killed_worker(django_db_setup, django_db_blocker):
-    from tenant_users.permissions.models import UserTenantPermissions
-
     from tenants.bulk import bulk_job_progress, units_bulk_onboard
     from tenants.models import BulkOnboarding, Domain, Unit
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tests.support.factories import MemberFactory
 
     tag = uuid.uuid4().hex[:6]
     slugs = [f"bk{tag}-{i:02d}" for i in range(UNITS)]
     with django_db_blocker.unblock():
-        with schema_context("public"):
-            operator = User.objects.create_user(email=f"op-{tag}@scratch.test", password="Zt-test-Passw0rd",
-                                                name="批量操作员")
-        member_roles_set(unit=Unit.objects.get(schema_name="public"), user=operator,
-                         role_keys=["district.operator"], actor=None, enforce_grantor=False)
+        operator = MemberFactory(district_roles=["district.operator"], email=f"op-{tag}@scratch.test",
+                                 name="批量操作员")
         job = None
         try:
             with running_worker(concurrency=1) as (proc, log):
@@ -77,15 +71,7 @@ def test_thirty_units_from_one_file_survive_a_killed_worker(django_db_setup, dja
                     cur.execute("SELECT count(*) FROM auth_group WHERE name = 'platform.unit_admin'")
                     assert cur.fetchone()[0] == 1  # a working unit, roles and all
         finally:
-            for alias in connections:
-                connections[alias].close()
-            connection.set_schema_to_public()
-            for unit in Unit.objects.filter(slug__in=slugs):
-                drop_unit(unit)
+            drop_units(slugs)
             if job is not None:
                 BulkOnboarding.objects.filter(pk=job.pk).delete()
-            with schema_context("public"):
-                for grant in UserTenantPermissions.objects.filter(profile=operator):
-                    grant.groups.clear()
-                    grant.delete()
             drop_users([operator])

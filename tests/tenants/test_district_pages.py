@@ -9,11 +9,8 @@ import re
 from django_tenants.utils import schema_context
 
 from tests.conftest import ALPHA_HOST, DISTRICT_HOST
+from tests.support.pages import page_text
 from zhengtong.audit.models import AuditEvent
-
-
-def _text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def test_the_operator_switches_a_module_off_and_on_for_a_unit(alpha, operator, make_user, make_asset,
@@ -40,7 +37,7 @@ def test_the_operator_switches_a_module_off_and_on_for_a_unit(alpha, operator, m
 
     district.post(toggle, {"enabled": "1"})
     page = unit_page.get(f"/m/assets/{asset.pk}/")
-    assert page.status_code == 200 and "开关测试电脑" in _text(page)
+    assert page.status_code == 200 and "开关测试电脑" in page_text(page)
     with schema_context("public"):
         assert AuditEvent.objects.filter(action="unit.module", actor_id=operator.pk, before={"assets": False},
                                          after={"assets": True}).exists()
@@ -53,7 +50,7 @@ def test_the_operator_invites_a_person_who_joins_the_unit_with_the_chosen_roles(
     with django_capture_on_commit_callbacks(execute=True):
         r = district.post(f"/units/{alpha.pk}/invite/", {"email": "Xin.Ren@Alpha.cn", "name": "新同事",
                                                          "role_keys": ["assets.custodian"]}, follow=True)
-    page = _text(r)
+    page = page_text(r)
     assert r.status_code == 200 and "邀请已发送" in page and "xin.ren@alpha.cn" in page
     with schema_context("public"):
         assert AuditEvent.objects.filter(action="invitation.create", actor_id=operator.pk,
@@ -70,5 +67,5 @@ def test_the_operator_invites_a_person_who_joins_the_unit_with_the_chosen_roles(
         assert newcomer.role_keys == frozenset({"assets.custodian"})
     assert client_for(newcomer, ALPHA_HOST).get("/m/assets/").status_code == 200  # a member now
     # the unit page lists the newcomer among the members and the invitation as accepted
-    page = _text(district.get(f"/units/{alpha.pk}/"))
+    page = page_text(district.get(f"/units/{alpha.pk}/"))
     assert "新同事" in page and "已接受" in page

@@ -126,7 +126,8 @@ def test_bulk_onboarding_duplicate_slugs_within_file(operator):
 def test_bulk_onboarding_all_good_queues_then_creates_every_unit(operator):
     from tenants.bulk import bulk_job_progress, bulk_job_run
 
-    data = units_xlsx([["区体育局", "tyj", "", "局", "国有资产管理", "a@tyj.cn"], ["区二中", "yz2", "", "学校", "", ""]])
+    data = units_xlsx([["区体育局", "tyj", "", "局", "国有资产管理", "a@tyj.cn"],
+                       ["区二中", "yz2", "", "学校", "", ""]])
     result = units_bulk_onboard(filename="units.xlsx", data=data, actor=operator)
     assert result.errors == []
     # Valid: queued for the worker, nothing created in the upload's request.

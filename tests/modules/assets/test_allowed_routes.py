@@ -13,11 +13,10 @@ from modules.assets import services
 from modules.assets.leasing.models import LeaseContract
 from modules.assets.models import DepartmentHead
 from tests.conftest import ALPHA_HOST, DISTRICT_HOST
+from tests.support.asset_cards import exported, listed
 from tests.support.documents import PDF
+from tests.support.lending import active_lease
 from zhengtong.audit.models import AuditEvent
-
-from .leasing.test_lending import _active, staff  # noqa: F401 (staff is a fixture)
-from .test_card_permissions import cards, exported, listed, people  # noqa: F401 (fixtures)
 
 
 def _text(response) -> str:
@@ -50,7 +49,7 @@ def test_the_asset_officer_files_a_contract_with_the_bureau_on_its_page(alpha, s
     from modules.assets.leasing.attachments import CONTRACT_TEXT
     from zhengtong.files.services import attachment_add
 
-    _asset, contract = _active(alpha, staff, make_asset, counterparty="页面备案承租方")
+    _asset, contract = active_lease(alpha, staff, make_asset, counterparty="页面备案承租方")
     officer = client_for(staff["officer"], ALPHA_HOST)
     detail = f"/m/assets/lending/{contract.pk}/"
     file_url = f"/m/assets/lending/{contract.pk}/file/"

@@ -16,22 +16,17 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.conftest import PASSWORD
-from tests.support.browser import chromium, live_server
+from tests.support.browser import chromium, live_server, signed_in_page
 from tests.support.worker import running_worker
 
 
 def _scratch(slug):
-    from tenants.services import unit_onboard
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tests.support.factories import MemberFactory, UnitFactory
 
-    unit = unit_onboard(name="浏览器资产局", slug=slug, module_keys=["assets"], check_actor=False,
-                        send_invite=False).unit
+    unit = UnitFactory(name="浏览器资产局", slug=slug, module_keys=["assets"])
     people = {}
     for key, name, role in (("custodian", "使用人 陈", "assets.custodian"), ("head", "局长 孙", "platform.unit_admin")):
-        user = User.objects.create_user(email=f"{key}-{slug}@test.cn", password=PASSWORD, name=name)
-        member_roles_set(unit=unit, user=user, role_keys=[role], actor=None, enforce_grantor=False)
+        user = MemberFactory(unit=unit, roles=[role], email=f"{key}-{slug}@test.cn", name=name)
         # The unit administrator signs in with a second factor; the device is made here, since
         # the ORM cannot be called inside Playwright's event loop.
         from tests.support.two_factor import confirmed_device
@@ -40,23 +35,6 @@ def _scratch(slug):
         people[key] = user
     connection.set_schema_to_public()
     return unit, people
-
-
-def _login(browser, base, user):
-    from tests.support.two_factor import current_code
-
-    context = browser.new_context(accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_load_state()
-    if "/accounts/2fa/" in page.url:  # administrators sign in with their second factor
-        page.fill("input[name=token]", current_code(user.totp_device))
-        page.click("button.primary")
-    page.wait_for_url(f"{base}/")
-    return page
 
 
 @pytest.mark.browser
@@ -71,7 +49,7 @@ def test_register_dispose_and_download_the_register(django_db_setup, django_db_b
             with running_worker(), live_server() as port, chromium() as browser:
                 base = f"http://{slug}.zt.test:{port}"
                 # The custodian registers the asset; they hold it (and may request its disposal).
-                custodian = _login(browser, base, p["custodian"])
+                custodian = signed_in_page(browser, base, p["custodian"])
                 custodian.goto(f"{base}/m/assets/new/")
                 custodian.fill("input[name=name]", "激光打印机")
                 custodian.fill("input[name=original_value]", "3200.00")
@@ -109,7 +87,7 @@ def test_register_dispose_and_download_the_register(django_db_setup, django_db_b
                 assert "待处置" in custodian.locator(".asset-status").inner_text()
 
                 # The unit head approves.
-                head = _login(browser, base, p["head"])
+                head = signed_in_page(browser, base, p["head"])
                 head.goto(request_url)
                 head.fill("section.decision textarea[name=comment]", "同意报废")
                 with head.expect_navigation():

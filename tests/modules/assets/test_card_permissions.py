@@ -4,9 +4,6 @@ only, the asset officer and the unit admin every card; beta's cards with the sam
 show in alpha."""
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -16,47 +13,8 @@ from django_tenants.utils import schema_context
 
 from modules.assets import selectors, services
 from modules.assets.models import Asset, DepartmentHead
+from tests.support.asset_cards import exported, listed
 from zhengtong.audit.models import AuditEvent
-
-
-@pytest.fixture
-def people(alpha, make_user):
-    class P:
-        officer = make_user(alpha, ["assets.asset_officer"])
-        admin = make_user(alpha, ["platform.unit_admin"])
-        head = make_user(alpha, ["assets.department_head"], name="财务科长")
-        li = make_user(alpha, ["assets.custodian"], name="李四")
-        wang = make_user(alpha, ["assets.custodian"], name="王五")
-        outsider = make_user(alpha, [])
-    return P
-
-
-@pytest.fixture
-def cards(alpha, beta, people, make_asset):
-    made = {
-        "li": make_asset(alpha, number="PM-001", name="李的电脑", custodian=people.li),
-        "wang": make_asset(alpha, number="PM-002", name="王的打印机", custodian=people.wang),
-        "store": make_asset(alpha, number="PM-003", name="库存桌椅"),
-    }
-    with schema_context(alpha.schema_name):
-        Asset.objects.filter(pk__in=[made["li"].pk, made["store"].pk]).update(department="财务科")
-        Asset.objects.filter(pk=made["wang"].pk).update(department="办公室")
-    # Beta holds a card with li's card's id, in li's custody there too and in a department of the same name.
-    beta_card = make_asset(beta, pk=made["li"].pk + 100000, number="BETA-PM", name="乙单位资产", custodian=people.li)
-    make_asset(beta, pk=made["wang"].pk, number="BETA-SAME-ID", name="乙单位同号资产")
-    with schema_context(beta.schema_name):
-        Asset.objects.filter(pk=beta_card.pk).update(department="财务科")
-    return made
-
-
-def listed(client, path="/m/assets/"):
-    html = client.get(path).content.decode()
-    return sorted(n for n in ("PM-001", "PM-002", "PM-003", "BETA-PM", "BETA-SAME-ID") if n in html)
-
-
-def exported(client):
-    raw = b"".join(client.get("/imports/export/assets.asset.csv").streaming_content)
-    return sorted(r[0] for r in list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:])
 
 
 def api_numbers(client):
@@ -148,7 +106,7 @@ def test_asset_list_is_one_query_whatever_the_role_and_size(alpha, people, make_
         DepartmentHead.objects.create(user=people.head, department="财务科")
 
     def count(n):
-        for i in range(n):
+        for _ in range(n):
             make_asset(alpha, custodian=people.li)
         with schema_context(alpha.schema_name):
             user_fresh = type(user).objects.get(pk=user.pk)

@@ -10,8 +10,6 @@ from modules.assets import services
 from tests.conftest import ALPHA_HOST
 from tests.support.exports import exported
 
-from .test_card_permissions import cards, people  # noqa: F401 (fixtures)
-
 NUMBER = "资产编号"
 
 

@@ -1,8 +1,9 @@
-"""Helpers for the equipment tests (e1equip): rows created straight in a unit's schema, so a
+"""Helpers for the equipment tests: rows created straight in a unit's schema, so a
 test sets up only what it is about and goes through the services for what it checks."""
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal as D
 
 from django_tenants.utils import schema_context
 
@@ -60,3 +61,19 @@ def answers_all_right(course, unit):
 def answers_all_wrong(course, unit):
     with schema_context(unit.schema_name):
         return {q.pk: 0 for q in course.questions.all()}
+
+
+def evaluate(unit, s, semester, place, points, *, final=True):
+    """``s.manager`` scores ``place`` for ``semester`` (``points`` in checklist order) and, unless
+    ``final=False``, finalises it: what the centre does on the scoring page."""
+    from modules.equipment.custody import services
+
+    with schema_context(unit.schema_name):
+        ev = services.evaluation_start(actor=s.manager, semester=semester, place=place)
+        scores = list(ev.scores.order_by("id"))
+        services.evaluation_score(actor=s.manager, evaluation=ev,
+                                  points={sc.pk: D(p) for sc, p in zip(scores, points, strict=True)})
+        if final:
+            services.evaluation_finalise(actor=s.manager, evaluation=ev)
+        ev.refresh_from_db()
+        return ev

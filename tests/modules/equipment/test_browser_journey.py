@@ -12,46 +12,33 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.conftest import PASSWORD
-from tests.support.browser import chromium, live_server
+from tests.support.browser import chromium, live_server, signed_in_page
 
 COURSE = "多媒体设备操作培训（浏览器）"
 
 
 def _scratch(slug):
-    from modules.equipment.models import Device, DeviceType, ExamQuestion, TrainingCourse
-    from tenants.services import unit_onboard
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from modules.equipment.models import ExamQuestion, TrainingCourse
+    from tests.support.factories import DeviceFactory, DeviceTypeFactory, MemberFactory, UnitFactory
 
-    unit = unit_onboard(name="浏览器实验学校", slug=slug, unit_type="school", module_keys=["equipment"],
-                        check_actor=False, send_invite=False).unit
+    unit = UnitFactory(name="浏览器实验学校", slug=slug, unit_type="school", module_keys=["equipment"])
     people = {}
-    for key, name, role in (("teacher", "王老师", "equipment.user"), ("tech", "张技术员", "equipment.technician")):
-        user = User.objects.create_user(email=f"{key}-{slug}@test.cn", password=PASSWORD, name=name)
-        member_roles_set(unit=unit, user=user, role_keys=[role], actor=None, enforce_grantor=False)
-        people[key] = user
+    for key, name, role in (("teacher", "王老师", "equipment.user"), ("tech", "张技术员", "equipment.technician"),
+                            ("manager", "信息中心 周", "equipment.manager"),
+                            ("admin", "模块管理员 吴", "equipment.module_admin")):
+        people[key] = MemberFactory(unit=unit, roles=[role], email=f"{key}-{slug}@test.cn", name=name)
     with schema_context(unit.schema_name):
         course = TrainingCourse.objects.create(title=COURSE, pass_mark=80, validity_days=365,
                                                material="使用前检查设备，异常立即停止使用并报修。")
         for i, text in enumerate(("投影仪出现异常怎么办？", "离开教室时应当？")):
             ExamQuestion.objects.create(course=course, position=i, text=text,
                                         options=["继续使用", "停止使用并报修/断电关门"], correct_option=1)
-        dtype = DeviceType.objects.create(name="投影仪（浏览器）", category="projector", required_course=course,
-                                          usage_rules="未经培训不得使用。", logbook_required=True)
-        device = Device.objects.create(device_type=dtype, name="三年二班投影仪", serial="PJ-2024-001")
+    dtype = DeviceTypeFactory(unit=unit, actor=people["admin"], name="投影仪（浏览器）", category="projector",
+                              required_course=course, usage_rules="未经培训不得使用。", logbook_required=True)
+    device = DeviceFactory(unit=unit, actor=people["manager"], device_type=dtype, name="三年二班投影仪",
+                           serial="PJ-2024-001")
     connection.set_schema_to_public()
     return unit, people, device
-
-
-def _login(browser, base, user):
-    page = browser.new_context().new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(f"{base}/")
-    return page
 
 
 def _submit(page, form_selector):
@@ -72,7 +59,7 @@ def test_projector_refused_without_training_then_checked_out_reported_and_repair
             with live_server() as port, chromium() as browser:
                 base = f"http://{slug}.zt.test:{port}"
                 device_url = f"{base}/m/equipment/devices/{device.pk}/"
-                teacher = _login(browser, base, p["teacher"])
+                teacher = signed_in_page(browser, base, p["teacher"])
                 teacher.goto(device_url)
                 # The refusal is announced before trying, and again when trying.
                 assert COURSE in teacher.locator(".use-refusal").inner_text()
@@ -105,7 +92,7 @@ def test_projector_refused_without_training_then_checked_out_reported_and_repair
                 assert teacher.locator("form.ticket-form").count() == 0  # the teacher cannot move it
 
                 # The technician repairs it.
-                tech = _login(browser, base, p["tech"])
+                tech = signed_in_page(browser, base, p["tech"])
                 tech.goto(ticket_url)
                 tech.select_option("form.ticket-form [name=status]", "in_repair")
                 _submit(tech, "form.ticket-form")

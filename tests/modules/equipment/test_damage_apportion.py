@@ -28,7 +28,7 @@ def test_equal_remainders_go_to_the_earlier_line():
     shares = [D("14.29")] * 6 + [D("14.26")]
     amounts = apportion(D("1.00"), shares)
     assert sum(amounts) == D("1.00")
-    assert all(abs(a - D("1.00") * s / 100) < D("0.01") for a, s in zip(amounts, shares))
+    assert all(abs(a - D("1.00") * s / 100) < D("0.01") for a, s in zip(amounts, shares, strict=True))
 
 
 def test_rounding_each_amount_alone_would_lose_a_fen_and_this_does_not():
@@ -59,7 +59,7 @@ def test_a_negative_or_sub_fen_amount_is_refused():
 def _random_shares(rng: random.Random, n: int) -> list[D]:
     # n positive shares in hundredths of a percent adding up to 10 000
     cuts = sorted(rng.sample(range(1, 10_000), n - 1))
-    parts = [b - a for a, b in zip([0, *cuts], [*cuts, 10_000])]
+    parts = [b - a for a, b in zip([0, *cuts], [*cuts, 10_000], strict=True)]
     return [D(p) / 100 for p in parts]
 
 
@@ -72,7 +72,7 @@ def test_many_random_splits_sum_exactly_and_stay_within_a_fen_of_the_exact_share
         amounts = apportion(total, shares)
         assert sum(amounts) == total
         assert all(a >= 0 and a == a.quantize(D("0.01")) for a in amounts)
-        for amount, share in zip(amounts, shares):
+        for amount, share in zip(amounts, shares, strict=True):
             exact = total * share / 100
             assert abs(amount - exact) < D("0.01"), (total, shares, amounts)
         # deterministic: the same input gives the same split

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from modules.equipment.custody import selectors, services
 from modules.equipment.custody.models import Evaluation
 from modules.equipment.custody.scoring import percent, rank
 
-from .equipment_factories import MANAGER, MODULE_ADMIN, USER, make_place
+from .equipment_factories import evaluate
 
 BASE = "/m/equipment/custody"
 
@@ -30,39 +29,6 @@ def test_percent_and_competition_ranking():
     assert percent(D("1"), D("0")) == D("0.00")
     ranked = rank([("a", D("90")), ("b", D("95")), ("c", D("90")), ("d", D("80"))])
     assert [(r.rank, r.key) for r in ranked] == [(1, "b"), (2, "a"), (2, "c"), (4, "d")]
-
-
-@pytest.fixture
-def school(alpha, make_user):
-    class S:
-        admin = make_user(alpha, [MODULE_ADMIN], name="模块管理员")
-        manager = make_user(alpha, [MANAGER], name="信息中心主任")
-        wang = make_user(alpha, [USER], name="王班主任")
-        li = make_user(alpha, [USER], name="李管理员")
-        class_1 = make_place(alpha, responsible=wang, name="初一（1）班教室")
-        class_2 = make_place(alpha, responsible=wang, name="初一（2）班教室")
-        lab = make_place(alpha, responsible=li, name="学生机房", kind="computer_lab")
-    with schema_context(alpha.schema_name):
-        S.items = [services.evaluation_item_save(actor=S.admin, name=n, max_points=D(p), position=i)
-                   for i, (n, p) in enumerate([("设备完好、无灰尘", "40"), ("钥匙与密码专人保管", "30"),
-                                               ("使用登记完整", "30")])]
-        S.autumn = services.semester_create(actor=S.admin, name="2025—2026学年第一学期", starts_on=date(2025, 9, 1),
-                                            ends_on=date(2026, 1, 20))
-        S.spring = services.semester_create(actor=S.admin, name="2025—2026学年第二学期", starts_on=date(2026, 2, 20),
-                                            ends_on=date(2026, 7, 10))
-    return S
-
-
-def _evaluate(unit, s, semester, place, points, *, final=True):
-    with schema_context(unit.schema_name):
-        ev = services.evaluation_start(actor=s.manager, semester=semester, place=place)
-        scores = list(ev.scores.order_by("id"))
-        services.evaluation_score(actor=s.manager, evaluation=ev,
-                                  points={sc.pk: D(p) for sc, p in zip(scores, points)})
-        if final:
-            services.evaluation_finalise(actor=s.manager, evaluation=ev)
-        ev.refresh_from_db()
-        return ev
 
 
 def test_only_module_admins_configure_and_only_the_centre_scores(alpha, school):
@@ -89,10 +55,10 @@ def test_only_module_admins_configure_and_only_the_centre_scores(alpha, school):
 
 def test_rankings_of_places_and_people_and_a_later_checklist_change_keeps_old_results(alpha, school):
     s = school
-    _evaluate(alpha, s, s.autumn, s.class_1, ["36", "27", "27"])  # 90
-    _evaluate(alpha, s, s.autumn, s.class_2, ["40", "25", "20"])  # 85
-    _evaluate(alpha, s, s.autumn, s.lab, ["40", "30", "20"])  # 90
-    _evaluate(alpha, s, s.spring, s.class_1, ["20", "20", "20"], final=False)  # a draft is not ranked
+    evaluate(alpha, s, s.autumn, s.class_1, ["36", "27", "27"])  # 90
+    evaluate(alpha, s, s.autumn, s.class_2, ["40", "25", "20"])  # 85
+    evaluate(alpha, s, s.autumn, s.lab, ["40", "30", "20"])  # 90
+    evaluate(alpha, s, s.spring, s.class_1, ["20", "20", "20"], final=False)  # a draft is not ranked
     with schema_context(alpha.schema_name):
         places = selectors.place_ranking(user=s.manager, semester=s.autumn)
         assert [(r.rank, e.place.name, e.percent) for r, e in places] == [
@@ -108,8 +74,8 @@ def test_rankings_of_places_and_people_and_a_later_checklist_change_keeps_old_re
 
 def test_responsible_people_see_only_their_own_final_results(alpha, school, client_for):
     s = school
-    mine = _evaluate(alpha, s, s.autumn, s.lab, ["30", "30", "30"])
-    other = _evaluate(alpha, s, s.autumn, s.class_1, ["40", "30", "30"])
+    mine = evaluate(alpha, s, s.autumn, s.lab, ["30", "30", "30"])
+    other = evaluate(alpha, s, s.autumn, s.class_1, ["40", "30", "30"])
     li = client_for(s.li)
     assert li.get(f"{BASE}/evaluations/{mine.pk}/").status_code == 200
     assert li.get(f"{BASE}/evaluations/{other.pk}/").status_code == 404
@@ -122,12 +88,12 @@ def test_responsible_people_see_only_their_own_final_results(alpha, school, clie
 
 def test_scoring_on_the_page_then_trends_with_an_svg_line(alpha, school, client_for):
     s = school
-    _evaluate(alpha, s, s.autumn, s.lab, ["20", "20", "20"])  # 60
-    draft = _evaluate(alpha, s, s.spring, s.lab, ["0", "0", "0"], final=False)
+    evaluate(alpha, s, s.autumn, s.lab, ["20", "20", "20"])  # 60
+    draft = evaluate(alpha, s, s.spring, s.lab, ["0", "0", "0"], final=False)
     manager = client_for(s.manager)
     with schema_context(alpha.schema_name):
         scores = list(draft.scores.order_by("id"))
-    form = {f"points_{sc.pk}": p for sc, p in zip(scores, ["38", "30", "27.5"])}
+    form = {f"points_{sc.pk}": p for sc, p in zip(scores, ["38", "30", "27.5"], strict=True)}
     assert manager.post(f"{BASE}/evaluations/{draft.pk}/", {**form, "remarks": "明显改进"}).status_code == 302
     manager.post(f"{BASE}/evaluations/{draft.pk}/", {"finalise": "1"})
     with schema_context(alpha.schema_name):
@@ -143,8 +109,8 @@ def test_scoring_on_the_page_then_trends_with_an_svg_line(alpha, school, client_
 
 def test_results_export_to_xlsx_with_what_the_page_shows(alpha, school, client_for):
     s = school
-    _evaluate(alpha, s, s.autumn, s.lab, ["40", "30", "20"])
-    _evaluate(alpha, s, s.autumn, s.class_1, ["30", "30", "30"])
+    evaluate(alpha, s, s.autumn, s.lab, ["40", "30", "20"])
+    evaluate(alpha, s, s.autumn, s.class_1, ["30", "30", "30"])
     r = client_for(s.manager).get(f"/imports/export/equipment.evaluation.xlsx?semester={s.autumn.pk}")
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
@@ -164,8 +130,8 @@ def test_results_print_to_a_pdf_with_the_chinese_font_embedded(alpha, school, cl
     from zhengtong.reports.services import document_generate
 
     s = school
-    _evaluate(alpha, s, s.autumn, s.lab, ["40", "30", "20"])
-    _evaluate(alpha, s, s.autumn, s.class_2, ["30", "30", "20"])
+    evaluate(alpha, s, s.autumn, s.lab, ["40", "30", "20"])
+    evaluate(alpha, s, s.autumn, s.class_2, ["30", "30", "20"])
     manager = client_for(s.manager)
     r = manager.post("/reports/new/equipment.evaluation_results/", {"semester": s.autumn.pk})
     assert r.status_code == 302 and r["Location"].startswith("/reports/"), r

@@ -7,18 +7,17 @@ from __future__ import annotations
 from tests.conftest import ALPHA_HOST
 from tests.support.exports import exported
 
-from .equipment_factories import USER
-from .test_evaluation import _evaluate, school  # noqa: F401 (school is a fixture)
+from .equipment_factories import USER, evaluate
 
 PLACE = "场所"
 
 
 def test_evaluation_export_holds_exactly_the_results_each_reader_may_see(alpha, school, make_user, client_for):
     s = school
-    _evaluate(alpha, s, s.autumn, s.lab, ["40", "30", "20"])  # li's
-    _evaluate(alpha, s, s.spring, s.lab, ["10", "10", "10"], final=False)  # li's, still a draft
-    _evaluate(alpha, s, s.autumn, s.class_1, ["30", "30", "30"])  # wang's
-    _evaluate(alpha, s, s.spring, s.class_2, ["20", "20", "20"])  # wang's
+    evaluate(alpha, s, s.autumn, s.lab, ["40", "30", "20"])  # li's
+    evaluate(alpha, s, s.spring, s.lab, ["10", "10", "10"], final=False)  # li's, still a draft
+    evaluate(alpha, s, s.autumn, s.class_1, ["30", "30", "30"])  # wang's
+    evaluate(alpha, s, s.spring, s.class_2, ["20", "20", "20"])  # wang's
     nobody = make_user(alpha, [USER], name="无场所的教师")
 
     def places(user, **params):

@@ -14,8 +14,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.conftest import PASSWORD
-from tests.support.browser import chromium, live_server
+from tests.support.browser import chromium, live_server, signed_in_page
 
 MANAGER = "equipment.manager"
 USER = "equipment.user"
@@ -23,40 +22,25 @@ USER = "equipment.user"
 
 def _scratch(slug):
     from modules.equipment.custody import services
-    from modules.equipment.models import Device, DeviceType, Place
-    from tenants.services import unit_onboard
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tests.support.factories import DeviceFactory, DeviceTypeFactory, MemberFactory, PlaceFactory, UnitFactory
     from zhengtong.registry.handover import PERSON_LEAVING_POST, emit
 
-    unit = unit_onboard(name="浏览器移交学校", slug=slug, module_keys=["equipment"], check_actor=False,
-                        send_invite=False).unit
+    unit = UnitFactory(name="浏览器移交学校", slug=slug, module_keys=["equipment"])
     people = {}
     for key, name, role in (("manager", "信息中心 周", MANAGER), ("leaver", "调出 孙老师", USER),
-                            ("receiver", "接手 钱老师", USER)):
-        user = User.objects.create_user(email=f"{key}-{slug}@test.cn", password=PASSWORD, name=name)
-        member_roles_set(unit=unit, user=user, role_keys=[role], actor=None, enforce_grantor=False)
-        people[key] = user
+                            ("receiver", "接手 钱老师", USER), ("admin", "模块管理员 吴", "equipment.module_admin")):
+        people[key] = MemberFactory(unit=unit, roles=[role], email=f"{key}-{slug}@test.cn", name=name)
+    room = PlaceFactory(unit=unit, actor=people["manager"], name="多功能教室", responsible=people["leaver"])
+    kind = DeviceTypeFactory(unit=unit, actor=people["admin"], name=f"投影仪（移交测试 {slug}）")
+    DeviceFactory(unit=unit, actor=people["manager"], device_type=kind, name="多功能教室投影仪", place=room,
+                  custodian=people["leaver"])
     with schema_context(unit.schema_name):
-        room = Place.objects.create(name="多功能教室", kind="classroom", responsible=people["leaver"])
-        kind = DeviceType.objects.create(name=f"投影仪（移交测试 {slug}）")
-        Device.objects.create(device_type=kind, name="多功能教室投影仪", place=room, custodian=people["leaver"])
         services.custody_item_register(actor=people["manager"], kind="key", name="多功能教室门钥匙", place=room,
                                        holder=people["leaver"])
         emit(PERSON_LEAVING_POST, user_id=people["leaver"].pk, person_id=1, person_name="调出 孙老师",
              reason="调往兄弟学校", effective_date=date(2026, 12, 1))
     connection.set_schema_to_public()
     return unit, people
-
-
-def _login(browser, base, user):
-    page = browser.new_context().new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(f"{base}/")
-    return page
 
 
 @pytest.mark.browser
@@ -76,7 +60,7 @@ def test_a_hand_over_closes_only_after_the_new_holder_confirms_each_item(django_
             with live_server() as port, chromium() as browser:
                 base = f"http://{slug}.zt.test:{port}"
                 url = f"{base}/m/equipment/custody/handovers/{task.pk}/"
-                manager = _login(browser, base, p["manager"])
+                manager = signed_in_page(browser, base, p["manager"])
                 manager.goto(f"{base}/m/equipment/custody/handovers/")
                 assert "调出 孙老师" in manager.locator("main").inner_text()
                 manager.goto(url)
@@ -90,7 +74,7 @@ def test_a_hand_over_closes_only_after_the_new_holder_confirms_each_item(django_
                     with manager.expect_navigation():
                         row.get_by_role("button", name="指定接收人").click()
 
-                receiver = _login(browser, base, p["receiver"])
+                receiver = signed_in_page(browser, base, p["receiver"])
                 receiver.goto(f"{base}/m/equipment/custody/keys/")
                 assert "等待您确认接收" in receiver.locator("main").inner_text()
                 receiver.goto(url)

@@ -13,8 +13,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.conftest import PASSWORD
-from tests.support.browser import chromium, live_server
+from tests.support.browser import chromium, live_server, signed_in_page
 from tests.support.worker import running_worker
 
 from .conftest import EXECUTOR, INSPECTOR, REVIEWER, SELECTOR, SUPERVISOR, TYPICAL, credit_code
@@ -23,40 +22,24 @@ from .conftest import EXECUTOR, INSPECTOR, REVIEWER, SELECTOR, SUPERVISOR, TYPIC
 def _scratch(slug):
     from modules.inspection import services
     from modules.inspection.models import FinancialFiling
-    from tenants.services import unit_onboard
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tests.support.factories import MemberFactory, TaxpayerFactory, UnitFactory
 
-    unit = unit_onboard(name="浏览器稽查局", slug=slug, module_keys=["inspection"], check_actor=False,
-                        send_invite=False).unit
+    unit = UnitFactory(name="浏览器稽查局", slug=slug, module_keys=["inspection"])
     people = {}
     for key, name, role in (("selector", "选案 林", SELECTOR), ("insp1", "检查 高", INSPECTOR),
                             ("insp2", "检查 唐", INSPECTOR), ("reviewer", "审理 严", REVIEWER),
                             ("executor", "执行 程", EXECUTOR), ("chief", "局长 方", SUPERVISOR)):
-        user = User.objects.create_user(email=f"{key}-{slug}@test.cn", password=PASSWORD, name=name)
-        member_roles_set(unit=unit, user=user, role_keys=[role], actor=None, enforce_grantor=False)
-        people[key] = user
+        people[key] = MemberFactory(unit=unit, roles=[role], email=f"{key}-{slug}@test.cn", name=name)
     with schema_context(unit.schema_name):
-        for name, tweak in (("风险商贸有限公司", {"tax_payable": "5000.00", "taxes_paid": "5000.00"}), ("甲商贸有限公司", {}),
-                            ("乙商贸有限公司", {}), ("丙商贸有限公司", {})):
-            e = services.entity_register(actor=people["selector"], name=name, credit_code=credit_code(),
-                                         industry_code="F5137")
+        for name, tweak in (("风险商贸有限公司", {"tax_payable": "5000.00", "taxes_paid": "5000.00"}),
+                            ("甲商贸有限公司", {}), ("乙商贸有限公司", {}), ("丙商贸有限公司", {})):
+            e = TaxpayerFactory(unit=unit, actor=people["selector"], name=name, credit_code=credit_code(),
+                                industry_code="F5137", tax_office="")
             figures = {k: Decimal(v) for k, v in {**TYPICAL, **tweak}.items()}
             FinancialFiling.objects.create(entity=e, period="2024", **figures)
         services.benchmark_compute(actor=people["selector"], industry_code="F5137", period="2024")
     connection.set_schema_to_public()
     return unit, people
-
-
-def _login(browser, base, user):
-    context = browser.new_context(accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(f"{base}/")
-    return page
 
 
 def _act(page, form_id, button_text=None):
@@ -85,7 +68,7 @@ def test_a_case_from_the_ranking_to_closure_by_four_people(django_db_setup, djan
             with running_worker(), live_server() as port, chromium() as browser:
                 base = f"http://{slug}.zt.test:{port}"
                 # 选案: the selector picks the top candidate, with its explanation on screen
-                selector = _login(browser, base, p["selector"])
+                selector = signed_in_page(browser, base, p["selector"])
                 selector.goto(f"{base}/m/inspection/candidates/?period=2024")
                 top = selector.locator("#ranking tbody tr").first
                 assert "风险商贸有限公司" in top.inner_text() and "税负率" in top.inner_text()
@@ -95,14 +78,14 @@ def test_a_case_from_the_ranking_to_closure_by_four_people(django_db_setup, djan
                 assert "计算机选案" in selector.locator("main").inner_text()
 
                 # the chief puts two inspectors on it
-                chief = _login(browser, base, p["chief"])
+                chief = signed_in_page(browser, base, p["chief"])
                 chief.goto(case_url)
                 chief.check(f"#assign-inspector input[value='{p['insp1'].pk}']")
                 chief.check(f"#assign-inspector input[value='{p['insp2'].pk}']")
                 _act(chief, "assign-inspector")
 
                 # 检查: both declare; one records and reports, the other co-signs
-                insp1, insp2 = _login(browser, base, p["insp1"]), _login(browser, base, p["insp2"])
+                insp1, insp2 = signed_in_page(browser, base, p["insp1"]), signed_in_page(browser, base, p["insp2"])
                 _declare(insp1, case_url)
                 _declare(insp2, case_url)
                 insp1.goto(case_url)
@@ -124,7 +107,7 @@ def test_a_case_from_the_ranking_to_closure_by_four_people(django_db_setup, djan
                 chief.goto(case_url)
                 chief.check(f"#assign-reviewer input[value='{p['reviewer'].pk}']")
                 _act(chief, "assign-reviewer")
-                reviewer = _login(browser, base, p["reviewer"])
+                reviewer = signed_in_page(browser, base, p["reviewer"])
                 _declare(reviewer, case_url)
                 reviewer.goto(case_url)
                 assert reviewer.input_value("#review-decide [name=tax_amount]") == "25000.00"
@@ -137,7 +120,7 @@ def test_a_case_from_the_ranking_to_closure_by_four_people(django_db_setup, djan
                 chief.goto(case_url)
                 chief.check(f"#assign-executor input[value='{p['executor'].pk}']")
                 _act(chief, "assign-executor")
-                executor = _login(browser, base, p["executor"])
+                executor = signed_in_page(browser, base, p["executor"])
                 _declare(executor, case_url)
                 executor.goto(case_url)
                 for kind, amount in (("tax", "25000.00"), ("late_fee", "1250.00"), ("penalty", "12500.00")):

@@ -18,9 +18,8 @@ from django_tenants.utils import schema_context
 
 from modules.personnel import services
 from modules.personnel.models import HandoverItem
-
-from .test_records import Org, id_number  # noqa: F401
-from .test_transfers import _approve, _request
+from tests.support.factories.personnel import id_number
+from tests.support.personnel import Org, transfer_approved, transfer_requested
 
 OK, DENIED = "ok", "denied"
 
@@ -35,8 +34,10 @@ def world(alpha, make_user):
     w.own = org.person("职员本人", user=w.staff_user, number=id_number(date(1991, 1, 1)))
     w.same_dept = org.person("同科同事", user=w.colleague_user)  # 办公室, headed by org.head
     w.other = org.person("财务会计", post=org.accountant)  # 财务科: nobody's department here
-    w.own_transfer = _approve(org, _request(org, w.own, kind="promotion", after_rank="四级主任科员"))
-    w.other_transfer = _approve(org, _request(org, w.other, kind="promotion", after_rank="三级主任科员"))
+    w.own_transfer = transfer_approved(org, transfer_requested(org, w.own, kind="promotion",
+                                                               after_rank="四级主任科员"))
+    w.other_transfer = transfer_approved(org, transfer_requested(org, w.other, kind="promotion",
+                                                                 after_rank="三级主任科员"))
     with schema_context(alpha.schema_name):
         w.item = services.handover_item_add(actor=org.hr, transfer=w.other_transfer, label="保险柜钥匙")
     w.staff = w.staff_user
@@ -142,7 +143,7 @@ def test_staff_see_their_own_history_not_the_reveal(world, client_for):
 
 def test_district_hr_reaches_no_unit_page(world, client_for):
     client = client_for(world.district_hr)
-    for name, method, path, _expected in routes(world):
+    for _name, method, path, _expected in routes(world):
         response = getattr(client, method)(path, POST_DATA if method == "post" else None)
         assert _outcome(response) == DENIED, f"district HR {method.upper()} {path}: {response.status_code}"
         assert "职员本人" not in response.content.decode()

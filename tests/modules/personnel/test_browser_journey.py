@@ -15,23 +15,18 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.conftest import PASSWORD
 from tests.support.browser import chromium, live_server, signed_in_page
 from tests.support.worker import running_worker
 
 
 def _scratch_unit(slug, name, hr_name):
-    from modules.personnel.models import Department, Post
-    from tenants.services import unit_onboard
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tests.support.factories import DepartmentFactory, MemberFactory, PostFactory, UnitFactory
 
-    unit = unit_onboard(name=name, slug=slug, module_keys=["personnel"], check_actor=False, send_invite=False).unit
-    hr = User.objects.create_user(email=f"hr-{slug}@test.cn", password=PASSWORD, name=hr_name)
-    member_roles_set(unit=unit, user=hr, role_keys=["personnel.hr"], actor=None, enforce_grantor=False)
-    with schema_context(unit.schema_name):
-        dept = Department.objects.create(name="综合科" if "甲" in name else "教务处")
-        post = Post.objects.create(department=dept, title="科员" if "甲" in name else "教务员", establishment=2)
+    unit = UnitFactory(name=name, slug=slug, module_keys=["personnel"])
+    hr = MemberFactory(unit=unit, roles=["personnel.hr"], email=f"hr-{slug}@test.cn", name=hr_name)
+    dept = DepartmentFactory(unit=unit, actor=hr, name="综合科" if "甲" in name else "教务处")
+    post = PostFactory(unit=unit, actor=hr, department=dept, title="科员" if "甲" in name else "教务员",
+                       establishment=2)
     connection.set_schema_to_public()
     return unit, hr, dept, post
 

@@ -30,7 +30,8 @@ def test_the_last_place_goes_to_one_of_two_simultaneous_requests(django_db_setup
             for n in range(2):
                 first17 = f"11010119900101{n:03d}"
                 movers.append(services.person_create(
-                    actor=hr, name=f"候选{n}", gender="female", id_number=first17 + crypto.id_number_check_digit(first17),
+                    actor=hr, name=f"候选{n}", gender="female",
+                    id_number=first17 + crypto.id_number_check_digit(first17),
                     entry_date=date(2021, 1, 1), employment_type="civil_servant", post=clerk))
         barrier = threading.Barrier(2)
         outcome: dict[str, str] = {}

@@ -9,7 +9,6 @@ beta's HR can act on a transfer only as its named receiver.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
@@ -17,69 +16,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
+from tests.support.personnel import ID_NUMBER, transfer_issued
 from zhengtong.core.errors import Invalid, Refused
-
-ID_NUMBER = "11010519491231002X"  # GB 11643 sample: valid check digit
-
-
-def _person(unit, *, pk, name, department, post, id_number=ID_NUMBER, history_from=date(2015, 3, 1)):
-    from modules.personnel import crypto
-    from modules.personnel.models import Person, PositionHistory
-
-    with schema_context(unit.schema_name):
-        person = Person.objects.create(
-            pk=pk, name=name, gender="female", birth_date=crypto.id_number_birth_date(id_number),
-            id_number_encrypted=crypto.id_number_encrypt(id_number), id_number_hash=crypto.id_number_hash(id_number),
-            id_number_last4=id_number[-4:], id_number_region=id_number[:4], entry_date=history_from,
-            department=department, post=post, rank="一级科员", employment_type="civil_servant", status="in_post")
-        PositionHistory.objects.create(person=person, kind="entry", start_date=history_from,
-                                       end_date=date(2019, 12, 31), department=department, post=post,
-                                       unit_name=unit.name, department_name=department.name,
-                                       post_title=post.title, rank="科员", status="in_post")
-        PositionHistory.objects.create(person=person, kind="change", start_date=date(2020, 1, 1),
-                                       department=department, post=post, unit_name=unit.name,
-                                       department_name=department.name, post_title=post.title,
-                                       rank="一级科员", status="in_post", note="晋升一级科员")
-    return person
-
-
-def _structure(unit, *, dept_name, post_title, establishment, pk=7001):
-    from modules.personnel.models import Department, Post
-
-    with schema_context(unit.schema_name):
-        department = Department.objects.create(pk=pk, name=dept_name)
-        post = Post.objects.create(pk=pk, department=department, title=post_title, establishment=establishment)
-    return department, post
-
-
-@dataclass
-class Exchange:
-    alpha_hr: object
-    beta_hr: object
-    beta_leader: object
-    district_hr: object
-    alpha_dept: object
-    alpha_post: object
-    beta_dept: object
-    beta_post: object
-    person: object
-
-
-@pytest.fixture
-def exchange(alpha, beta, make_user):
-    """The same ids on both sides: department/post 7001 exist in alpha and in beta, and
-    person 9001 exists in both (different people)."""
-    alpha_dept, alpha_post = _structure(alpha, dept_name="办公室", post_title="文秘", establishment=3)
-    beta_dept, beta_post = _structure(beta, dept_name="教务处", post_title="教务员", establishment=1)
-    person = _person(alpha, pk=9001, name="王晓梅", department=alpha_dept, post=alpha_post)
-    _person(beta, pk=9001, name="乙单位同名编号人员", department=beta_dept, post=beta_post,
-            id_number="110105198001010032", history_from=date(2018, 1, 1))
-    return Exchange(
-        alpha_hr=make_user(alpha, ["personnel.hr"], name="甲人事"),
-        beta_hr=make_user(beta, ["personnel.hr"], name="乙人事"),
-        beta_leader=make_user(beta, ["personnel.leader"], name="乙领导"),
-        district_hr=make_user(district_roles=["district.hr_bureau"], name="区人社局"),
-        alpha_dept=alpha_dept, alpha_post=alpha_post, beta_dept=beta_dept, beta_post=beta_post, person=person)
 
 
 def _status_in(unit, pk):
@@ -96,13 +34,6 @@ def _receiver_copy(unit, uid):
         return Person.objects.filter(uid=uid).first()
 
 
-def _issue(ex, alpha, beta, *, effective=None):
-    from modules.personnel.exchange.services import exchange_issue
-
-    return exchange_issue(actor=ex.alpha_hr, sender=alpha, person_id=ex.person.pk, receiver_id=beta.pk,
-                          reason="工作需要", effective_date=effective or date.today())
-
-
 def test_beta_hr_accepts_and_the_record_moves_with_its_history(alpha, beta, exchange):
     from modules.personnel.exchange.selectors import active_units_of
     from modules.personnel.exchange.services import exchange_accept
@@ -113,7 +44,7 @@ def test_beta_hr_accepts_and_the_record_moves_with_its_history(alpha, beta, exch
     from modules.personnel.models import Post
     with schema_context(beta.schema_name):
         Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
-    transfer = _issue(ex, alpha, beta)
+    transfer = transfer_issued(ex, alpha, beta)
     assert transfer.status == "issued" and transfer.person_name == "王晓梅"
     assert active_units_of(ex.person.uid) == [alpha]
 
@@ -171,7 +102,7 @@ def test_failure_midway_changes_nothing_anywhere(alpha, beta, exchange, monkeypa
             raise RuntimeError("power cut between the two schemas")
 
     monkeypatch.setattr(exchange_services, "_checkpoint", fail)
-    transfer = _issue(ex, alpha, beta, effective=date.today() + timedelta(days=1))
+    transfer = transfer_issued(ex, alpha, beta, effective=date.today() + timedelta(days=1))
     exchange_services.exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk,
                                       department_id=ex.beta_dept.pk, post_id=ex.beta_post.pk)
     CrossUnitTransfer.objects.filter(pk=transfer.pk).update(effective_date=date.today())
@@ -202,7 +133,7 @@ def test_not_before_the_effective_date(alpha, beta, exchange):
     ex = exchange
     with schema_context(beta.schema_name):
         Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
-    transfer = _issue(ex, alpha, beta, effective=date.today() + timedelta(days=10))
+    transfer = transfer_issued(ex, alpha, beta, effective=date.today() + timedelta(days=10))
     t = exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
                         post_id=ex.beta_post.pk)
     assert t.status == "approved"
@@ -221,7 +152,7 @@ def test_establishment_check_and_override_on_acceptance(alpha, beta, exchange):
     from modules.personnel.exchange.services import exchange_accept
 
     ex = exchange
-    transfer = _issue(ex, alpha, beta)
+    transfer = transfer_issued(ex, alpha, beta)
     # beta's 教务员 has 1 place, held by beta's own person 9001
     with pytest.raises(Invalid, match="已满编"):
         exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
@@ -250,7 +181,7 @@ def test_district_approval_when_the_district_requires_it(alpha, beta, exchange, 
     with schema_context(beta.schema_name):
         Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
     exchange_settings_update(actor=ex.district_hr, district=alpha.district, district_approval_required=True)
-    transfer = _issue(ex, alpha, beta)
+    transfer = transfer_issued(ex, alpha, beta)
     assert transfer.needs_district_approval
     t = exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=transfer.pk, department_id=ex.beta_dept.pk,
                         post_id=ex.beta_post.pk)
@@ -269,7 +200,7 @@ def test_district_approval_when_the_district_requires_it(alpha, beta, exchange, 
 
 def test_district_hr_sees_requests_and_figures_but_never_full_records(alpha, beta, exchange, client_for):
     ex = exchange
-    _issue(ex, alpha, beta)
+    transfer_issued(ex, alpha, beta)
     district = client_for(ex.district_hr, DISTRICT_HOST)
     assert district.get("/personnel/").status_code == 200
     assert district.get("/personnel/rollup/").status_code == 200
@@ -284,7 +215,7 @@ def test_beta_acts_only_as_the_named_receiver(alpha, beta, exchange, client_for)
     from modules.personnel.exchange.models import CrossUnitTransfer
 
     ex = exchange
-    transfer = _issue(ex, alpha, beta)
+    transfer = transfer_issued(ex, alpha, beta)
     alpha_hr, beta_hr = client_for(ex.alpha_hr, ALPHA_HOST), client_for(ex.beta_hr, BETA_HOST)
     # beta cannot withdraw alpha's transfer (only the sender can), nor open alpha's pages
     assert beta_hr.post(f"/m/personnel/exchange/{transfer.pk}/withdraw/", {"reason": "x"}).status_code == 404
@@ -375,7 +306,7 @@ def test_assets_in_custody_hold_the_completion_until_handed_over_or_overridden(a
     make_asset(alpha, name="笔记本电脑", custodian=holder, number="ALPHA-HO-0001")
     with schema_context(beta.schema_name):
         Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
-    t = _issue(ex, alpha, beta)
+    t = transfer_issued(ex, alpha, beta)
     t = exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, department_id=ex.beta_dept.pk,
                         post_id=ex.beta_post.pk)
     assert t.status == "approved"  # accepted, waiting for the hand-over
@@ -419,7 +350,7 @@ def test_decline_withdraw_and_district_rejection_leave_the_person_where_they_are
     with schema_context(beta.schema_name):
         Post.objects.filter(pk=ex.beta_post.pk).update(establishment=2)
     # beta declines (a reason is required); a new transfer may then be issued
-    t = _issue(ex, alpha, beta)
+    t = transfer_issued(ex, alpha, beta)
     with pytest.raises(Invalid):
         exchange_decline(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, reason=" ")
     assert exchange_decline(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, reason="暂无编制").status == "declined"
@@ -427,12 +358,12 @@ def test_decline_withdraw_and_district_rejection_leave_the_person_where_they_are
         exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, department_id=ex.beta_dept.pk,
                         post_id=ex.beta_post.pk)
     # alpha withdraws the next one through its page
-    t2 = _issue(ex, alpha, beta, effective=date.today() + timedelta(days=30))
+    t2 = transfer_issued(ex, alpha, beta, effective=date.today() + timedelta(days=30))
     r = client_for(ex.alpha_hr, ALPHA_HOST).post(f"/m/personnel/exchange/{t2.pk}/withdraw/", {"reason": "本人申请留任"})
     assert r.status_code == 302 and CrossUnitTransfer.objects.get(pk=t2.pk).status == "withdrawn"
     # the district requires its approval and rejects the third (with a reason)
     exchange_settings_update(actor=ex.district_hr, district=alpha.district, district_approval_required=True)
-    t3 = _issue(ex, alpha, beta)
+    t3 = transfer_issued(ex, alpha, beta)
     exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t3.pk, department_id=ex.beta_dept.pk,
                     post_id=ex.beta_post.pk)
     with pytest.raises(Invalid):
@@ -445,7 +376,7 @@ def test_decline_withdraw_and_district_rejection_leave_the_person_where_they_are
     from django.http import Http404
 
     from zhengtong.audit.models import AuditEvent
-    t4 = _issue(ex, alpha, beta)
+    t4 = transfer_issued(ex, alpha, beta)
     exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t4.pk, department_id=ex.beta_dept.pk,
                     post_id=ex.beta_post.pk)
     with pytest.raises(Http404):

@@ -11,8 +11,8 @@ from django_tenants.utils import schema_context
 from modules.personnel.models import Person
 from tests.conftest import ALPHA_HOST
 from tests.support.exports import export_status, exported
-
-from .test_records import Org, id_number
+from tests.support.factories.personnel import id_number
+from tests.support.personnel import Org
 
 NAME = "姓名"
 

@@ -13,8 +13,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.conftest import ALPHA_HOST
-
-from .test_exchange import _structure
+from tests.support.personnel import department_with_post
 
 PEOPLE_URL = "/imports/personnel.person/"
 HISTORY_URL = "/imports/personnel.history/"
@@ -60,7 +59,7 @@ def people():
 
 @pytest.fixture
 def hr(alpha, make_user):
-    _structure(alpha, dept_name="办公室", post_title="文秘", establishment=3)
+    department_with_post(alpha, dept_name="办公室", post_title="文秘", establishment=3)
     return make_user(alpha, ["personnel.hr"], name="甲人事")
 
 
@@ -155,7 +154,8 @@ def test_history_import_adds_earlier_careers_before_entry(alpha, hr, client_for)
     assert any(r == 3 and "无此身份证号码" in m for r, _, m in msgs), msgs
 
     good = xlsx(headers, [["11010519491231002x", "2010-07-01", "2015-02-28", "某街道办", "综合科", "科员", "科员"],
-                          ["11010519491231002X", "2015-03-01", "2021-08-31", "某局", "办公室", "副主任科员", "一级科员"]])
+                          ["11010519491231002X", "2015-03-01", "2021-08-31", "某局", "办公室", "副主任科员",
+                           "一级科员"]])
     upload(c, HISTORY_URL, good)
     job = last_job()
     assert job.status == "done" and job.created_count == 2, problems(job)

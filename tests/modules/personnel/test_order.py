@@ -12,8 +12,7 @@ import pytest
 from django_tenants.utils import schema_context, tenant_context
 
 from tests.conftest import ALPHA_HOST, BETA_HOST
-
-from .test_exchange import _issue, _person, exchange  # noqa: F401  (fixture)
+from tests.support.personnel import person_with_history, transfer_issued
 
 
 @pytest.fixture
@@ -45,7 +44,7 @@ def _free_place(beta, post, n=3):
 def _complete(ex, alpha, beta, *, effective=None):
     from modules.personnel.exchange.services import exchange_accept
 
-    t = _issue(ex, alpha, beta, effective=effective)
+    t = transfer_issued(ex, alpha, beta, effective=effective)
     return exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, department_id=ex.beta_dept.pk,
                            post_id=ex.beta_post.pk)
 
@@ -108,7 +107,7 @@ def test_serial_is_per_district_and_year_without_gaps(alpha, beta, exchange, mon
     first = _complete(ex, alpha, beta)
     assert first.order_sequence == 1
     # a second person; their completion fails once after the order number was taken…
-    second_person = _person(alpha, pk=9002, name="李明", department=ex.alpha_dept, post=ex.alpha_post,
+    second_person = person_with_history(alpha, pk=9002, name="李明", department=ex.alpha_dept, post=ex.alpha_post,
                             id_number="330102198506150040")
     ex.person = second_person
 
@@ -125,7 +124,7 @@ def test_serial_is_per_district_and_year_without_gaps(alpha, beta, exchange, mon
     t2 = exchange_services.exchange_complete(transfer_id=t2.pk, actor=ex.beta_hr)
     assert t2.order_number == f"调字〔{date.today().year}〕第2号"  # no gap
     # a transfer effective next year starts that year's numbering at 1
-    third = _person(alpha, pk=9003, name="赵强", department=ex.alpha_dept, post=ex.alpha_post,
+    third = person_with_history(alpha, pk=9003, name="赵强", department=ex.alpha_dept, post=ex.alpha_post,
                     id_number="440305199003030055")
     ex.person = third
     t3 = _complete(ex, alpha, beta, effective=date.today() + timedelta(days=1))
@@ -153,8 +152,8 @@ def test_only_the_parties_hr_get_the_order(alpha, beta, exchange, client_for, re
     doc = render(alpha, doc.pk)
     assert doc.status == "failed" and "not available" in doc.error and not doc.file
     # an open (not completed) transfer has no order
-    other = _person(alpha, pk=9004, name="钱芳", department=ex.alpha_dept, post=ex.alpha_post,
+    other = person_with_history(alpha, pk=9004, name="钱芳", department=ex.alpha_dept, post=ex.alpha_post,
                     id_number="510107197507200063")
     ex.person = other
-    open_t = _issue(ex, alpha, beta)
+    open_t = transfer_issued(ex, alpha, beta)
     assert client_for(ex.alpha_hr, ALPHA_HOST).post(f"/m/personnel/exchange/{open_t.pk}/order/").status_code == 404

@@ -9,9 +9,8 @@ from datetime import date
 from django_tenants.utils import schema_context
 
 from modules.personnel.models import Person, Transfer
-
-from .test_records import Org, id_number, org  # noqa: F401
-from .test_transfers import D0, _approve, _request
+from tests.support.factories.personnel import id_number
+from tests.support.personnel import D0, transfer_approved, transfer_requested
 
 
 def test_hr_creates_a_record_through_the_form(org, client_for):
@@ -56,7 +55,7 @@ def test_a_move_into_a_full_post_is_refused_on_the_form(org, client_for):
 def test_organisation_page_shows_live_figures(org, client_for):
     org.person("甲")
     b = org.person("乙", post=org.archivist)
-    _approve(org, _request(org, b, after_post=org.clerk))  # promised to 文秘, not in effect yet
+    transfer_approved(org, transfer_requested(org, b, after_post=org.clerk))  # promised to 文秘, not in effect yet
     page = client_for(org.hr).get("/m/personnel/organisation/").content.decode()
 
     def row(post):
@@ -70,7 +69,7 @@ def test_organisation_page_shows_live_figures(org, client_for):
 
 def test_hr_reverses_an_applied_move_from_its_page(org, client_for):
     person = org.person("王五", entry=date(2020, 1, 1))
-    transfer = _approve(org, _request(org, person, after_post=org.accountant))
+    transfer = transfer_approved(org, transfer_requested(org, person, after_post=org.accountant))
     from modules.personnel import services
 
     with schema_context(org.unit.schema_name):

@@ -3,7 +3,6 @@ keyed hash and last four, masked in lists, revealed in full only to HR with an a
 the history timeline keeps dated entries; units never see each other's people."""
 from __future__ import annotations
 
-import itertools
 from datetime import date
 
 import pytest
@@ -15,49 +14,9 @@ from django_tenants.utils import schema_context
 from modules.personnel import crypto, services
 from modules.personnel.models import Person, PositionHistory
 from modules.personnel.selectors import people_search, people_visible
+from tests.support.factories.personnel import id_number
+from tests.support.personnel import Org
 from zhengtong.audit.models import AuditEvent
-
-HR = "personnel.hr"
-LEADER = "personnel.leader"
-_serial = itertools.count(100)
-
-
-def id_number(birth: date = date(1985, 3, 7), region: str = "110101") -> str:
-    """A valid 18-character ID number (unique per call)."""
-    first17 = f"{region}{birth:%Y%m%d}{next(_serial) % 1000:03d}"
-    return first17 + crypto.id_number_check_digit(first17)
-
-
-class Org:
-    """Departments, posts and people of one unit, made through the services."""
-
-    def __init__(self, unit, make_user):
-        self.unit = unit
-        self.hr = make_user(unit, [HR], name="人事甲")
-        self.hr2 = make_user(unit, [HR], name="人事乙")
-        self.leader = make_user(unit, [LEADER], name="领导")
-        self.head = make_user(unit, [], name="科长")
-        with schema_context(unit.schema_name):
-            self.office = services.department_create(actor=self.hr, name="办公室", head=self.head)
-            self.finance = services.department_create(actor=self.hr, name="财务科")
-            self.archive = services.department_create(actor=self.hr, name="档案室", parent=self.office)
-            self.clerk = services.post_create(actor=self.hr, department=self.office, title="文秘", establishment=2)
-            self.accountant = services.post_create(actor=self.hr, department=self.finance, title="会计",
-                                                   establishment=1)
-            self.archivist = services.post_create(actor=self.hr, department=self.archive, title="档案员",
-                                                  establishment=1)
-
-    def person(self, name="张三丰", *, post=None, user=None, entry=date(2020, 1, 1), number=None, **kw) -> Person:
-        post = post or self.clerk
-        with schema_context(self.unit.schema_name):
-            return services.person_create(actor=self.hr, name=name, gender="male", id_number=number or id_number(),
-                                          entry_date=entry, employment_type="civil_servant", post=post,
-                                          rank=kw.pop("rank", "一级科员"), user=user, **kw)
-
-
-@pytest.fixture
-def org(alpha, make_user):
-    return Org(alpha, make_user)
 
 
 def test_check_digit_is_verified():

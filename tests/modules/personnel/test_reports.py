@@ -16,8 +16,7 @@ import pytest
 from django_tenants.utils import schema_context, tenant_context
 
 from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
-
-from .test_exchange import _issue, exchange  # noqa: F401  (fixture)
+from tests.support.personnel import transfer_issued
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -79,7 +78,7 @@ def moved(alpha, beta, exchange):
     ex = exchange
     with schema_context(beta.schema_name):
         Post.objects.filter(pk=ex.beta_post.pk).update(establishment=3)
-    t = _issue(ex, alpha, beta)
+    t = transfer_issued(ex, alpha, beta)
     exchange_accept(actor=ex.beta_hr, receiver=beta, transfer_id=t.pk, department_id=ex.beta_dept.pk,
                     post_id=ex.beta_post.pk)
     return ex
@@ -129,12 +128,14 @@ def test_moves_export_and_pdf_reports(alpha, beta, moved, client_for, make_user)
     assert rows[0][:4] == ["生效日期", "姓名", "方向", "类型"]
     assert rows[1][1] == "王晓梅" and rows[1][2] == "流出" and rows[1][4] == "办公室" and rows[1][8] == "乙单位"
     # staff without HR rights get no unit-wide export
-    assert client_for(make_user(alpha, []), ALPHA_HOST).get("/imports/export/personnel.movements.xlsx").status_code == 403
+    staff_client = client_for(make_user(alpha, []), ALPHA_HOST)
+    assert staff_client.get("/imports/export/personnel.movements.xlsx").status_code == 403
 
     made = []
     try:
         texts = {}
-        for key, params in (("personnel.flows", {"start": f"{date.today().year}-01-01", "end": date.today().isoformat()}),
+        flows = {"start": f"{date.today().year}-01-01", "end": date.today().isoformat()}
+        for key, params in (("personnel.flows", flows),
                             ("personnel.establishment", {}), ("personnel.secondments", {})):
             doc = document_request(actor=moved.alpha_hr, unit=alpha, report_key=key, parameters=params)
             with tenant_context(alpha):

@@ -11,11 +11,9 @@ from django_tenants.utils import schema_context
 from modules.personnel import services
 from modules.personnel.manifest import approval_type_key
 from modules.personnel.models import Person, PositionHistory, Transfer
+from tests.support.personnel import D0, transfer_approved, transfer_requested
 from zhengtong.approvals.models import ApprovalRequest
 from zhengtong.approvals.services import approval_submit
-
-from .test_records import Org, id_number, org  # noqa: F401  (fixtures)
-from .test_transfers import D0, _approve, _request
 
 NO_CHANGE = "调配前后没有变化"
 
@@ -36,7 +34,7 @@ def test_a_move_that_leaves_the_rank_blank_keeps_it(org, client_for):
     after = after[:after.index("</dd>")]
     assert "财务科" in after and "会计" in after and "一级主任科员" in after
     assert "一级主任科员" in client.get("/m/personnel/transfers/").content.decode().split("财务科", 1)[1]
-    _approve(org, transfer)
+    transfer_approved(org, transfer)
     with schema_context(org.unit.schema_name):
         services.transfer_apply(transfer_id=transfer.pk, today=D0)
         moved = Person.objects.get(pk=person.pk)
@@ -51,7 +49,7 @@ def test_a_move_that_leaves_the_rank_blank_keeps_it(org, client_for):
 
 def test_a_promotion_still_changes_the_rank(org):
     person = org.person("王五", rank="一级科员")
-    promoted = _approve(org, _request(org, person, kind="promotion", after_rank="四级主任科员"))
+    promoted = transfer_approved(org, transfer_requested(org, person, kind="promotion", after_rank="四级主任科员"))
     with schema_context(org.unit.schema_name):
         services.transfer_apply(transfer_id=promoted.pk, today=D0)
         assert Person.objects.get(pk=person.pk).rank == "四级主任科员"
@@ -60,15 +58,15 @@ def test_a_promotion_still_changes_the_rank(org):
 def test_a_move_that_changes_nothing_is_refused(org, client_for):
     person = org.person("赵六")  # 办公室 / 文秘 / 一级科员
     with pytest.raises(ValidationError, match=NO_CHANGE) as refused:
-        _request(org, person, after_department=org.office, after_post=org.clerk)
+        transfer_requested(org, person, after_department=org.office, after_post=org.clerk)
     assert refused.value.code == "no_change"
     with translation.override("en"), pytest.raises(ValidationError, match="This move changes nothing"):
-        _request(org, person, after_department=org.office, after_post=org.clerk)
+        transfer_requested(org, person, after_department=org.office, after_post=org.clerk)
     for same in ({"after_department": org.office}, {"after_department": org.office, "after_rank": "一级科员"}):
         with pytest.raises(ValidationError, match=NO_CHANGE):
-            _request(org, person, **same)
+            transfer_requested(org, person, **same)
     with pytest.raises(ValidationError, match=NO_CHANGE):  # a "promotion" to the rank held
-        _request(org, person, kind="promotion", after_rank=" 一级科员 ")
+        transfer_requested(org, person, kind="promotion", after_rank=" 一级科员 ")
     # On the page: the message in Chinese, nothing recorded.
     page = client_for(org.hr).post(f"/m/personnel/people/{person.pk}/transfers/new/", {
         "kind": "internal", "effective_date": D0.isoformat(), "reason": "工作需要",
@@ -77,14 +75,15 @@ def test_a_move_that_changes_nothing_is_refused(org, client_for):
     with schema_context(org.unit.schema_name):
         assert not Transfer.objects.filter(person=person).exists()
     # A change of the rank alone, or of the post within the department, is a move.
-    assert _request(org, person, after_department=org.office, after_rank="四级主任科员").status == "in_approval"
+    move = transfer_requested(org, person, after_department=org.office, after_rank="四级主任科员")
+    assert move.status == "in_approval"
 
 
 def test_a_draft_that_changes_nothing_by_the_time_it_is_submitted_is_refused(org):
     person = org.person("孙七")
-    draft = _request(org, person, after_post=org.accountant, submit=False)
+    draft = transfer_requested(org, person, after_post=org.accountant, submit=False)
     assert draft.status == Transfer.Status.DRAFT
-    other = _approve(org, _request(org, person, after_post=org.accountant))
+    other = transfer_approved(org, transfer_requested(org, person, after_post=org.accountant))
     with schema_context(org.unit.schema_name):
         services.transfer_apply(transfer_id=other.pk, today=D0)
         # The person is now where the draft would take them: the approvals engine refuses it.

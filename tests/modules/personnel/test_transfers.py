@@ -12,38 +12,13 @@ from django_tenants.utils import schema_context
 from modules.personnel import services
 from modules.personnel.models import HandoverItem, Person, PositionHistory, Transfer
 from modules.personnel.selectors import establishment_figures, post_vacancy
+from tests.support.factories.personnel import id_number
+from tests.support.personnel import D0, Org, transfer_approved, transfer_requested
 from zhengtong.approvals.models import ApprovalRequest, ApprovalStep
 from zhengtong.approvals.services import approval_decide
 from zhengtong.audit.models import AuditEvent
 from zhengtong.notifications.models import Notification
 from zhengtong.registry import handover as registry_handover
-
-from .test_records import (  # noqa: F401  (fixtures)
-    Org,
-    id_number,
-    org,  # noqa: F401
-)
-
-D0 = date(2026, 3, 1)
-
-
-def _approve(org, transfer):
-    """HR review by the second HR officer, then the leader (the requester cannot sign)."""
-    with schema_context(org.unit.schema_name):
-        req = ApprovalRequest.objects.get(subject_type="personnel.Transfer", subject_id=transfer.pk)
-        for actor in (org.hr2, org.leader):
-            step = req.steps.get(status=ApprovalStep.Status.ACTIVE)
-            approval_decide(request_id=req.pk, step_id=step.pk, actor=actor, decision="approve")
-        transfer.refresh_from_db()
-    return transfer
-
-
-def _request(org, person, **kw):
-    kw.setdefault("kind", "internal")
-    kw.setdefault("effective_date", D0)
-    kw.setdefault("reason", "工作需要")
-    with schema_context(org.unit.schema_name):
-        return services.transfer_request(actor=org.hr, person=person, **kw)
 
 
 def _timeline(org, person):
@@ -54,11 +29,11 @@ def _timeline(org, person):
 
 def test_a_move_takes_effect_on_its_date_through_the_job_not_on_approval(org):
     person = org.person("张三", entry=date(2020, 1, 1))
-    transfer = _request(org, person, after_post=org.accountant)
+    transfer = transfer_requested(org, person, after_post=org.accountant)
     assert transfer.status == Transfer.Status.IN_APPROVAL
     with schema_context(org.unit.schema_name), pytest.raises(ValidationError):  # not approved yet
         services.transfer_apply(transfer_id=transfer.pk, today=D0)
-    _approve(org, transfer)
+    transfer_approved(org, transfer)
     assert transfer.status == Transfer.Status.APPROVED
     with schema_context(org.unit.schema_name):
         assert services.transfer_apply_due(today=D0 - timedelta(days=1)) == {"applied": 0, "blocked": 0}
@@ -76,7 +51,7 @@ def test_a_move_takes_effect_on_its_date_through_the_job_not_on_approval(org):
 
 def test_a_rejected_move_never_takes_effect(org):
     person = org.person("李四")
-    transfer = _request(org, person, after_post=org.accountant)
+    transfer = transfer_requested(org, person, after_post=org.accountant)
     with schema_context(org.unit.schema_name):
         req = ApprovalRequest.objects.get(subject_type="personnel.Transfer", subject_id=transfer.pk)
         step = req.steps.get(status=ApprovalStep.Status.ACTIVE)
@@ -92,9 +67,9 @@ def test_no_vacancy_is_refused_unless_the_leader_overrides_with_a_reason(org):
     with schema_context(org.unit.schema_name):
         assert post_vacancy(org.accountant) == 0
     with pytest.raises(ValidationError, match="空编"):
-        _request(org, person, after_post=org.accountant)
+        transfer_requested(org, person, after_post=org.accountant)
     with pytest.raises(ValidationError, match="空编"):  # HR may not override, even with a reason
-        _request(org, person, after_post=org.accountant, establishment_override_reason="急需")
+        transfer_requested(org, person, after_post=org.accountant, establishment_override_reason="急需")
     with pytest.raises(ValidationError, match="空编"):  # the leader too needs the written reason
         with schema_context(org.unit.schema_name):
             services.transfer_request(actor=org.leader, person=person, kind="internal", effective_date=D0,
@@ -111,18 +86,18 @@ def test_no_vacancy_is_refused_unless_the_leader_overrides_with_a_reason(org):
 
 def test_the_last_place_is_reserved_by_the_first_approved_move(org):
     a, b = org.person("甲"), org.person("乙")
-    _approve(org, _request(org, a, after_post=org.accountant))
+    transfer_approved(org, transfer_requested(org, a, after_post=org.accountant))
     with schema_context(org.unit.schema_name):
         figures = {f.post.pk: f for f in establishment_figures()}
         assert (figures[org.accountant.pk].occupied, figures[org.accountant.pk].reserved,
                 figures[org.accountant.pk].vacancy) == (0, 1, 0)
     with pytest.raises(ValidationError, match="空编"):
-        _request(org, b, after_post=org.accountant)
+        transfer_requested(org, b, after_post=org.accountant)
 
 
 def test_reversal_restores_the_previous_state_and_history_keeps_both(org):
     person = org.person("王五", entry=date(2020, 1, 1))
-    transfer = _approve(org, _request(org, person, kind="promotion", after_rank="四级主任科员"))
+    transfer = transfer_approved(org, transfer_requested(org, person, kind="promotion", after_rank="四级主任科员"))
     with schema_context(org.unit.schema_name):
         services.transfer_apply(transfer_id=transfer.pk, today=D0)
         assert Person.objects.get(pk=person.pk).rank == "四级主任科员"
@@ -147,7 +122,7 @@ def test_reversal_restores_the_previous_state_and_history_keeps_both(org):
 
 def test_a_move_reversed_on_its_first_day_keeps_an_empty_entry(org):
     person = org.person("钱七", entry=date(2020, 1, 1))
-    transfer = _approve(org, _request(org, person, after_post=org.accountant))
+    transfer = transfer_approved(org, transfer_requested(org, person, after_post=org.accountant))
     with schema_context(org.unit.schema_name):
         services.transfer_apply(transfer_id=transfer.pk, today=D0)
         services.transfer_reverse(actor=org.hr, transfer=transfer, reason="录入错误", on=D0)
@@ -161,14 +136,14 @@ def test_a_move_reversed_on_its_first_day_keeps_an_empty_entry(org):
 def test_effective_date_before_the_current_position_is_refused(org):
     person = org.person("孙八", entry=date(2026, 5, 1))
     with pytest.raises(ValidationError, match="生效日期"):
-        _request(org, person, after_post=org.accountant, effective_date=date(2026, 4, 1))
+        transfer_requested(org, person, after_post=org.accountant, effective_date=date(2026, 4, 1))
 
 
 def test_an_asset_in_custody_blocks_completion_until_handed_over_or_overridden(org, make_user, make_asset):
     user = make_user(org.unit, [])
     person = org.person("赵六", user=user)
     asset = make_asset(org.unit, name="笔记本电脑", custodian=user)
-    transfer = _approve(org, _request(org, person, kind="transfer_out", other_unit="乙单位"))
+    transfer = transfer_approved(org, transfer_requested(org, person, kind="transfer_out", other_unit="乙单位"))
     with schema_context(org.unit.schema_name):
         items = list(HandoverItem.objects.filter(transfer=transfer).values_list("module", "label", "mandatory",
                                                                                 "done"))
@@ -200,7 +175,7 @@ def test_the_leader_completes_with_open_items_and_a_reason(org, make_user, make_
     user = make_user(org.unit, [])
     person = org.person("周九", user=user)
     make_asset(org.unit, name="照相机", custodian=user)
-    transfer = _approve(org, _request(org, person, kind="retirement"))
+    transfer = transfer_approved(org, transfer_requested(org, person, kind="retirement"))
     with schema_context(org.unit.schema_name):
         with pytest.raises(ValidationError, match="交接"):
             services.transfer_apply(transfer_id=transfer.pk, today=D0)
@@ -216,7 +191,7 @@ def test_leaving_a_post_is_announced_to_other_modules(org, make_user, monkeypatc
     monkeypatch.setattr(registry_handover, "emit", lambda event, **payload: seen.append((event, payload)) or 1)
     user = make_user(org.unit, [])
     person = org.person("吴十", user=user)
-    transfer = _approve(org, _request(org, person, after_post=org.accountant))
+    transfer = transfer_approved(org, transfer_requested(org, person, after_post=org.accountant))
     with schema_context(org.unit.schema_name):
         services.transfer_apply(transfer_id=transfer.pk, today=D0)
     assert len(seen) == 1
@@ -231,8 +206,8 @@ def test_in_unit_secondment_shows_in_the_receiving_department_and_returns_with_r
     user = make_user(org.unit, [])
     person = org.person("郑一", user=user)
     start, end = date(2026, 3, 1), date(2026, 5, 31)
-    transfer = _approve(org, _request(org, person, kind="secondment", after_department=org.finance,
-                                      effective_date=start, end_date=end))
+    transfer_approved(org, transfer_requested(org, person, kind="secondment", after_department=org.finance,
+                                              effective_date=start, end_date=end))
     finance_head = org.head  # make the office head also head of finance, to look from there
     with schema_context(org.unit.schema_name):
         services.transfer_apply_due(today=start)

@@ -3,7 +3,6 @@ routing by the unit's rules, the district finance bureau acting from the distric
 the rules the engine enforces itself, delegation, deadlines, and the request's history."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,56 +13,13 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.conftest import ALPHA_HOST, DISTRICT_HOST
+from tests.support.approvals import DISPOSAL, asset_status, decide, inbox_titles, submit
+from tests.support.pages import page_text
 from zhengtong.approvals import services
 from zhengtong.approvals.models import ApprovalAction, ApprovalRequest, ApprovalStep, Delegation, DistrictPendingStep
 from zhengtong.audit.models import AuditEvent
+from zhengtong.core.errors import Refused
 from zhengtong.notifications.models import Notification
-
-DISPOSAL = "assets.disposal"
-
-
-@pytest.fixture
-def staff(alpha, make_user):
-    """An asset officer who files requests, two unit heads, a district finance officer."""
-    return {
-        "officer": make_user(alpha, ["assets.asset_officer"], name="王资产"),
-        "head": make_user(alpha, ["platform.unit_admin"], name="李局长"),
-        "deputy": make_user(alpha, ["platform.unit_admin"], name="赵副局长"),
-        "finance": make_user(district_roles=["district.finance_bureau"], name="周财政"),
-    }
-
-
-def submit(unit, user, asset, reason="设备老化，无法修复"):
-    """A disposal as the card's request page makes it: the type on the card, then the approval."""
-    from modules.assets.models import Asset
-
-    with schema_context(unit.schema_name):
-        Asset.objects.filter(pk=asset.pk, disposal_method="").update(disposal_method="sale")
-        return services.approval_submit(type_key=DISPOSAL, subject_id=asset.pk, actor=user, reason=reason)
-
-
-def decide(unit, user, req, decision="approve", comment="", step=None):
-    with schema_context(unit.schema_name):
-        step = step or ApprovalStep.objects.get(request_id=req.pk, status="active")
-        return services.approval_decide(request_id=req.pk, step_id=step.pk, actor=user, decision=decision,
-                                        comment=comment)
-
-
-def asset_status(unit, asset):
-    from modules.assets.models import Asset
-
-    with schema_context(unit.schema_name):
-        return Asset.objects.get(pk=asset.pk).status
-
-
-def inbox_titles(user):
-    with schema_context("public"):
-        return list(Notification.objects.filter(recipient=user).values_list("title", flat=True))
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
-
 
 # ------------------------------------------------------------------ end to end (assets)
 
@@ -72,7 +28,7 @@ def test_small_disposal_is_offered_on_the_asset_page_decided_by_the_unit_head_an
         alpha, staff, make_asset, client_for, django_capture_on_commit_callbacks, mailoutbox):
     asset = make_asset(alpha, name="旧打印机", value="3200.00")
     officer = client_for(staff["officer"], ALPHA_HOST)
-    page = text(officer.get(f"/m/assets/{asset.pk}/"))
+    page = page_text(officer.get(f"/m/assets/{asset.pk}/"))
     # A disposal needs its type: the panel and the generic request page lead to the card's own form.
     request_page = f"/m/assets/{asset.pk}/disposal/request/"
     assert "申请资产处置" in page and request_page in page
@@ -98,8 +54,8 @@ def test_small_disposal_is_offered_on_the_asset_page_decided_by_the_unit_head_an
     assert {m.to[0] for m in mailoutbox} == {staff["head"].email, staff["deputy"].email}
 
     head = client_for(staff["head"], ALPHA_HOST)
-    assert "旧打印机" in text(head.get("/approvals/"))  # waiting for them
-    detail = text(head.get(f"/approvals/{req_id}/"))
+    assert "旧打印机" in page_text(head.get("/approvals/"))  # waiting for them
+    detail = page_text(head.get(f"/approvals/{req_id}/"))
     assert "同意" in detail or "Approve" in detail
     with schema_context(alpha.schema_name):
         step = ApprovalStep.objects.get(request_id=req_id, status="active")
@@ -118,10 +74,10 @@ def test_small_disposal_is_offered_on_the_asset_page_decided_by_the_unit_head_an
     assert any("已审批通过" in t for t in inbox_titles(staff["officer"]))
 
     # The whole history on the request page and on the asset card: who, what, when, comment.
-    history = text(officer.get(f"/approvals/{req_id}/"))
+    history = page_text(officer.get(f"/approvals/{req_id}/"))
     for expected in ("王资产", "打印机老化，维修成本高于重置成本", "李局长", "同意报废", "提交了申请", "审批完成"):
         assert expected in history, expected
-    card = text(officer.get(f"/m/assets/{asset.pk}/"))
+    card = page_text(officer.get(f"/m/assets/{asset.pk}/"))
     assert "同意报废" in card and "已处置" in card and "申请资产处置</a>" not in card
 
 
@@ -148,9 +104,9 @@ def test_large_disposal_goes_on_to_the_district_finance_bureau_acting_in_the_dis
     assert beta_req.pk == req.pk
 
     finance = client_for(staff["finance"], DISTRICT_HOST)
-    listing = text(finance.get("/approvals/"))
+    listing = page_text(finance.get("/approvals/"))
     assert "甲单位" in listing and "乙单位" in listing and "公务车" in listing and "校车" in listing
-    page = text(finance.get(f"/approvals/alpha/{req.pk}/"))
+    page = page_text(finance.get(f"/approvals/alpha/{req.pk}/"))
     assert "公务车" in page and "同意，报区财政局" in page and "李局长" in page
     with schema_context(alpha.schema_name):
         step = ApprovalStep.objects.get(request_id=req.pk, key="finance_bureau")
@@ -164,11 +120,11 @@ def test_large_disposal_goes_on_to_the_district_finance_bureau_acting_in_the_dis
     with schema_context("public"):
         assert not DistrictPendingStep.objects.filter(unit=alpha, request_id=req.pk).exists()
         assert DistrictPendingStep.objects.filter(unit=beta, request_id=beta_req.pk).exists()
-    assert "周财政" in text(client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/{req.pk}/"))
+    assert "周财政" in page_text(client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/{req.pk}/"))
 
     # Someone without the district role sees nothing there and cannot act.
     outsider = client_for(make_user(district_roles=["district.hr_bureau"]), DISTRICT_HOST)
-    assert "校车" not in text(outsider.get("/approvals/"))
+    assert "校车" not in page_text(outsider.get("/approvals/"))
     assert outsider.get(f"/approvals/beta/{beta_req.pk}/").status_code == 404
 
 
@@ -202,7 +158,7 @@ def test_a_committee_step_needs_n_of_m_distinct_approvers(alpha, staff, make_use
     with schema_context(alpha.schema_name):
         step = ApprovalStep.objects.get(request_id=req.pk)
         assert step.status == "active"  # 1 of 2
-    with pytest.raises(services.ApprovalRefused) as refused:
+    with pytest.raises(Refused) as refused:
         decide(alpha, staff["head"], req, step=step)  # one vote per person
     assert refused.value.code == "already_voted"
     decide(alpha, third, req, comment="同意")
@@ -220,7 +176,7 @@ def test_nobody_approves_their_own_request_and_the_refusal_is_audited(alpha, sta
     both = make_user(alpha, ["platform.unit_admin", "assets.asset_officer"], name="孙兼职")
     asset = make_asset(alpha, value="1000.00")
     req = submit(alpha, both, asset)
-    with pytest.raises(services.ApprovalRefused) as refused:
+    with pytest.raises(Refused) as refused:
         decide(alpha, both, req)
     assert refused.value.code == "own_request"
     with schema_context(alpha.schema_name):
@@ -229,12 +185,12 @@ def test_nobody_approves_their_own_request_and_the_refusal_is_audited(alpha, sta
         assert denied.actor_id == both.pk and denied.detail == "own_request"
     # Through the page: no decision buttons, and a forged POST is refused with the reason.
     c = client_for(both, ALPHA_HOST)
-    page = text(c.get(f"/approvals/{req.pk}/"))
+    page = page_text(c.get(f"/approvals/{req.pk}/"))
     assert "不能审批本人提交的申请" in page and 'value="approve"' not in page
     with schema_context(alpha.schema_name):
         step = ApprovalStep.objects.get(request_id=req.pk)
     r = c.post(f"/approvals/{req.pk}/act/", {"action": "approve", "step": step.pk})
-    assert r.status_code == 403 and "不能审批本人提交的申请" in text(r)
+    assert r.status_code == 403 and "不能审批本人提交的申请" in page_text(r)
     # A delegate cannot approve for the requester either.
     with schema_context(alpha.schema_name):
         services.delegation_create(actor=both, delegate=staff["deputy"], role="platform.unit_admin",
@@ -252,7 +208,7 @@ def test_separation_of_duties_declared_by_the_request_type(alpha, staff, make_us
     asset = make_asset(alpha, value="120000.00")
     req = submit(alpha, staff["officer"], asset)
     decide(alpha, double, req, comment="同意")
-    with pytest.raises(services.ApprovalRefused) as refused:
+    with pytest.raises(Refused) as refused:
         decide(alpha, double, req)
     assert refused.value.code == "separation_of_duties" and "职责分离" in refused.value.message
     with schema_context(alpha.schema_name):
@@ -268,16 +224,16 @@ def test_only_holders_of_the_steps_role_in_the_right_place_may_act(alpha, beta, 
     asset = make_asset(alpha, value="90000.00")
     req = submit(alpha, staff["officer"], asset)
     # Unit admin of another unit: not a holder in alpha.
-    with pytest.raises(services.ApprovalRefused) as refused:
+    with pytest.raises(Refused) as refused:
         decide(alpha, beta_head, req)
     assert refused.value.code == "not_role_holder"
     assert client_for(beta_head, ALPHA_HOST).get(f"/approvals/{req.pk}/").status_code == 404
     # An asset officer of alpha does not hold the unit head's role.
-    with pytest.raises(services.ApprovalRefused):
+    with pytest.raises(Refused):
         decide(alpha, make_user(alpha, ["assets.asset_officer"]), req)
     decide(alpha, staff["head"], req)
     # The district step: a unit admin of alpha is not the district finance bureau…
-    with pytest.raises(services.ApprovalRefused) as refused:
+    with pytest.raises(Refused) as refused:
         decide(alpha, staff["deputy"], req)
     assert refused.value.code == "not_role_holder" and "区财政局" in refused.value.message
     # …and a member of alpha holding "district.finance_bureau" only as a name in alpha would not be
@@ -298,7 +254,7 @@ def test_a_second_decision_on_the_same_step_is_told_who_decided_and_when(alpha, 
     decide(alpha, staff["head"], req, step=step)  # …the head decides first
     r = deputy_page.post(f"/approvals/{req.pk}/act/", {"action": "reject", "step": step.pk, "comment": "不同意"})
     assert r.status_code == 409
-    body = text(r)
+    body = page_text(r)
     with schema_context(alpha.schema_name):
         step.refresh_from_db()
     assert "已由李局长于" in body and timezone.localtime(step.decided_at).strftime("%Y-%m-%d %H:%M") in body
@@ -341,13 +297,13 @@ def test_return_for_revision_resubmit_reject_and_withdraw(alpha, staff, make_ass
 
     # Withdraw: only the requester, and the asset returns to its status.
     again = submit(alpha, staff["officer"], asset)
-    with pytest.raises(services.ApprovalRefused):
+    with pytest.raises(Refused):
         with schema_context(alpha.schema_name):
             services.approval_withdraw(request_id=again.pk, actor=staff["head"])
     r = officer.post(f"/approvals/{again.pk}/act/", {"action": "withdraw"})
     assert r.status_code == 302
     assert asset_status(alpha, asset) == "idle"
-    history = text(officer.get(f"/approvals/{req.pk}/"))
+    history = page_text(officer.get(f"/approvals/{req.pk}/"))
     for expected in ("请补充评估报告", "已补充评估报告", "仍可使用，不予处置", "退回修改", "重新提交了申请", "已驳回"):
         assert expected in history, expected
 
@@ -372,9 +328,9 @@ def test_comments_on_any_step_appear_in_the_history(alpha, staff, make_user, mak
     kept = make_asset(alpha, value="300.00", custodian=keeper)
     kept_req = submit(alpha, staff["officer"], kept)
     keeper_client = client_for(keeper, ALPHA_HOST)
-    assert "提交了申请" in text(keeper_client.get(f"/m/assets/{kept.pk}/"))
+    assert "提交了申请" in page_text(keeper_client.get(f"/m/assets/{kept.pk}/"))
     assert keeper_client.get(f"/approvals/{kept_req.pk}/").status_code == 200
-    assert "请财政局关注残值评估" in text(client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/{req.pk}/"))
+    assert "请财政局关注残值评估" in page_text(client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/{req.pk}/"))
 
 
 def test_delegation_is_time_boxed_and_shows_for_whom(alpha, staff, make_user, make_asset):
@@ -382,12 +338,12 @@ def test_delegation_is_time_boxed_and_shows_for_whom(alpha, staff, make_user, ma
     now = timezone.now()
     asset = make_asset(alpha, value="1500.00")
     req = submit(alpha, staff["officer"], asset)
-    with pytest.raises(services.ApprovalRefused):
+    with pytest.raises(Refused):
         decide(alpha, stand_in, req)
     with schema_context(alpha.schema_name):
         past = services.delegation_create(actor=staff["head"], delegate=stand_in, role="platform.unit_admin",
                                           valid_from=now + timedelta(days=1), valid_until=now + timedelta(days=3))
-    with pytest.raises(services.ApprovalRefused):
+    with pytest.raises(Refused):
         decide(alpha, stand_in, req)  # not yet in force
     with schema_context(alpha.schema_name):
         Delegation.objects.filter(pk=past.pk).update(valid_from=now - timedelta(hours=1))
@@ -402,9 +358,9 @@ def test_delegation_is_time_boxed_and_shows_for_whom(alpha, staff, make_user, ma
     with schema_context(alpha.schema_name):
         Delegation.objects.filter(pk=past.pk).update(valid_from=now - timedelta(days=2),
                                                      valid_until=now - timedelta(seconds=1))
-    with pytest.raises(services.ApprovalRefused):
+    with pytest.raises(Refused):
         decide(alpha, stand_in, req2)
-    with schema_context(alpha.schema_name), pytest.raises(services.ApprovalRefused):
+    with schema_context(alpha.schema_name), pytest.raises(Refused):
         services.delegation_create(actor=staff["officer"], delegate=stand_in, role="platform.unit_admin",
                                    valid_from=now, valid_until=now + timedelta(days=1))
     with schema_context(alpha.schema_name), pytest.raises(ValidationError):
@@ -425,12 +381,12 @@ def test_district_roles_are_delegated_in_the_public_schema(alpha, staff, make_us
     req = submit(alpha, staff["officer"], asset)
     decide(alpha, staff["head"], req)
     c = client_for(colleague, DISTRICT_HOST)
-    assert "甲单位" in text(c.get("/approvals/"))
+    assert "甲单位" in page_text(c.get("/approvals/"))
     with schema_context(alpha.schema_name):
         step = ApprovalStep.objects.get(request=req, status="active")
     assert c.post(f"/approvals/alpha/{req.pk}/act/", {"action": "approve", "step": step.pk}).status_code == 302
     assert asset_status(alpha, asset) == "disposed"
-    page = text(client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/{req.pk}/"))
+    page = page_text(client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/{req.pk}/"))
     assert "郑科员" in page and "代周财政" in page
 
 
@@ -440,7 +396,7 @@ def test_district_roles_are_delegated_in_the_public_schema(alpha, staff, make_us
 def test_module_admins_edit_a_chain_validated_and_audited(alpha, staff, make_user, make_asset, client_for):
     admin = make_user(alpha, ["assets.module_admin"], name="资产模块管理员")
     c = client_for(admin, ALPHA_HOST)
-    page = text(c.get(f"/approvals/chains/{DISPOSAL}/"))
+    page = page_text(c.get(f"/approvals/chains/{DISPOSAL}/"))
     assert "单位负责人审批" in page and "@disposal_bureau_threshold" in page
 
     in_flight = submit(alpha, staff["officer"], make_asset(alpha, value="90000.00"))
@@ -456,14 +412,14 @@ def test_module_admins_edit_a_chain_validated_and_audited(alpha, staff, make_use
     head = {"key": "unit_head", "name_zh": "单位负责人审批", "role": "platform.unit_admin", "quorum": "1"}
     bad = post([head, {"key": "bureau", "name_zh": "财政局", "role": "district.finance_bureau",
                        "conditions": "amount >= lots"}])
-    assert bad.status_code == 400 and "金额格式不正确" in text(bad)
+    assert bad.status_code == 400 and "金额格式不正确" in page_text(bad)
     bad = post([head, {"key": "audit", "name_zh": "审计", "role": "platform.audit_admin", "quorum": "1"}])
-    assert bad.status_code == 400 and '<option value="platform.audit_admin"' not in text(bad)  # not offered
+    assert bad.status_code == 400 and '<option value="platform.audit_admin"' not in page_text(bad)  # not offered
     with schema_context(alpha.schema_name), pytest.raises(ValidationError, match="三员不参与业务审批"):
         services.approval_chain_update(type_key=DISPOSAL, actor=admin, steps=[
             {"key": "audit", "name_zh": "审计", "role": "platform.audit_admin"}])
     bad = post([head, {"key": "unit_head", "name_zh": "重复", "role": "platform.unit_admin", "quorum": "1"}])
-    assert bad.status_code == 400 and "步骤代码 unit_head 重复" in text(bad)
+    assert bad.status_code == 400 and "步骤代码 unit_head 重复" in page_text(bad)
     with schema_context(alpha.schema_name):
         assert not AuditEvent.objects.filter(action="approvals.chain.update").exists()
 
@@ -493,7 +449,7 @@ def test_module_admins_edit_a_chain_validated_and_audited(alpha, staff, make_use
 
     # Staff cannot reach the page, nor change a chain through the service.
     assert client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/chains/{DISPOSAL}/").status_code == 404
-    with schema_context(alpha.schema_name), pytest.raises(services.ApprovalRefused):
+    with schema_context(alpha.schema_name), pytest.raises(Refused):
         services.approval_chain_update(type_key=DISPOSAL, actor=staff["officer"], steps=[head])
     # Back to the default.
     assert c.post(f"/approvals/chains/{DISPOSAL}/", {"reset": "1"}).status_code == 302
@@ -531,7 +487,7 @@ def test_deadlines_remind_then_escalate_once(alpha, staff, make_user, make_asset
         assert step.due_at == start + timedelta(hours=48)
         assert services.deadlines_check(now=start + timedelta(hours=10)) == {"reminded": 0, "overdue": 0,
                                                                              "escalated": 0}
-        with pytest.raises(services.ApprovalRefused):
+        with pytest.raises(Refused):
             decide(alpha, boss, req)  # not theirs before the escalation
         assert services.deadlines_check(now=start + timedelta(hours=30))["reminded"] == 1
         assert services.deadlines_check(now=start + timedelta(hours=31))["reminded"] == 0  # once
@@ -550,7 +506,7 @@ def test_deadlines_remind_then_escalate_once(alpha, staff, make_user, make_asset
     with schema_context(alpha.schema_name):
         req.refresh_from_db()
         assert req.status == "approved"
-    page = text(client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/{req.pk}/"))
+    page = page_text(client_for(staff["officer"], ALPHA_HOST).get(f"/approvals/{req.pk}/"))
     assert "已升级" in page and "超期，由我审批" in page
 
 
@@ -559,7 +515,8 @@ def test_conditions_read_as_written_and_route_by_facts_and_rules(alpha):
 
     manifest, atype = get_type(DISPOSAL)
     # Full-width punctuation from a Chinese input method is read too.
-    conditions = parse_conditions("amount >= @disposal_bureau_threshold；category in 通用设备，专用设备", atype, manifest)
+    conditions = parse_conditions("amount >= @disposal_bureau_threshold；category in 通用设备，专用设备", atype,
+                                  manifest)
     assert conditions == [{"field": "amount", "op": ">=", "rule": "disposal_bureau_threshold"},
                           {"field": "category", "op": "in", "value": ["通用设备", "专用设备"]}]
     assert format_conditions(conditions) == "amount >= @disposal_bureau_threshold; category in 通用设备,专用设备"

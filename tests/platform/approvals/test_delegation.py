@@ -7,7 +7,6 @@ service refuses it too, and the trail says who ended the delegation. A unit role
 delegation lives in the unit, a district role's in the public schema: both are checked."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -15,15 +14,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.conftest import ALPHA_HOST, DISTRICT_HOST
+from tests.support.approvals import asset_status, decide, submit
+from tests.support.pages import page_text
 from zhengtong.approvals import services
 from zhengtong.approvals.models import ApprovalAction, ApprovalRequest, ApprovalStep, Delegation
 from zhengtong.audit.models import AuditEvent
-
-from .test_approvals import asset_status, decide, staff, submit  # noqa: F401 (staff is a fixture)
-
-
-def _text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
+from zhengtong.core.errors import Refused
 
 
 def _period() -> dict[str, str]:
@@ -49,7 +45,7 @@ def test_a_revoked_unit_delegate_can_no_longer_decide(alpha, staff, make_user, m
     asset = make_asset(alpha, name="待处置的旧电脑", value="1500.00")
     req = submit(alpha, staff["officer"], asset)
     delegate = client_for(stand_in, ALPHA_HOST)
-    assert "待处置的旧电脑" in _text(delegate.get("/approvals/"))  # in force: waiting for the delegate
+    assert "待处置的旧电脑" in page_text(delegate.get("/approvals/"))  # in force: waiting for the delegate
 
     r = head.post(f"/approvals/delegations/{delegation.pk}/revoke/")
     assert r.status_code == 302
@@ -61,11 +57,11 @@ def test_a_revoked_unit_delegate_can_no_longer_decide(alpha, staff, make_user, m
         assert revoke.result == "success" and revoke.after == {"revoked": True}
 
     # The request is no longer the delegate's to decide: not listed, refused on its page and in the service.
-    assert "待处置的旧电脑" not in _text(delegate.get("/approvals/"))
+    assert "待处置的旧电脑" not in page_text(delegate.get("/approvals/"))
     step = _active_step(alpha, req)
     r = delegate.post(f"/approvals/{req.pk}/act/", {"action": "approve", "step": step.pk, "comment": "照批"})
     assert r.status_code in (403, 404)
-    with pytest.raises(services.ApprovalRefused):
+    with pytest.raises(Refused):
         decide(alpha, stand_in, req)
     with schema_context(alpha.schema_name):
         assert ApprovalRequest.objects.get(pk=req.pk).status == "pending"
@@ -91,7 +87,7 @@ def test_only_the_delegator_ends_a_delegation_and_a_refused_attempt_is_audited(a
         with schema_context(alpha.schema_name):
             assert AuditEvent.objects.filter(action="approvals.delegate.revoke", actor_id=other.pk,
                                              result="denied").exists()
-            with pytest.raises(services.ApprovalRefused):
+            with pytest.raises(Refused):
                 services.delegation_revoke(actor=other, delegation_id=delegation.pk, role_schema=alpha.schema_name)
     with schema_context(alpha.schema_name):
         delegation.refresh_from_db()
@@ -110,7 +106,7 @@ def test_a_revoked_district_delegate_can_no_longer_decide(alpha, staff, make_use
     req = submit(alpha, staff["officer"], asset)
     decide(alpha, staff["head"], req)  # the unit's step; the district finance bureau's step is next
     c = client_for(colleague, DISTRICT_HOST)
-    assert "大额处置的服务器" in _text(c.get("/approvals/"))
+    assert "大额处置的服务器" in page_text(c.get("/approvals/"))
 
     assert finance.post(f"/approvals/delegations/{delegation.pk}/revoke/").status_code == 302
     with schema_context("public"):
@@ -119,11 +115,11 @@ def test_a_revoked_district_delegate_can_no_longer_decide(alpha, staff, make_use
         assert AuditEvent.objects.filter(action="approvals.delegate.revoke", actor_id=staff["finance"].pk,
                                          object_id=str(delegation.pk), result="success").exists()
 
-    assert "大额处置的服务器" not in _text(c.get("/approvals/"))
+    assert "大额处置的服务器" not in page_text(c.get("/approvals/"))
     step = _active_step(alpha, req)
     r = c.post(f"/approvals/alpha/{req.pk}/act/", {"action": "approve", "step": step.pk})
     assert r.status_code in (403, 404)
-    with pytest.raises(services.ApprovalRefused):
+    with pytest.raises(Refused):
         with schema_context(alpha.schema_name):
             services.approval_decide(request_id=req.pk, step_id=step.pk, actor=colleague, decision="approve",
                                      via_district=True)

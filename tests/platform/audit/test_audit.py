@@ -15,37 +15,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.conftest import ALPHA_HOST
+from tests.support.audit import age_events, q, raw, tamper
 from zhengtong.audit import database
 from zhengtong.audit.context import acting_as
 from zhengtong.audit.models import AuditEvent
 from zhengtong.audit.services import audit_purge, audit_record, verify_chain, verify_trail
-
-
-def q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def raw(sql: str, params=None):
-    with connection.cursor() as cur:
-        cur.execute(sql, params or [])
-        return cur.fetchall() if cur.description else None
-
-
-def tamper(schema: str, sql: str, params=None):
-    """What someone with the owner's rights could do: switch the guard off and edit."""
-    raw(f"ALTER TABLE {q(schema)}.audit_auditevent DISABLE TRIGGER zt_audit_guard")
-    raw(sql, params)
-    raw(f"ALTER TABLE {q(schema)}.audit_auditevent ENABLE TRIGGER zt_audit_guard")
-
-
-def age_events(schema: str, through_id: int, days: int) -> None:
-    """Make the events up to ``through_id`` look ``days`` older, re-sealed as if they had
-    been written then (test set-up: the database clock cannot be turned back)."""
-    raw(f"ALTER TABLE {q(schema)}.audit_auditevent DISABLE TRIGGER zt_audit_guard")
-    raw(f"UPDATE {q(schema)}.audit_auditevent SET occurred_at = occurred_at - make_interval(days => %s)"
-        f" WHERE id <= %s", [days, through_id])
-    database.relink(schema)
-    raw(f"ALTER TABLE {q(schema)}.audit_auditevent ENABLE TRIGGER zt_audit_guard")
 
 
 def data_events(schema: str, **filters):

@@ -13,11 +13,10 @@ import pytest
 from django.db import connection, connections
 from django_tenants.utils import schema_context
 
+from tests.support.audit import age_events
 from tests.support.worker import running_worker
 from zhengtong.audit.models import AuditEvent
 from zhengtong.audit.services import audit_record, verify_trail
-
-from .test_audit import age_events
 
 
 @pytest.mark.worker

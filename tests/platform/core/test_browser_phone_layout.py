@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.support.browser import chromium, live_server
+from tests.support.browser import chromium, live_server, sign_in
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 # How many text lines a cell is tall: one character per line shows up as many lines.
 CELL_LINES = """el => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)"""
-
-
-def _sign_in(page, base, email):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(f"{base}/")
 
 
 @pytest.mark.browser
@@ -42,7 +33,7 @@ def test_phone_menu_collapses_and_tables_scroll(django_db_setup, django_db_block
         with live_server() as port, chromium() as browser:
             base = f"http://{host}:{port}"
             page = browser.new_context(**PHONE).new_page()
-            _sign_in(page, base, officer.email)
+            sign_in(page, base, officer)
             menu = page.get_by_role("button", name="菜单")
             assets_link = page.locator("aside.sidebar a[href='/m/assets/']")
 
@@ -80,7 +71,7 @@ def test_phone_menu_collapses_and_tables_scroll(django_db_setup, django_db_block
 
             # On a desktop the sidebar is simply there, and no menu button stands in the way.
             desk = browser.new_context(**DESKTOP).new_page()
-            _sign_in(desk, base, officer.email)
+            sign_in(desk, base, officer)
             desk.goto(f"{base}/m/assets/")
             assert desk.locator("aside.sidebar a[href='/m/assets/']").is_visible()
             assert not desk.get_by_role("button", name="菜单").is_visible()

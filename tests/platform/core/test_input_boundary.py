@@ -364,26 +364,20 @@ def test_in_a_browser_a_double_click_registers_one_card_and_pasted_control_chara
     from django.db import connection
 
     from modules.assets.models import Asset
-    from tenants.services import unit_onboard
-    from tests.conftest import PASSWORD
-    from tests.modules.assets.test_browser_journey import _login
-    from tests.support.browser import chromium, live_server
+    from tests.support.browser import chromium, live_server, signed_in_page
     from tests.support.committed import drop_unit, drop_users
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tests.support.factories import MemberFactory, UnitFactory
 
     slug = "sr" + uuid.uuid4().hex[:6]
     with django_db_blocker.unblock():
-        unit = unit_onboard(name="浏览器录入局", slug=slug, module_keys=["assets"], check_actor=False,
-                            send_invite=False).unit
-        user = User.objects.create_user(email=f"officer-{slug}@test.cn", password=PASSWORD, name="资产管理员 周")
-        member_roles_set(unit=unit, user=user, role_keys=["assets.asset_officer"], actor=None,
-                         enforce_grantor=False)
+        unit = UnitFactory(name="浏览器录入局", slug=slug, module_keys=["assets"])
+        user = MemberFactory(unit=unit, roles=["assets.asset_officer"], email=f"officer-{slug}@test.cn",
+                             name="资产管理员 周")
         connection.set_schema_to_public()
         try:
             with live_server() as port, chromium() as browser:
                 base = f"http://{slug}.zt.test:{port}"
-                page = _login(browser, base, user)
+                page = signed_in_page(browser, base, user)
                 page.goto(f"{base}/m/assets/new/")
                 page.fill("input[name=name]", "双击登记的打印机")
                 page.fill("input[name=original_value]", "2600.00")

@@ -130,7 +130,7 @@ def test_two_people_save_the_edit_form_at_once(django_db_setup, django_db_blocke
             start.wait(10)
             return c.post(f"/m/assets/{asset.pk}/edit/", _form(asset, location=location, version="1"))
 
-        threads = [in_thread(save, c, loc) for c, loc in zip(clients, ["三楼档案室", "一楼大厅"])]
+        threads = [in_thread(save, c, loc) for c, loc in zip(clients, ["三楼档案室", "一楼大厅"], strict=True)]
         for t, _ in threads:
             t.join(30)
         responses = [box["value"] for _, box in threads]

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from tests.conftest import ALPHA_HOST
-from tests.modules.personnel.test_exchange import _structure
+from tests.support.personnel import department_with_post
 from zhengtong.imports.definitions import normalise_header
 from zhengtong.imports.registry import all_imports, get_import
 from zhengtong.imports.writers import template_workbook
@@ -38,7 +38,7 @@ def _assets(alpha, make_user):
 
 
 def _people(alpha, make_user):
-    _structure(alpha, dept_name="办公室", post_title="文秘", establishment=3)
+    department_with_post(alpha, dept_name="办公室", post_title="文秘", establishment=3)
     return make_user(alpha, ["personnel.hr"])
 
 
@@ -214,7 +214,7 @@ def test_the_filing_import_reports_bad_values_on_their_row_and_column(alpha, mak
     for bad in FILING_BAD:
         ws = openpyxl.Workbook().active
         ws.append(headers)
-        ws.append([bad if h == header else c.value for h, c in zip(headers, template[2])])
+        ws.append([bad if h == header else c.value for h, c in zip(headers, template[2], strict=False)])
         buf = io.BytesIO()
         ws.parent.save(buf)
         with schema_context(alpha.schema_name):

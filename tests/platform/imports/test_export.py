@@ -10,10 +10,9 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.conftest import ALPHA_HOST
+from tests.support.asset_imports import last_job, problems, upload
 from zhengtong.audit.models import AuditEvent
 from zhengtong.imports.models import ImportJob
-
-from .test_imports import last_job, problems, upload
 
 
 @pytest.fixture
@@ -55,8 +54,8 @@ def test_a_custodians_export_holds_only_their_assets(people, assets, client_for)
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in r["Content-Disposition"]
     rows = xlsx_rows(b"".join(r.streaming_content))
-    assert rows[0][:9] == ("资产编号", "资产名称", "资产分类", "规格型号", "原值（元）", "取得日期", "使用部门", "存放地点",
-                           "使用人邮箱")
+    assert rows[0][:9] == ("资产编号", "资产名称", "资产分类", "规格型号", "原值（元）", "取得日期", "使用部门",
+                           "存放地点", "使用人邮箱")
     assert sorted(r[0] for r in rows[1:]) == ["EX-001", "EX-002"]
     li1 = next(r for r in rows if r[0] == "EX-001")
     assert li1[4] == 4999.99 and li1[5].date().isoformat() == "2024-01-15" and li1[8] == "li@alpha.cn"

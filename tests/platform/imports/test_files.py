@@ -13,9 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
+from tests.support.asset_imports import HEADERS, asset_count, last_job, problems, row, upload, xlsx
 from zhengtong.imports.models import ImportJob
-
-from .test_imports import HEADERS, asset_count, last_job, problems, row, upload, xlsx
 
 
 @pytest.fixture

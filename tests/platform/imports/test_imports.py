@@ -14,53 +14,9 @@ from django_tenants.utils import schema_context
 from modules.assets.models import Asset
 from modules.assets.selectors import asset_list
 from tests.conftest import ALPHA_HOST, BETA_HOST
+from tests.support.asset_imports import HEADERS, UPLOAD_URL, asset_count, last_job, problems, row, upload, xlsx
 from zhengtong.audit.models import AuditEvent
 from zhengtong.imports.models import ImportJob
-
-HEADERS = ["资产编号", "资产名称*", "资产分类", "规格型号", "原值（元）*", "取得日期*", "使用部门", "存放地点", "使用人邮箱"]
-UPLOAD_URL = "/imports/assets.asset/"
-
-
-def xlsx(rows, headers=HEADERS) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(headers)
-    for r in rows:
-        ws.append(list(r))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def row(number=None, name="台式计算机", value=Decimal("5000.00"), acquired=date(2024, 3, 1), custodian=None,
-        category="通用设备", spec="联想 M720", department="办公室", location="301室"):
-    return [number, name, category, spec, value, acquired, department, location, custodian]
-
-
-def upload(client, data: bytes, name="资产.xlsx", dry_run=False):
-    payload = {"file": SimpleUploadedFile(name, data)}
-    if dry_run:
-        payload["dry_run"] = "on"
-    return client.post(UPLOAD_URL, payload)
-
-
-def last_job(schema="u_alpha") -> ImportJob:
-    with schema_context(schema):
-        return ImportJob.objects.latest("id")
-
-
-def problems(job: ImportJob) -> list[tuple[int, str, str]]:
-    from django.utils import translation
-
-    from zhengtong.imports.services import render_message
-
-    with translation.override("zh-hans"):
-        return [(e["row"], e["column"], render_message(e["message"], e["params"])) for e in job.errors]
-
-
-def asset_count(schema="u_alpha") -> int:
-    with schema_context(schema):
-        return Asset.objects.count()
 
 
 @pytest.fixture
@@ -292,9 +248,9 @@ def test_units_are_isolated_numbers_and_members_are_per_unit(officer, client_for
     with schema_context("u_alpha"):
         assert Asset.objects.get(number="SAME-1").pk == beta_asset.pk or True  # ids repeat across units
         assert Asset.objects.get(number="SAME-1").name == "甲单位资产"
-    assert client_for(officer, ALPHA_HOST).get("/imports/jobs/%d/" % last_job().pk).status_code == 200
+    assert client_for(officer, ALPHA_HOST).get(f"/imports/jobs/{last_job().pk}/").status_code == 200
     beta_officer = make_user(beta, ["assets.asset_officer"])
-    assert client_for(beta_officer, BETA_HOST).get("/imports/jobs/%d/" % last_job().pk).status_code == 404
+    assert client_for(beta_officer, BETA_HOST).get(f"/imports/jobs/{last_job().pk}/").status_code == 404
 
 
 def test_problem_list_downloads_as_xlsx(officer, client_for):

@@ -27,11 +27,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from tests.support.asset_imports import row, xlsx
 from tests.support.committed import scratch_unit, wait_for
 from tests.support.worker import running_worker
 from tests.support.worker import test_database_url as database_url
-
-from .test_imports import row, xlsx
 
 ROWS = 400
 STALE_AFTER = 3  # seconds without a heartbeat: stuck
@@ -175,9 +174,8 @@ def test_a_stuck_inline_import_is_offered_to_its_uploader_only_and_runs_again_in
     from django.utils import timezone
 
     from tests.conftest import ALPHA_HOST
+    from tests.support.asset_imports import row, xlsx
     from zhengtong.imports.models import ImportJob
-
-    from .test_imports import row, xlsx
 
     settings.IMPORTS_INLINE_MAX_BYTES = 1024 * 1024
     officer = make_user(alpha, ["assets.asset_officer"])

@@ -6,21 +6,17 @@ what it needs and drops the unit's schema afterwards (the session's units stay c
 """
 from __future__ import annotations
 
-import shutil
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django_tenants.utils import schema_context
 
-from tests.conftest import PASSWORD
+from tests.support.asset_imports import row, xlsx
 from tests.support.worker import running_worker
-
-from .test_imports import row, xlsx
 
 ROWS = 3000
 
@@ -29,9 +25,8 @@ ROWS = 3000
 def test_a_large_import_runs_in_a_real_worker_with_progress(django_db_setup, django_db_blocker, client_for):
     from modules.assets.models import Asset
     from modules.assets.selectors import asset_list
-    from tenants.services import unit_onboard
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tests.support.committed import drop_unit, drop_users
+    from tests.support.factories import MemberFactory, UnitFactory
     from zhengtong.audit.models import AuditEvent
     from zhengtong.imports.models import ImportJob
 
@@ -40,15 +35,11 @@ def test_a_large_import_runs_in_a_real_worker_with_progress(django_db_setup, dja
     unit = None
     with django_db_blocker.unblock():
         try:
-            unit = unit_onboard(name="导入测试单位", slug=slug, module_keys=["assets"], check_actor=False,
-                                send_invite=False).unit
-            officer = User.objects.create_user(email=f"officer@{slug}.cn", password=PASSWORD, name="专管员")
-            holder = User.objects.create_user(email=f"holder@{slug}.cn", password=PASSWORD, name="使用人")
+            unit = UnitFactory(name="导入测试单位", slug=slug, module_keys=["assets"])
+            officer = MemberFactory(unit=unit, roles=["assets.asset_officer"], email=f"officer@{slug}.cn",
+                                    name="专管员")
+            holder = MemberFactory(unit=unit, roles=["assets.custodian"], email=f"holder@{slug}.cn", name="使用人")
             users = [officer, holder]
-            member_roles_set(unit=unit, user=officer, role_keys=["assets.asset_officer"], actor=None,
-                             enforce_grantor=False)
-            member_roles_set(unit=unit, user=holder, role_keys=["assets.custodian"], actor=None,
-                             enforce_grantor=False)
             rows = [row(None if i % 2 else f"W-{i:05d}", f"资产{i}", value=f"{i}.50",
                         custodian=holder.email if i % 3 == 0 else None) for i in range(ROWS)]
             data = xlsx(rows)
@@ -87,15 +78,7 @@ def test_a_large_import_runs_in_a_real_worker_with_progress(django_db_setup, dja
             done_page = client.get(job_url).content.decode()
             assert "已导入" in done_page and "http-equiv=\"refresh\"" not in done_page
         finally:
-            connection.set_schema_to_public()
             if unit is not None:
-                shutil.rmtree(Path(settings.MEDIA_ROOT) / unit.schema_name, ignore_errors=True)
-                unit.delete(force_drop=True)  # drops the schema with its assets, grants and jobs
-            for user in users:
-                User.objects.delete_user(user)  # django-tenant-users' way: out of every unit, inactive
-                try:
-                    with transaction.atomic():
-                        User.objects.filter(pk=user.pk)._raw_delete(User.objects.db)
-                except IntegrityError:
-                    pass  # something else refers to the account: leave it, inactive and in no unit
+                drop_unit(unit)  # the schema with its assets, grants and jobs, and its media folder
+            drop_users(users)
             connection.set_schema_to_public()

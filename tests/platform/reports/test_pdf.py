@@ -166,7 +166,7 @@ def test_rasterised_title_shows_real_glyphs_not_boxes(tmp_path):
     # Pango draws thin boxes for the missing glyphs (seen: 363 ink pixels for the glyphs, 80 for
     # the boxes) — not what we print.
     assert 0 < box_ink * 2 < ink, (ink, box_ink)
-    differing = sum(a != b for a, b in zip(bits, box_bits))
+    differing = sum(a != b for a, b in zip(bits, box_bits, strict=False))
     assert differing > ink // 2, (ink, box_ink, differing)
 
 
@@ -275,7 +275,7 @@ def test_planned_row_heights_are_the_heights_weasyprint_lays_out():
             yield from rows(child)
 
     multi_line = 0
-    for page, planned in zip(document.pages, plan.pages):
+    for page, planned in zip(document.pages, plan.pages, strict=False):
         rendered = [r.height * 0.75 for r in rows(page._page_box)]  # CSS px → pt
         expected = [plan.header_height, *planned.heights] if planned.rows else []  # closing-only page
         assert rendered == pytest.approx(expected, abs=0.01)

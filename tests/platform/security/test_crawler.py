@@ -48,9 +48,8 @@ from django.utils.regex_helper import normalize
 from django_tenants.utils import schema_context
 
 from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
-from zhengtong.registry.registry import THREE_ADMINS, module_keys, unit_roles
-
 from tests.support.two_factor import verified_session
+from zhengtong.registry.registry import THREE_ADMINS, module_keys, unit_roles
 
 TENANT_URLS = "zhengtong.urls_tenant"
 PUBLIC_URLS = "zhengtong.urls_public"
@@ -280,7 +279,7 @@ def collect_routes(urlconf: str) -> list[Route]:
         keyed = keyed_values(namespaces, entry.name, params)
         for values in itertools.product(*keyed.values()):  # one empty combination for unkeyed routes
             route = Route(urlconf, namespaces, entry.name, patterns, entry.callback, params=params,
-                          keyed=dict(zip(keyed, values)))
+                          keyed=dict(zip(keyed, values, strict=True)))
             route.cls = classify(route)
             if urlconf == TENANT_URLS:
                 gated = [ns for ns in namespaces if ns in module_keys()]
@@ -325,7 +324,7 @@ def build_path(route: Route, object_id: int, unit_slug: str = "alpha") -> str | 
         path = "/"
         for p in route.patterns:
             if isinstance(p, RoutePattern):
-                path += re.sub(r"<(?:[^>:]+:)?([^>]+)>", lambda m: values[m.group(1)], str(p))
+                path += re.sub(r"<(?:[^>:]+:)?([^>]+)>", lambda m, values=values: values[m.group(1)], str(p))
             elif isinstance(p, RegexPattern):
                 fmt, _ = normalize(p._regex)[0]
                 path += fmt % values
@@ -501,7 +500,7 @@ def seed_stocktake(unit, *, pk, marker, owner, make_asset):
 
 
 def seed_equipment_custody(unit, *, pk, marker, owner, make_asset):
-    # A key, a hand-over task, a damage incident and a semester evaluation with the id (e2custody).
+    # A key, a hand-over task, a damage incident and a semester evaluation with the id (equipment custody).
     # Their place gets an id of its own, so a seeder of the equipment core can use ``pk`` for places.
     from datetime import date
 
@@ -522,7 +521,7 @@ def seed_equipment_custody(unit, *, pk, marker, owner, make_asset):
 
 
 def seed_equipment(unit, *, pk, marker, owner, make_asset):
-    # A place, device type, device, training course and repair ticket with the id (e1equip).
+    # A place, device type, device, training course and repair ticket with the id (equipment).
     from modules.equipment.models import Device, DeviceType, Place, RepairTicket, TrainingCourse
 
     course = TrainingCourse.objects.create(pk=pk, title=f"{marker} 培训 {pk}", material=marker)
@@ -534,7 +533,7 @@ def seed_equipment(unit, *, pk, marker, owner, make_asset):
 
 
 def seed_personnel(unit, *, pk, marker, owner, make_asset):
-    # A department, post, staff record (with history), move and hand-over item with the id (p1core).
+    # A department, post, staff record (with history), move and hand-over item with the id (personnel).
     from datetime import date
 
     from modules.personnel import crypto
@@ -558,7 +557,7 @@ def seed_personnel(unit, *, pk, marker, owner, make_asset):
 
 def seed_personnel_exchange(unit, *, pk, marker, owner, make_asset):
     # A cross-unit transfer (public schema, ids unique) sent by the first unit seeded with ``pk`` to
-    # a unit that is neither session unit (p2exchange): only the sender's HR may see its marker; the
+    # a unit that is neither session unit (personnel exchange): only the sender's HR may see its marker; the
     # named receiver's view is checked by tests/modules/personnel/test_exchange.py.
     import uuid
     from datetime import date
@@ -582,7 +581,7 @@ def seed_personnel_exchange(unit, *, pk, marker, owner, make_asset):
 
 
 def seed_lending(unit, *, pk, marker, owner, make_asset):
-    # An active renting contract on the seeded asset, with an income entry, both with the id (a2pool).
+    # An active renting contract on the seeded asset, with an income entry, both with the id (assets leasing).
     from datetime import date
     from decimal import Decimal
 

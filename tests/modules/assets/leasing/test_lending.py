@@ -10,75 +10,26 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from modules.assets.leasing import selectors, services
 from modules.assets.leasing.models import LeaseContract
 from modules.assets.models import Asset
 from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
-from zhengtong.approvals import services as approvals
-from zhengtong.approvals.models import ApprovalStep
-from zhengtong.notifications.models import Notification
-
-LENDING = "assets.lending"
 from tests.support.documents import PDF  # noqa: E402  (uploads must be real PDFs)
-
-
-@pytest.fixture
-def staff(alpha, beta, make_user):
-    return {
-        "officer": make_user(alpha, ["assets.asset_officer"], name="甲专管员"),
-        "head": make_user(alpha, ["platform.unit_admin"], name="甲局长"),
-        "custodian": make_user(alpha, ["assets.custodian"], name="甲使用人"),
-        "officer_b": make_user(beta, ["assets.asset_officer"], name="乙专管员"),
-        "head_b": make_user(beta, ["platform.unit_admin"], name="乙校长"),
-        "bureau": make_user(district_roles=["district.finance_bureau"], name="区国资办"),
-    }
-
-
-def _request(unit, officer, asset, *, kind="rent", rent="24000.00", days=365, start=None, counterparty="某某餐饮公司"):
-    start = start or timezone.localdate()
-    with schema_context(unit.schema_name):
-        return services.lease_request_create(actor=officer, asset=asset, kind=kind, counterparty=counterparty,
-                                             term_start=start, term_end=start + timedelta(days=days),
-                                             rent=Decimal(rent), contract_number="ZL-2026-01")
-
-
-def _submit(unit, officer, contract):
-    with schema_context(unit.schema_name):
-        return approvals.approval_submit(type_key=LENDING, subject_id=contract.pk, actor=officer, reason="盘活闲置")
-
-
-def _decide(unit, user, req, decision="approve", district=False, comment=""):
-    with schema_context(unit.schema_name):
-        step = ApprovalStep.objects.get(request_id=req.pk, status="active")
-        return approvals.approval_decide(request_id=req.pk, step_id=step.pk, actor=user, decision=decision,
-                                         comment=comment, via_district=district)
-
-
-def _state(unit, contract):
-    with schema_context(unit.schema_name):
-        c = LeaseContract.objects.select_related("asset").get(pk=contract.pk)
-        return c.status, c.asset.status
-
-
-def _active(unit, staff, make_asset, value="8000.00", **kw):
-    asset = make_asset(unit, name="临街门面", value=value)
-    contract = _request(unit, staff["officer"], asset, **kw)
-    _decide(unit, staff["head"], _submit(unit, staff["officer"], contract))
-    return asset, contract
+from tests.support.lending import active_lease, lease_decide, lease_request, lease_state, lease_submit
+from zhengtong.notifications.models import Notification
 
 
 def test_small_value_needs_the_unit_head_only_and_the_card_shows_the_renter(alpha, staff, make_asset, client_for):
     asset = make_asset(alpha, name="临街门面", value="8000.00")
-    contract = _request(alpha, staff["officer"], asset)
-    req = _submit(alpha, staff["officer"], contract)
+    contract = lease_request(alpha, staff["officer"], asset)
+    req = lease_submit(alpha, staff["officer"], contract)
     with schema_context(alpha.schema_name):
         assert list(req.steps.values_list("key", flat=True)) == ["unit_head"]
-    assert _state(alpha, contract) == ("in_approval", "in_use")  # nothing goes out before approval
-    _decide(alpha, staff["head"], req)
-    assert _state(alpha, contract) == ("active", "rented")
+    assert lease_state(alpha, contract) == ("in_approval", "in_use")  # nothing goes out before approval
+    lease_decide(alpha, staff["head"], req)
+    assert lease_state(alpha, contract) == ("active", "rented")
     card = client_for(staff["officer"], ALPHA_HOST).get(f"/m/assets/{asset.pk}/").content.decode()
     until = contract.term_end.strftime("%Y-%m-%d")
     assert "某某餐饮公司" in card and until in card
@@ -89,38 +40,38 @@ def test_large_value_goes_on_to_the_bureau_by_the_units_threshold(alpha, staff, 
     from zhengtong.registry.rules import module_rules_update, rules_for
 
     asset = make_asset(alpha, name="办公楼一层", value="300000.00")
-    contract = _request(alpha, staff["officer"], asset)
-    req = _submit(alpha, staff["officer"], contract)
+    contract = lease_request(alpha, staff["officer"], asset)
+    req = lease_submit(alpha, staff["officer"], contract)
     with schema_context(alpha.schema_name):
         assert list(req.steps.values_list("key", flat=True)) == ["unit_head", "finance_bureau"]
-    _decide(alpha, staff["head"], req)
-    assert _state(alpha, contract) == ("in_approval", "in_use")  # waiting for the bureau
-    _decide(alpha, staff["bureau"], req, district=True)
-    assert _state(alpha, contract) == ("active", "rented")
+    lease_decide(alpha, staff["head"], req)
+    assert lease_state(alpha, contract) == ("in_approval", "in_use")  # waiting for the bureau
+    lease_decide(alpha, staff["bureau"], req, district=True)
+    assert lease_state(alpha, contract) == ("active", "rented")
 
     # A unit raising its threshold keeps the same asset with the unit head only.
     other = make_asset(alpha, name="办公楼二层", value="300000.00")
     with schema_context(alpha.schema_name):
         module_rules_update(manifest=MANIFEST, actor=staff["head"],
                             values={**rules_for(MANIFEST), "lending_bureau_threshold": Decimal("500000.00")})
-    req2 = _submit(alpha, staff["officer"], _request(alpha, staff["officer"], other))
+    req2 = lease_submit(alpha, staff["officer"], lease_request(alpha, staff["officer"], other))
     with schema_context(alpha.schema_name):
         assert list(req2.steps.values_list("key", flat=True)) == ["unit_head"]
 
 
 def test_rejected_request_leaves_the_asset_as_it_was(alpha, staff, make_asset):
     asset = make_asset(alpha, name="会议室", value="8000.00")
-    contract = _request(alpha, staff["officer"], asset, kind="lend", rent="0")
-    _decide(alpha, staff["head"], _submit(alpha, staff["officer"], contract), decision="reject",
+    contract = lease_request(alpha, staff["officer"], asset, kind="lend", rent="0")
+    lease_decide(alpha, staff["head"], lease_submit(alpha, staff["officer"], contract), decision="reject",
             comment="对方资质不符")
-    assert _state(alpha, contract) == ("rejected", "in_use")
+    assert lease_state(alpha, contract) == ("rejected", "in_use")
     with schema_context(alpha.schema_name), pytest.raises(ValidationError):  # lending is free of charge
         services.lease_request_create(actor=staff["officer"], asset=asset, kind="lend", counterparty="某协会",
                                       term_start=date(2026, 1, 1), term_end=date(2026, 6, 30), rent=Decimal("10"))
 
 
 def test_income_return_and_the_units_income_for_a_period(alpha, beta, staff, make_asset):
-    asset, contract = _active(alpha, staff, make_asset, start=date(2026, 1, 1))
+    asset, contract = active_lease(alpha, staff, make_asset, start=date(2026, 1, 1))
     with schema_context(alpha.schema_name):
         services.lease_income_record(actor=staff["officer"], contract=contract, received_on=date(2026, 1, 5),
                                      amount=Decimal("6000.00"), note="一季度")
@@ -148,7 +99,7 @@ def _inbox(user):
 
 def test_expiry_warnings_come_once_per_threshold(alpha, staff, make_asset):
     today = date(2026, 5, 1)
-    _asset, contract = _active(alpha, staff, make_asset, start=date(2026, 1, 1), days=150)  # ends 2026-05-31
+    _asset, contract = active_lease(alpha, staff, make_asset, start=date(2026, 1, 1), days=150)  # ends 2026-05-31
     with schema_context(alpha.schema_name):
         assert services.expiry_warnings_issue(today=today - timedelta(days=5)) == 0  # 35 days left
         assert services.expiry_warnings_issue(today=today) == 1  # 30 days left
@@ -161,7 +112,7 @@ def test_expiry_warnings_come_once_per_threshold(alpha, staff, make_asset):
     assert len(_inbox(staff["head"])) == 2
 
     # First seen late (5 days before the end): one warning, not two.
-    _a2, late = _active(alpha, staff, make_asset, start=date(2026, 1, 1), days=120)  # ends 2026-05-01
+    _a2, late = active_lease(alpha, staff, make_asset, start=date(2026, 1, 1), days=120)  # ends 2026-05-01
     with schema_context(alpha.schema_name):
         assert services.expiry_warnings_issue(today=date(2026, 4, 26)) == 1
         assert LeaseContract.objects.get(pk=late.pk).expiry_warned == [7, 30]
@@ -181,14 +132,14 @@ def test_filing_with_the_bureau_and_the_district_page(alpha, beta, staff, make_a
     from modules.assets.leasing.attachments import CONTRACT_TEXT
     from zhengtong.files.services import attachment_add
 
-    _asset, contract = _active(alpha, staff, make_asset, counterparty="甲方承租人LTD")
+    _asset, contract = active_lease(alpha, staff, make_asset, counterparty="甲方承租人LTD")
     with schema_context(alpha.schema_name):
         with pytest.raises(ValidationError):  # the contract text first
             services.lease_file_with_bureau(actor=staff["officer"], contract=contract)
         attachment_add(actor=staff["officer"], owner=contract, use=CONTRACT_TEXT,
                        upload=SimpleUploadedFile("合同.pdf", PDF, content_type="application/pdf"))
         services.lease_file_with_bureau(actor=staff["officer"], contract=contract)
-    _b_asset, b_contract = _active(beta, {**staff, "officer": staff["officer_b"],
+    _b_asset, b_contract = active_lease(beta, {**staff, "officer": staff["officer_b"],
                                           "head": staff["head_b"]}, make_asset, counterparty="乙方未备案")
     page = client_for(staff["bureau"], DISTRICT_HOST).get("/assets/lending/")
     html = page.content.decode()
@@ -198,13 +149,13 @@ def test_filing_with_the_bureau_and_the_district_page(alpha, beta, staff, make_a
 
 
 def test_units_never_reach_each_others_contracts(alpha, beta, staff, make_asset, client_for):
-    _asset, contract = _active(alpha, staff, make_asset, counterparty="甲单位承租方")
+    _asset, contract = active_lease(alpha, staff, make_asset, counterparty="甲单位承租方")
     # Beta's officer: on beta's host the id is not theirs; alpha's host refuses them.
     assert client_for(staff["officer_b"], BETA_HOST).get(f"/m/assets/lending/{contract.pk}/").status_code == 404
     assert client_for(staff["officer_b"], ALPHA_HOST).get(f"/m/assets/lending/{contract.pk}/").status_code in (403, 404)
     resp = client_for(staff["officer_b"], BETA_HOST).post(f"/m/assets/lending/{contract.pk}/return/")
     assert resp.status_code == 404
-    assert _state(alpha, contract) == ("active", "rented")
+    assert lease_state(alpha, contract) == ("active", "rented")
     listing = client_for(staff["officer_b"], BETA_HOST).get("/m/assets/lending/").content.decode()
     assert "甲单位承租方" not in listing
     # A custodian of alpha without the lending permission does not see the register.

@@ -14,30 +14,23 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.conftest import PASSWORD
-from tests.support.browser import chromium, live_server
+from tests.support.browser import chromium, live_server, signed_in_page
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 
 def _scratch(slug):
-    from modules.assets.models import Asset
     from modules.assets.stocktake import services
-    from tenants.services import unit_onboard
-    from zhengtong.accounts.models import User
-    from zhengtong.accounts.services import member_roles_set
+    from tests.support.factories import AssetFactory, MemberFactory, UnitFactory
 
-    unit = unit_onboard(name="浏览器清查单位", slug=slug, module_keys=["assets"], check_actor=False,
-                        send_invite=False).unit
+    unit = UnitFactory(name="浏览器清查单位", slug=slug, module_keys=["assets"])
     people = {}
     for key, name, role in (("officer", "资产 王", "assets.asset_officer"), ("counter", "盘点 张", "assets.custodian")):
-        user = User.objects.create_user(email=f"{key}-{slug}@test.cn", password=PASSWORD, name=name)
-        member_roles_set(unit=unit, user=user, role_keys=[role], actor=None, enforce_grantor=False)
-        people[key] = user
+        people[key] = MemberFactory(unit=unit, roles=[role], email=f"{key}-{slug}@test.cn", name=name)
+    assets = [AssetFactory(unit=unit, actor=people["officer"], number=f"{slug.upper()}-{i:03d}", name=name,
+                           original_value=Decimal(v), acquired_on=date(2023, 5, 1), category="", location="二楼档案室")
+              for i, (name, v) in enumerate((("台式计算机", "5200.00"), ("彩色激光打印机", "3600.00")), 1)]
     with schema_context(unit.schema_name):
-        assets = [Asset.objects.create(number=f"{slug.upper()}-{i:03d}", name=name, original_value=Decimal(v),
-                                       acquired_on=date(2023, 5, 1), location="二楼档案室")
-                  for i, (name, v) in enumerate((("台式计算机", "5200.00"), ("彩色激光打印机", "3600.00")), 1)]
         campaign = services.campaign_start(actor=people["officer"], title="年度资产清查",
                                            deadline=timezone.localdate() + timedelta(days=7),
                                            counters=[people["counter"]])
@@ -60,12 +53,7 @@ def test_counting_on_a_phone(django_db_setup, django_db_blocker):
             scanned_path = label_url(unit, assets[1]).split(".zt.test", 1)[1]
             with live_server() as port, chromium() as browser:
                 base = f"http://{slug}.zt.test:{port}"
-                page = browser.new_context(**PHONE).new_page()
-                page.goto(f"{base}/accounts/login/")
-                page.fill("input[name=username]", p["counter"].email)
-                page.fill("input[name=password]", PASSWORD)
-                page.click("button.primary")
-                page.wait_for_url(f"{base}/")
+                page = signed_in_page(browser, base, p["counter"], **PHONE)
 
                 count_url = f"{base}/m/assets/stocktake/{campaign.pk}/count/"
                 page.goto(count_url)
