@@ -13,13 +13,12 @@ tests/support/committed.py.
 """
 from .assets import AssetFactory
 from .equipment import DeviceFactory, DeviceTypeFactory, PlaceFactory
-from .inspection import CaseFactory, TaxpayerFactory
+from .inspection import TaxpayerFactory
 from .personnel import DepartmentFactory, PersonFactory, PostFactory
 from .platform import MemberFactory, UnitFactory, UserFactory
 
 __all__ = [
     "AssetFactory",
-    "CaseFactory",
     "DepartmentFactory",
     "DeviceFactory",
     "DeviceTypeFactory",

@@ -1,13 +1,13 @@
-"""Taxpayers and inspection cases made as the selector's pages make them
-(modules.inspection.services: the register's checks, case numbering, the case's first state
-and deadline, audited)."""
+"""Taxpayers made as the selector's register page makes them (modules.inspection.services:
+the register's checks, audited). Cases are opened in the tests by the inspection tests' own
+``journey`` (tests/modules/inspection/conftest.py), which walks them through every stage."""
 from __future__ import annotations
 
 import itertools
 
 import factory
 
-from modules.inspection.models import InspectedEntity, InspectionCase
+from modules.inspection.models import InspectedEntity
 from tenants.validators import credit_code_check_char
 
 from ._base import InUnitFactory
@@ -37,21 +37,3 @@ class TaxpayerFactory(InUnitFactory):
     tax_office = "第一税务所"
 
     _service = "modules.inspection.services:entity_register"
-
-
-class CaseFactory(InUnitFactory):
-    """A case selected by hand (a tip-off unless ``kind`` says otherwise) for ``entity`` (a new
-    taxpayer unless given)."""
-
-    class Meta:
-        model = InspectionCase
-
-    class Params:
-        actor_roles = (SELECTOR,)
-
-    entity = factory.LazyAttribute(lambda o: TaxpayerFactory(unit=o.unit, actor=o.actor))
-    kind = InspectionCase.ManualKind.TIP_OFF
-    reason = "群众举报该企业长期隐匿销售收入"
-    period = ""
-
-    _service = "modules.inspection.services:case_open_manual"
