@@ -60,8 +60,8 @@ def actions_for(user, project: Project) -> list[str]:
     actions = []
     if services.can_edit(user, project) is None:
         actions += ["edit", "add_member"]
-        if services.can_submit(user, project) is None:
-            actions.append("submit")
+    if services.submission_refusal_by_state(project) is None and services.can_submit(user, project) is None:
+        actions.append("submit")
     if project.status == Project.Status.APPROVED:
         actions.append("notice")
     return actions

@@ -69,19 +69,25 @@ def _checked(data: dict) -> dict:
     errors = {}
     if not (data.get("name") or "").strip():
         errors["name"] = _("Enter the project name (请填写项目名称).")
-    investment = data.get("estimated_investment")
-    if investment is None or Decimal(investment) <= 0:
+    try:
+        investment = Decimal(str(data.get("estimated_investment")))
+    except ArithmeticError:  # decimal.InvalidOperation: not a number at all
+        investment = None
+    if investment is None or not investment.is_finite() or investment <= 0:
         errors["estimated_investment"] = _("The estimated investment must be more than zero (投资估算须大于零).")
     if data.get("scope") not in Project.Scope.values:
         errors["scope"] = _("Choose the scope (请选择项目范围).")
     if data.get("kind") not in Project.Kind.values:
         errors["kind"] = _("Choose new build, extension or rebuild (请选择新建、扩建或改建).")
-    year = data.get("year")
-    if not year or not 2000 <= int(year) <= 2100:
+    try:
+        year_ok = 2000 <= int(data.get("year")) <= 2100
+    except (TypeError, ValueError):
+        year_ok = False
+    if not year_ok:
         errors["year"] = _("Enter the plan year (请填写计划年度).")
     if errors:
         raise Invalid(errors)
-    return {**data, "name": data["name"].strip(), "estimated_investment": Decimal(investment)}
+    return {**data, "name": data["name"].strip(), "estimated_investment": investment}
 
 
 @audited_refusal("projects.project.create", object_type="projects.Project")
@@ -140,13 +146,19 @@ def project_submit(*, actor, project: Project, reason: str = ""):
     return approval_submit(type_key=APPROVAL.key, subject_id=project.pk, actor=actor, reason=reason)
 
 
-def submission_refusal(project: Project, *, resubmission: bool = False) -> Refused | Invalid | None:
-    """Why the project cannot go into approval now (the engine asks through the handler). A request
-    returned for revision keeps the project in approval and is resubmitted from there."""
+def submission_refusal_by_state(project: Project, *, resubmission: bool = False) -> Invalid | None:
     allowed = (*EDITABLE, Project.Status.IN_APPROVAL) if resubmission else EDITABLE
     if project.status not in allowed:
         return Invalid(_("The project is %(s)s and cannot be submitted again (项目当前状态不可提交).") % {
             "s": project.get_status_display()})
+    return None
+
+
+def submission_refusal(project: Project, *, resubmission: bool = False) -> Refused | Invalid | None:
+    """Why the project cannot go into approval now (the engine asks through the handler). A request
+    returned for revision keeps the project in approval and is resubmitted from there."""
+    if refusal := submission_refusal_by_state(project, resubmission=resubmission):
+        return refusal
     if reason := group_refusal(project, class_for(project.estimated_investment)):
         return Refused(reason, code="full_time_member_required")
     return None

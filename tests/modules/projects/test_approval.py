@@ -3,6 +3,7 @@ full-time member rule of 重大 projects, who may decide, and the number the app
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from zhengtong.core.errors import Refused
@@ -86,12 +87,15 @@ def test_a_major_project_without_a_full_time_member_is_refused_and_audited(alpha
         member_add(actor=people.staff, project=project, person=people.other_staff, full_time=False)
     with pytest.raises(Refused) as caught:
         _submit(alpha, people.staff, project)
-    assert "脱产" in caught.value.message and "full-time" in caught.value.message
+    assert "脱产" in caught.value.message
+    with translation.override("en"), pytest.raises(Refused) as caught:
+        _submit(alpha, people.staff, project)
+    assert "full-time" in caught.value.message and "脱产" in caught.value.message
     assert caught.value.code == "full_time_member_required"
     with schema_context(alpha.schema_name):
         denied = AuditEvent.objects.filter(action="projects.project.submit", result="denied",
                                            object_id=str(project.pk))
-        assert denied.count() == 1
+        assert denied.count() == 2
         assert _project(alpha, project).status == "draft"
         from zhengtong.approvals.models import ApprovalRequest
         assert not ApprovalRequest.objects.filter(type_key=APPROVAL, subject_id=project.pk).exists()

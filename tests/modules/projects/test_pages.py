@@ -93,6 +93,9 @@ def test_the_detail_offers_only_the_actions_one_may_take(alpha, people, apply, c
     assert f"/m/projects/{project.pk}/submit/" in own and f"/m/projects/{project.pk}/edit/" in own
     finance = client_for(people.finance, ALPHA_HOST).get(f"/m/projects/{project.pk}/").content.decode()
     assert f"/m/projects/{project.pk}/submit/" not in finance and f"/m/projects/{project.pk}/edit/" not in finance
+    # The unit's leader may submit the unit's application, not change it.
+    leader = client_for(people.leader, ALPHA_HOST).get(f"/m/projects/{project.pk}/").content.decode()
+    assert f"/m/projects/{project.pk}/submit/" in leader and f"/m/projects/{project.pk}/edit/" not in leader
     assert client_for(people.other_staff, ALPHA_HOST).get(f"/m/projects/{project.pk}/").status_code == 404
     assert client_for(people.finance, ALPHA_HOST).get(f"/m/projects/{project.pk}/edit/").status_code == 404
 
