@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.audit.services import audit_record
 from zhengtong.core.errors import Invalid, Refused, audited_refusal
+from zhengtong.core.tenancy import current_unit
 from zhengtong.core.updates import model_update
 from zhengtong.registry.rules import rules_for
 
@@ -56,6 +57,15 @@ def group_refusal(project: Project, project_class: str) -> str | None:
         return _("A major project needs at least one full-time (脱产) member in its business project group "
                  "(重大信息化项目的业务项目组须有脱产成员).")
     return None
+
+
+def _locked_for_edit(actor, project: Project) -> Project:
+    """The project locked for a change: Refused to someone who may not manage it, Invalid once
+    its state no longer allows changes."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if reason := can_edit(actor, project):
+        raise Refused(reason, code="may_not_edit") if not _may_manage(actor, project) else Invalid(reason)
+    return project
 
 
 # ----------------------------------------------------------------------------- applying
@@ -109,9 +119,7 @@ def project_create(*, actor, name: str, scope: str, kind: str, estimated_investm
 @audited_refusal("projects.project.update", obj_arg="project")
 @transaction.atomic
 def project_update(*, actor, project: Project, **changes) -> Project:
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    if reason := can_edit(actor, project):
-        raise Refused(reason, code="may_not_edit") if not _may_manage(actor, project) else Invalid(reason)
+    project = _locked_for_edit(actor, project)
     data = _checked({**{f: getattr(project, f) for f in FIELDS}, **changes})
     data["project_class"] = class_for(data["estimated_investment"])
     project, _changed = model_update(instance=project, data=data, fields=(*FIELDS, "project_class"), actor=actor,
@@ -123,9 +131,10 @@ def project_update(*, actor, project: Project, **changes) -> Project:
 @transaction.atomic
 def member_add(*, actor, project: Project, person, role: str = ProjectMember.Role.MEMBER,
                full_time: bool = False) -> ProjectMember:
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    if reason := can_edit(actor, project):
-        raise Refused(reason, code="may_not_edit") if not _may_manage(actor, project) else Invalid(reason)
+    project = _locked_for_edit(actor, project)
+    unit = current_unit()
+    if unit is None or not unit.user_set.filter(pk=person.pk, is_active=True).exists():
+        raise Invalid(_("Only members of this unit can join its project group (业务项目组成员须为本单位人员)."))
     if project.members.filter(person_id=person.pk).exists():
         raise Invalid(_("%(p)s is already in the project group (已在业务项目组中).") % {"p": person})
     member = ProjectMember(project=project, person=person, role=role, full_time=full_time)

@@ -139,3 +139,15 @@ def test_another_applicant_may_not_submit_or_edit(alpha, people, apply):
         _submit(alpha, people.other_staff, project)
     with schema_context(alpha.schema_name), pytest.raises(Refused):
         project_update(actor=people.other_staff, project=project, name="改名")
+
+
+def test_the_project_group_takes_members_of_the_unit_only(alpha, beta, people, apply, make_user):
+    from modules.projects.services import member_add
+    from zhengtong.core.errors import Invalid
+
+    outsider = make_user(beta, [], name="乙单位人员")
+    project = apply(alpha, people.staff, "12000000.00")
+    with schema_context(alpha.schema_name), pytest.raises(Invalid):
+        member_add(actor=people.staff, project=project, person=outsider, full_time=True)
+    with pytest.raises(Refused):  # nobody full-time in the group: still refused
+        _submit(alpha, people.staff, project)
