@@ -241,29 +241,58 @@ def bulk_onboard(count: int, tag: str = "bulk") -> tuple[float, int]:
     return took, bulk_job_progress(result.job).created
 
 
-# A migration whose SQL is empty (it only changes a field's choices): "re-applying" it costs
-# exactly a migrate run's per-schema overhead, which is what a real new migration adds to its
-# own SQL in every schema.
-NEW_MIGRATION = ("assets_stocktake", "0002_campaign_closed")
+def bulk_recorded() -> tuple[float, int]:
+    """The last finished bulk job of a kept database: (its wall time from the operator's upload
+    to its last unit, units it created), as the job recorded them (tenants/bulk.py)."""
+    from tenants.bulk import bulk_job_progress
+    from tenants.models import BulkOnboarding
+
+    job = BulkOnboarding.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
+    if job is None:
+        return 0.0, 0
+    return (job.finished_at - job.created_at).total_seconds(), bulk_job_progress(job).created
+
+
+# A real new migration, written for the run into an app every unit schema has and removed
+# afterwards: it changes nothing (RunPython no-op), so what it costs in each schema is exactly a
+# migrate run's per-schema overhead, which any real migration adds to its own SQL. (The run used
+# to forget an old SQL-free migration instead; that breaks as soon as a later migration of the
+# app depends on it.)
+NEW_MIGRATION_APP, NEW_MIGRATION_NAME = "assets_stocktake", "0999_bench_new_migration"
 
 
 def new_migration(processes: int | None = None) -> tuple[float, int]:
-    """Forget NEW_MIGRATION in every unit schema, then deploy: every schema is behind and is
-    migrated by migrate_platform in parallel processes. Returns (seconds, schemas migrated)."""
+    """Add NEW_MIGRATION to the code, then deploy: every schema (units, pool, template) is behind
+    and is migrated by migrate_platform in parallel processes. Returns (seconds, unit schemas)."""
+    import importlib
+
     from django.core.management import call_command
     from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
     from tenants.management.commands.migrate_platform import unit_schemas
 
     schemas = unit_schemas()
-    app, name = NEW_MIGRATION
-    with connection.cursor() as cur:
-        for schema in schemas:
-            cur.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s', [app, name])
-    out = io.StringIO()
-    t = time.perf_counter()
-    call_command("migrate_platform", verbosity=0, processes=processes, stdout=out)
-    took = time.perf_counter() - t
+    app = NEW_MIGRATION_APP
+    (leaf,) = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes(app)
+    package = importlib.import_module(MigrationLoader.migrations_module(app)[0])
+    path = Path(package.__file__).with_name(f"{NEW_MIGRATION_NAME}.py")
+    path.write_text("from django.db import migrations\n\n\n"
+                    "class Migration(migrations.Migration):  # bench/scale_figures.py, removed after the run\n"
+                    f"    dependencies = [{leaf!r}]\n"
+                    "    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]\n")
+    try:
+        out = io.StringIO()
+        t = time.perf_counter()
+        call_command("migrate_platform", verbosity=0, processes=processes, stdout=out)
+        took = time.perf_counter() - t
+    finally:
+        path.unlink()
+        with connection.cursor() as cur:  # forget it everywhere, so the kept database matches the code again
+            cur.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = 'django_migrations'")
+            for (schema,) in cur.fetchall():
+                cur.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s',
+                            [app, NEW_MIGRATION_NAME])
     report = out.getvalue()
     assert "all at the template's state" in report, report
     return took, len(schemas)
