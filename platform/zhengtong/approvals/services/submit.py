@@ -70,12 +70,18 @@ def approval_submit(*, type_key: str, subject_id: int, actor: User, reason: str 
 # ------------------------------------------------------------------ requester actions
 
 
+def _own_request(request_id: int, actor: User, refusal: str) -> ApprovalRequest:
+    """The request, locked, when ``actor`` filed it: only the requester withdraws or resubmits."""
+    req = ApprovalRequest.objects.select_for_update().get(pk=request_id)
+    if actor.pk != req.requester_id:
+        raise Refused(refusal, code="not_requester")
+    return req
+
+
 @audited_refusal("approvals.withdraw", obj_arg="request_id", object_type="approvals.ApprovalRequest")
 @transaction.atomic
 def approval_withdraw(*, request_id: int, actor: User, comment: str = "") -> ApprovalRequest:
-    req = ApprovalRequest.objects.select_for_update().get(pk=request_id)
-    if actor.pk != req.requester_id:
-        raise Refused(_("Only the requester may withdraw a request (只有申请人可以撤回申请)."), code="not_requester")
+    req = _own_request(request_id, actor, _("Only the requester may withdraw a request (只有申请人可以撤回申请)."))
     if not req.is_open:
         step = req.steps.filter(decided_at__isnull=False).select_related("decided_by").order_by("-decided_at").first()
         raise Conflict(_decided_message(req, step) if step else _("The request is closed (申请已办结)."))
@@ -99,9 +105,7 @@ def approval_withdraw(*, request_id: int, actor: User, comment: str = "") -> App
 @transaction.atomic
 def approval_resubmit(*, request_id: int, actor: User, reason: str = "") -> ApprovalRequest:
     """After a return: route the (revised) subject again and start a new round."""
-    req = ApprovalRequest.objects.select_for_update().get(pk=request_id)
-    if actor.pk != req.requester_id:
-        raise Refused(_("Only the requester may resubmit (只有申请人可以重新提交)."), code="not_requester")
+    req = _own_request(request_id, actor, _("Only the requester may resubmit (只有申请人可以重新提交)."))
     if req.status != ApprovalRequest.Status.RETURNED:
         raise Invalid(_("Only a returned request can be resubmitted (只有被退回的申请可以重新提交)."))
     manifest, atype = _type_or_error(req.type_key)
