@@ -135,3 +135,23 @@ def test_same_ids_in_two_units_stay_apart(alpha, beta, people, make_user, client
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(r.streaming_content) if r.streaming else r.content)).active
     names = [row[1] for row in sheet.iter_rows(values_only=True)]
     assert "乙单位专有项目BETA-MARK" in names and "甲单位专有项目ALPHA-MARK" not in names
+
+
+def test_a_major_project_is_refused_on_the_submit_page_until_a_full_time_member_joins(alpha, people, apply,
+                                                                                       client_for):
+    from modules.projects.models import Project
+
+    project = apply(alpha, people.staff, "10000000.01")
+    c = client_for(people.staff, ALPHA_HOST)
+    page = c.get(f"/m/projects/{project.pk}/submit/").content.decode()
+    assert "脱产" in page  # the confirmation says what a major project needs
+    r = c.post(f"/m/projects/{project.pk}/submit/", {"confirm": "on"})
+    assert r.status_code == 200 and "重大信息化项目的业务项目组须有脱产成员" in r.content.decode()
+    r = c.post(f"/m/projects/{project.pk}/members/", {"person": people.other_staff.pk, "role": "member",
+                                                      "full_time": "on"})
+    assert r.status_code == 302
+    detail = c.get(f"/m/projects/{project.pk}/").content.decode()
+    assert people.other_staff.name in detail
+    assert c.post(f"/m/projects/{project.pk}/submit/", {"confirm": "on"}).status_code == 302
+    with schema_context(alpha.schema_name):
+        assert Project.objects.get(pk=project.pk).status == "in_approval"
