@@ -22,11 +22,12 @@ def pdf_bytes(note: str = "") -> bytes:
 PDF = pdf_bytes()
 
 
-def pdf_text(pdf) -> str:
-    """The text of a PDF (bytes, or a path to one) as pdftotext lays it out."""
+def pdf_text(pdf, *, layout: bool = True) -> str:
+    """The text of a PDF (bytes, or a path to one) as poppler's pdftotext reads it; ``layout``
+    keeps the page's columns (pdftotext -layout). Pages are separated by form feeds."""
     import subprocess
 
+    args = ["pdftotext", *(["-layout"] if layout else [])]
     if isinstance(pdf, bytes | bytearray):
-        return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
-                              check=True).stdout.decode()
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+        return subprocess.run([*args, "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return subprocess.run([*args, str(pdf), "-"], capture_output=True, check=True).stdout.decode()

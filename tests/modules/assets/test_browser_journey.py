@@ -9,7 +9,6 @@ the pages need is committed into a scratch unit of its own, dropped afterwards."
 from __future__ import annotations
 
 import re
-import subprocess
 import uuid
 
 import pytest
@@ -17,6 +16,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.support.browser import chromium, live_server, signed_in_page
+from tests.support.documents import pdf_text
 from tests.support.worker import running_worker
 
 
@@ -113,8 +113,7 @@ def test_register_dispose_and_download_the_register(django_db_setup, django_db_b
                 path = tmp_path / "register.pdf"
                 info.value.save_as(path)
                 assert path.read_bytes().startswith(b"%PDF-")
-                text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                                      check=True).stdout
+                text = pdf_text(path)
                 assert number in text and "激光打印机" in text and "3,200.00" in text
 
             with schema_context(unit.schema_name):

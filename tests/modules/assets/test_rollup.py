@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from modules.assets.depreciation import depreciation_run
 from modules.assets.district.models import UnitAssetSummary, UnitSummaryState
 from modules.assets.district.services import summary_refresh_on_commit, unit_summary_refresh
 from modules.assets.models import Asset, Category
+from tests.support.documents import pdf_text
 
 from ...conftest import ALPHA_HOST, DISTRICT_HOST
 
@@ -44,20 +44,6 @@ def _fill(alpha, beta, make_asset):
                                                    department="办公室")
             Asset.objects.filter(pk=900002).update(status=Asset.Status.IDLE)
             depreciation_run(through=date(2025, 1, 1))
-
-
-def _pdf_text(path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout.decode()
-
-
-@pytest.fixture
-def issued_files():
-    """Files written by document_generate outlive the test's rolled-back transaction: remove them."""
-    paths = []
-    yield paths
-    for p in paths:
-        if p.exists():
-            p.unlink()
 
 
 def _refresh(*units):
@@ -266,7 +252,7 @@ def test_the_city_report_is_numbered_on_the_district_portal(alpha, beta, make_as
         doc = document_generate(document_id=doc.pk)
         assert doc.status == "done", doc.error
         issued_files.append(Path(doc.file.path))
-        text = _pdf_text(doc.file.path)
+        text = pdf_text(doc.file.path)
     assert doc_unit.is_district_portal
     total = rollup.district_figures(rollup.rollup_units()).total
     assert "财政局" in text and doc.number in text and f"{total.original_value:,.2f}" in text

@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from modules.equipment import services
 from modules.equipment.models import Device, MaintenanceTask, RepairTicket
+from tests.support.documents import pdf_text
 from zhengtong.core.errors import Invalid
 
 from .equipment_factories import MANAGER, TECHNICIAN, USER, make_device, make_type
@@ -198,7 +199,6 @@ def test_repair_report_totals_cost_and_downtime_of_what_the_reader_may_see(alpha
 
 def test_repair_report_prints_in_chinese(alpha, people, tmp_path):
     import re
-    import subprocess
 
     from django.utils import translation
 
@@ -213,8 +213,7 @@ def test_repair_report_prints_in_chinese(alpha, people, tmp_path):
         header = DocumentHeader(unit_name="甲单位", title=report.title, number="ALPHA-2026-000001",
                                 generated_at="2026-11-27 10:00", prepared_by="张技术员")
         result = render_table_report(report, header=header, target=tmp_path / "repairs.pdf")
-    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-layout", str(result.path), "-"], capture_output=True,
-                                             text=True, check=True).stdout)
+    text = re.sub(r"\s+", "", pdf_text(result.path))
     assert "设备维修统计" in text and "电源指示灯不亮" in text and "维修费用合计（元）" in text and "88.00" in text
 
 

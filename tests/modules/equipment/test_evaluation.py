@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from modules.equipment.custody import selectors, services
 from modules.equipment.custody.models import Evaluation
 from modules.equipment.custody.scoring import percent, rank
+from tests.support.documents import pdf_text
 
 from .equipment_factories import evaluate
 
@@ -142,9 +143,7 @@ def test_results_print_to_a_pdf_with_the_chinese_font_embedded(alpha, school, cl
             doc = document_generate(document_id=document_id)
             made = Path(doc.file.path)
         data = made.read_bytes()
-        text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
-                              check=True).stdout.decode()
-        text = re.sub(r"[ \t]+", " ", text)
+        text = re.sub(r"[ \t]+", " ", pdf_text(data))
         assert "学期考评结果" in text and "2025—2026学年第一学期" in text
         assert "学生机房" in text and "90.00" in text and "初一（2）班教室" in text and "80.00" in text
         assert "责任人排名" in text and "王班主任" in text

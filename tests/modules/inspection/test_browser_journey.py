@@ -5,7 +5,6 @@ Runs against gunicorn on the test database, so everything the pages need is comm
 a scratch unit of its own, which is dropped afterwards."""
 from __future__ import annotations
 
-import subprocess
 import uuid
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.support.browser import chromium, live_server, signed_in_page
+from tests.support.documents import pdf_text
 from tests.support.worker import running_worker
 
 from .conftest import EXECUTOR, INSPECTOR, REVIEWER, SELECTOR, SUPERVISOR, TYPICAL, credit_code
@@ -161,8 +161,7 @@ def _download_review_report(page, tmp_path):
         download.click()
     path = tmp_path / "review.pdf"
     info.value.save_as(path)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = pdf_text(path)
     assert "审理报告" in text and "25,000.00" in text and "风险商贸有限公司" in text and "38,750.00" in text
     page.goto(case_url)  # the case page now offers the copy for download
     assert page.locator('#documents li[data-report="inspection.review_report"] a.document').count() == 1

@@ -1,12 +1,12 @@
 """The review report (审理报告) and the decision documents are PDFs from the platform's
 pipeline, filled with the case's figures: checked on the text extracted from the PDF."""
 import re
-import subprocess
 from datetime import date
 
 import pytest
 from django_tenants.utils import schema_context
 
+from tests.support.documents import pdf_text
 from zhengtong.audit.models import AuditEvent
 
 
@@ -35,8 +35,7 @@ def issued(alpha):
 
 
 def _pdf_text(data: bytes) -> str:
-    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout
-    return re.sub(r"[ \t]+", " ", text.decode())
+    return re.sub(r"[ \t]+", " ", pdf_text(data))
 
 
 def _request(client, case, key):

@@ -7,7 +7,6 @@ scratch units of their own; they, their users and the transfer are removed after
 district's order numbering is put back as it was (other tests count on 第1号)."""
 from __future__ import annotations
 
-import subprocess
 import uuid
 from datetime import date
 
@@ -16,6 +15,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.support.browser import chromium, live_server, signed_in_page
+from tests.support.documents import pdf_text
 from tests.support.worker import running_worker
 
 
@@ -93,8 +93,7 @@ def test_transfer_out_accepted_order_downloaded_and_timeline_shows_the_move(djan
                     download.click()
                 path = tmp_path / "order.pdf"
                 info.value.save_as(path)
-                text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                                      check=True).stdout
+                text = pdf_text(path)
                 for expected in ("调令", order_number, a_unit.name, b_unit.name, "周文静", "综合科 / 科员",
                                  "教务处 / 教务员"):
                     assert expected in text, expected

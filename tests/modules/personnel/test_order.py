@@ -12,6 +12,7 @@ import pytest
 from django_tenants.utils import schema_context, tenant_context
 
 from tests.conftest import ALPHA_HOST, BETA_HOST
+from tests.support.documents import pdf_text
 from tests.support.personnel import person_with_history, transfer_issued
 
 
@@ -62,8 +63,7 @@ def _pdf(client, doc) -> bytes:
 
 
 def _text(data: bytes) -> str:
-    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout
-    return re.sub(r"[ \t]+", " ", out.decode())
+    return re.sub(r"[ \t]+", " ", pdf_text(data))
 
 
 def test_order_pdf_carries_the_order_figures_in_both_units(alpha, beta, exchange, client_for, render, tmp_path):

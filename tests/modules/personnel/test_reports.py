@@ -16,6 +16,7 @@ import pytest
 from django_tenants.utils import schema_context, tenant_context
 
 from tests.conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
+from tests.support.documents import pdf_text
 from tests.support.personnel import transfer_issued
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -62,7 +63,7 @@ def test_charts_print_into_a_pdf_with_the_cjk_font(tmp_path):
     html = f'<html><body style="font-family: \'{engine.CJK_FONT_FAMILY}\'">{svg}</body></html>'
     out = tmp_path / "chart.pdf"
     engine.render_html(html, str(out), [])
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdf_text(out, layout=False)
     for label in ("编制使用情况", "教务处", "办公室", "编制数", "在编"):
         assert label in text, label
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
@@ -142,8 +143,7 @@ def test_moves_export_and_pdf_reports(alpha, beta, moved, client_for, make_user)
                 doc = document_generate(document_id=doc.pk)
             assert doc.status == "done", doc.error
             made.append(Path(doc.file.path))
-            texts[key] = subprocess.run(["pdftotext", "-layout", doc.file.path, "-"], capture_output=True, text=True,
-                                        check=True).stdout
+            texts[key] = pdf_text(doc.file.path)
         assert "人员流入流出统计" in texts["personnel.flows"] and "流出1" in texts["personnel.flows"].replace(" ", "")
         assert "调出" in texts["personnel.flows"] or "Transfer out" in texts["personnel.flows"]
         est = re.sub(r"\s+", " ", texts["personnel.establishment"])

@@ -15,6 +15,7 @@ import pytest
 from django.utils import translation
 from pypdf import PdfReader
 
+from tests.support.documents import pdf_text
 from zhengtong.reports import engine
 from zhengtong.reports.content import Column, TableReport
 from zhengtong.reports.layout import Geometry
@@ -33,8 +34,7 @@ def make_report(n: int, *, spec=lambda i: f"型号{i % 7}-规格", title="资产
 
 
 def page_texts(path: Path) -> list[str]:
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return out.split("\f")[:-1]
+    return pdf_text(path).split("\f")[:-1]
 
 
 def squash(text: str) -> str:

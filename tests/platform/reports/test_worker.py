@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import time
 import uuid
 from datetime import date
@@ -21,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django_tenants.utils import schema_context
 
 from tests.conftest import PASSWORD
+from tests.support.documents import pdf_text
 from tests.support.worker import running_worker
 
 ASSETS = 40
@@ -78,8 +78,7 @@ def test_a_real_worker_renders_the_register_in_the_requesting_units_schema(djang
             download = client.get(status["download_url"])
             assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment;")
             pdf = b"".join(download.streaming_content)
-            text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
-                                  check=True).stdout.decode()
+            text = pdf_text(pdf)
             pages = text.split("\f")[:-1]
             assert "报表测试甲单位" in text and "乙单位资产" not in text and "报表测试乙单位" not in text
             assert sorted(int(n) for n in re.findall(r"甲单位资产(\d+)", text)) == list(range(1, ASSETS + 1))

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context, tenant_context
 
+from tests.support.documents import pdf_text
 from zhengtong.audit.models import AuditEvent
 
 from ....conftest import ALPHA_HOST, DISTRICT_HOST
@@ -342,8 +343,7 @@ def test_discrepancy_report_pdf_for_the_asset_officer(alpha, people, books, clie
         assert done.status == "done", done.error
         path = done.file.path
     try:
-        words = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True,
-                               check=True).stdout
+        words = pdf_text(path)
         fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True, check=True).stdout
     finally:
         import os
