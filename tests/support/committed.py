@@ -50,18 +50,28 @@ def drop_users(users) -> None:
         grant.groups.clear()
         grant.delete()
     with connection.cursor() as cur:
-        cur.execute("""
-            SELECT c.conrelid::regclass::text, a.attname, a.attnotnull
-              FROM pg_constraint c
-              JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-             WHERE c.contype = 'f' AND c.confrelid = 'public.accounts_user'::regclass
-               AND c.connamespace = 'public'::regnamespace""")
-        for table, column, not_null in cur.fetchall():
-            if not_null:
-                cur.execute(f'DELETE FROM {table} WHERE "{column}" = ANY(%s)', [ids])
+        # Found from the models, not from the catalog's foreign keys: references to people are
+        # declared without a database constraint (db_constraint=False, docs/scaling.md).
+        for table, column, null in _public_references_to_people():
+            if null:
+                cur.execute(f'UPDATE "{table}" SET "{column}" = NULL WHERE "{column}" = ANY(%s)', [ids])
             else:
-                cur.execute(f'UPDATE {table} SET "{column}" = NULL WHERE "{column}" = ANY(%s)', [ids])
+                cur.execute(f'DELETE FROM "{table}" WHERE "{column}" = ANY(%s)', [ids])
         cur.execute("DELETE FROM accounts_user WHERE id = ANY(%s)", [ids])
+
+
+def _public_references_to_people() -> list[tuple[str, str, bool]]:
+    """(table, column, nullable) of every public-schema column that names a person."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    person = get_user_model()
+    public_tables = set(connection.introspection.table_names())  # the search_path is public here
+    return [(model._meta.db_table, field.column, field.null)
+            for model in apps.get_models(include_auto_created=True)
+            if model is not person and model._meta.db_table in public_tables
+            for field in model._meta.local_fields
+            if field.is_relation and field.related_model is person]
 
 
 @contextmanager
