@@ -65,3 +65,14 @@ def actions_for(user, project: Project) -> list[str]:
     if project.status == Project.Status.APPROVED:
         actions.append("notice")
     return actions
+
+
+def notice_for(user, project: Project):
+    """The approval notice issued to ``user`` for ``project`` (the applicant's, issued on approval),
+    the latest first; None when they hold none."""
+    from zhengtong.reports.models import IssuedDocument
+
+    if project.status != Project.Status.APPROVED:
+        return None
+    return (IssuedDocument.objects.filter(report_key=services.NOTICE_REPORT, requested_by_id=user.pk,
+                                          parameters__project=project.pk).order_by("-pk").first())

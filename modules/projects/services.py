@@ -24,6 +24,7 @@ from . import classification
 from .manifest import APPROVAL, MANIFEST
 from .models import Project, ProjectMember
 
+NOTICE_REPORT = "projects.approval_notice"
 EDITABLE = (Project.Status.DRAFT, Project.Status.REJECTED)
 FIELDS = ("name", "scope", "kind", "estimated_investment", "year", "description")
 
@@ -197,4 +198,19 @@ def project_approve(*, project: Project, actor) -> Project:
     project.status, project.approved_at = Project.Status.APPROVED, timezone.now()
     project.save(update_fields=["number", "number_seq", "status", "approved_at", "updated_at"])
     audit_record(action="projects.project.approve", actor=actor, obj=project, detail=project.number)
+    notice_issue(project=project)
     return project
+
+
+def notice_issue(*, project: Project):
+    """The approval issues the 立项批准通知书 (第八条): requested for the applicant through the
+    reports engine, numbered now and rendered by the worker after the approval commits; it is in
+    the applicant's documents and linked from the project. An applicant no longer in the unit
+    gets none (anyone who may see the project requests it from its page)."""
+    from zhengtong.reports.services import document_request, is_member
+
+    unit = current_unit()
+    if unit is None or not is_member(project.applicant, unit):
+        return None
+    return document_request(actor=project.applicant, unit=unit, report_key=NOTICE_REPORT,
+                            parameters={"project": project.pk}, language="zh-hans")

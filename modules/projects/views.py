@@ -19,8 +19,6 @@ from zhengtong.core.submissions import once_per_submission
 from . import forms, selectors, services
 from .models import Project
 
-NOTICE_REPORT = "projects.approval_notice"
-
 
 def _export_query(filters: dict) -> str:
     from urllib.parse import urlencode
@@ -72,7 +70,7 @@ def project_detail(request, pk: int):
     project = selectors.project_get(request.user, pk)
     actions = selectors.actions_for(request.user, project)
     return render(request, "projects/project_detail.html", {
-        "project": project, "actions": actions,
+        "project": project, "actions": actions, "notice": selectors.notice_for(request.user, project),
         "members": project.members.select_related("person").order_by("pk"),
         "member_form": forms.MemberForm(members=unit_members(request.tenant)) if "add_member" in actions else None,
     })
@@ -118,7 +116,7 @@ def project_notice(request, pk: int):
     if "notice" not in selectors.actions_for(request.user, project):
         raise Http404
     done, document = run_service(request, lambda: document_request(
-        actor=request.user, unit=request.tenant, report_key=NOTICE_REPORT, parameters={"project": project.pk}))
+        actor=request.user, unit=request.tenant, report_key=services.NOTICE_REPORT, parameters={"project": project.pk}))
     if not done:
         return redirect("projects:detail", pk=project.pk)
     return redirect("reports:detail", pk=document.pk)

@@ -1,6 +1,7 @@
 """In a real browser, on a laptop (1366 px) and a phone (390 px): an applicant applies for a 大型
 project and submits it with the confirmation; finance, equipment and the IT authority approve it
-in turn; the project shows its number and the applicant downloads the 立项批准通知书, read back.
+in turn; the project shows its number and the applicant downloads the 立项批准通知书 the approval
+issued, read back.
 
 Runs against gunicorn on the test database with a real Celery worker for the PDF, so what the
 pages need is committed into a scratch unit of its own, dropped afterwards."""
@@ -86,7 +87,8 @@ def test_apply_approve_and_download_the_notice(django_db_setup, django_db_blocke
                 assert "已批准" in staff.locator(".project-status").inner_text()
                 number = staff.locator(".project-number").inner_text().strip()
                 assert number == f"信立〔{year}〕第1号"
-                _click_and_wait(staff, "main .actions form button.primary")
+                # The approval issued the notice: the worker has been rendering it since.
+                _click_and_wait(staff, "main .actions a.notice-issued")
                 download = staff.locator("a[href$='/download/']")
                 download.wait_for(timeout=120_000)  # the page refreshes until the PDF is ready
                 with staff.expect_download() as info:

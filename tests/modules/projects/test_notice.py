@@ -27,14 +27,14 @@ def approved(alpha, people, apply):
     return project
 
 
-def test_the_notice_reads_back_with_the_projects_facts(alpha, people, approved, client_for, issued_files):
+def test_the_approval_issues_the_notice_to_the_applicant(alpha, people, approved, client_for, issued_files):
     from zhengtong.reports.models import IssuedDocument
 
-    c = client_for(people.staff, ALPHA_HOST)
-    r = c.post(f"/m/projects/{approved.pk}/notice/")
-    assert r.status_code == 302 and r["Location"].startswith("/reports/"), r.get("Location")
     with schema_context(alpha.schema_name):
-        document = IssuedDocument.objects.get(pk=int(r["Location"].split("/")[2]))
+        document = IssuedDocument.objects.get(report_key="projects.approval_notice")
+    assert document.requested_by_id == people.staff.pk and document.parameters == {"project": approved.pk}
+    page = client_for(people.staff, ALPHA_HOST).get(f"/m/projects/{approved.pk}/").content.decode()
+    assert f"/reports/{document.pk}/" in page and document.number in page
     doc = reports.generate(alpha, document, issued_files)
     assert doc.status == "done", doc.error
     text = re.sub(r"[ \t]+", " ", pdf_text(doc.pdf))
@@ -53,3 +53,16 @@ def test_no_notice_before_approval_or_for_someone_who_may_not_see_it(alpha, peop
     doc = reports.generate(alpha, reports.request(alpha, people.other_staff, {"project": approved.pk},
                                                   key="projects.approval_notice"), issued_files)
     assert doc.status != "done" and not doc.pdf
+
+
+def test_anyone_who_sees_the_project_may_ask_for_a_copy(alpha, people, approved, client_for, issued_files):
+    from zhengtong.reports.models import IssuedDocument
+
+    r = client_for(people.finance, ALPHA_HOST).post(f"/m/projects/{approved.pk}/notice/")
+    assert r.status_code == 302 and r["Location"].startswith("/reports/"), r.get("Location")
+    with schema_context(alpha.schema_name):
+        document = IssuedDocument.objects.get(pk=int(r["Location"].split("/")[2]))
+    assert document.requested_by_id == people.finance.pk
+    doc = reports.generate(alpha, document, issued_files)
+    assert doc.status == "done", doc.error
+    assert "信立〔2026〕第1号" in pdf_text(doc.pdf)
