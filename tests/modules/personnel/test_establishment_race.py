@@ -12,27 +12,25 @@ from django_tenants.utils import schema_context
 
 
 def test_the_last_place_goes_to_one_of_two_simultaneous_requests(django_db_setup, django_db_blocker):
-    from modules.personnel import crypto, services
+    from modules.personnel import services
     from modules.personnel.models import Transfer
     from tenants.models import UnitModule
     from tests.support.committed import committed_unit
+    from tests.support.factories import DepartmentFactory, PersonFactory, PostFactory
+    from tests.support.factories.personnel import id_number
 
     people = {"hr1": (["personnel.hr"], []), "hr2": (["personnel.hr"], []), "leader": (["personnel.leader"], [])}
     with django_db_blocker.unblock(), committed_unit(django_db_blocker, people) as (unit, users):
         UnitModule.objects.get_or_create(unit=unit, module_key="personnel")
-        with schema_context(unit.schema_name):
-            hr = users["hr1"]
-            office = services.department_create(actor=hr, name="办公室")
-            finance = services.department_create(actor=hr, name="财务科")
-            clerk = services.post_create(actor=hr, department=office, title="文秘", establishment=5)
-            accountant = services.post_create(actor=hr, department=finance, title="会计", establishment=1)
-            movers = []
-            for n in range(2):
-                first17 = f"11010119900101{n:03d}"
-                movers.append(services.person_create(
-                    actor=hr, name=f"候选{n}", gender="female",
-                    id_number=first17 + crypto.id_number_check_digit(first17),
-                    entry_date=date(2021, 1, 1), employment_type="civil_servant", post=clerk))
+        hr = users["hr1"]
+        made_by_hr = {"unit": unit, "actor": hr}
+        office = DepartmentFactory(**made_by_hr, name="办公室")
+        finance = DepartmentFactory(**made_by_hr, name="财务科")
+        clerk = PostFactory(**made_by_hr, department=office, title="文秘", establishment=5)
+        accountant = PostFactory(**made_by_hr, department=finance, title="会计", establishment=1)
+        movers = [PersonFactory(**made_by_hr, name=f"候选{n}", gender="female", id_number=id_number(date(1990, 1, 1)),
+                                entry_date=date(2021, 1, 1), post=clerk, rank="")
+                  for n in range(2)]
         barrier = threading.Barrier(2)
         outcome: dict[str, str] = {}
 

@@ -13,10 +13,12 @@ from django_tenants.utils import schema_context
 
 @pytest.mark.worker
 def test_the_tick_applies_each_units_due_move_once(django_db_setup, django_db_blocker):
-    from modules.personnel import crypto, services
+    from modules.personnel import services
     from modules.personnel.models import Person, PositionHistory, Transfer
     from tenants.models import UnitModule
     from tests.support.committed import committed_unit
+    from tests.support.factories import DepartmentFactory, PersonFactory, PostFactory
+    from tests.support.factories.personnel import id_number
     from tests.support.worker import running_worker
     from zhengtong.celery import app
     from zhengtong.notifications.models import PeriodicRun
@@ -26,19 +28,16 @@ def test_the_tick_applies_each_units_due_move_once(django_db_setup, django_db_bl
     with django_db_blocker.unblock(), committed_unit(django_db_blocker, people) as (one, one_users), \
             committed_unit(django_db_blocker, people) as (two, two_users):
         ids = {}
-        for n, (unit, users) in enumerate(((one, one_users), (two, two_users))):
+        for unit, users in ((one, one_users), (two, two_users)):
             UnitModule.objects.get_or_create(unit=unit, module_key="personnel")
+            hr = users["hr"]
+            made_by_hr = {"unit": unit, "actor": hr}
+            office = DepartmentFactory(**made_by_hr, name="办公室")
+            finance = DepartmentFactory(**made_by_hr, name="财务科")
+            clerk = PostFactory(**made_by_hr, department=office, title="文秘", establishment=1)
+            accountant = PostFactory(**made_by_hr, department=finance, title="会计", establishment=1)
+            person = PersonFactory(**made_by_hr, name=f"{unit.slug}职员", id_number=id_number(), post=clerk, rank="")
             with schema_context(unit.schema_name):
-                hr = users["hr"]
-                office = services.department_create(actor=hr, name="办公室")
-                finance = services.department_create(actor=hr, name="财务科")
-                clerk = services.post_create(actor=hr, department=office, title="文秘", establishment=1)
-                accountant = services.post_create(actor=hr, department=finance, title="会计", establishment=1)
-                first17 = f"11010119850307{n:03d}"
-                person = services.person_create(
-                    actor=hr, name=f"{unit.slug}职员", gender="male",
-                    id_number=first17 + crypto.id_number_check_digit(first17), entry_date=date(2020, 1, 1),
-                    employment_type="civil_servant", post=clerk)
                 due = services.transfer_request(actor=hr, person=person, kind="internal", effective_date=today,
                                                 reason="工作需要", after_post=accountant, submit=False)
                 services.transfer_status_set(transfer_id=due.pk, status=Transfer.Status.APPROVED, actor=hr)
