@@ -157,3 +157,15 @@ def issued_files():
     for p in paths:
         if p.exists():
             p.unlink()
+
+
+@pytest.fixture
+def disposal_staff(alpha, make_user):
+    """The people of an asset disposal (资产处置) in alpha: an asset officer who files requests, two
+    unit heads, a district finance officer."""
+    return {
+        "officer": make_user(alpha, ["assets.asset_officer"], name="王资产"),
+        "head": make_user(alpha, ["platform.unit_admin"], name="李局长"),
+        "deputy": make_user(alpha, ["platform.unit_admin"], name="赵副局长"),
+        "finance": make_user(district_roles=["district.finance_bureau"], name="周财政"),
+    }

@@ -19,16 +19,6 @@ from zhengtong.audit.models import AuditEvent
 from ...conftest import ALPHA_HOST, BETA_HOST, DISTRICT_HOST
 
 
-@pytest.fixture
-def staff(alpha, make_user):
-    return {
-        "officer": make_user(alpha, ["assets.asset_officer"], name="王资产"),
-        "head": make_user(alpha, ["platform.unit_admin"], name="李局长"),
-        "deputy": make_user(alpha, ["platform.unit_admin"], name="赵副局长"),
-        "finance": make_user(district_roles=["district.finance_bureau"], name="周财政"),
-    }
-
-
 def text(response):
     return re.sub(r"\s+", " ", response.content.decode())
 
@@ -57,8 +47,9 @@ def post_request(client, unit, asset, disposal_type, reason="设备老化，无�
                        {"disposal_type": disposal_type, "reason": reason, "version": version})
 
 
-def test_disposal_routes_by_value_and_by_type_on_the_units_chain(alpha, staff, make_user, make_asset, client_for):
-    officer = client_for(staff["officer"], ALPHA_HOST)
+def test_disposal_routes_by_value_and_by_type_on_the_units_chain(alpha, disposal_staff, make_user, make_asset,
+                                                                 client_for):
+    officer = client_for(disposal_staff["officer"], ALPHA_HOST)
     page = text(officer.get(f"/m/assets/{make_asset(alpha, value='100.00').pk}/"))
     assert "disposal/request/" in page  # the request form is offered on the card
 
@@ -109,8 +100,8 @@ def test_disposal_routes_by_value_and_by_type_on_the_units_chain(alpha, staff, m
     assert route_of(alpha, loss2)[1] == ["unit_head"]
 
 
-def test_technical_appraisal_is_required_per_the_units_rule(alpha, staff, make_user, make_asset, client_for):
-    officer = client_for(staff["officer"], ALPHA_HOST)
+def test_technical_appraisal_is_required_per_the_units_rule(alpha, disposal_staff, make_user, make_asset, client_for):
+    officer = client_for(disposal_staff["officer"], ALPHA_HOST)
     asset = make_asset(alpha, name="旧复印机", value="6000.00")
     form = text(officer.get(f"/m/assets/{asset.pk}/disposal/request/"))
     assert "技术鉴定" in form and "报废" in form  # the form says which types need one
@@ -147,8 +138,8 @@ def test_technical_appraisal_is_required_per_the_units_rule(alpha, staff, make_u
     assert post_request(officer, alpha, make_asset(alpha, value="6000.00"), "scrap").status_code == 302
 
 
-def test_approved_card_ends_disposed_with_decision_number_and_type(alpha, staff, make_asset, client_for):
-    officer = client_for(staff["officer"], ALPHA_HOST)
+def test_approved_card_ends_disposed_with_decision_number_and_type(alpha, disposal_staff, make_asset, client_for):
+    officer = client_for(disposal_staff["officer"], ALPHA_HOST)
     asset = make_asset(alpha, name="公务车", value="180000.00")
     r = post_request(officer, alpha, asset, "sale", reason="车辆超过使用年限，公开拍卖")
     assert r.status_code == 302
@@ -157,14 +148,14 @@ def test_approved_card_ends_disposed_with_decision_number_and_type(alpha, staff,
     pending = text(officer.get(f"/m/assets/{asset.pk}/"))
     assert "待处置" in pending and "出售" in pending and "disposal/request/" not in pending
 
-    head = client_for(staff["head"], ALPHA_HOST)
+    head = client_for(disposal_staff["head"], ALPHA_HOST)
     assert "公务车 · 出售" in text(head.get("/approvals/"))  # the approver sees what kind of disposal
     with schema_context(alpha.schema_name):
         step = ApprovalStep.objects.get(request_id=req.pk, status="active")
     assert head.post(f"/approvals/{req.pk}/act/", {"action": "approve", "step": step.pk,
                                                   "comment": "同意，报区财政局"}).status_code == 302
     assert card(alpha, asset).status == "pending_disposal"
-    finance = client_for(staff["finance"], DISTRICT_HOST)
+    finance = client_for(disposal_staff["finance"], DISTRICT_HOST)
     with schema_context(alpha.schema_name):
         step = ApprovalStep.objects.get(request_id=req.pk, key="finance_bureau")
     assert finance.post(f"/approvals/alpha/{req.pk}/act/", {"action": "approve", "step": step.pk,
@@ -186,7 +177,7 @@ def test_approved_card_ends_disposed_with_decision_number_and_type(alpha, staff,
     assert "¥42,000.00" in text(officer.get(f"/m/assets/{asset.pk}/"))
     with schema_context(alpha.schema_name):
         assert AuditEvent.objects.filter(action="assets.asset.disposal_request", object_id=str(asset.pk),
-                                         actor_id=staff["officer"].pk).exists()
+                                         actor_id=disposal_staff["officer"].pk).exists()
 
     # A rejected request puts the card back on the books without a type.
     other = make_asset(alpha, value="2000.00")
@@ -194,14 +185,14 @@ def test_approved_card_ends_disposed_with_decision_number_and_type(alpha, staff,
     req, _ = route_of(alpha, other)
     with schema_context(alpha.schema_name):
         step = ApprovalStep.objects.get(request_id=req.pk, status="active")
-        approvals.approval_decide(request_id=req.pk, step_id=step.pk, actor=staff["head"], decision="reject",
+        approvals.approval_decide(request_id=req.pk, step_id=step.pk, actor=disposal_staff["head"], decision="reject",
                                   comment="仍可使用")
     back = card(alpha, other)
     assert (back.status, back.disposal_method) == ("in_use", "")
 
 
 def test_beta_cannot_request_or_approve_alphas_disposal_with_the_same_ids(
-        alpha, beta, staff, make_user, make_asset, client_for):
+        alpha, beta, disposal_staff, make_user, make_asset, client_for):
     asset = make_asset(alpha, name="甲单位打印机", value="3000.00")
     beta_asset = make_asset(beta, pk=asset.pk, name="乙单位打印机", value="3000.00")
     beta_officer = make_user(beta, ["assets.asset_officer"], name="乙资产员")
@@ -232,7 +223,7 @@ def test_beta_cannot_request_or_approve_alphas_disposal_with_the_same_ids(
     assert card(alpha, asset).status == "in_use"
 
     # Alpha's request is not beta's head's to decide, by page or by service.
-    assert post_request(client_for(staff["officer"], ALPHA_HOST), alpha, asset, "sale").status_code == 302
+    assert post_request(client_for(disposal_staff["officer"], ALPHA_HOST), alpha, asset, "sale").status_code == 302
     req, _ = route_of(alpha, asset)
     with schema_context(alpha.schema_name):
         step = ApprovalStep.objects.get(request_id=req.pk, status="active")

@@ -33,17 +33,17 @@ def _active_step(unit, req) -> ApprovalStep:
         return ApprovalStep.objects.get(request=req, status="active")
 
 
-def test_a_revoked_unit_delegate_can_no_longer_decide(alpha, staff, make_user, make_asset, client_for):
+def test_a_revoked_unit_delegate_can_no_longer_decide(alpha, disposal_staff, make_user, make_asset, client_for):
     stand_in = make_user(alpha, ["assets.custodian"], name="陈秘书")
-    head = client_for(staff["head"], ALPHA_HOST)
+    head = client_for(disposal_staff["head"], ALPHA_HOST)
     r = head.post("/approvals/delegations/", {"role": "platform.unit_admin", "delegate_email": stand_in.email,
                                               **_period(), "note": "休假"})
     assert r.status_code == 302
     with schema_context(alpha.schema_name):
-        delegation = Delegation.objects.get(delegator=staff["head"], delegate=stand_in)
+        delegation = Delegation.objects.get(delegator=disposal_staff["head"], delegate=stand_in)
 
     asset = make_asset(alpha, name="待处置的旧电脑", value="1500.00")
-    req = submit(alpha, staff["officer"], asset)
+    req = submit(alpha, disposal_staff["officer"], asset)
     delegate = client_for(stand_in, ALPHA_HOST)
     assert "待处置的旧电脑" in page_text(delegate.get("/approvals/"))  # in force: waiting for the delegate
 
@@ -52,7 +52,7 @@ def test_a_revoked_unit_delegate_can_no_longer_decide(alpha, staff, make_user, m
     with schema_context(alpha.schema_name):
         delegation.refresh_from_db()
         assert delegation.revoked_at is not None
-        revoke = AuditEvent.objects.get(action="approvals.delegate.revoke", actor_id=staff["head"].pk,
+        revoke = AuditEvent.objects.get(action="approvals.delegate.revoke", actor_id=disposal_staff["head"].pk,
                                         object_id=str(delegation.pk))
         assert revoke.result == "success" and revoke.after == {"revoked": True}
 
@@ -69,20 +69,20 @@ def test_a_revoked_unit_delegate_can_no_longer_decide(alpha, staff, make_user, m
         assert AuditEvent.objects.filter(action="approvals.approve", actor_id=stand_in.pk, result="denied").exists()
     assert asset_status(alpha, asset) == "pending_disposal"
     # The head still decides themselves.
-    decide(alpha, staff["head"], req)
+    decide(alpha, disposal_staff["head"], req)
     assert asset_status(alpha, asset) == "disposed"
 
 
-def test_only_the_delegator_ends_a_delegation_and_a_refused_attempt_is_audited(alpha, staff, make_user,
+def test_only_the_delegator_ends_a_delegation_and_a_refused_attempt_is_audited(alpha, disposal_staff, make_user,
                                                                                 client_for):
     stand_in = make_user(alpha, ["assets.custodian"], name="陈秘书")
     now = timezone.now()
     with schema_context(alpha.schema_name):
-        delegation = services.delegation_create(actor=staff["head"], delegate=stand_in, role="platform.unit_admin",
-                                                valid_from=now - timedelta(minutes=1),
+        delegation = services.delegation_create(actor=disposal_staff["head"], delegate=stand_in,
+                                                role="platform.unit_admin", valid_from=now - timedelta(minutes=1),
                                                 valid_until=now + timedelta(days=1))
     # the delegate, or a fellow head, cannot end someone else's delegation
-    for other in (stand_in, staff["deputy"]):
+    for other in (stand_in, disposal_staff["deputy"]):
         assert client_for(other, ALPHA_HOST).post(f"/approvals/delegations/{delegation.pk}/revoke/").status_code == 404
         with schema_context(alpha.schema_name):
             assert AuditEvent.objects.filter(action="approvals.delegate.revoke", actor_id=other.pk,
@@ -94,17 +94,17 @@ def test_only_the_delegator_ends_a_delegation_and_a_refused_attempt_is_audited(a
         assert delegation.revoked_at is None
 
 
-def test_a_revoked_district_delegate_can_no_longer_decide(alpha, staff, make_user, make_asset, client_for):
+def test_a_revoked_district_delegate_can_no_longer_decide(alpha, disposal_staff, make_user, make_asset, client_for):
     colleague = make_user(district_roles=["district.operator"], name="郑科员")
-    finance = client_for(staff["finance"], DISTRICT_HOST)
+    finance = client_for(disposal_staff["finance"], DISTRICT_HOST)
     r = finance.post("/approvals/delegations/", {"role": "district.finance_bureau",
                                                  "delegate_email": colleague.email, **_period(), "note": "出差"})
     assert r.status_code == 302
     with schema_context("public"):
-        delegation = Delegation.objects.get(delegator=staff["finance"], delegate=colleague)
+        delegation = Delegation.objects.get(delegator=disposal_staff["finance"], delegate=colleague)
     asset = make_asset(alpha, name="大额处置的服务器", value="75000.00")
-    req = submit(alpha, staff["officer"], asset)
-    decide(alpha, staff["head"], req)  # the unit's step; the district finance bureau's step is next
+    req = submit(alpha, disposal_staff["officer"], asset)
+    decide(alpha, disposal_staff["head"], req)  # the unit's step; the district finance bureau's step is next
     c = client_for(colleague, DISTRICT_HOST)
     assert "大额处置的服务器" in page_text(c.get("/approvals/"))
 
@@ -112,7 +112,7 @@ def test_a_revoked_district_delegate_can_no_longer_decide(alpha, staff, make_use
     with schema_context("public"):
         delegation.refresh_from_db()
         assert delegation.revoked_at is not None
-        assert AuditEvent.objects.filter(action="approvals.delegate.revoke", actor_id=staff["finance"].pk,
+        assert AuditEvent.objects.filter(action="approvals.delegate.revoke", actor_id=disposal_staff["finance"].pk,
                                          object_id=str(delegation.pk), result="success").exists()
 
     assert "大额处置的服务器" not in page_text(c.get("/approvals/"))
