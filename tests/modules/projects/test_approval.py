@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 from django_tenants.utils import schema_context
 
+from tests.conftest import DISTRICT_HOST
 from zhengtong.core.errors import Refused
 
 APPROVAL = "projects.approval"
@@ -68,7 +69,7 @@ def test_a_large_project_is_approved_along_the_chain_and_numbered(alpha, people,
     assert _project(alpha, second).number == "信立〔2026〕第2号"
 
 
-def test_a_major_project_adds_the_district_step(alpha, people, apply):
+def test_a_major_project_adds_the_district_step(alpha, people, apply, client_for):
     from modules.projects.services import member_add
 
     project = apply(alpha, people.staff, "10000000.01")
@@ -76,6 +77,18 @@ def test_a_major_project_adds_the_district_step(alpha, people, apply):
         member_add(actor=people.staff, project=project, person=people.other_staff, full_time=True)
     req = _submit(alpha, people.staff, project)
     assert _route(alpha, req) == ["finance", "equipment", "it_authority", "district"]
+    for reviewer in (people.finance, people.equipment, people.it):
+        _decide(alpha, reviewer, req)
+    assert _project(alpha, project).status == "in_approval"  # the unit's reviews are not the last word
+    from zhengtong.approvals.models import ApprovalStep
+
+    with schema_context(alpha.schema_name):
+        step = ApprovalStep.objects.get(request_id=req.pk, key="district")
+    bureau = client_for(people.bureau, DISTRICT_HOST)
+    assert bureau.post(f"/approvals/alpha/{req.pk}/act/", {"action": "approve", "step": step.pk,
+                                                           "comment": "同意立项"}).status_code == 302
+    approved = _project(alpha, project)
+    assert approved.status == "approved" and approved.number.endswith("第1号")
 
 
 def test_a_major_project_without_a_full_time_member_is_refused_and_audited(alpha, people, apply):
