@@ -53,7 +53,7 @@ def test_django_admin_is_for_platform_operators_only(alpha, make_user, operator)
     with schema_context("public"):
         UserTenantPermissions.objects.filter(profile=operator).update(is_staff=True)
     c.force_login(operator)
-    verified_session(c, operator)  # operators sign in with a second factor (tests/platform/security/test_second_factor.py)
+    verified_session(c, operator)  # operators sign in with a second factor (security/test_second_factor.py)
     assert c.get("/admin/").status_code == 200
     # there is no admin on a unit's host
     c2 = Client(HTTP_HOST=ALPHA_HOST)
