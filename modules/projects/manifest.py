@@ -100,6 +100,8 @@ MANIFEST = ModuleManifest(
         ReportSpec("projects.approval_notice", "立项批准通知书", "Project approval notice",
                    builder="modules.projects.reports.notice.build",
                    form="modules.projects.reports.notice.NoticeParameters",
+                   # Offered to whoever may see projects: every project, or their own applications.
+                   permission=(*_SEE_ALL, *_APPLY),
                    description_zh="已批准项目的立项批准通知书（在项目页面申请）",
                    description_en="The approval notice of an approved project (requested from its page)"),
     ),

@@ -91,7 +91,9 @@ class ReportSpec:
     in the unit's schema, by the Celery worker, and returns a zhengtong.reports.content.TableReport
     of what *that user* may see. ``form`` (a Form class or its dotted path) asks for the
     parameters; its cleaned data must be JSON-serialisable. ``permission`` ("app.codename"),
-    when given, is required at model level to request the report at all.
+    when given, is required at model level to request the report at all; several permissions
+    (a tuple) mean any one of them (a report for the people who see every object and for those
+    who see only their own).
     """
 
     key: str
@@ -99,9 +101,16 @@ class ReportSpec:
     name_en: str
     builder: Callable[..., Any] | str | None = None
     form: Any = None
-    permission: str | None = None
+    permission: str | tuple[str, ...] | None = None
     description_zh: str = ""
     description_en: str = ""
+
+    def offered_to(self, user) -> bool:
+        """Whether ``user`` holds the report's permission (any one of them), if it names one."""
+        if not self.permission:
+            return True
+        wanted = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return any(user.has_perm(p) for p in wanted)
 
 
 @dataclass(frozen=True)

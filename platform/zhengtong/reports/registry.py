@@ -62,7 +62,7 @@ def reports_for(*, user, unit) -> list[AvailableReport]:
         for spec in module.reports:
             if spec.builder is None:
                 continue
-            if spec.permission and not user.has_perm(spec.permission):
+            if not spec.offered_to(user):
                 continue
             out.append(AvailableReport(module, spec))
     return out
