@@ -15,6 +15,15 @@ from typing import Any, Literal
 RuleType = Literal["int", "decimal", "bool", "choice", "text", "int_list"]
 
 
+def holds_permission(user, permission: str | tuple[str, ...] | None) -> bool:
+    """Whether ``user`` holds ``permission`` — any one of them when several are named; True when
+    none is (the one test behind navigation entries and reports)."""
+    if not permission:
+        return True
+    wanted = (permission,) if isinstance(permission, str) else permission
+    return any(user.has_perm(p) for p in wanted)
+
+
 @dataclass(frozen=True)
 class RoleSpec:
     """A role within a unit. ``key`` is globally unique ("assets.asset_officer").
@@ -65,7 +74,7 @@ class NavEntry:
         """Whether ``user`` may open this entry's page in ``unit`` (the sidebar's only test)."""
         from django.utils.module_loading import import_string
 
-        if self.permission and not user.has_perm(self.permission):
+        if not holds_permission(user, self.permission):
             return False
         if self.check is None:
             return True
@@ -107,10 +116,7 @@ class ReportSpec:
 
     def offered_to(self, user) -> bool:
         """Whether ``user`` holds the report's permission (any one of them), if it names one."""
-        if not self.permission:
-            return True
-        wanted = (self.permission,) if isinstance(self.permission, str) else self.permission
-        return any(user.has_perm(p) for p in wanted)
+        return holds_permission(user, self.permission)
 
 
 @dataclass(frozen=True)
